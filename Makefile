@@ -1,0 +1,106 @@
+# SPDX-License-Identifier: MIT
+# gnvtrace: out-of-tree build into build/. `make V=1` shows the commands.
+
+OUT      ?= build
+PREFIX   ?= /usr/local
+DESTDIR  ?=
+CC       ?= gcc
+CLANG    ?= clang
+BPFTOOL  ?= bpftool
+ARCH     := $(shell uname -m | sed 's/x86_64/x86/;s/aarch64/arm64/')
+PYTHON   ?= /usr/bin/python3
+
+ifeq ($(V),1)
+Q =
+msg =
+else
+Q = @
+msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
+endif
+
+# clang's own system includes, so that <linux/types.h> and friends resolve
+# for the BPF target the same way as for the host.
+CLANG_BPF_SYS_INCLUDES := $(shell $(CLANG) -v -E - </dev/null 2>&1 \
+	| sed -n '/<...> search starts here:/,/End of search list./{ s| \(/.*\)|-idirafter \1|p }')
+
+BPFCFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror \
+	-Wsign-compare -Iinclude -Ibpf $(CLANG_BPF_SYS_INCLUDES)
+CFLAGS    ?= -O2 -g
+CFLAGS    += -std=gnu11 -Wall -Wextra -Werror -Wmissing-field-initializers \
+	-Wno-unused-parameter -Iinclude -Ibpf -I$(OUT) -Iuser -MMD -MP \
+	$(EXTRA_CFLAGS)
+LDLIBS    := -lbpf -lelf -lz -lpcap
+
+BPF_SRCS  := $(wildcard bpf/*.bpf.c)
+BPF_OBJS  := $(patsubst bpf/%.bpf.c,$(OUT)/%.bpf.o,$(BPF_SRCS))
+SKELS     := $(patsubst bpf/%.bpf.c,$(OUT)/%.skel.h,$(BPF_SRCS))
+LIB_SRCS  := $(filter-out user/main.c,$(wildcard user/*.c))
+LIB_OBJS  := $(patsubst user/%.c,$(OUT)/user/%.o,$(LIB_SRCS))
+TEST_SRCS := $(wildcard tests/unit/*.c tests/kern/*.c tools/*.c)
+TEST_BINS := $(patsubst %.c,$(OUT)/%,$(TEST_SRCS))
+
+.PHONY: all check bench demo install clean deps test-deps
+.DELETE_ON_ERROR:
+.SECONDARY:
+
+all: $(OUT)/gnvtrace $(TEST_BINS)
+
+deps:
+	$(Q)tools/install-deps.sh
+
+test-deps:
+	$(Q)tools/install-deps.sh --test
+
+$(OUT)/%.bpf.o: bpf/%.bpf.c $(wildcard include/*.h bpf/*.h) | $(OUT)
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPFCFLAGS) -c $< -o $@
+
+$(OUT)/%.skel.h: $(OUT)/%.bpf.o
+	$(call msg,GEN-SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name $(notdir $*)_bpf > $@
+
+$(OUT)/user/%.o: user/%.c $(SKELS) | $(OUT)/user
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -c $< -o $@
+
+$(OUT)/libgnv.a: $(LIB_OBJS)
+	$(call msg,AR,$@)
+	$(Q)$(AR) rcs $@ $^
+
+$(OUT)/gnvtrace: $(OUT)/user/main.o $(OUT)/libgnv.a
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
+
+$(OUT)/tests/%: tests/%.c $(OUT)/libgnv.a $(SKELS)
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(dir $@)
+	$(Q)$(CC) $(CFLAGS) -Itests $< $(OUT)/libgnv.a $(LDLIBS) -o $@
+
+$(OUT)/tools/%: tools/%.c $(OUT)/libgnv.a
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(dir $@)
+	$(Q)$(CC) $(CFLAGS) $< $(OUT)/libgnv.a $(LDLIBS) -o $@
+
+$(OUT) $(OUT)/user:
+	$(Q)mkdir -p $@
+
+# The README's two commands. Each installs what it needs first.
+demo: deps
+	$(Q)$(MAKE) --no-print-directory $(OUT)/gnvtrace
+	$(Q)$(OUT)/gnvtrace --demo
+
+check: test-deps
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)tests/run-all.sh $(OUT)
+
+bench: deps
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)$(OUT)/tools/bench
+
+install: $(OUT)/gnvtrace
+	install -D -m 0755 $(OUT)/gnvtrace $(DESTDIR)$(PREFIX)/sbin/gnvtrace
+
+clean:
+	rm -rf $(OUT)
+
+-include $(wildcard $(OUT)/user/*.d $(OUT)/tests/*/*.d)

@@ -1,0 +1,130 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * XDP entry point: parse, count, filter, emit. It always returns XDP_PASS:
+ * the tracer observes traffic and never changes it.
+ */
+#include <linux/bpf.h>
+#include <bpf/bpf_helpers.h>
+
+#include "gnvtrace.h"
+#include "parse.h"
+#include "filter.h"
+
+/*
+ * The filter lives in .data, a map the loader can rewrite while the program
+ * runs (names resolved to new keys, later). It is deliberately not const
+ * volatile rodata: unrolling 16 terms over constant values made clang spill
+ * past the 512-byte stack, and a small loop over live data costs a few ns.
+ */
+struct gnv_filter targ_filter = {
+	.geneve_port = GENEVE_UDP_PORT,
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 4 << 20);	/* resized by the loader */
+} rb SEC(".maps");
+
+/* Per-CPU, so the hot path needs no atomics. Indexed by enum gnv_stat. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, GNV_STAT_MAX);
+	__type(key, __u32);
+	__type(value, __u64);
+} stats SEC(".maps");
+
+/*
+ * The parsed packet lives here rather than on the stack: with every parser
+ * function inlined, clang scalarises a stack struct field by field and
+ * spills the pieces, which overflowed the 512-byte BPF stack.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct gnv_pkt);
+} scratch SEC(".maps");
+
+static __always_inline void stat_inc(__u32 idx)
+{
+	__u64 *v = bpf_map_lookup_elem(&stats, &idx);
+
+	if (v)
+		(*v)++;
+}
+
+static __always_inline void emit(struct xdp_md *ctx, const struct gnv_pkt *pkt,
+				 __u32 pkt_len, __u8 dir)
+{
+	struct gnv_event *ev;
+	__u32 opts_len = pkt->opts_len;
+
+	ev = bpf_ringbuf_reserve(&rb, sizeof(*ev), 0);
+	if (!ev) {
+		stat_inc(GNV_STAT_LOST);
+		return;
+	}
+	ev->ts_ns = bpf_ktime_get_ns();
+	ev->ifindex = ctx->ingress_ifindex;
+	ev->pkt_len = pkt_len;
+	ev->dir = dir;
+	ev->abi_version = GNV_ABI_VERSION;
+	__builtin_memset(ev->pad, 0, sizeof(ev->pad));
+	ev->pkt = *pkt;
+	/*
+	 * The parser proved the option area lies in the frame. The verifier
+	 * wants its own proof that 0 < len <= sizeof(ev->opts); barrier_var()
+	 * stops clang from merging the two tests into one "len - 1 <= 251"
+	 * that loses the lower bound.
+	 */
+	if (opts_len > 0) {
+		barrier_var(opts_len);
+		if (opts_len > GENEVE_MAX_OPTS_LEN ||
+		    bpf_xdp_load_bytes(ctx, pkt->opts_off, ev->opts, opts_len))
+			ev->pkt.opts_len = 0;
+	}
+	bpf_ringbuf_submit(ev, 0);
+}
+
+SEC("xdp")
+int xdp_ingress(struct xdp_md *ctx)
+{
+	const __u8 *data = (const __u8 *)(long)ctx->data;
+	const __u8 *data_end = (const __u8 *)(long)ctx->data_end;
+	/*
+	 * Taken before parsing so that no packet pointer is live afterwards:
+	 * the verifier can then merge the many ways the parser returns.
+	 */
+	__u32 pkt_len = data_end - data;
+	struct gnv_pkt *pkt;
+	__u32 zero = 0;
+	int verdict;
+
+	stat_inc(GNV_STAT_PACKETS);
+	pkt = bpf_map_lookup_elem(&scratch, &zero);
+	if (!pkt)
+		return XDP_PASS;
+	verdict = gnv_parse(data, data_end, GNV_LINK_ETH,
+			    targ_filter.geneve_port, pkt);
+	if (verdict == GNV_NOT_GENEVE)
+		return XDP_PASS;
+	/* Each stage from fresh packet pointers: see gnv_parse() for why. */
+	if (verdict == GNV_GENEVE)
+		verdict = gnv_parse_inner((const __u8 *)(long)ctx->data,
+					  (const __u8 *)(long)ctx->data_end, pkt);
+	if (verdict == GNV_GENEVE)
+		verdict = gnv_parse_opts((const __u8 *)(long)ctx->data,
+					 (const __u8 *)(long)ctx->data_end, pkt);
+	if (verdict == GNV_MALFORMED) {
+		stat_inc(GNV_STAT_MALFORMED + pkt->malformed);
+		return XDP_PASS;
+	}
+	stat_inc(GNV_STAT_GENEVE);
+	if (!gnv_filter_match(&targ_filter, pkt))
+		return XDP_PASS;
+	stat_inc(GNV_STAT_MATCHED);
+	emit(ctx, pkt, pkt_len, GNV_DIR_IN);
+	return XDP_PASS;
+}
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";

@@ -1,0 +1,202 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * The ABI shared by the BPF programs and user space: the parsed packet,
+ * the ring-buffer event, the filter configuration and the counters.
+ *
+ * Conventions, kept on both sides:
+ *  - integer fields are in host byte order (the parser converts them);
+ *  - addresses are byte arrays in network order, IPv4 in the first 4 bytes;
+ *  - structs are laid out widest field first with explicit padding, and
+ *    their sizes are pinned by _Static_assert so both compilers agree.
+ * Fields are only ever appended; GNV_ABI_VERSION changes when they are.
+ */
+#ifndef GNVTRACE_H
+#define GNVTRACE_H
+
+#include <linux/types.h>
+
+#define GNV_ABI_VERSION		1
+
+#define GENEVE_UDP_PORT		6081
+#define GENEVE_VERSION		0
+#define GENEVE_HDR_LEN		8
+#define GENEVE_OPT_HDR_LEN	4
+#define GENEVE_MAX_OPTS_LEN	252	/* opt_len is 6 bits of 4-byte words */
+
+#define OVN_GENEVE_CLASS	0x0102
+#define OVN_GENEVE_TYPE		0x80
+#define OVN_GENEVE_LEN		4	/* option data bytes */
+
+#define ETH_P_TEB		0x6558	/* transparent Ethernet bridging */
+
+#define GNV_MAX_VLANS		2	/* 802.1ad outer tag + 802.1Q inner tag */
+#define GNV_MAX_IPV6_EXT	4	/* IPv6 extension headers skipped */
+
+/* Flags in gnv_pkt.flags */
+#define GNV_F_OAM		(1 << 0)	/* Geneve O bit */
+#define GNV_F_CRITICAL		(1 << 1)	/* Geneve C bit */
+#define GNV_F_OVN		(1 << 2)	/* OVN option decoded */
+#define GNV_F_INNER_ETH		(1 << 3)	/* inner Ethernet header present */
+#define GNV_F_INNER_L4		(1 << 4)	/* inner ports/ICMP fields valid */
+#define GNV_F_INNER_FRAG	(1 << 5)	/* inner non-first IP fragment */
+
+/* Where parsing starts: the capture's link layer. */
+enum gnv_link {
+	GNV_LINK_ETH = 0,
+	GNV_LINK_IPV4,
+	GNV_LINK_IPV6,
+};
+
+/* What the parser concluded about one frame. */
+enum gnv_verdict {
+	GNV_NOT_GENEVE = 0,	/* well-formed, but not Geneve to our port */
+	GNV_GENEVE,		/* Geneve, fully parsed: an event candidate */
+	GNV_MALFORMED,		/* counted per reason, never an event */
+};
+
+/*
+ * Why a frame was malformed: the first layer that did not hold together.
+ * Names for these live in user/names.c; keep the two in step.
+ */
+enum gnv_malformed {
+	GNV_BAD_NONE = 0,
+	GNV_BAD_TRUNC_ETH,
+	GNV_BAD_TRUNC_VLAN,
+	GNV_BAD_TRUNC_IPV4,
+	GNV_BAD_IPV4_IHL,
+	GNV_BAD_IP_VERSION,		/* version nibble disagrees with type */
+	GNV_BAD_TRUNC_IPV6,
+	GNV_BAD_IPV6_EXT,
+	GNV_BAD_TRUNC_UDP,
+	GNV_BAD_TRUNC_GENEVE,
+	GNV_BAD_GENEVE_VERSION,
+	GNV_BAD_OPTS_OVERRUN,		/* opt_len runs past the packet */
+	GNV_BAD_OPT_LEN_OVERRUN,	/* an option runs past opt_len */
+	GNV_BAD_OVN_OPT_LEN,		/* OVN class/type with a length != 4 */
+	GNV_BAD_TRUNC_INNER_ETH,
+	GNV_BAD_TRUNC_INNER_VLAN,
+	GNV_BAD_TRUNC_INNER_IP,
+	GNV_BAD_INNER_IPV4_IHL,
+	GNV_BAD_TRUNC_INNER_L4,
+	GNV_BAD_MAX,
+};
+
+/* Per-CPU counters, indexed by these; malformed reasons follow them. */
+enum gnv_stat {
+	GNV_STAT_PACKETS = 0,	/* frames the program saw */
+	GNV_STAT_GENEVE,	/* well-formed Geneve frames */
+	GNV_STAT_MATCHED,	/* Geneve frames the filter accepted */
+	GNV_STAT_LOST,		/* matched, but the ring buffer was full */
+	GNV_STAT_MALFORMED,	/* first of GNV_BAD_MAX reason slots */
+	GNV_STAT_MAX = GNV_STAT_MALFORMED + GNV_BAD_MAX,
+};
+
+/* One parsed frame: outer headers, Geneve, inner headers. */
+struct gnv_pkt {
+	__u8 outer_src[16];
+	__u8 outer_dst[16];
+	__u8 inner_src[16];	/* IP source, or ARP sender IP */
+	__u8 inner_dst[16];	/* IP destination, or ARP target IP */
+	__u32 vni;
+	__u16 outer_sport;
+	__u16 outer_dport;
+	__u16 vlan[GNV_MAX_VLANS];	/* VLAN IDs, outermost first */
+	__u16 geneve_proto;	/* Geneve protocol type */
+	__u16 opts_off;		/* offset of the option area in the frame */
+	__u16 ovn_inport;	/* OVN logical ingress port key (15 bits) */
+	__u16 ovn_outport;	/* OVN logical egress port key */
+	__u16 inner_ethertype;	/* inner L3 ethertype (from Geneve or eth) */
+	__u16 inner_vlan;	/* inner 802.1Q VID, 0 when untagged */
+	__u16 sport;		/* inner TCP/UDP ports */
+	__u16 dport;
+	__u16 icmp_id;		/* ICMP/ICMPv6 echo identifier */
+	__u16 icmp_seq;
+	__u16 arp_op;
+	__u16 inner_l4_len;	/* inner IP payload length (from its header) */
+	__u8 inner_eth_src[6];
+	__u8 inner_eth_dst[6];
+	__u8 outer_family;	/* 4 or 6 */
+	__u8 n_vlans;
+	__u8 geneve_ver;
+	__u8 opts_len;		/* option area length in bytes */
+	__u8 n_opts;		/* options in the option area */
+	__u8 flags;		/* GNV_F_* */
+	__u8 inner_family;	/* family of inner_src/dst: 4, 6 or 0 */
+	__u8 inner_proto;	/* IP protocol number */
+	__u8 icmp_type;
+	__u8 icmp_code;
+	__u8 tcp_flags;
+	__u8 malformed;		/* enum gnv_malformed */
+	__u8 pad[4];
+};
+_Static_assert(sizeof(struct gnv_pkt) == 128, "gnv_pkt layout");
+
+#define GNV_DIR_IN	0
+#define GNV_DIR_OUT	1
+
+/* What the kernel pushes into the ring buffer for each matching frame. */
+struct gnv_event {
+	__u64 ts_ns;		/* CLOCK_MONOTONIC (live) or capture time */
+	__u32 ifindex;
+	__u32 pkt_len;		/* frame length on the wire */
+	__u8 dir;		/* GNV_DIR_* */
+	__u8 abi_version;
+	__u8 pad[6];
+	struct gnv_pkt pkt;
+	__u8 opts[GENEVE_MAX_OPTS_LEN];	/* the raw option area, opts_len bytes */
+	__u8 pad2[4];
+};
+_Static_assert(sizeof(struct gnv_event) == 24 + 128 + 256, "gnv_event layout");
+
+/* The filter: terms joined by "and", each optionally negated. */
+enum gnv_term_kind {
+	GNV_T_PROTO = 1,	/* val: GNV_PROTO_* */
+	GNV_T_VNI,		/* val: VNI */
+	GNV_T_INPORT,		/* val: OVN ingress port key */
+	GNV_T_OUTPORT,		/* val: OVN egress port key */
+	GNV_T_PORT,		/* val: either OVN port key */
+	GNV_T_HOST,		/* inner src or dst in addr/mask */
+	GNV_T_SRC_HOST,
+	GNV_T_DST_HOST,
+	GNV_T_OUTER_HOST,	/* outer src or dst in addr/mask */
+	GNV_T_VLAN,		/* val: any outer VLAN ID */
+	GNV_T_ICMP_TYPE,	/* val: see GNV_ICMP*_VALID */
+};
+
+/*
+ * An ICMP type term holds one type for ICMP (bits 0-7) and one for ICMPv6
+ * (bits 16-23), since "echo-request" is 8 in one and 128 in the other.
+ */
+#define GNV_ICMP4_VALID		(1u << 8)
+#define GNV_ICMP6_VALID		(1u << 24)
+
+enum gnv_proto {
+	GNV_PROTO_ICMP = 1,
+	GNV_PROTO_ICMP6,
+	GNV_PROTO_TCP,
+	GNV_PROTO_UDP,
+	GNV_PROTO_ARP,
+};
+
+#define GNV_MAX_TERMS	16
+
+struct gnv_term {
+	__u8 addr[16];		/* already masked */
+	__u8 mask[16];
+	__u32 val;
+	__u8 kind;		/* enum gnv_term_kind */
+	__u8 negate;
+	__u8 family;		/* 4 or 6, for address terms */
+	__u8 pad;
+};
+_Static_assert(sizeof(struct gnv_term) == 40, "gnv_term layout");
+
+struct gnv_filter {
+	__u16 geneve_port;	/* outer UDP destination port */
+	__u8 n_terms;
+	__u8 pad[5];
+	struct gnv_term terms[GNV_MAX_TERMS];
+};
+_Static_assert(sizeof(struct gnv_filter) == 8 + 16 * 40, "gnv_filter layout");
+
+#endif /* GNVTRACE_H */

@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# Installs the Debian packages gnvtrace needs to build, run its demo and run its tests.
+# Only missing packages are installed, so a second run costs one dpkg query.
+set -euo pipefail
+
+build_pkgs=(make gcc clang llvm libbpf-dev libelf-dev zlib1g-dev libpcap-dev pkg-config
+	    linux-libc-dev bpftool)
+run_pkgs=(iproute2 util-linux)
+test_pkgs=(tshark tcpdump python3)
+
+want=("${build_pkgs[@]}" "${run_pkgs[@]}")
+case "${1:-}" in
+--test) want+=("${test_pkgs[@]}") ;;
+"") ;;
+*) echo "usage: $0 [--test]" >&2; exit 2 ;;
+esac
+
+missing=()
+for p in "${want[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||
+		missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+if [ "$(id -u)" -ne 0 ]; then
+	echo "gnvtrace: missing packages: ${missing[*]} (run as root to install them)" >&2
+	exit 1
+fi
+echo "gnvtrace: installing ${missing[*]}" >&2
+export DEBIAN_FRONTEND=noninteractive
+# tshark asks whether non-root users may capture; answer no without a prompt.
+echo "wireshark-common wireshark-common/install-setuid boolean false" | debconf-set-selections
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

@@ -1,0 +1,311 @@
+// SPDX-License-Identifier: MIT
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/if_packet.h>
+#include <net/ethernet.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "demo.h"
+#include "pktcraft.h"
+
+#define TRACED_IF	"gnv-wire0"	/* in our namespace: the "NIC" */
+#define SENDER_IF	"gnv-wire1"	/* in the peer namespace */
+#define GAP_MS		150
+
+struct lab {
+	pid_t peer;		/* holds the peer namespace */
+	int sock;		/* AF_PACKET on SENDER_IF */
+	pthread_t sender;
+	int sender_started;
+};
+
+static int run(const char *fmt, ...)
+{
+	char cmd[256];
+	va_list ap;
+	int st;
+
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof(cmd), fmt, ap);
+	va_end(ap);
+	st = system(cmd);
+	if (st != 0) {
+		fprintf(stderr, "gnvtrace: demo: '%s' failed\n", cmd);
+		return -1;
+	}
+	return 0;
+}
+
+/* A child that lives in a new namespace until we kill it or die. */
+static pid_t spawn_peer(void)
+{
+	int ready[2];
+	pid_t pid;
+	char c;
+
+	if (pipe(ready))
+		return -1;
+	pid = fork();
+	if (pid == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (unshare(CLONE_NEWNET))
+			_exit(1);
+		if (write(ready[1], "r", 1) != 1)
+			_exit(1);
+		for (;;)
+			pause();
+	}
+	close(ready[1]);
+	if (pid < 0 || read(ready[0], &c, 1) != 1) {
+		if (pid > 0)
+			kill(pid, SIGKILL);
+		pid = -1;
+	}
+	close(ready[0]);
+	return pid;
+}
+
+static int enter_ns(pid_t pid)
+{
+	char path[64];
+	int fd, err;
+
+	snprintf(path, sizeof(path), "/proc/%d/ns/net", (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	err = setns(fd, CLONE_NEWNET);
+	close(fd);
+	return err;
+}
+
+static int open_sender(void)
+{
+	struct sockaddr_ll sll = { .sll_family = AF_PACKET };
+	int fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, htons(ETH_P_ALL));
+
+	if (fd < 0)
+		return -1;
+	sll.sll_ifindex = if_nametoindex(SENDER_IF);
+	sll.sll_protocol = htons(ETH_P_ALL);
+	if (!sll.sll_ifindex || bind(fd, (struct sockaddr *)&sll, sizeof(sll))) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+static int build_lab(struct lab *lab)
+{
+	int self;
+
+	lab->peer = spawn_peer();
+	if (lab->peer < 0) {
+		fprintf(stderr, "gnvtrace: demo: cannot create a network "
+			"namespace: %s\n", strerror(errno));
+		return -1;
+	}
+	/* Our own namespace becomes the traced "compute node". */
+	if (unshare(CLONE_NEWNET)) {
+		fprintf(stderr, "gnvtrace: demo: cannot create a network "
+			"namespace: %s\n", strerror(errno));
+		return -1;
+	}
+	if (run("ip link set lo up") ||
+	    run("ip link add " TRACED_IF " type veth peer name " SENDER_IF) ||
+	    run("ip link set " SENDER_IF " netns %d", (int)lab->peer) ||
+	    run("ip link set " TRACED_IF " up"))
+		return -1;
+	self = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+	if (self < 0 || enter_ns(lab->peer) ||
+	    run("ip link set lo up && ip link set " SENDER_IF " up")) {
+		fprintf(stderr, "gnvtrace: demo: cannot set up the peer namespace\n");
+		return -1;
+	}
+	lab->sock = open_sender();
+	if (setns(self, CLONE_NEWNET) || lab->sock < 0) {
+		fprintf(stderr, "gnvtrace: demo: cannot open a packet socket\n");
+		close(self);
+		return -1;
+	}
+	close(self);
+	return 0;
+}
+
+static void sleep_ms(int ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+	nanosleep(&ts, NULL);
+}
+
+static void send_frame(struct lab *lab, const struct pkt_spec *s, size_t cut)
+{
+	__u8 buf[2048];
+	size_t len = pkt_build(s, buf, sizeof(buf));
+
+	if (!len)
+		return;
+	if (cut && cut < len)
+		len = cut;
+	if (send(lab->sock, buf, len, 0) < 0)
+		fprintf(stderr, "gnvtrace: demo: send: %s\n", strerror(errno));
+	sleep_ms(GAP_MS);
+}
+
+/* vm1 (port 1) and vm2 (port 3) on logical switch VNI 5, pinging. */
+static void ping_pair(struct lab *lab, int seq, int v6)
+{
+	struct pkt_spec s;
+	__u8 mac[6];
+
+	pkt_spec_default(&s);
+	s.icmp_seq = seq;
+	if (v6) {
+		s.outer_family = 6;
+		s.outer_src = "fd00:172:17::119";
+		s.outer_dst = "fd00:172:17::143";
+		s.vni = 7;
+		s.ovn_inport = 2;
+		s.ovn_outport = 4;
+		s.inner_family = 6;
+		s.inner_src = "fd10::a";
+		s.inner_dst = "fd10::b";
+		s.inner_proto = IPPROTO_ICMPV6;
+		s.icmp_type = 128;
+	}
+	send_frame(lab, &s, 0);
+	/* The reply comes back through the other chassis. */
+	s.outer_src = v6 ? "fd00:172:17::143" : "172.17.2.143";
+	s.outer_dst = v6 ? "fd00:172:17::119" : "172.17.2.119";
+	s.ovn_inport = s.ovn_outport;
+	s.ovn_outport = v6 ? 2 : 1;
+	s.inner_src = v6 ? "fd10::b" : "192.168.0.20";
+	s.inner_dst = v6 ? "fd10::a" : "192.168.0.166";
+	memcpy(mac, s.inner_eth_src, 6);
+	memcpy(s.inner_eth_src, s.inner_eth_dst, 6);
+	memcpy(s.inner_eth_dst, mac, 6);
+	s.icmp_type = v6 ? 129 : 0;
+	send_frame(lab, &s, 0);
+}
+
+static void *send_traffic(void *arg)
+{
+	struct lab *lab = arg;
+	struct pkt_spec s;
+
+	for (int seq = 1; seq <= 3 && !gnv_exiting; seq++) {
+		ping_pair(lab, seq, 0);
+		ping_pair(lab, seq, 1);
+	}
+
+	/* ssh from vm1 to vm2 over a tagged underlay (tenant VLAN 50). */
+	pkt_spec_default(&s);
+	s.n_vlans = 1;
+	s.vlan[0] = 50;
+	s.inner_proto = IPPROTO_TCP;
+	s.sport = 43512;
+	s.dport = 22;
+	s.tcp_flags = 0x02;
+	s.payload_len = 0;
+	send_frame(lab, &s, 0);
+
+	/* DNS with a second option class beside OVN's (Linux class 0x0100). */
+	pkt_spec_default(&s);
+	s.inner_proto = IPPROTO_UDP;
+	s.sport = 53001;
+	s.dport = 53;
+	s.payload_len = 32;
+	s.n_extra_opts = 1;
+	s.extra_opts[0] = (struct pkt_opt){ .cls = 0x0100, .type = 0x01,
+					    .len = 4, .data = { 0xca, 0xfe, 0, 1 } };
+	send_frame(lab, &s, 0);
+
+	/* vm1 asks who has vm2: flooded to multicast group 0x8000. */
+	pkt_spec_default(&s);
+	s.inner_proto = PKT_ARP;
+	s.arp_op = 1;
+	s.ovn_outport = 0x8000;
+	memset(s.inner_eth_dst, 0xff, 6);
+	send_frame(lab, &s, 0);
+
+	/* Noise that is not Geneve: DNS, and VXLAN on 4789. */
+	pkt_spec_default(&s);
+	s.outer_dport = 53;
+	send_frame(lab, &s, 0);
+	s.outer_dport = 4789;
+	send_frame(lab, &s, 0);
+
+	/* A Geneve frame cut inside its options: counted, never printed. */
+	pkt_spec_default(&s);
+	send_frame(lab, &s, 14 + 20 + 8 + 8 + 2);
+
+	sleep_ms(300);
+	gnv_exiting = 1;
+	return NULL;
+}
+
+static int start_traffic(void *arg)
+{
+	struct lab *lab = arg;
+
+	if (pthread_create(&lab->sender, NULL, send_traffic, lab)) {
+		fprintf(stderr, "gnvtrace: demo: cannot start the sender\n");
+		return -1;
+	}
+	lab->sender_started = 1;
+	return 0;
+}
+
+static void teardown(struct lab *lab)
+{
+	if (lab->sender_started)
+		pthread_join(lab->sender, NULL);
+	if (lab->sock >= 0)
+		close(lab->sock);
+	if (lab->peer > 0) {
+		kill(lab->peer, SIGKILL);
+		waitpid(lab->peer, NULL, 0);
+	}
+	/* Our namespace, and the veth pair in it, go when we exit. */
+}
+
+int gnv_demo(const struct gnv_trace_opts *opts, struct gnv_counts *c)
+{
+	struct gnv_trace_opts o = *opts;
+	struct lab lab = { .sock = -1 };
+	int err;
+
+	if (geteuid() != 0) {
+		fprintf(stderr, "gnvtrace: the demo needs root: it creates "
+			"network namespaces and loads BPF programs\n");
+		return -EPERM;
+	}
+	err = build_lab(&lab);
+	if (!err) {
+		fprintf(stderr, "gnvtrace: demo lab up: tracing %s, Geneve "
+			"traffic sent from the peer namespace\n", TRACED_IF);
+		o.ifaces[0] = TRACED_IF;
+		o.n_ifaces = 1;
+		o.on_attached = start_traffic;
+		o.on_attached_arg = &lab;
+		err = gnv_trace_live(&o, c);
+	}
+	gnv_exiting = 1;
+	teardown(&lab);
+	return err;
+}

@@ -1,0 +1,29 @@
+/* SPDX-License-Identifier: MIT */
+/* Event formatters: one text line close to tcpdump's, or one JSON object. */
+#ifndef GNV_FORMAT_H
+#define GNV_FORMAT_H
+
+#include "gnvtrace.h"
+#include "outbuf.h"
+
+enum gnv_output { GNV_OUT_TEXT, GNV_OUT_JSON };
+
+struct gnv_fmt {
+	struct outbuf ob;
+	enum gnv_output mode;
+	int verbose;		/* -v: every Geneve option in hex */
+	int live;		/* events carry an interface and a direction */
+	__s64 clock_offset_ns;	/* ts_ns + offset = wall-clock time */
+};
+
+void gnv_fmt_init(struct gnv_fmt *f, FILE *out, enum gnv_output mode,
+		  int verbose, int live);
+void gnv_fmt_close(struct gnv_fmt *f);
+void gnv_format_event(struct gnv_fmt *f, const struct gnv_event *ev);
+void gnv_format_text(struct gnv_fmt *f, const struct gnv_event *ev);
+void gnv_format_json(struct gnv_fmt *f, const struct gnv_event *ev);
+
+/* The interface name for an ifindex, cached; "if<N>" when it is gone. */
+const char *gnv_ifname(__u32 ifindex);
+
+#endif /* GNV_FORMAT_H */

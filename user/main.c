@@ -1,0 +1,166 @@
+// SPDX-License-Identifier: MIT
+/* gnvtrace: the command line. */
+#include <argp.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "demo.h"
+#include "filter_compile.h"
+#include "trace.h"
+
+#define EXIT_USAGE 2
+
+const char *argp_program_version = "gnvtrace 0.1";
+const char *argp_program_bug_address = NULL;
+
+static const char doc[] =
+"Trace Geneve tunnel traffic and decode OVN's metadata, in the kernel.\n"
+"\n"
+"USAGE: gnvtrace -i IFACE [OPTIONS] [FILTER]\n"
+"       gnvtrace -r FILE [OPTIONS] [FILTER]\n"
+"       gnvtrace --demo [OPTIONS] [FILTER]\n"
+"\n"
+"FILTER: primitives joined by 'and', each optionally preceded by 'not':\n"
+"  icmp icmp6 tcp udp arp | vni N | inport N | outport N | port N |\n"
+"  host A | src host A | dst host A | net CIDR | outer host A | vlan N |\n"
+"  icmp-type NAME|N\n"
+"\n"
+"EXAMPLES:\n"
+"    gnvtrace -i eth1 icmp            # ICMP inside Geneve arriving on eth1\n"
+"    gnvtrace -i eth1 vni 5 and inport 1\n"
+"    gnvtrace -i eth1 -o json -c 10   # 10 events as JSON lines\n"
+"    gnvtrace -r capture.pcap icmp6   # the same parser over a capture\n"
+"    gnvtrace --demo                  # a built-in veth lab with traffic\n";
+
+enum { OPT_DURATION = 1000, OPT_PORT, OPT_DEMO };
+
+static const struct argp_option options[] = {
+	{ "interface", 'i', "IFACE", 0, "Trace Geneve arriving on IFACE (XDP); repeatable", 0 },
+	{ "read", 'r', "FILE", 0, "Read a pcap/pcapng capture ('-' for stdin)", 0 },
+	{ "count", 'c', "N", 0, "Stop after N matching packets", 0 },
+	{ "duration", OPT_DURATION, "SECONDS", 0, "Stop after SECONDS", 0 },
+	{ "output", 'o', "text|json", 0, "Output format (default text)", 0 },
+	{ "verbose", 'v', NULL, 0, "Show every Geneve option in hex; twice: libbpf debug", 0 },
+	{ "quiet", 'q', NULL, 0, "No per-packet lines, only the summary", 0 },
+	{ "port", OPT_PORT, "PORT", 0, "Geneve UDP destination port (default 6081)", 0 },
+	{ "demo", OPT_DEMO, NULL, 0, "Run on a built-in lab: two netns, a veth pair, Geneve traffic", 0 },
+	{ NULL, 'h', NULL, OPTION_HIDDEN, "Show this help", 0 },
+	{},
+};
+
+static struct env {
+	struct gnv_trace_opts t;
+	int demo;
+	unsigned long port;
+	char *words[256];
+	int n_words;
+} env = { .port = GENEVE_UDP_PORT };
+
+static int parse_ulong(const char *arg, unsigned long max, unsigned long *out)
+{
+	char *end;
+
+	errno = 0;
+	*out = strtoul(arg, &end, 10);
+	return errno || end == arg || *end || arg[0] == '-' || *out > max ?
+	       -1 : 0;
+}
+
+static error_t parse_arg(int key, char *arg, struct argp_state *state)
+{
+	unsigned long n;
+	char *end;
+
+	switch (key) {
+	case 'i':
+		if (env.t.n_ifaces == GNV_MAX_IFACES)
+			argp_error(state, "at most %d interfaces", GNV_MAX_IFACES);
+		env.t.ifaces[env.t.n_ifaces++] = arg;
+		break;
+	case 'r':
+		env.t.read_file = arg;
+		break;
+	case 'c':
+		if (parse_ulong(arg, ULONG_MAX, &n) || !n)
+			argp_error(state, "-c needs a positive number, not '%s'", arg);
+		env.t.count = n;
+		break;
+	case OPT_DURATION:
+		errno = 0;
+		env.t.duration = strtod(arg, &end);
+		if (errno || end == arg || *end || env.t.duration <= 0)
+			argp_error(state, "--duration needs a positive number of seconds, not '%s'", arg);
+		break;
+	case 'o':
+		if (!strcmp(arg, "text"))
+			env.t.mode = GNV_OUT_TEXT;
+		else if (!strcmp(arg, "json"))
+			env.t.mode = GNV_OUT_JSON;
+		else
+			argp_error(state, "-o takes 'text' or 'json', not '%s'", arg);
+		break;
+	case 'v':
+		env.t.verbose++;
+		break;
+	case 'q':
+		env.t.quiet = 1;
+		break;
+	case OPT_PORT:
+		if (parse_ulong(arg, 65535, &env.port) || !env.port)
+			argp_error(state, "--port needs a number from 1 to 65535, not '%s'", arg);
+		break;
+	case OPT_DEMO:
+		env.demo = 1;
+		break;
+	case 'h':
+		argp_state_help(state, stderr, ARGP_HELP_STD_HELP);
+		break;
+	case ARGP_KEY_ARG:
+		if (env.n_words == (int)(sizeof(env.words) / sizeof(env.words[0])))
+			argp_error(state, "filter too long");
+		env.words[env.n_words++] = arg;
+		break;
+	case ARGP_KEY_END:
+		if (!!env.t.n_ifaces + !!env.t.read_file + env.demo != 1)
+			argp_error(state, "give one of -i IFACE, -r FILE or --demo");
+		break;
+	default:
+		return ARGP_ERR_UNKNOWN;
+	}
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct argp argp = {
+		.options = options,
+		.parser = parse_arg,
+		.doc = doc,
+	};
+	struct gnv_counts counts = {};
+	char err[256];
+	int r;
+
+	argp_err_exit_status = EXIT_USAGE;
+	if (argp_parse(&argp, argc, argv, 0, NULL, NULL))
+		return EXIT_USAGE;
+	if (gnv_filter_compile(env.n_words, env.words, env.port, &env.t.filter,
+			       err, sizeof(err))) {
+		fprintf(stderr, "gnvtrace: bad filter: %s\n", err);
+		return EXIT_USAGE;
+	}
+	gnv_install_signals();
+	if (env.demo)
+		r = gnv_demo(&env.t, &counts);
+	else if (env.t.read_file)
+		r = gnv_trace_file(&env.t, &counts);
+	else
+		r = gnv_trace_live(&env.t, &counts);
+	if (r)
+		return 1;
+	gnv_print_summary(stderr, &counts);
+	return 0;
+}

@@ -1,0 +1,52 @@
+// SPDX-License-Identifier: MIT
+#include <signal.h>
+#include <string.h>
+
+#include "names.h"
+#include "trace.h"
+
+volatile sig_atomic_t gnv_exiting;
+
+static void on_signal(int sig)
+{
+	gnv_exiting = 1;
+}
+
+void gnv_install_signals(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	/* A closed pipe (gnvtrace | head) ends the run cleanly too. */
+	sigaction(SIGPIPE, &sa, NULL);
+}
+
+void gnv_print_summary(FILE *out, const struct gnv_counts *c)
+{
+	__u64 malformed = 0;
+	int first = 1;
+
+	for (int r = 1; r < GNV_BAD_MAX; r++)
+		malformed += c->v[GNV_STAT_MALFORMED + r];
+	fprintf(out, "gnvtrace: %llu packets seen, %llu Geneve, %llu matched, "
+		"%llu lost, %llu malformed",
+		(unsigned long long)c->v[GNV_STAT_PACKETS],
+		(unsigned long long)c->v[GNV_STAT_GENEVE],
+		(unsigned long long)c->v[GNV_STAT_MATCHED],
+		(unsigned long long)c->v[GNV_STAT_LOST],
+		(unsigned long long)malformed);
+	for (int r = 1; r < GNV_BAD_MAX; r++) {
+		__u64 n = c->v[GNV_STAT_MALFORMED + r];
+
+		if (!n)
+			continue;
+		fprintf(out, "%s%s %llu", first ? " (" : ", ",
+			gnv_malformed_name(r), (unsigned long long)n);
+		first = 0;
+	}
+	fprintf(out, "%s\n", first ? "" : ")");
+}

@@ -1,0 +1,45 @@
+/* SPDX-License-Identifier: MIT */
+/* What a trace run needs, live or offline, and what it reports. */
+#ifndef GNV_TRACE_H
+#define GNV_TRACE_H
+
+#include <signal.h>
+#include <stdio.h>
+#include "format.h"
+#include "gnvtrace.h"
+
+#define GNV_MAX_IFACES	8
+
+struct gnv_trace_opts {
+	struct gnv_filter filter;
+	const char *ifaces[GNV_MAX_IFACES];
+	int n_ifaces;
+	const char *read_file;		/* -r */
+	__u64 count;			/* -c: stop after this many events */
+	double duration;		/* --duration seconds, 0: none */
+	enum gnv_output mode;
+	int verbose;
+	int quiet;			/* -q: no per-event lines */
+	__u32 ringbuf_bytes;
+	/* Called once every interface is attached (the demo starts traffic). */
+	int (*on_attached)(void *arg);
+	void *on_attached_arg;
+};
+
+/* Counters summed over CPUs, indexed by enum gnv_stat. */
+struct gnv_counts {
+	__u64 v[GNV_STAT_MAX];
+};
+
+/* Set by the signal handler; every loop polls it. */
+extern volatile sig_atomic_t gnv_exiting;
+void gnv_install_signals(void);
+
+/* Both return 0, or a negative errno after printing one line on stderr. */
+int gnv_trace_live(const struct gnv_trace_opts *o, struct gnv_counts *c);
+int gnv_trace_file(const struct gnv_trace_opts *o, struct gnv_counts *c);
+
+/* The exit summary: seen, Geneve, matched, lost, malformed by reason. */
+void gnv_print_summary(FILE *out, const struct gnv_counts *c);
+
+#endif /* GNV_TRACE_H */
