@@ -38,12 +38,13 @@ LIB_SRCS  := $(filter-out user/main.c,$(wildcard user/*.c))
 LIB_OBJS  := $(patsubst user/%.c,$(OUT)/user/%.o,$(LIB_SRCS))
 TEST_SRCS := $(wildcard tests/unit/*.c tests/kern/*.c tools/*.c)
 TEST_BINS := $(patsubst %.c,$(OUT)/%,$(TEST_SRCS))
+TEST_BPF  := $(patsubst tests/e2e/%.bpf.c,$(OUT)/tests/%.bpf.o,$(wildcard tests/e2e/*.bpf.c))
 
 .PHONY: all check bench demo install clean deps test-deps
 .DELETE_ON_ERROR:
 .SECONDARY:
 
-all: $(OUT)/gnvtrace $(TEST_BINS)
+all: $(OUT)/gnvtrace $(TEST_BINS) $(TEST_BPF)
 
 deps:
 	$(Q)tools/install-deps.sh
@@ -53,6 +54,11 @@ test-deps:
 
 $(OUT)/%.bpf.o: bpf/%.bpf.c $(wildcard include/*.h bpf/*.h) | $(OUT)
 	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPFCFLAGS) -c $< -o $@
+
+$(OUT)/tests/%.bpf.o: tests/e2e/%.bpf.c | $(OUT)
+	$(call msg,BPF,$@)
+	$(Q)mkdir -p $(dir $@)
 	$(Q)$(CLANG) $(BPFCFLAGS) -c $< -o $@
 
 $(OUT)/%.skel.h: $(OUT)/%.bpf.o

@@ -20,7 +20,7 @@
 #include <unistd.h>
 
 #include "demo.h"
-#include "pktcraft.h"
+#include "traffic.h"
 
 #define TRACED_IF	"gnv-wire0"	/* in our namespace: the "NIC" */
 #define SENDER_IF	"gnv-wire1"	/* in the peer namespace */
@@ -153,107 +153,23 @@ static void sleep_ms(int ms)
 	nanosleep(&ts, NULL);
 }
 
-static void send_frame(struct lab *lab, const struct pkt_spec *s, size_t cut)
-{
-	__u8 buf[2048];
-	size_t len = pkt_build(s, buf, sizeof(buf));
-
-	if (!len)
-		return;
-	if (cut && cut < len)
-		len = cut;
-	if (send(lab->sock, buf, len, 0) < 0)
-		fprintf(stderr, "gnvtrace: demo: send: %s\n", strerror(errno));
-	sleep_ms(GAP_MS);
-}
-
-/* vm1 (port 1) and vm2 (port 3) on logical switch VNI 5, pinging. */
-static void ping_pair(struct lab *lab, int seq, int v6)
-{
-	struct pkt_spec s;
-	__u8 mac[6];
-
-	pkt_spec_default(&s);
-	s.icmp_seq = seq;
-	if (v6) {
-		s.outer_family = 6;
-		s.outer_src = "fd00:172:17::119";
-		s.outer_dst = "fd00:172:17::143";
-		s.vni = 7;
-		s.ovn_inport = 2;
-		s.ovn_outport = 4;
-		s.inner_family = 6;
-		s.inner_src = "fd10::a";
-		s.inner_dst = "fd10::b";
-		s.inner_proto = IPPROTO_ICMPV6;
-		s.icmp_type = 128;
-	}
-	send_frame(lab, &s, 0);
-	/* The reply comes back through the other chassis. */
-	s.outer_src = v6 ? "fd00:172:17::143" : "172.17.2.143";
-	s.outer_dst = v6 ? "fd00:172:17::119" : "172.17.2.119";
-	s.ovn_inport = s.ovn_outport;
-	s.ovn_outport = v6 ? 2 : 1;
-	s.inner_src = v6 ? "fd10::b" : "192.168.0.20";
-	s.inner_dst = v6 ? "fd10::a" : "192.168.0.166";
-	memcpy(mac, s.inner_eth_src, 6);
-	memcpy(s.inner_eth_src, s.inner_eth_dst, 6);
-	memcpy(s.inner_eth_dst, mac, 6);
-	s.icmp_type = v6 ? 129 : 0;
-	send_frame(lab, &s, 0);
-}
-
 static void *send_traffic(void *arg)
 {
+	struct traffic_frame frames[TRAFFIC_DEMO_FRAMES];
+	int n = traffic_demo(frames, TRAFFIC_DEMO_FRAMES);
 	struct lab *lab = arg;
-	struct pkt_spec s;
+	__u8 buf[2048];
 
-	for (int seq = 1; seq <= 3 && !gnv_exiting; seq++) {
-		ping_pair(lab, seq, 0);
-		ping_pair(lab, seq, 1);
+	for (int i = 0; i < n && !gnv_exiting; i++) {
+		size_t len = pkt_build(&frames[i].spec, buf, sizeof(buf));
+
+		if (frames[i].cut && frames[i].cut < len)
+			len = frames[i].cut;
+		if (len && send(lab->sock, buf, len, 0) < 0)
+			fprintf(stderr, "gnvtrace: demo: send: %s\n",
+				strerror(errno));
+		sleep_ms(GAP_MS);
 	}
-
-	/* ssh from vm1 to vm2 over a tagged underlay (tenant VLAN 50). */
-	pkt_spec_default(&s);
-	s.n_vlans = 1;
-	s.vlan[0] = 50;
-	s.inner_proto = IPPROTO_TCP;
-	s.sport = 43512;
-	s.dport = 22;
-	s.tcp_flags = 0x02;
-	s.payload_len = 0;
-	send_frame(lab, &s, 0);
-
-	/* DNS with a second option class beside OVN's (Linux class 0x0100). */
-	pkt_spec_default(&s);
-	s.inner_proto = IPPROTO_UDP;
-	s.sport = 53001;
-	s.dport = 53;
-	s.payload_len = 32;
-	s.n_extra_opts = 1;
-	s.extra_opts[0] = (struct pkt_opt){ .cls = 0x0100, .type = 0x01,
-					    .len = 4, .data = { 0xca, 0xfe, 0, 1 } };
-	send_frame(lab, &s, 0);
-
-	/* vm1 asks who has vm2: flooded to multicast group 0x8000. */
-	pkt_spec_default(&s);
-	s.inner_proto = PKT_ARP;
-	s.arp_op = 1;
-	s.ovn_outport = 0x8000;
-	memset(s.inner_eth_dst, 0xff, 6);
-	send_frame(lab, &s, 0);
-
-	/* Noise that is not Geneve: DNS, and VXLAN on 4789. */
-	pkt_spec_default(&s);
-	s.outer_dport = 53;
-	send_frame(lab, &s, 0);
-	s.outer_dport = 4789;
-	send_frame(lab, &s, 0);
-
-	/* A Geneve frame cut inside its options: counted, never printed. */
-	pkt_spec_default(&s);
-	send_frame(lab, &s, 14 + 20 + 8 + 8 + 2);
-
 	sleep_ms(300);
 	gnv_exiting = 1;
 	return NULL;

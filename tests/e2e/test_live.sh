@@ -1,0 +1,210 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+#
+# End to end on the host kernel: two network namespaces joined by a veth
+# pair, gnvtrace attached with XDP to one end, frames replayed into the
+# other with tcpreplay. Everything is torn down on every exit path.
+#
+# Usage: test_live.sh BUILD_DIR CAPTURES_DIR
+set -u
+
+BUILD=$(cd "${1:-build}" && pwd)
+CAPS=$(cd "${2:-../shared/captures}" && pwd)
+GNV=$BUILD/gnvtrace
+NS_TX=gnvt-e2e-tx-$$
+NS_RX=gnvt-e2e-rx-$$
+RX_IF=gnvt-rx
+TX_IF=gnvt-tx
+TMP=$(mktemp -d)
+PASS=0
+FAIL=0
+GNV_PID=
+
+cleanup() {
+	[ -n "$GNV_PID" ] && kill -9 "$GNV_PID" 2>/dev/null
+	ip netns del "$NS_TX" 2>/dev/null
+	ip netns del "$NS_RX" 2>/dev/null
+	rm -rf "$TMP"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+ok() { PASS=$((PASS + 1)); echo "ok   $*"; }
+fail() { FAIL=$((FAIL + 1)); echo "FAIL $*"; }
+check() { # check NAME COMMAND...
+	local name=$1; shift
+	if "$@"; then ok "$name"; else fail "$name"; fi
+}
+
+rx() { ip netns exec "$NS_RX" "$@"; }
+
+setup() {
+	ip netns add "$NS_TX" && ip netns add "$NS_RX" &&
+	ip link add "$TX_IF" netns "$NS_TX" type veth peer name "$RX_IF" netns "$NS_RX" &&
+	ip -n "$NS_TX" link set "$TX_IF" up && ip -n "$NS_RX" link set "$RX_IF" up &&
+	ip -n "$NS_RX" link set lo up
+}
+
+xdp_attached() { ip -n "$NS_RX" -d link show "$RX_IF" | grep -q 'prog/xdp'; }
+
+# start_tracer OUTFILE ARGS...: gnvtrace in the background, once attached.
+start_tracer() {
+	local out=$1; shift
+	# Not through rx(): $! must be gnvtrace itself (ip netns exec execs it).
+	ip netns exec "$NS_RX" "$GNV" -i "$RX_IF" "$@" >"$out" 2>"$out.err" &
+	GNV_PID=$!
+	for _ in $(seq 100); do
+		xdp_attached && return 0
+		kill -0 "$GNV_PID" 2>/dev/null || break
+		sleep 0.05
+	done
+	echo "gnvtrace did not attach: $(cat "$out.err")"
+	return 1
+}
+
+stop_tracer() {
+	kill -INT "$GNV_PID" 2>/dev/null
+	wait "$GNV_PID"
+	local rc=$?
+	GNV_PID=
+	return $rc
+}
+
+replay() { ip netns exec "$NS_TX" tcpreplay -q -i "$TX_IF" "$1" >/dev/null 2>&1; }
+
+# Live JSON without the fields only a live run has, beside the offline run.
+same_as_offline() { # same_as_offline LIVE_JSON PCAP FILTER...
+	local live=$1 pcap=$2; shift 2
+	"$GNV" -r "$pcap" -o json "$@" 2>/dev/null | sed 's/^{"ts":[0-9.]*,//' >"$TMP/off"
+	sed 's/^{"ts":[0-9.]*,"ifname":"[^"]*","dir":"in",//' "$live" >"$TMP/on"
+	if [ ! -s "$TMP/off" ]; then
+		echo "  no offline events for $pcap"
+		return 1
+	fi
+	diff -u "$TMP/off" "$TMP/on" >"$TMP/diff" || { head -20 "$TMP/diff"; return 1; }
+}
+
+test_replay_matches_offline() { # a capture replayed live == gnvtrace -r
+	local pcap=$1 name
+	name=$(basename "$pcap")
+	shift
+	start_tracer "$TMP/live.json" -o json "$@" || { fail "replay $name"; return; }
+	replay "$pcap"
+	sleep 0.3
+	stop_tracer
+	check "replay $name ${*:-(no filter)}: live XDP events equal gnvtrace -r" \
+		same_as_offline "$TMP/live.json" "$pcap" "$@"
+}
+
+test_text_output() {
+	start_tracer "$TMP/live.txt" icmp || { fail "text output"; return; }
+	replay "$CAPS/scapy-geneve-ovn-vlan-icmp.pcap"
+	sleep 0.3
+	stop_tracer
+	check "text: OVN option decoded on a VLAN underlay" \
+		grep -q " $RX_IF in 127.0.0.1 > 127.0.0.1 vlan 1 vni 0 ovn 1->2 | 00:00:00:00:00:00 > ff:ff:ff:ff:ff:ff 127.0.0.1 > 127.0.0.1: ICMP echo request, id 0, seq 0, length 8, frame 104" "$TMP/live.txt"
+	check "text: summary counts the packet" \
+		grep -q "1 Geneve, 1 matched, 0 lost, 0 malformed" "$TMP/live.txt.err"
+}
+
+test_malformed_counted() {
+	start_tracer "$TMP/live.txt" || { fail "malformed"; return; }
+	replay "$TMP/demo.pcap"
+	sleep 0.3
+	stop_tracer
+	check "demo traffic: 15 events, the cut frame counted as opts_overrun" \
+		grep -q "15 Geneve, 15 matched, 0 lost, 1 malformed (opts_overrun 1)" "$TMP/live.txt.err"
+	check "demo traffic: 15 lines printed" test "$(wc -l <"$TMP/live.txt")" -eq 15
+}
+
+test_count_stops() {
+	ip netns exec "$NS_RX" "$GNV" -i "$RX_IF" -c 2 -o json >"$TMP/c.json" 2>"$TMP/c.err" &
+	GNV_PID=$!
+	for _ in $(seq 100); do xdp_attached && break; sleep 0.05; done
+	replay "$TMP/demo.pcap"
+	for _ in $(seq 100); do kill -0 "$GNV_PID" 2>/dev/null || break; sleep 0.05; done
+	check "-c 2 exits by itself after 2 events" test "$(wc -l <"$TMP/c.json")" -eq 2
+	wait "$GNV_PID"
+	check "-c 2 exit code 0" test $? -eq 0
+	GNV_PID=
+	check "detached after -c exit" bash -c "! ip -n $NS_RX -d link show $RX_IF | grep -q prog/xdp"
+}
+
+test_kill9_leaves_nothing() {
+	start_tracer "$TMP/k.txt" || { fail "kill -9"; return; }
+	kill -9 "$GNV_PID"
+	wait "$GNV_PID" 2>/dev/null
+	GNV_PID=
+	local gone=1
+	for _ in $(seq 40); do
+		xdp_attached || { gone=0; break; }
+		sleep 0.05
+	done
+	check "kill -9: no XDP program left on the device" test $gone -eq 0
+}
+
+test_foreign_program_untouched() {
+	ip -n "$NS_RX" link set dev "$RX_IF" xdp obj "$BUILD/tests/xdp_foreign.bpf.o" sec xdp ||
+		{ fail "could not attach the foreign program"; return; }
+	local before after
+	before=$(ip -n "$NS_RX" -d link show "$RX_IF" | grep -o 'prog/xdp id [0-9]*')
+	rx "$GNV" -i "$RX_IF" >"$TMP/f.out" 2>"$TMP/f.err"
+	local rc=$?
+	after=$(ip -n "$NS_RX" -d link show "$RX_IF" | grep -o 'prog/xdp id [0-9]*')
+	check "foreign XDP: gnvtrace refuses, exit 1" test $rc -eq 1
+	check "foreign XDP: one clear line" grep -q "^gnvtrace: another XDP program (id [0-9]*) is attached to $RX_IF; gnvtrace does not replace it$" "$TMP/f.err"
+	check "foreign XDP: still attached, same id" test -n "$before" -a "$before" = "$after"
+	ip -n "$NS_RX" link set dev "$RX_IF" xdp off
+}
+
+test_errors() {
+	"$GNV" -i gnvt-nosuch0 >"$TMP/e.out" 2>"$TMP/e.err"
+	check "unknown interface: exit 1" test $? -eq 1
+	check "unknown interface: message" grep -qx "gnvtrace: no such interface 'gnvt-nosuch0'" "$TMP/e.err"
+
+	"$GNV" -i lo icmp and bogus >"$TMP/e.out" 2>"$TMP/e.err"
+	check "bad filter: exit 2" test $? -eq 2
+	check "bad filter: message names the word" grep -qx "gnvtrace: bad filter: unknown word 'bogus'" "$TMP/e.err"
+
+	"$GNV" -i lo vni 99999999 >"$TMP/e.out" 2>"$TMP/e.err"
+	check "bad value: exit 2" test $? -eq 2
+	check "bad value: message" grep -q "'vni' needs a number from 0 to 16777215, not '99999999'" "$TMP/e.err"
+
+	rx setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all \
+		--bounding-set=-all "$GNV" -i "$RX_IF" >"$TMP/e.out" 2>"$TMP/e.err"
+	check "no privileges: exit 1" test $? -eq 1
+	check "no privileges: message" grep -qx "gnvtrace: not allowed to load BPF programs: run as root (needs CAP_BPF, CAP_NET_ADMIN and CAP_PERFMON)" "$TMP/e.err"
+	check "no privileges: nothing attached" bash -c "! ip -n $NS_RX -d link show $RX_IF | grep -q prog/xdp"
+}
+
+main() {
+	if ! setup; then
+		fail "setup of the network namespaces"
+		echo "$PASS passed, $FAIL failed"
+		exit 1
+	fi
+	"$BUILD/tools/gnv-pktgen" demo "$TMP/demo.pcap"
+
+	test_text_output
+	test_malformed_counted
+	test_replay_matches_offline "$TMP/demo.pcap"
+	test_replay_matches_offline "$TMP/demo.pcap" icmp6 and vni 7
+	test_replay_matches_offline "$TMP/demo.pcap" not icmp and not icmp6
+	test_replay_matches_offline "$CAPS/tcpdump-geneve.pcap"
+	test_replay_matches_offline "$CAPS/tcpdump-geneve.pcap" vni 10 and icmp
+	test_replay_matches_offline "$CAPS/zeek-geneve.pcap"
+	test_replay_matches_offline "$CAPS/zeek-geneve-many-options.pcap" -v
+	test_replay_matches_offline "$CAPS/zeek-geneve-tagged-udp-packet.pcap"
+	test_replay_matches_offline "$CAPS/zeek-geneve-ipv6.pcap"
+	test_replay_matches_offline "$CAPS/zeek-geneve-arp.pcap"
+	test_replay_matches_offline "$CAPS/tcpdump-geneve-gcp.pcap"
+	test_count_stops
+	test_kill9_leaves_nothing
+	test_foreign_program_untouched
+	test_errors
+
+	echo "$PASS passed, $FAIL failed"
+	[ "$FAIL" -eq 0 ]
+}
+
+main

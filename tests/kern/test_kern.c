@@ -1,0 +1,821 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Kernel tests: the XDP program, run by BPF_PROG_TEST_RUN on crafted
+ * frames and on every Ethernet capture in the shared captures, must agree
+ * with the host parser and filter: verdict, counters, event presence and
+ * event bytes. Needs root.
+ *
+ * Usage: test_kern [CAPTURES_DIR]	(default ../shared/captures)
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <netinet/in.h>
+#include <linux/if_ether.h>
+/* pcap/bpf.h and linux/bpf.h both define struct bpf_insn. */
+#define PCAP_DONT_INCLUDE_PCAP_BPF_H
+#include <pcap/dlt.h>
+#include <pcap/pcap.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "gnvtrace.h"
+#include "parse.h"
+#include "filter.h"
+#include "filter_compile.h"
+#include "names.h"
+#include "pktcraft.h"
+#include "gnvtrace.skel.h"
+#include "test_util.h"
+
+#define DEFAULT_CAPTURES	"../shared/captures"
+#define FRAME_MAX		2048
+#define MAX_EVENTS		16
+#define ARRAY_SIZE(a)		(sizeof(a) / sizeof((a)[0]))
+
+/* Offsets in the default frame (pkt_spec_default). */
+#define OFF_OUTER_IP	14
+#define OFF_GENEVE	42
+#define OFF_OPTS	50
+#define OFF_INNER_IP	72
+
+struct tracer {
+	struct gnvtrace_bpf *skel;
+	struct ring_buffer *rb;
+	int prog_fd, stats_fd, n_cpus;
+	size_t linear;		/* bytes of a frame the program sees */
+	long n_events, bad_sizes;
+	struct gnv_event events[MAX_EVENTS];
+};
+
+/* What the host parser and filter say about a frame. */
+struct host_view {
+	int verdict, match;
+	struct gnv_pkt pkt;
+};
+
+enum run_result { RUN_OK, RUN_FAILED, RUN_TOO_BIG };
+
+static int on_event(void *ctx, void *data, size_t size)
+{
+	struct tracer *t = ctx;
+
+	if (size != sizeof(struct gnv_event))
+		t->bad_sizes++;
+	else if (t->n_events < MAX_EVENTS)
+		memcpy(&t->events[t->n_events], data, size);
+	t->n_events++;
+	return 0;
+}
+
+static int tracer_open(struct tracer *t, __u32 rb_size)
+{
+	memset(t, 0, sizeof(*t));
+	t->linear = SIZE_MAX;
+	t->n_cpus = libbpf_num_possible_cpus();
+	t->skel = gnvtrace_bpf__open();
+	if (!ASSERT_OK_PTR(t->skel, "gnvtrace_bpf__open") ||
+	    !ASSERT_OK(bpf_map__set_max_entries(t->skel->maps.rb, rb_size),
+		       "set rb size") ||
+	    !ASSERT_OK(gnvtrace_bpf__load(t->skel), "gnvtrace_bpf__load"))
+		return 0;
+	t->prog_fd = bpf_program__fd(t->skel->progs.xdp_ingress);
+	t->stats_fd = bpf_map__fd(t->skel->maps.stats);
+	t->rb = ring_buffer__new(bpf_map__fd(t->skel->maps.rb), on_event, t,
+				 NULL);
+	return ASSERT_OK_PTR(t->rb, "ring_buffer__new");
+}
+
+static void tracer_close(struct tracer *t)
+{
+	ring_buffer__free(t->rb);
+	gnvtrace_bpf__destroy(t->skel);
+}
+
+/* Compiles text into the running program's filter (its .data is mapped). */
+static int set_filter(struct tracer *t, const char *text, __u16 port)
+{
+	char buf[256], err[256] = "", *argv[] = { buf };
+
+	snprintf(buf, sizeof(buf), "%s", text);
+	return ASSERT_OK(gnv_filter_compile(1, argv, port,
+					    &t->skel->data->targ_filter,
+					    err, sizeof(err)), err);
+}
+
+static void read_stats(struct tracer *t, __u64 *out)
+{
+	__u64 vals[t->n_cpus];
+
+	for (__u32 i = 0; i < GNV_STAT_MAX; i++) {
+		out[i] = 0;
+		if (bpf_map_lookup_elem(t->stats_fd, &i, vals))
+			continue;
+		for (int c = 0; c < t->n_cpus; c++)
+			out[i] += vals[c];
+	}
+}
+
+static const char *stat_name(int i)
+{
+	static const char *const names[GNV_STAT_MALFORMED] = {
+		"packets", "geneve", "matched", "lost",
+	};
+
+	return i < GNV_STAT_MALFORMED ? names[i] :
+	       gnv_malformed_name(i - GNV_STAT_MALFORMED);
+}
+
+static int run(struct tracer *t, const __u8 *data, size_t len, int repeat,
+	       int *retval)
+{
+	LIBBPF_OPTS(bpf_test_run_opts, opts,
+		    .data_in = data,
+		    .data_size_in = len,
+		    .repeat = repeat,
+	);
+	int err = bpf_prog_test_run_opts(t->prog_fd, &opts);
+
+	*retval = opts.retval;
+	return err ? -errno : 0;
+}
+
+/* Every counter moved by exactly what want says (one assert). */
+static void assert_stats(const __u64 *before, const __u64 *after,
+			 const __u64 *want)
+{
+	int ok = 1;
+
+	for (int i = 0; i < GNV_STAT_MAX; i++)
+		ok &= after[i] - before[i] == want[i];
+	if (test_check(ok, __FILE__, __LINE__, "counters"))
+		return;
+	fprintf(stderr, "counters differ:\n");
+	for (int i = 0; i < GNV_STAT_MAX; i++)
+		if (after[i] - before[i] != want[i])
+			fprintf(stderr, "  %s: +%llu, expected +%llu\n",
+				stat_name(i),
+				(unsigned long long)(after[i] - before[i]),
+				(unsigned long long)want[i]);
+}
+
+#define FIELD(f) \
+	{ #f, offsetof(struct gnv_pkt, f), sizeof(((struct gnv_pkt *)0)->f) }
+
+static const struct {
+	const char *name;
+	size_t off, size;
+} pkt_fields[] = {
+	FIELD(outer_src), FIELD(outer_dst), FIELD(inner_src), FIELD(inner_dst),
+	FIELD(vni), FIELD(outer_sport), FIELD(outer_dport), FIELD(vlan),
+	FIELD(geneve_proto), FIELD(opts_off), FIELD(ovn_inport),
+	FIELD(ovn_outport), FIELD(inner_ethertype), FIELD(inner_vlan),
+	FIELD(sport), FIELD(dport), FIELD(icmp_id), FIELD(icmp_seq),
+	FIELD(arp_op), FIELD(inner_l4_len), FIELD(inner_eth_src),
+	FIELD(inner_eth_dst), FIELD(outer_family), FIELD(n_vlans),
+	FIELD(geneve_ver), FIELD(opts_len), FIELD(n_opts), FIELD(flags),
+	FIELD(inner_family), FIELD(inner_proto), FIELD(icmp_type),
+	FIELD(icmp_code), FIELD(tcp_flags), FIELD(malformed), FIELD(pad),
+};
+
+/* The table names every byte of struct gnv_pkt once. */
+static size_t pkt_fields_size(void)
+{
+	size_t sum = 0;
+
+	for (size_t i = 0; i < ARRAY_SIZE(pkt_fields); i++)
+		sum += pkt_fields[i].size;
+	return sum;
+}
+
+static void print_bytes(const char *what, const __u8 *p, size_t n)
+{
+	fprintf(stderr, "    %-6s", what);
+	for (size_t i = 0; i < n; i++)
+		fprintf(stderr, " %02x", p[i]);
+	fprintf(stderr, "\n");
+}
+
+/* The kernel's gnv_pkt equals the host's, printing the fields that differ. */
+static void assert_pkt_eq(const struct gnv_pkt *kern,
+			  const struct gnv_pkt *host)
+{
+	const __u8 *k = (const __u8 *)kern, *h = (const __u8 *)host;
+
+	if (test_check(!memcmp(kern, host, sizeof(*kern)), __FILE__, __LINE__,
+		       "kernel gnv_pkt == host gnv_pkt"))
+		return;
+	fprintf(stderr, "fields differ:\n");
+	for (size_t i = 0; i < ARRAY_SIZE(pkt_fields); i++) {
+		size_t off = pkt_fields[i].off, n = pkt_fields[i].size;
+
+		if (!memcmp(k + off, h + off, n))
+			continue;
+		fprintf(stderr, "  %s\n", pkt_fields[i].name);
+		print_bytes("kernel", k + off, n);
+		print_bytes("host", h + off, n);
+	}
+}
+
+static void assert_event(const struct gnv_event *ev, const struct host_view *hv,
+			 const __u8 *data, size_t len)
+{
+	static const __u8 zero[6];
+
+	assert_pkt_eq(&ev->pkt, &hv->pkt);
+	ASSERT_MEMEQ(ev->opts, data + hv->pkt.opts_off, hv->pkt.opts_len,
+		     "option bytes");
+	ASSERT_EQ(ev->pkt_len, len, "pkt_len");
+	ASSERT_EQ(ev->dir, GNV_DIR_IN, "dir");
+	ASSERT_EQ(ev->abi_version, GNV_ABI_VERSION, "abi_version");
+	ASSERT_MEMEQ(ev->pad, zero, sizeof(ev->pad), "pad");
+	ASSERT_GT(ev->ts_ns, 0, "ts_ns");
+}
+
+static void host_view(struct tracer *t, const __u8 *data, size_t len,
+		      struct host_view *hv)
+{
+	const struct gnv_filter *f = &t->skel->data->targ_filter;
+
+	hv->verdict = gnv_parse_frame(data, data + len, GNV_LINK_ETH,
+				      f->geneve_port, &hv->pkt);
+	hv->match = hv->verdict == GNV_GENEVE && gnv_filter_match(f, &hv->pkt);
+}
+
+/*
+ * Runs one frame through the kernel and checks it against the host: the
+ * return code, every counter, the event or its absence. The host parses
+ * what the program sees, the frame's linear part. The host's view is left
+ * in *hv for the caller's own expectations.
+ */
+static enum run_result check_frame(struct tracer *t, const __u8 *data,
+				   size_t len, struct host_view *hv)
+{
+	__u64 before[GNV_STAT_MAX], after[GNV_STAT_MAX], want[GNV_STAT_MAX] = {};
+	size_t seen = len < t->linear ? len : t->linear;
+	int err, retval;
+
+	host_view(t, data, seen, hv);
+	read_stats(t, before);
+	t->n_events = 0;
+	err = run(t, data, len, 1, &retval);
+	/* More fragments than an skb holds (-ENOMEM), or no room (-EINVAL). */
+	if ((err == -ENOMEM || err == -EINVAL) && len > ETH_FRAME_LEN)
+		return RUN_TOO_BIG;
+	if (!ASSERT_OK(err, "bpf_prog_test_run_opts"))
+		return RUN_FAILED;
+	ring_buffer__consume(t->rb);
+	read_stats(t, after);
+
+	ASSERT_EQ(retval, XDP_PASS, "retval");
+	want[GNV_STAT_PACKETS] = 1;
+	want[GNV_STAT_GENEVE] = hv->verdict == GNV_GENEVE;
+	want[GNV_STAT_MATCHED] = hv->match;
+	if (hv->verdict == GNV_MALFORMED)
+		want[GNV_STAT_MALFORMED + hv->pkt.malformed] = 1;
+	assert_stats(before, after, want);
+	if (ASSERT_EQ(t->n_events, hv->match, "events") && hv->match)
+		assert_event(&t->events[0], hv, data, seen);
+	return RUN_OK;
+}
+
+/* Crafted frames: pkt_spec_default() adjusted by a setup, then patched. */
+typedef void (*setup_fn)(struct pkt_spec *s);
+typedef void (*patch_fn)(__u8 *data);
+
+static size_t make_frame(setup_fn setup, patch_fn patch, __u8 *data)
+{
+	struct pkt_spec s;
+	size_t len;
+
+	pkt_spec_default(&s);
+	if (setup)
+		setup(&s);
+	len = pkt_build(&s, data, FRAME_MAX);
+	if (ASSERT_GT(len, 0, "pkt_build") && patch)
+		patch(data);
+	return len;
+}
+
+static void add_opt(struct pkt_spec *s, __u16 cls, __u8 type, __u8 len)
+{
+	struct pkt_opt *o = &s->extra_opts[s->n_extra_opts++];
+
+	memset(o, 0, sizeof(*o));
+	o->cls = cls;
+	o->type = type;
+	o->len = len;
+	memset(o->data, 0xa5, len);
+}
+
+static void outer6(struct pkt_spec *s)
+{
+	s->outer_family = 6;
+	s->outer_src = "2001:db8::1";
+	s->outer_dst = "2001:db8::2";
+}
+
+static void inner6(struct pkt_spec *s)
+{
+	s->inner_family = 6;
+	s->inner_src = "fd00::1";
+	s->inner_dst = "fd00::2";
+	s->inner_proto = IPPROTO_ICMPV6;
+	s->icmp_type = 128;
+}
+
+static void vlan1(struct pkt_spec *s)
+{
+	s->n_vlans = 1;
+	s->vlan[0] = 100;
+}
+
+static void outer6_vlan1(struct pkt_spec *s)
+{
+	outer6(s);
+	vlan1(s);
+}
+
+static void vlan2_inner_vlan(struct pkt_spec *s)
+{
+	s->n_vlans = 2;
+	s->vlan[0] = 100;
+	s->vlan[1] = 200;
+	s->inner_vlan = 42;
+}
+
+static void tcp(struct pkt_spec *s)
+{
+	s->inner_proto = IPPROTO_TCP;
+	s->sport = 40000;
+	s->dport = 80;
+	s->tcp_flags = 0x02;
+}
+
+static void udp(struct pkt_spec *s)
+{
+	s->inner_proto = IPPROTO_UDP;
+	s->sport = 5353;
+	s->dport = 53;
+}
+
+static void arp(struct pkt_spec *s)
+{
+	s->inner_proto = PKT_ARP;
+	s->arp_op = 1;
+}
+
+static void raw_ipv6(struct pkt_spec *s)
+{
+	inner6(s);
+	s->geneve_proto = 0x86DD;
+}
+
+static void other_opts(struct pkt_spec *s)
+{
+	s->ovn = 0;
+	add_opt(s, 0x0132, 1, 8);
+	add_opt(s, 0x0000, 0x80, 0);
+	add_opt(s, OVN_GENEVE_CLASS, OVN_GENEVE_TYPE, OVN_GENEVE_LEN);
+	add_opt(s, 0x0100, 3, 12);
+}
+
+static void opts_63_words(struct pkt_spec *s)
+{
+	add_opt(s, 0x0132, 1, 124);
+	add_opt(s, 0x0132, 2, 112);
+	s->oam = 1;
+	s->critical = 1;
+}
+
+static void opts_252_bytes(struct pkt_spec *s)
+{
+	s->ovn = 0;
+	add_opt(s, 0x0132, 1, 124);
+	add_opt(s, 0x0132, 2, 120);
+}
+
+static void port_53(struct pkt_spec *s)
+{
+	s->outer_dport = 53;
+}
+
+static void port_7000(struct pkt_spec *s)
+{
+	s->outer_dport = 7000;
+}
+
+static void one_other_opt(struct pkt_spec *s)
+{
+	s->ovn = 0;
+	add_opt(s, 0x0132, 1, 4);
+}
+
+static void ovn_len8(struct pkt_spec *s)
+{
+	s->ovn = 0;
+	add_opt(s, OVN_GENEVE_CLASS, OVN_GENEVE_TYPE, 8);
+}
+
+/* 61 empty options, then OVN's: 63 options in 252 bytes. */
+static void opts_62(__u8 *d)
+{
+	static const __u8 ovn[8] = { 0x01, 0x02, 0x80, 0x01, 0, 11, 0, 12 };
+
+	memset(d + OFF_OPTS, 0, GENEVE_MAX_OPTS_LEN);
+	memcpy(d + OFF_OPTS + 244, ovn, sizeof(ovn));
+}
+
+static void non_ip(__u8 *d)
+{
+	d[12] = 0x88;
+	d[13] = 0xcc;
+}
+
+static void inner_frag(__u8 *d)
+{
+	d[OFF_INNER_IP + 7] = 1;
+}
+
+static void geneve_ver1(__u8 *d)
+{
+	d[OFF_GENEVE] |= 0x40;
+}
+
+static void opt_len_63(__u8 *d)
+{
+	d[OFF_GENEVE] = 0x3f;
+}
+
+static void opt_past_area(__u8 *d)
+{
+	d[OFF_OPTS + 3] = 2;
+}
+
+static void outer_ihl4(__u8 *d)
+{
+	d[OFF_OUTER_IP] = 0x44;
+}
+
+static void inner_ihl4(__u8 *d)
+{
+	d[OFF_INNER_IP] = 0x44;
+}
+
+struct kern_case {
+	const char *name;
+	setup_fn setup;
+	patch_fn patch;
+	int verdict;
+	int reason;		/* for GNV_MALFORMED */
+};
+
+static const struct kern_case kern_cases[] = {
+	{ "ipv4, ovn, icmp", NULL, NULL, GNV_GENEVE, 0 },
+	{ "ipv6 underlay", outer6, NULL, GNV_GENEVE, 0 },
+	{ "inner ipv6 icmpv6", inner6, NULL, GNV_GENEVE, 0 },
+	{ "vlan, ipv6 underlay", outer6_vlan1, NULL, GNV_GENEVE, 0 },
+	{ "2 vlans, inner vlan", vlan2_inner_vlan, NULL, GNV_GENEVE, 0 },
+	{ "tcp", tcp, NULL, GNV_GENEVE, 0 },
+	{ "udp", udp, NULL, GNV_GENEVE, 0 },
+	{ "arp", arp, NULL, GNV_GENEVE, 0 },
+	{ "geneve proto 0x86dd", raw_ipv6, NULL, GNV_GENEVE, 0 },
+	{ "options around ovn", other_opts, NULL, GNV_GENEVE, 0 },
+	{ "63-word option area", opts_63_words, NULL, GNV_GENEVE, 0 },
+	{ "62 options, ovn last", opts_252_bytes, opts_62, GNV_GENEVE, 0 },
+	{ "inner fragment", NULL, inner_frag, GNV_GENEVE, 0 },
+	{ "udp port 53", port_53, NULL, GNV_NOT_GENEVE, 0 },
+	{ "non-ip", NULL, non_ip, GNV_NOT_GENEVE, 0 },
+	{ "geneve version 1", NULL, geneve_ver1, GNV_MALFORMED,
+	  GNV_BAD_GENEVE_VERSION },
+	{ "opt_len past the frame", NULL, opt_len_63, GNV_MALFORMED,
+	  GNV_BAD_OPTS_OVERRUN },
+	{ "option past opt_len", one_other_opt, opt_past_area, GNV_MALFORMED,
+	  GNV_BAD_OPT_LEN_OVERRUN },
+	{ "ovn option of 8 bytes", ovn_len8, NULL, GNV_MALFORMED,
+	  GNV_BAD_OVN_OPT_LEN },
+	{ "outer ihl 4", NULL, outer_ihl4, GNV_MALFORMED, GNV_BAD_IPV4_IHL },
+	{ "inner ihl 4", NULL, inner_ihl4, GNV_MALFORMED,
+	  GNV_BAD_INNER_IPV4_IHL },
+};
+
+/* Filters run against every crafted frame, kernel against host. */
+static const char *const filters[] = {
+	"", "icmp", "tcp", "not icmp", "icmp and vni 5", "vni 6", "inport 1",
+	"port 3", "host 192.168.0.20", "src net fd00::/64",
+	"outer host 2001:db8::2", "vlan 200", "icmp-type echo-request",
+	"arp and dst host 192.168.0.20",
+};
+
+static void test_kern_cases(struct tracer *t)
+{
+	for (size_t f = 0; f < ARRAY_SIZE(filters); f++) {
+		if (!set_filter(t, filters[f], GENEVE_UDP_PORT))
+			continue;
+		for (size_t i = 0; i < ARRAY_SIZE(kern_cases); i++) {
+			const struct kern_case *c = &kern_cases[i];
+			struct host_view hv;
+			__u8 data[FRAME_MAX];
+			size_t len;
+
+			test_case("kern: %s, filter '%s'", c->name, filters[f]);
+			len = make_frame(c->setup, c->patch, data);
+			if (!len || check_frame(t, data, len, &hv) != RUN_OK)
+				continue;
+			ASSERT_EQ(hv.verdict, c->verdict, "verdict");
+			ASSERT_EQ(hv.pkt.malformed, c->reason, "reason");
+		}
+	}
+}
+
+/* Runs the default frame under a filter; delta gets the counters' moves. */
+static int run_counted(struct tracer *t, const char *filter, __u64 *delta)
+{
+	__u64 before[GNV_STAT_MAX], after[GNV_STAT_MAX];
+	__u8 data[FRAME_MAX];
+	struct host_view hv;
+	size_t len = make_frame(NULL, NULL, data);
+
+	if (!len || !set_filter(t, filter, GENEVE_UDP_PORT))
+		return 0;
+	read_stats(t, before);
+	if (check_frame(t, data, len, &hv) != RUN_OK)
+		return 0;
+	read_stats(t, after);
+	for (int i = 0; i < GNV_STAT_MAX; i++)
+		delta[i] = after[i] - before[i];
+	return 1;
+}
+
+/* Explicit counts for the default frame, matching and not. */
+static void test_counters(struct tracer *t)
+{
+	__u64 d[GNV_STAT_MAX];
+
+	test_case("kern: matching filter");
+	if (run_counted(t, "icmp and inport 1", d)) {
+		ASSERT_EQ(d[GNV_STAT_PACKETS], 1, "packets");
+		ASSERT_EQ(d[GNV_STAT_GENEVE], 1, "geneve");
+		ASSERT_EQ(d[GNV_STAT_MATCHED], 1, "matched");
+		ASSERT_EQ(t->n_events, 1, "one event");
+	}
+	test_case("kern: non-matching filter");
+	if (run_counted(t, "tcp", d)) {
+		ASSERT_EQ(d[GNV_STAT_PACKETS], 1, "packets");
+		ASSERT_EQ(d[GNV_STAT_GENEVE], 1, "geneve");
+		ASSERT_EQ(d[GNV_STAT_MATCHED], 0, "matched");
+		ASSERT_EQ(t->n_events, 0, "no event");
+	}
+}
+
+/* A configured Geneve port replaces 6081. */
+static void test_port(struct tracer *t)
+{
+	__u8 data[FRAME_MAX];
+	struct host_view hv;
+	size_t len;
+
+	test_case("kern: geneve port 7000");
+	if (!set_filter(t, "", 7000))
+		return;
+	len = make_frame(port_7000, NULL, data);
+	if (len && check_frame(t, data, len, &hv) == RUN_OK) {
+		ASSERT_EQ(hv.verdict, GNV_GENEVE, "port 7000 is geneve");
+		ASSERT_EQ(t->n_events, 1, "event");
+	}
+	len = make_frame(NULL, NULL, data);
+	if (len && check_frame(t, data, len, &hv) == RUN_OK) {
+		ASSERT_EQ(hv.verdict, GNV_NOT_GENEVE, "port 6081 is not");
+		ASSERT_EQ(t->n_events, 0, "no event");
+	}
+}
+
+/* A frame as its headers, to know which one a cut falls in. */
+struct layer {
+	int len;
+	int reason;
+};
+
+static const struct {
+	const char *name;
+	setup_fn setup;
+	struct layer layers[10];
+} trunc_cases[] = {
+	{ "ipv4, ovn, icmp", NULL,
+	  { { 14, GNV_BAD_TRUNC_ETH }, { 20, GNV_BAD_TRUNC_IPV4 },
+	    { 8, GNV_BAD_TRUNC_UDP }, { 8, GNV_BAD_TRUNC_GENEVE },
+	    { 8, GNV_BAD_OPTS_OVERRUN }, { 14, GNV_BAD_TRUNC_INNER_ETH },
+	    { 20, GNV_BAD_TRUNC_INNER_IP }, { 8, GNV_BAD_TRUNC_INNER_L4 } } },
+	{ "vlan, ipv6, ovn, icmp", outer6_vlan1,
+	  { { 14, GNV_BAD_TRUNC_ETH }, { 4, GNV_BAD_TRUNC_VLAN },
+	    { 40, GNV_BAD_TRUNC_IPV6 }, { 8, GNV_BAD_TRUNC_UDP },
+	    { 8, GNV_BAD_TRUNC_GENEVE }, { 8, GNV_BAD_OPTS_OVERRUN },
+	    { 14, GNV_BAD_TRUNC_INNER_ETH }, { 20, GNV_BAD_TRUNC_INNER_IP },
+	    { 8, GNV_BAD_TRUNC_INNER_L4 } } },
+};
+
+static int trunc_reason(const struct layer *l, size_t len)
+{
+	size_t off = 0;
+
+	for (; l->len; off += l->len, l++)
+		if (len < off + l->len)
+			return l->reason;
+	return GNV_BAD_NONE;
+}
+
+/* Every cut from ETH_HLEN bytes (test_run's minimum) to full length - 1. */
+static void test_truncations(struct tracer *t)
+{
+	if (!set_filter(t, "", GENEVE_UDP_PORT))
+		return;
+	for (size_t i = 0; i < ARRAY_SIZE(trunc_cases); i++) {
+		__u8 data[FRAME_MAX];
+		size_t full = make_frame(trunc_cases[i].setup, NULL, data);
+
+		for (size_t len = ETH_HLEN; len < full; len++) {
+			int reason = trunc_reason(trunc_cases[i].layers, len);
+			struct host_view hv;
+
+			test_case("kern: %s cut to %zu bytes",
+				  trunc_cases[i].name, len);
+			if (check_frame(t, data, len, &hv) != RUN_OK)
+				continue;
+			ASSERT_EQ(hv.verdict, reason ? GNV_MALFORMED : GNV_GENEVE,
+				  "verdict");
+			ASSERT_EQ(hv.pkt.malformed, reason, "reason");
+		}
+	}
+}
+
+/*
+ * test_run puts about a page of a frame in its linear part, all that
+ * ctx->data..data_end shows a program without frags support, and the rest
+ * in fragments. Finds that size from a large matching frame's pkt_len.
+ */
+static void probe_linear(struct tracer *t)
+{
+	static __u8 data[16384];
+	struct pkt_spec s;
+	int retval;
+	size_t len;
+
+	test_case("probe test_run's linear size");
+	pkt_spec_default(&s);
+	s.payload_len = 8000;
+	len = pkt_build(&s, data, sizeof(data));
+	t->n_events = 0;
+	if (!ASSERT_GT(len, 0, "pkt_build") ||
+	    !ASSERT_OK(run(t, data, len, 1, &retval), "test_run"))
+		return;
+	ring_buffer__consume(t->rb);
+	if (ASSERT_EQ(t->n_events, 1, "event") && t->events[0].pkt_len < len)
+		t->linear = t->events[0].pkt_len;
+	ASSERT_TRUE(t->linear >= ETH_FRAME_LEN, "linear part holds a frame");
+}
+
+struct capture_tally {
+	int packets, geneve, malformed, paged, cut;
+};
+
+static void run_capture(struct tracer *t, const char *path,
+			struct capture_tally *sum)
+{
+	char errbuf[PCAP_ERRBUF_SIZE];
+	struct capture_tally n = {};
+	struct pcap_pkthdr *h;
+	const u_char *data;
+	enum run_result r;
+	pcap_t *p;
+
+	test_case("capture %s", path);
+	p = pcap_open_offline(path, errbuf);
+	if (!ASSERT_OK_PTR(p, errbuf))
+		return;
+	if (pcap_datalink(p) != DLT_EN10MB) {
+		printf("  %-40s skipped: link type %d\n", strrchr(path, '/') + 1,
+		       pcap_datalink(p));
+		pcap_close(p);
+		return;
+	}
+	while (pcap_next_ex(p, &h, &data) == 1) {
+		struct host_view hv;
+
+		test_case("capture %s packet %d", path, n.packets + 1);
+		n.packets++;
+		if (h->caplen < ETH_HLEN)
+			continue;
+		r = check_frame(t, data, h->caplen, &hv);
+		n.paged += h->caplen > t->linear;
+		if (r == RUN_TOO_BIG && h->caplen > t->linear) {
+			/* Run the part that a snaplen of one page would keep. */
+			n.cut++;
+			r = check_frame(t, data, t->linear, &hv);
+		}
+		if (r != RUN_OK)
+			continue;
+		n.geneve += hv.verdict == GNV_GENEVE;
+		n.malformed += hv.verdict == GNV_MALFORMED;
+	}
+	pcap_close(p);
+	printf("  %-40s %3d packets, %3d geneve, %d malformed, %d paged, "
+	       "%d cut\n", strrchr(path, '/') + 1, n.packets, n.geneve,
+	       n.malformed, n.paged, n.cut);
+	sum->packets += n.packets;
+	sum->geneve += n.geneve;
+}
+
+static int is_capture(const struct dirent *d)
+{
+	const char *dot = strrchr(d->d_name, '.');
+
+	return dot && (!strcmp(dot, ".pcap") || !strcmp(dot, ".pcapng"));
+}
+
+static void test_captures(struct tracer *t, const char *dir)
+{
+	struct capture_tally sum = {};
+	struct dirent **names;
+	int n;
+
+	test_case("captures in %s", dir);
+	if (!set_filter(t, "", GENEVE_UDP_PORT))
+		return;
+	n = scandir(dir, &names, is_capture, alphasort);
+	if (!ASSERT_GT(n, 0, "captures found"))
+		return;
+	probe_linear(t);
+	printf("captures in %s (paged: compared on the first %zu bytes; "
+	       "cut: too many fragments, run cut to that size):\n", dir,
+	       t->linear);
+	for (int i = 0; i < n; i++) {
+		char path[4096];
+
+		snprintf(path, sizeof(path), "%s/%s", dir, names[i]->d_name);
+		run_capture(t, path, &sum);
+		free(names[i]);
+	}
+	free(names);
+	test_case("captures in %s", dir);
+	ASSERT_GT(sum.packets, 0, "capture packets");
+	ASSERT_GT(sum.geneve, 0, "geneve packets in captures");
+}
+
+/*
+ * A ring buffer of 16 KiB holds about 40 events: a thousand matches must
+ * overflow it, and every match is either received or counted as lost.
+ */
+static void test_ring_full(void)
+{
+	__u64 before[GNV_STAT_MAX], after[GNV_STAT_MAX], lost, matched;
+	__u8 data[FRAME_MAX];
+	struct tracer t;
+	int retval;
+	size_t len;
+
+	test_case("kern: full ring buffer");
+	if (!tracer_open(&t, 4096 * 4))
+		goto out;
+	len = make_frame(NULL, NULL, data);
+	read_stats(&t, before);
+	if (!len || !ASSERT_OK(run(&t, data, len, 1000, &retval), "test_run"))
+		goto out;
+	ring_buffer__consume(t.rb);
+	read_stats(&t, after);
+	lost = after[GNV_STAT_LOST] - before[GNV_STAT_LOST];
+	matched = after[GNV_STAT_MATCHED] - before[GNV_STAT_MATCHED];
+	ASSERT_EQ(matched, 1000, "matched");
+	ASSERT_GT(lost, 0, "lost");
+	ASSERT_GT(t.n_events, 0, "events received");
+	ASSERT_EQ(lost + t.n_events, matched, "lost + received == matched");
+	ASSERT_EQ(t.bad_sizes, 0, "event sizes");
+out:
+	tracer_close(&t);
+}
+
+int main(int argc, char **argv)
+{
+	const char *dir = argc > 1 ? argv[1] : DEFAULT_CAPTURES;
+	struct tracer t;
+
+	test_case("setup");
+	ASSERT_EQ(pkt_fields_size(), sizeof(struct gnv_pkt), "field table");
+	if (!ASSERT_EQ(geteuid(), 0, "running as root"))
+		return test_summary();
+	if (tracer_open(&t, 1 << 20)) {
+		test_kern_cases(&t);
+		test_counters(&t);
+		test_port(&t);
+		test_truncations(&t);
+		test_captures(&t, dir);
+		test_case("teardown");
+		ASSERT_EQ(t.bad_sizes, 0, "event sizes");
+	}
+	tracer_close(&t);
+	test_ring_full();
+	return test_summary();
+}

@@ -1,0 +1,864 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Host unit tests of the parser (gnv_parse_frame) and of the filter
+ * (gnv_filter_compile + gnv_filter_match), on frames built by pktcraft.
+ */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "gnvtrace.h"
+#include "parse.h"
+#include "filter.h"
+#include "filter_compile.h"
+#include "names.h"
+#include "pktcraft.h"
+#include "test_util.h"
+
+#define FRAME_MAX	2048
+#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
+
+/* The MACs pkt_spec_default() gives the inner frame. */
+#define VM1	{ 0xfa, 0x16, 0x3e, 0xa7, 0x95, 0x87 }
+#define VM2	{ 0xfa, 0x16, 0x3e, 0x1c, 0x42, 0x09 }
+
+/* The default frame: where its headers start. */
+#define OFF_OUTER_IP	14
+#define OFF_GENEVE	42
+#define OFF_OPTS	50
+#define OFF_INNER_IP	72
+
+#define F_BASE		(GNV_F_OVN | GNV_F_INNER_ETH | GNV_F_INNER_L4)
+
+struct frame {
+	__u8 data[FRAME_MAX];
+	size_t len;
+};
+
+typedef void (*setup_fn)(struct pkt_spec *s);
+typedef void (*patch_fn)(struct frame *f);
+
+/* pkt_spec_default(), adjusted by setup, built, then patched. */
+static int make_frame(setup_fn setup, patch_fn patch, struct frame *f)
+{
+	struct pkt_spec s;
+
+	pkt_spec_default(&s);
+	if (setup)
+		setup(&s);
+	f->len = pkt_build(&s, f->data, sizeof(f->data));
+	if (!ASSERT_GT(f->len, 0, "pkt_build"))
+		return 0;
+	if (patch)
+		patch(f);
+	return 1;
+}
+
+static int parse(const struct frame *f, size_t len, __u16 port,
+		 struct gnv_pkt *p)
+{
+	return gnv_parse_frame(f->data, f->data + len, GNV_LINK_ETH, port, p);
+}
+
+static void set_opt(struct pkt_opt *o, __u16 cls, __u8 type, __u8 len)
+{
+	memset(o, 0, sizeof(*o));
+	o->cls = cls;
+	o->type = type;
+	o->len = len;
+}
+
+static void add_opt(struct pkt_spec *s, __u16 cls, __u8 type, __u8 len)
+{
+	set_opt(&s->extra_opts[s->n_extra_opts++], cls, type, len);
+}
+
+/* An OVN option as an "extra" one, so that others can come before it. */
+static void add_ovn_opt(struct pkt_spec *s, __u16 inport, __u16 outport)
+{
+	struct pkt_opt *o = &s->extra_opts[s->n_extra_opts];
+
+	add_opt(s, OVN_GENEVE_CLASS, OVN_GENEVE_TYPE, OVN_GENEVE_LEN);
+	o->data[0] = inport >> 8;
+	o->data[1] = inport;
+	o->data[2] = outport >> 8;
+	o->data[3] = outport;
+}
+
+/* Spec adjustments, combined by the tables below. */
+static void outer6(struct pkt_spec *s)
+{
+	s->outer_family = 6;
+	s->outer_src = "2001:db8::1";
+	s->outer_dst = "2001:db8::2";
+}
+
+static void inner6(struct pkt_spec *s)
+{
+	s->inner_family = 6;
+	s->inner_src = "fd00::1";
+	s->inner_dst = "fd00::2";
+	s->inner_proto = IPPROTO_ICMPV6;
+	s->icmp_type = 128;
+	s->icmp_id = 7;
+	s->icmp_seq = 9;
+}
+
+static void vlan1(struct pkt_spec *s)
+{
+	s->n_vlans = 1;
+	s->vlan[0] = 0x2064;	/* PCP 1, VID 100 */
+}
+
+static void vlan2(struct pkt_spec *s)
+{
+	s->n_vlans = 2;
+	s->vlan[0] = 100;
+	s->vlan[1] = 0xe0c8;	/* PCP 7, VID 200 */
+}
+
+static void inner_vlan(struct pkt_spec *s)
+{
+	s->inner_vlan = 0x302a;	/* PCP 1, DEI, VID 42 */
+}
+
+static void tcp(struct pkt_spec *s)
+{
+	s->inner_src = "10.0.0.1";
+	s->inner_dst = "10.0.0.2";
+	s->inner_proto = IPPROTO_TCP;
+	s->sport = 40000;
+	s->dport = 80;
+	s->tcp_flags = 0x12;
+	s->payload_len = 0;
+}
+
+static void udp(struct pkt_spec *s)
+{
+	s->inner_proto = IPPROTO_UDP;
+	s->sport = 5353;
+	s->dport = 53;
+	s->payload_len = 10;
+}
+
+static void arp(struct pkt_spec *s)
+{
+	s->inner_proto = PKT_ARP;
+	s->arp_op = 2;
+}
+
+static void raw_ipv4(struct pkt_spec *s)
+{
+	s->geneve_proto = 0x0800;
+}
+
+static void raw_ipv6(struct pkt_spec *s)
+{
+	inner6(s);
+	s->geneve_proto = 0x86DD;
+}
+
+static void outer6_vlan1(struct pkt_spec *s)
+{
+	outer6(s);
+	vlan1(s);
+}
+
+static void vlan2_inner_vlan6_tcp(struct pkt_spec *s)
+{
+	vlan2(s);
+	inner_vlan(s);
+	tcp(s);
+	inner6(s);
+	s->inner_proto = IPPROTO_TCP;
+	s->payload_len = 3;
+}
+
+static void opts_before_ovn(struct pkt_spec *s)
+{
+	s->ovn = 0;
+	add_opt(s, 0x0000, 0x80, 4);
+	add_ovn_opt(s, 9, 10);
+	add_opt(s, 0x0132, 1, 8);
+}
+
+static void opts_after_ovn(struct pkt_spec *s)
+{
+	add_opt(s, 0x0132, 1, 8);
+	add_opt(s, 0x0100, 2, 0);
+}
+
+static void two_ovn_opts(struct pkt_spec *s)
+{
+	add_ovn_opt(s, 7, 8);
+}
+
+static void ovn_class_other_type(struct pkt_spec *s)
+{
+	s->ovn = 0;
+	add_opt(s, OVN_GENEVE_CLASS, 0x81, 4);
+}
+
+static void zero_len_opts(struct pkt_spec *s)
+{
+	for (int i = 0; i < 3; i++)
+		add_opt(s, 0x0000, 1, 0);
+}
+
+static void no_opts(struct pkt_spec *s)
+{
+	s->ovn = 0;
+}
+
+/* OVN's 8 bytes, then 128 and 116: an option area of 63 words. */
+static void opts_63_words(struct pkt_spec *s)
+{
+	add_opt(s, 0x0132, 1, 124);
+	add_opt(s, 0x0132, 2, 112);
+}
+
+/* 252 option bytes without OVN, for the patches below to rewrite. */
+static void opts_252_bytes(struct pkt_spec *s)
+{
+	s->ovn = 0;
+	add_opt(s, 0x0132, 1, 124);
+	add_opt(s, 0x0132, 2, 120);
+}
+
+static void flags_oam_critical(struct pkt_spec *s)
+{
+	s->oam = 1;
+	s->critical = 1;
+	s->vni = 0xffffff;
+}
+
+static void port_7000(struct pkt_spec *s)
+{
+	s->outer_dport = 7000;
+}
+
+static void port_4789(struct pkt_spec *s)
+{
+	s->outer_dport = 4789;
+}
+
+static void icmp_unreachable(struct pkt_spec *s)
+{
+	s->icmp_type = 3;
+	s->icmp_code = 1;
+}
+
+static void icmp_reply(struct pkt_spec *s)
+{
+	s->icmp_type = 0;
+}
+
+static void bad_ovn_len8(struct pkt_spec *s)
+{
+	s->ovn = 0;
+	add_opt(s, OVN_GENEVE_CLASS, OVN_GENEVE_TYPE, 8);
+}
+
+static void bad_ovn_len0(struct pkt_spec *s)
+{
+	s->ovn = 0;
+	add_opt(s, OVN_GENEVE_CLASS, OVN_GENEVE_TYPE, 0);
+}
+
+static void one_other_opt(struct pkt_spec *s)
+{
+	s->ovn = 0;
+	add_opt(s, 0x0132, 1, 4);
+}
+
+/* Patches of built frames (offsets are those of the default frame). */
+static void opts_63_empty(struct frame *f)
+{
+	memset(f->data + OFF_OPTS, 0, GENEVE_MAX_OPTS_LEN);
+}
+
+/* 61 empty options, then OVN's as the last one, ending at 252 bytes. */
+static void opts_61_empty_then_ovn(struct frame *f)
+{
+	static const __u8 ovn[8] = { 0x01, 0x02, 0x80, 0x01, 0, 11, 0, 12 };
+
+	opts_63_empty(f);
+	memcpy(f->data + OFF_OPTS + 244, ovn, sizeof(ovn));
+}
+
+static void inner_frag(struct frame *f)
+{
+	f->data[OFF_INNER_IP + 7] = 1;	/* fragment offset 8 */
+}
+
+static void non_ip(struct frame *f)
+{
+	f->data[12] = 0x88;
+	f->data[13] = 0xcc;
+}
+
+static void outer_tcp(struct frame *f)
+{
+	f->data[OFF_OUTER_IP + 9] = IPPROTO_TCP;
+}
+
+static void outer_frag(struct frame *f)
+{
+	f->data[OFF_OUTER_IP + 7] = 1;
+}
+
+static void geneve_ver1(struct frame *f)
+{
+	f->data[OFF_GENEVE] |= 0x40;
+}
+
+static void geneve_ver3(struct frame *f)
+{
+	f->data[OFF_GENEVE] |= 0xc0;
+}
+
+static void opt_len_63(struct frame *f)
+{
+	f->data[OFF_GENEVE] = 0x3f;
+}
+
+static void opt_len_past_area(struct frame *f)
+{
+	f->data[OFF_OPTS + 3] = 2;
+}
+
+static void outer_ihl4(struct frame *f)
+{
+	f->data[OFF_OUTER_IP] = 0x44;
+}
+
+static void outer_ihl0(struct frame *f)
+{
+	f->data[OFF_OUTER_IP] = 0x40;
+}
+
+static void inner_ihl4(struct frame *f)
+{
+	f->data[OFF_INNER_IP] = 0x44;
+}
+
+static void outer_ver6(struct frame *f)
+{
+	f->data[OFF_OUTER_IP] = 0x65;
+}
+
+static void inner_ver6(struct frame *f)
+{
+	f->data[OFF_INNER_IP] = 0x65;
+}
+
+/* Well-formed Geneve frames and every field the parser must give. */
+struct parse_case {
+	const char *name;
+	setup_fn setup;
+	patch_fn patch;
+	__u16 port;		/* 0: 6081 */
+	const char *outer_src, *outer_dst, *inner_src, *inner_dst;
+	struct gnv_pkt want;	/* addresses come from the strings above */
+};
+
+#define V4_OUTER	.outer_src = "172.17.2.119", .outer_dst = "172.17.2.143"
+#define V6_OUTER	.outer_src = "2001:db8::1", .outer_dst = "2001:db8::2"
+#define V4_INNER	.inner_src = "192.168.0.166", .inner_dst = "192.168.0.20"
+#define V6_INNER	.inner_src = "fd00::1", .inner_dst = "fd00::2"
+
+/* The default frame's fields, for the cases below to override. */
+#define WANT_BASE							\
+	.vni = 5, .outer_sport = 51234, .outer_dport = 6081,		\
+	.geneve_proto = 0x6558, .opts_off = OFF_OPTS,			\
+	.ovn_inport = 1, .ovn_outport = 3, .inner_ethertype = 0x0800,	\
+	.inner_eth_src = VM1, .inner_eth_dst = VM2,			\
+	.outer_family = 4, .opts_len = 8, .n_opts = 1, .flags = F_BASE,	\
+	.inner_family = 4
+
+#define WANT_ICMP							\
+	WANT_BASE, .inner_proto = IPPROTO_ICMP, .icmp_type = 8,		\
+	.icmp_id = 2818, .icmp_seq = 1, .inner_l4_len = 64
+
+#define WANT_ICMP6							\
+	.inner_ethertype = 0x86DD, .inner_family = 6,			\
+	.inner_proto = IPPROTO_ICMPV6, .icmp_type = 128, .icmp_id = 7,	\
+	.icmp_seq = 9, .inner_l4_len = 64
+
+/* Cases override fields of the WANT_* defaults above. */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Woverride-init"
+static const struct parse_case parse_cases[] = {
+	{ "ipv4 underlay, ovn, icmp echo", NULL, NULL, 0, V4_OUTER, V4_INNER,
+	  { WANT_ICMP } },
+	{ "ipv6 underlay", outer6, NULL, 0, V6_OUTER, V4_INNER,
+	  { WANT_ICMP, .outer_family = 6, .opts_off = 70 } },
+	{ "ipv6 inner, icmpv6 echo", inner6, NULL, 0, V4_OUTER, V6_INNER,
+	  { WANT_BASE, WANT_ICMP6 } },
+	{ "one vlan", vlan1, NULL, 0, V4_OUTER, V4_INNER,
+	  { WANT_ICMP, .n_vlans = 1, .vlan = { 100 }, .opts_off = 54 } },
+	{ "802.1ad + 802.1q", vlan2, NULL, 0, V4_OUTER, V4_INNER,
+	  { WANT_ICMP, .n_vlans = 2, .vlan = { 100, 200 }, .opts_off = 58 } },
+	{ "inner vlan", inner_vlan, NULL, 0, V4_OUTER, V4_INNER,
+	  { WANT_ICMP, .inner_vlan = 42 } },
+	{ "tcp", tcp, NULL, 0, V4_OUTER, "10.0.0.1", "10.0.0.2",
+	  { WANT_BASE, .inner_proto = IPPROTO_TCP, .sport = 40000,
+	    .dport = 80, .tcp_flags = 0x12, .inner_l4_len = 20 } },
+	{ "udp", udp, NULL, 0, V4_OUTER, V4_INNER,
+	  { WANT_BASE, .inner_proto = IPPROTO_UDP, .sport = 5353,
+	    .dport = 53, .inner_l4_len = 18 } },
+	{ "arp", arp, NULL, 0, V4_OUTER, V4_INNER,
+	  { WANT_BASE, .inner_ethertype = 0x0806, .arp_op = 2,
+	    .flags = GNV_F_OVN | GNV_F_INNER_ETH } },
+	{ "geneve proto 0x0800", raw_ipv4, NULL, 0, V4_OUTER, V4_INNER,
+	  { WANT_ICMP, .geneve_proto = 0x0800, .inner_eth_src = {},
+	    .inner_eth_dst = {}, .flags = GNV_F_OVN | GNV_F_INNER_L4 } },
+	{ "geneve proto 0x86dd", raw_ipv6, NULL, 0, V4_OUTER, V6_INNER,
+	  { WANT_BASE, WANT_ICMP6, .geneve_proto = 0x86DD,
+	    .inner_eth_src = {}, .inner_eth_dst = {},
+	    .flags = GNV_F_OVN | GNV_F_INNER_L4 } },
+	{ "options before ovn", opts_before_ovn, NULL, 0, V4_OUTER, V4_INNER,
+	  { WANT_ICMP, .opts_len = 28, .n_opts = 3, .ovn_inport = 9,
+	    .ovn_outport = 10 } },
+	{ "options after ovn", opts_after_ovn, NULL, 0, V4_OUTER, V4_INNER,
+	  { WANT_ICMP, .opts_len = 24, .n_opts = 3 } },
+	{ "two ovn options, first wins", two_ovn_opts, NULL, 0, V4_OUTER,
+	  V4_INNER, { WANT_ICMP, .opts_len = 16, .n_opts = 2 } },
+	{ "ovn class, other type", ovn_class_other_type, NULL, 0, V4_OUTER,
+	  V4_INNER, { WANT_ICMP, .ovn_inport = 0, .ovn_outport = 0,
+		      .flags = GNV_F_INNER_ETH | GNV_F_INNER_L4 } },
+	{ "zero-length options", zero_len_opts, NULL, 0, V4_OUTER, V4_INNER,
+	  { WANT_ICMP, .opts_len = 20, .n_opts = 4 } },
+	{ "no options", no_opts, NULL, 0, V4_OUTER, V4_INNER,
+	  { WANT_ICMP, .opts_len = 0, .n_opts = 0, .ovn_inport = 0,
+	    .ovn_outport = 0, .flags = GNV_F_INNER_ETH | GNV_F_INNER_L4 } },
+	{ "63-word option area", opts_63_words, NULL, 0, V4_OUTER, V4_INNER,
+	  { WANT_ICMP, .opts_len = 252, .n_opts = 3 } },
+	{ "63 empty options", opts_252_bytes, opts_63_empty, 0, V4_OUTER,
+	  V4_INNER, { WANT_ICMP, .opts_len = 252, .n_opts = 63,
+		      .ovn_inport = 0, .ovn_outport = 0,
+		      .flags = GNV_F_INNER_ETH | GNV_F_INNER_L4 } },
+	{ "61 empty options then ovn", opts_252_bytes, opts_61_empty_then_ovn,
+	  0, V4_OUTER, V4_INNER, { WANT_ICMP, .opts_len = 252, .n_opts = 62,
+				   .ovn_inport = 11, .ovn_outport = 12 } },
+	{ "oam, critical, vni 0xffffff", flags_oam_critical, NULL, 0,
+	  V4_OUTER, V4_INNER, { WANT_ICMP, .vni = 0xffffff,
+				.flags = F_BASE | GNV_F_OAM | GNV_F_CRITICAL } },
+	{ "icmp unreachable: no id/seq", icmp_unreachable, NULL, 0, V4_OUTER,
+	  V4_INNER, { WANT_ICMP, .icmp_type = 3, .icmp_code = 1,
+		      .icmp_id = 0, .icmp_seq = 0 } },
+	{ "inner non-first fragment", NULL, inner_frag, 0, V4_OUTER, V4_INNER,
+	  { WANT_BASE, .inner_proto = IPPROTO_ICMP, .inner_l4_len = 64,
+	    .flags = GNV_F_OVN | GNV_F_INNER_ETH | GNV_F_INNER_FRAG } },
+	{ "configured port 7000", port_7000, NULL, 7000, V4_OUTER, V4_INNER,
+	  { WANT_ICMP, .outer_dport = 7000 } },
+};
+#pragma GCC diagnostic pop
+
+static void addr(__u8 *out, int family, const char *text)
+{
+	memset(out, 0, 16);
+	if (text)
+		inet_pton(family == 6 ? AF_INET6 : AF_INET, text, out);
+}
+
+#define EQ(f)	ASSERT_EQ(got->f, want->f, #f)
+#define MEM(f)	ASSERT_MEMEQ(got->f, want->f, sizeof(got->f), #f)
+
+static void assert_pkt(const struct gnv_pkt *got, const struct gnv_pkt *want)
+{
+	MEM(outer_src); MEM(outer_dst); MEM(inner_src); MEM(inner_dst);
+	EQ(vni); EQ(outer_sport); EQ(outer_dport);
+	EQ(vlan[0]); EQ(vlan[1]); EQ(geneve_proto); EQ(opts_off);
+	EQ(ovn_inport); EQ(ovn_outport); EQ(inner_ethertype); EQ(inner_vlan);
+	EQ(sport); EQ(dport); EQ(icmp_id); EQ(icmp_seq); EQ(arp_op);
+	EQ(inner_l4_len); MEM(inner_eth_src); MEM(inner_eth_dst);
+	EQ(outer_family); EQ(n_vlans); EQ(geneve_ver); EQ(opts_len);
+	EQ(n_opts); EQ(flags); EQ(inner_family); EQ(inner_proto);
+	EQ(icmp_type); EQ(icmp_code); EQ(tcp_flags); EQ(malformed); MEM(pad);
+}
+
+static void test_parse_cases(void)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(parse_cases); i++) {
+		const struct parse_case *c = &parse_cases[i];
+		struct gnv_pkt got, want = c->want;
+		struct frame f;
+
+		test_case("parse: %s", c->name);
+		if (!make_frame(c->setup, c->patch, &f))
+			continue;
+		addr(want.outer_src, want.outer_family, c->outer_src);
+		addr(want.outer_dst, want.outer_family, c->outer_dst);
+		addr(want.inner_src, want.inner_family, c->inner_src);
+		addr(want.inner_dst, want.inner_family, c->inner_dst);
+		ASSERT_EQ(parse(&f, f.len, c->port ?: GENEVE_UDP_PORT, &got),
+			  GNV_GENEVE, "verdict");
+		assert_pkt(&got, &want);
+	}
+}
+
+/* Frames that are not, or not well-formed, Geneve. */
+struct bad_case {
+	const char *name;
+	setup_fn setup;
+	patch_fn patch;
+	__u16 port;		/* 0: 6081 */
+	int verdict;
+	int reason;
+};
+
+static const struct bad_case bad_cases[] = {
+	{ "udp port 4789", port_4789, NULL, 0, GNV_NOT_GENEVE, 0 },
+	{ "port 6081 when 7000 is configured", NULL, NULL, 7000,
+	  GNV_NOT_GENEVE, 0 },
+	{ "port 7000 when 6081 is configured", port_7000, NULL, 0,
+	  GNV_NOT_GENEVE, 0 },
+	{ "non-ip ethertype", NULL, non_ip, 0, GNV_NOT_GENEVE, 0 },
+	{ "outer tcp", NULL, outer_tcp, 0, GNV_NOT_GENEVE, 0 },
+	{ "outer non-first fragment", NULL, outer_frag, 0, GNV_NOT_GENEVE, 0 },
+	{ "geneve version 1", NULL, geneve_ver1, 0, GNV_MALFORMED,
+	  GNV_BAD_GENEVE_VERSION },
+	{ "geneve version 3", NULL, geneve_ver3, 0, GNV_MALFORMED,
+	  GNV_BAD_GENEVE_VERSION },
+	{ "opt_len past the frame", NULL, opt_len_63, 0, GNV_MALFORMED,
+	  GNV_BAD_OPTS_OVERRUN },
+	{ "option past opt_len", one_other_opt, opt_len_past_area, 0,
+	  GNV_MALFORMED, GNV_BAD_OPT_LEN_OVERRUN },
+	{ "ovn option of 8 bytes", bad_ovn_len8, NULL, 0, GNV_MALFORMED,
+	  GNV_BAD_OVN_OPT_LEN },
+	{ "ovn option of 0 bytes", bad_ovn_len0, NULL, 0, GNV_MALFORMED,
+	  GNV_BAD_OVN_OPT_LEN },
+	{ "outer ihl 4", NULL, outer_ihl4, 0, GNV_MALFORMED,
+	  GNV_BAD_IPV4_IHL },
+	{ "outer ihl 0", NULL, outer_ihl0, 0, GNV_MALFORMED,
+	  GNV_BAD_IPV4_IHL },
+	{ "inner ihl 4", NULL, inner_ihl4, 0, GNV_MALFORMED,
+	  GNV_BAD_INNER_IPV4_IHL },
+	{ "outer ip version 6 in ipv4", NULL, outer_ver6, 0, GNV_MALFORMED,
+	  GNV_BAD_IP_VERSION },
+	{ "inner ip version 6 in ipv4", NULL, inner_ver6, 0, GNV_MALFORMED,
+	  GNV_BAD_IP_VERSION },
+};
+
+static void test_bad_cases(void)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(bad_cases); i++) {
+		const struct bad_case *c = &bad_cases[i];
+		struct gnv_pkt p;
+		struct frame f;
+
+		test_case("bad: %s", c->name);
+		if (!make_frame(c->setup, c->patch, &f))
+			continue;
+		ASSERT_EQ(parse(&f, f.len, c->port ?: GENEVE_UDP_PORT, &p),
+			  c->verdict, "verdict");
+		ASSERT_EQ(p.malformed, c->reason, gnv_malformed_name(c->reason));
+	}
+}
+
+/* A frame as its layers, to know which one a cut falls in. */
+struct layer {
+	int len;
+	int reason;		/* when the frame ends inside this layer */
+};
+
+struct trunc_case {
+	const char *name;
+	setup_fn setup;
+	struct layer layers[12];	/* up to a zero len; then payload */
+};
+
+#define L_ETH		{ 14, GNV_BAD_TRUNC_ETH }
+#define L_VLAN		{ 4, GNV_BAD_TRUNC_VLAN }
+#define L_IPV4		{ 20, GNV_BAD_TRUNC_IPV4 }
+#define L_IPV6		{ 40, GNV_BAD_TRUNC_IPV6 }
+#define L_UDP		{ 8, GNV_BAD_TRUNC_UDP }
+#define L_GENEVE	{ 8, GNV_BAD_TRUNC_GENEVE }
+#define L_OVN_OPT	{ 8, GNV_BAD_OPTS_OVERRUN }
+#define L_INNER_ETH	{ 14, GNV_BAD_TRUNC_INNER_ETH }
+#define L_INNER_VLAN	{ 4, GNV_BAD_TRUNC_INNER_VLAN }
+#define L_INNER_IPV4	{ 20, GNV_BAD_TRUNC_INNER_IP }
+#define L_INNER_IPV6	{ 40, GNV_BAD_TRUNC_INNER_IP }
+#define L_ICMP		{ 8, GNV_BAD_TRUNC_INNER_L4 }
+#define L_TCP		{ 20, GNV_BAD_TRUNC_INNER_L4 }
+
+static const struct trunc_case trunc_cases[] = {
+	{ "ipv4, ovn, icmp", NULL,
+	  { L_ETH, L_IPV4, L_UDP, L_GENEVE, L_OVN_OPT, L_INNER_ETH,
+	    L_INNER_IPV4, L_ICMP } },
+	{ "vlan, ipv6, ovn, icmp", outer6_vlan1,
+	  { L_ETH, L_VLAN, L_IPV6, L_UDP, L_GENEVE, L_OVN_OPT, L_INNER_ETH,
+	    L_INNER_IPV4, L_ICMP } },
+	{ "2 vlans, ovn, inner vlan, ipv6, tcp", vlan2_inner_vlan6_tcp,
+	  { L_ETH, L_VLAN, L_VLAN, L_IPV4, L_UDP, L_GENEVE, L_OVN_OPT,
+	    L_INNER_ETH, L_INNER_VLAN, L_INNER_IPV6, L_TCP } },
+};
+
+/* The reason for a frame cut to len bytes; GNV_BAD_NONE past the headers. */
+static int trunc_reason(const struct layer *layers, size_t len, size_t *hdrs)
+{
+	size_t off = 0;
+
+	for (; layers->len; layers++) {
+		if (len < off + layers->len)
+			return layers->reason;
+		off += layers->len;
+	}
+	*hdrs = off;
+	return GNV_BAD_NONE;
+}
+
+static void test_truncation(const struct trunc_case *c)
+{
+	size_t hdrs = 0, n_geneve = 0;
+	struct frame f;
+
+	test_case("truncated: %s", c->name);
+	if (!make_frame(c->setup, NULL, &f))
+		return;
+	for (size_t len = 0; len < f.len; len++) {
+		int reason = trunc_reason(c->layers, len, &hdrs);
+		struct gnv_pkt p;
+		char name[64];
+		int verdict;
+
+		snprintf(name, sizeof(name), "reason at %zu bytes", len);
+		verdict = parse(&f, len, GENEVE_UDP_PORT, &p);
+		ASSERT_EQ(verdict, reason ? GNV_MALFORMED : GNV_GENEVE, name);
+		ASSERT_EQ(p.malformed, reason, name);
+		n_geneve += verdict == GNV_GENEVE;
+	}
+	/* The layers add up, and the payload cuts did parse. */
+	ASSERT_EQ(n_geneve, f.len - hdrs, "payload lengths parse");
+	ASSERT_GT(n_geneve, 0, "frame has a payload");
+}
+
+static void test_truncations(void)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(trunc_cases); i++)
+		test_truncation(&trunc_cases[i]);
+}
+
+/* The filter: frames to match against. */
+enum frame_kind {
+	FR_ICMP, FR_ICMP6, FR_TCP, FR_UDP, FR_ARP, FR_VLAN, FR_OUTER6,
+	FR_REPLY, FR_NO_OVN, FR_MAX,
+};
+
+static const struct {
+	const char *name;
+	setup_fn setup;
+} frames[FR_MAX] = {
+	[FR_ICMP] = { "icmp", NULL },
+	[FR_ICMP6] = { "icmp6", inner6 },
+	[FR_TCP] = { "tcp", tcp },
+	[FR_UDP] = { "udp", udp },
+	[FR_ARP] = { "arp", arp },
+	[FR_VLAN] = { "vlan 100,200", vlan2 },
+	[FR_OUTER6] = { "ipv6 underlay", outer6 },
+	[FR_REPLY] = { "echo reply", icmp_reply },
+	[FR_NO_OVN] = { "no ovn option", no_opts },
+};
+
+struct match_case {
+	const char *filter;
+	enum frame_kind frame;
+	int match;
+};
+
+static const struct match_case match_cases[] = {
+	{ "", FR_ICMP, 1 }, { "", FR_ARP, 1 },
+	{ "icmp", FR_ICMP, 1 }, { "icmp", FR_ICMP6, 0 }, { "icmp", FR_TCP, 0 },
+	{ "icmp6", FR_ICMP6, 1 }, { "icmp6", FR_ICMP, 0 },
+	{ "tcp", FR_TCP, 1 }, { "tcp", FR_UDP, 0 },
+	{ "udp", FR_UDP, 1 }, { "udp", FR_TCP, 0 },
+	{ "arp", FR_ARP, 1 }, { "arp", FR_ICMP, 0 },
+	{ "vni 5", FR_ICMP, 1 }, { "vni 0x5", FR_ICMP, 1 },
+	{ "vni 6", FR_ICMP, 0 },
+	{ "inport 1", FR_ICMP, 1 }, { "inport 3", FR_ICMP, 0 },
+	{ "inport 0", FR_NO_OVN, 0 },
+	{ "outport 3", FR_ICMP, 1 }, { "outport 1", FR_ICMP, 0 },
+	{ "outport 0", FR_NO_OVN, 0 },
+	{ "port 1", FR_ICMP, 1 }, { "port 3", FR_ICMP, 1 },
+	{ "port 2", FR_ICMP, 0 }, { "port 0", FR_NO_OVN, 0 },
+	{ "host 192.168.0.166", FR_ICMP, 1 }, { "host 192.168.0.20", FR_ICMP, 1 },
+	{ "host 192.168.0.21", FR_ICMP, 0 }, { "host 192.168.0.20", FR_ARP, 1 },
+	{ "host fd00::2", FR_ICMP6, 1 }, { "host fd00::3", FR_ICMP6, 0 },
+	{ "host fd00::2", FR_ICMP, 0 }, { "host 172.17.2.119", FR_ICMP, 0 },
+	{ "src host 192.168.0.166", FR_ICMP, 1 },
+	{ "src host 192.168.0.20", FR_ICMP, 0 },
+	{ "dst host 192.168.0.20", FR_ICMP, 1 },
+	{ "dst host 192.168.0.166", FR_ICMP, 0 },
+	{ "src host fd00::1", FR_ICMP6, 1 }, { "dst host fd00::1", FR_ICMP6, 0 },
+	{ "src net 192.168.0.0/24", FR_ICMP, 1 },
+	{ "net 192.168.0.0/24", FR_ICMP, 1 }, { "net 192.168.1.0/24", FR_ICMP, 0 },
+	{ "net 192.168.0.77/24", FR_ICMP, 1 }, { "net 0.0.0.0/0", FR_ICMP, 1 },
+	{ "net 0.0.0.0/0", FR_ICMP6, 0 },
+	{ "net fd00::/64", FR_ICMP6, 1 }, { "net fd01::/16", FR_ICMP6, 0 },
+	{ "net fd00::/64", FR_ICMP, 0 },
+	{ "outer host 172.17.2.143", FR_ICMP, 1 },
+	{ "outer host 192.168.0.20", FR_ICMP, 0 },
+	{ "outer host 2001:db8::1", FR_OUTER6, 1 },
+	{ "outer host 2001:db8::1", FR_ICMP, 0 },
+	{ "outer net 172.17.0.0/16", FR_ICMP, 1 },
+	{ "vlan 100", FR_VLAN, 1 }, { "vlan 200", FR_VLAN, 1 },
+	{ "vlan 300", FR_VLAN, 0 }, { "vlan 100", FR_ICMP, 0 },
+	{ "icmp-type echo-request", FR_ICMP, 1 },
+	{ "icmp-type echo-request", FR_ICMP6, 1 },
+	{ "icmp-type echo-request", FR_REPLY, 0 },
+	{ "icmp-type echo-request", FR_TCP, 0 },
+	{ "icmp-type echo-reply", FR_REPLY, 1 },
+	{ "icmp-type echo-reply", FR_ICMP, 0 },
+	{ "icmp-type 8", FR_ICMP, 1 }, { "icmp-type 8", FR_REPLY, 0 },
+	{ "icmp-type 8", FR_ICMP6, 0 }, { "icmp-type 128", FR_ICMP6, 1 },
+	{ "not icmp", FR_ICMP, 0 }, { "not icmp", FR_TCP, 1 },
+	{ "not vlan 100", FR_ICMP, 1 },
+	{ "icmp and vni 5", FR_ICMP, 1 }, { "icmp and vni 6", FR_ICMP, 0 },
+	{ "tcp and vni 5", FR_ICMP, 0 },
+	{ "not icmp and not arp", FR_UDP, 1 },
+	{ "not icmp and not arp", FR_ARP, 0 },
+	{ "icmp and host 192.168.0.20 and inport 1 and vni 5", FR_ICMP, 1 },
+	{ "icmp and host 192.168.0.20 and not inport 1", FR_ICMP, 0 },
+};
+
+/*
+ * Compiles text either as one argument (a quoted string) or split into
+ * one argument per word.
+ */
+static int compile(const char *text, int split, struct gnv_filter *f,
+		   char *err, size_t errlen)
+{
+	char buf[256], *argv[GNV_MAX_TERMS * 4], *save = NULL;
+	int argc = 0;
+
+	snprintf(buf, sizeof(buf), "%s", text);
+	if (!split) {
+		argv[argc++] = buf;
+	} else {
+		for (char *w = strtok_r(buf, " ", &save); w;
+		     w = strtok_r(NULL, " ", &save))
+			argv[argc++] = w;
+	}
+	return gnv_filter_compile(argc, argv, GENEVE_UDP_PORT, f, err, errlen);
+}
+
+static void test_match_case(const struct match_case *c,
+			    const struct gnv_pkt *pkts)
+{
+	struct gnv_filter quoted, words;
+	char err[256] = "";
+
+	test_case("filter '%s' on %s", c->filter, frames[c->frame].name);
+	if (!ASSERT_OK(compile(c->filter, 0, &quoted, err, sizeof(err)),
+		       err) ||
+	    !ASSERT_OK(compile(c->filter, 1, &words, err, sizeof(err)), err))
+		return;
+	ASSERT_MEMEQ(&quoted, &words, sizeof(quoted), "quoted == words");
+	ASSERT_EQ(quoted.geneve_port, GENEVE_UDP_PORT, "geneve_port");
+	ASSERT_EQ(gnv_filter_match(&quoted, &pkts[c->frame]), c->match,
+		  "match");
+}
+
+static void test_matches(void)
+{
+	struct gnv_pkt pkts[FR_MAX];
+
+	for (int i = 0; i < FR_MAX; i++) {
+		struct frame f;
+
+		test_case("filter frame %s", frames[i].name);
+		if (make_frame(frames[i].setup, NULL, &f))
+			ASSERT_EQ(parse(&f, f.len, GENEVE_UDP_PORT, &pkts[i]),
+				  GNV_GENEVE, "verdict");
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(match_cases); i++)
+		test_match_case(&match_cases[i], pkts);
+}
+
+/* Arguments split differently give the same filter. */
+static void test_mixed_args(void)
+{
+	char a[] = "icmp and", b[] = "vni", c[] = "5", d[] = "icmp and vni 5";
+	char *mixed[] = { a, b, c }, *one[] = { d }, err[256] = "";
+	struct gnv_filter f1, f2;
+
+	test_case("filter: mixed arguments");
+	ASSERT_OK(gnv_filter_compile(3, mixed, 7000, &f1, err, sizeof(err)),
+		  err);
+	ASSERT_OK(gnv_filter_compile(1, one, 7000, &f2, err, sizeof(err)),
+		  err);
+	ASSERT_MEMEQ(&f1, &f2, sizeof(f1), "same filter");
+	ASSERT_EQ(f1.n_terms, 2, "n_terms");
+	ASSERT_EQ(f1.geneve_port, 7000, "geneve_port");
+}
+
+struct error_case {
+	const char *filter;
+	const char *words[2];	/* substrings of the message */
+};
+
+#define TERMS_17 "icmp and icmp and icmp and icmp and icmp and icmp and " \
+	"icmp and icmp and icmp and icmp and icmp and icmp and icmp and " \
+	"icmp and icmp and icmp and icmp"
+
+static const struct error_case error_cases[] = {
+	{ "frobnicate", { "frobnicate" } },
+	{ "icmp and frobnicate", { "frobnicate" } },
+	{ "vni", { "'vni'", "number" } },
+	{ "vni five", { "'vni'", "five" } },
+	{ "vni 16777216", { "'vni'", "16777216" } },
+	{ "vni 5x", { "'vni'", "5x" } },
+	{ "inport 32768", { "'inport'", "32768" } },
+	{ "vlan -1", { "'vlan'", "-1" } },
+	{ "host", { "'host'", "address" } },
+	{ "host 300.1.1.1", { "'host'", "300.1.1.1" } },
+	{ "src host fd00::g", { "'host'", "fd00::g" } },
+	{ "host 10.0.0.0/8", { "'host'", "net" } },
+	{ "net 10.0.0.0/33", { "'net'", "10.0.0.0/33" } },
+	{ "net fd00::/129", { "'net'", "fd00::/129" } },
+	{ "net 10.0.0.0/", { "'net'", "10.0.0.0/" } },
+	{ "net 10.0.0.0/x", { "'net'", "10.0.0.0/x" } },
+	{ "src 10.0.0.1", { "'src'" } },
+	{ "outer", { "'outer'" } },
+	{ "icmp or tcp", { "'or'" } },
+	{ "icmp tcp", { "'tcp'", "and" } },
+	{ "icmp and", { "'and'" } },
+	{ "icmp-type bogus", { "'icmp-type'", "bogus" } },
+	{ "icmp-type 256", { "'icmp-type'", "256" } },
+	{ "icmp-type", { "'icmp-type'" } },
+	{ TERMS_17, { "16" } },
+};
+
+static void test_error_case(const struct error_case *c)
+{
+	for (int split = 0; split < 2; split++) {
+		char err[256] = "";
+		struct gnv_filter f;
+
+		test_case("filter error '%s'%s", c->filter,
+			  split ? " (words)" : "");
+		ASSERT_EQ(compile(c->filter, split, &f, err, sizeof(err)), -1,
+			  "compile fails");
+		for (int i = 0; i < 2 && c->words[i]; i++)
+			ASSERT_STRSTR(err, c->words[i], "message");
+	}
+}
+
+static void test_errors(void)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(error_cases); i++)
+		test_error_case(&error_cases[i]);
+}
+
+int main(void)
+{
+	test_parse_cases();
+	test_bad_cases();
+	test_truncations();
+	test_matches();
+	test_mixed_args();
+	test_errors();
+	return test_summary();
+}

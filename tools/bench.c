@@ -1,0 +1,318 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Per-packet cost of the XDP program, measured by BPF_PROG_TEST_RUN: an
+ * empty program for reference, then a frame that is not Geneve, a Geneve
+ * frame the filter rejects, and a Geneve frame that matches and emits an
+ * event; then the user-space formatters on that event. Each figure is
+ * the median of three runs of a million. Needs root.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <netinet/in.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "gnvtrace.h"
+#include "filter_compile.h"
+#include "format.h"
+#include "pktcraft.h"
+#include "gnvtrace.skel.h"
+
+#define REPEAT		1000000
+#define CHUNK		100000		/* runs between ring drains */
+#define ROUNDS		3
+#define RB_SIZE		(64 << 20)	/* a chunk of events is ~41 MB */
+#define FRAME_MAX	2048
+
+struct bench {
+	struct gnvtrace_bpf *skel;
+	struct ring_buffer *rb;
+	__u64 events;
+	struct gnv_event last;	/* for the formatters */
+};
+
+struct frame {
+	__u8 data[FRAME_MAX];
+	size_t len;
+};
+
+struct bench_case {
+	const char *name;
+	int prog_fd;
+	const struct frame *frame;
+	double max_ns;		/* target; 0: none */
+	double max_ratio;	/* target as a multiple of the empty program */
+	double ns;		/* result */
+};
+
+static int count_event(void *ctx, void *data, size_t size)
+{
+	struct bench *b = ctx;
+
+	b->events++;
+	if (size == sizeof(b->last))
+		memcpy(&b->last, data, size);
+	return 0;
+}
+
+/* The reference: r0 = XDP_PASS; exit. */
+static int load_empty_prog(void)
+{
+	const struct bpf_insn insns[] = {
+		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0,
+		  .imm = XDP_PASS },
+		{ .code = BPF_JMP | BPF_EXIT },
+	};
+
+	return bpf_prog_load(BPF_PROG_TYPE_XDP, "empty", "GPL", insns, 2, NULL);
+}
+
+static int open_bench(struct bench *b, const char *filter)
+{
+	char words[64], err[256], *argv[] = { words };
+
+	b->skel = gnvtrace_bpf__open();
+	if (!b->skel)
+		return -1;
+	snprintf(words, sizeof(words), "%s", filter);
+	if (gnv_filter_compile(1, argv, GENEVE_UDP_PORT,
+			       &b->skel->data->targ_filter, err, sizeof(err))) {
+		fprintf(stderr, "bench: filter: %s\n", err);
+		return -1;
+	}
+	if (bpf_map__set_max_entries(b->skel->maps.rb, RB_SIZE) ||
+	    gnvtrace_bpf__load(b->skel))
+		return -1;
+	b->rb = ring_buffer__new(bpf_map__fd(b->skel->maps.rb), count_event, b,
+				 NULL);
+	return b->rb ? 0 : -1;
+}
+
+static int build(struct frame *f, void (*setup)(struct pkt_spec *s))
+{
+	struct pkt_spec s;
+
+	pkt_spec_default(&s);
+	if (setup)
+		setup(&s);
+	f->len = pkt_build(&s, f->data, sizeof(f->data));
+	return f->len ? 0 : -1;
+}
+
+/* IPv4 UDP to port 53: the parser stops at the port, whatever follows. */
+static void udp_53(struct pkt_spec *s)
+{
+	s->outer_dport = 53;
+}
+
+static void inner_tcp(struct pkt_spec *s)
+{
+	s->inner_proto = IPPROTO_TCP;
+	s->sport = 40000;
+	s->dport = 443;
+	s->tcp_flags = 0x10;
+	s->payload_len = 0;
+}
+
+/* Average ns per packet over REPEAT runs; the ring is drained per chunk. */
+static double measure(struct bench *b, int prog_fd, const struct frame *f)
+{
+	__u64 total = 0;
+
+	for (int done = 0; done < REPEAT; done += CHUNK) {
+		LIBBPF_OPTS(bpf_test_run_opts, opts,
+			    .data_in = f->data,
+			    .data_size_in = f->len,
+			    .repeat = CHUNK,
+		);
+
+		if (bpf_prog_test_run_opts(prog_fd, &opts) ||
+		    opts.retval != XDP_PASS)
+			return -1;
+		total += opts.duration;	/* ns per run in this chunk */
+		ring_buffer__consume(b->rb);
+	}
+	return (double)total / (REPEAT / CHUNK);
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+static double median_of_rounds(struct bench *b, int prog_fd,
+			       const struct frame *f)
+{
+	double ns[ROUNDS];
+
+	for (int i = 0; i < ROUNDS; i++) {
+		ns[i] = measure(b, prog_fd, f);
+		if (ns[i] < 0)
+			return -1;
+	}
+	qsort(ns, ROUNDS, sizeof(ns[0]), cmp_double);
+	return ns[ROUNDS / 2];
+}
+
+static __u64 read_stat(struct bench *b, __u32 idx)
+{
+	int n_cpus = libbpf_num_possible_cpus();
+	__u64 vals[n_cpus], sum = 0;
+
+	if (bpf_map_lookup_elem(bpf_map__fd(b->skel->maps.stats), &idx, vals))
+		return 0;
+	for (int i = 0; i < n_cpus; i++)
+		sum += vals[i];
+	return sum;
+}
+
+static void print_row(const struct bench_case *c, double empty_ns)
+{
+	char target[32] = "";
+	int pass = 1;
+
+	if (c->max_ratio) {
+		snprintf(target, sizeof(target), "<= %.0fx empty", c->max_ratio);
+		pass = c->ns <= c->max_ratio * empty_ns;
+	} else if (c->max_ns) {
+		snprintf(target, sizeof(target), "<= %.0f ns", c->max_ns);
+		pass = c->ns <= c->max_ns;
+	}
+	printf("%-34s %8.1f %8.2f   %-14s %s\n", c->name, c->ns,
+	       c->ns / empty_ns, target, target[0] ? (pass ? "PASS" : "MISS") : "");
+}
+
+static int run_cases(struct bench *b, struct bench_case *cases, int n)
+{
+	for (int i = 0; i < n; i++) {
+		cases[i].ns = median_of_rounds(b, cases[i].prog_fd,
+					       cases[i].frame);
+		if (cases[i].ns < 0) {
+			fprintf(stderr, "bench: test_run failed for '%s'\n",
+				cases[i].name);
+			return -1;
+		}
+	}
+	printf("%-34s %8s %8s   %-14s %s\n", "case (filter 'icmp')", "ns/pkt",
+	       "x empty", "target", "result");
+	for (int i = 0; i < n; i++)
+		print_row(&cases[i], cases[0].ns);
+	return 0;
+}
+
+static double now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e9 + ts.tv_nsec;
+}
+
+/* ns per event for a formatter writing REPEAT events to /dev/null. */
+static double format_ns(const struct gnv_event *ev, enum gnv_output mode)
+{
+	FILE *null = fopen("/dev/null", "w");
+	struct gnv_fmt f;
+	double start;
+
+	if (!null)
+		return -1;
+	gnv_fmt_init(&f, null, mode, 0, 1);
+	start = now_ns();
+	for (int i = 0; i < REPEAT; i++)
+		gnv_format_event(&f, ev);
+	gnv_fmt_close(&f);
+	start = now_ns() - start;
+	fclose(null);
+	return start / REPEAT;
+}
+
+static double format_median(const struct gnv_event *ev, enum gnv_output mode)
+{
+	double ns[ROUNDS];
+
+	for (int i = 0; i < ROUNDS; i++)
+		ns[i] = format_ns(ev, mode);
+	qsort(ns, ROUNDS, sizeof(ns[0]), cmp_double);
+	return ns[ROUNDS / 2];
+}
+
+static void bench_format(const struct gnv_event *ev)
+{
+	static const struct {
+		const char *name;
+		enum gnv_output mode;
+	} fmts[] = {
+		{ "gnv_format_json", GNV_OUT_JSON },
+		{ "gnv_format_text", GNV_OUT_TEXT },
+	};
+
+	printf("\nuser space: the matching event formatted to /dev/null\n\n");
+	printf("%-34s %8s %14s\n", "formatter", "ns/event", "events/s");
+	for (size_t i = 0; i < sizeof(fmts) / sizeof(fmts[0]); i++) {
+		double ns = format_median(ev, fmts[i].mode);
+
+		if (ns > 0)
+			printf("%-34s %8.1f %14.0f\n", fmts[i].name, ns,
+			       1e9 / ns);
+	}
+}
+
+/* The frames: not Geneve, Geneve that "icmp" rejects, and that it takes. */
+struct frames {
+	struct frame other, tcp, icmp;
+};
+
+static int bench_all(struct bench *b, int empty_fd, const struct frames *f)
+{
+	int prog_fd = bpf_program__fd(b->skel->progs.xdp_ingress);
+	struct bench_case cases[] = {
+		{ "empty XDP program", empty_fd, &f->icmp, 0, 0, 0 },
+		{ "not Geneve (IPv4 UDP to port 53)", prog_fd, &f->other, 0, 2, 0 },
+		{ "Geneve TCP, filter rejects", prog_fd, &f->tcp, 60, 0, 0 },
+		{ "Geneve+OVN ICMP, match + event", prog_fd, &f->icmp, 200, 0, 0 },
+	};
+
+	printf("XDP program cost by BPF_PROG_TEST_RUN, median of %d runs of "
+	       "%d packets\n\n", ROUNDS, REPEAT);
+	if (run_cases(b, cases, sizeof(cases) / sizeof(cases[0])))
+		return -1;
+	printf("\nevents: %llu received, %llu lost (ring buffer of %d MiB)\n",
+	       (unsigned long long)b->events,
+	       (unsigned long long)read_stat(b, GNV_STAT_LOST), RB_SIZE >> 20);
+	if (b->events)
+		bench_format(&b->last);
+	return 0;
+}
+
+int main(void)
+{
+	struct bench b = {};
+	struct frames f;
+	int empty_fd, ret = 1;
+
+	if (geteuid() != 0) {
+		fprintf(stderr, "bench: must run as root\n");
+		return 1;
+	}
+	if (build(&f.other, udp_53) || build(&f.tcp, inner_tcp) ||
+	    build(&f.icmp, NULL)) {
+		fprintf(stderr, "bench: cannot build the frames\n");
+		return 1;
+	}
+	empty_fd = load_empty_prog();
+	if (empty_fd < 0 || open_bench(&b, "icmp"))
+		fprintf(stderr, "bench: cannot load the programs\n");
+	else
+		ret = bench_all(&b, empty_fd, &f) ? 1 : 0;
+	ring_buffer__free(b.rb);
+	gnvtrace_bpf__destroy(b.skel);
+	if (empty_fd >= 0)
+		close(empty_fd);
+	return ret;
+}
