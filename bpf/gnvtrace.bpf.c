@@ -86,6 +86,25 @@ static __always_inline void emit(struct xdp_md *ctx, const struct gnv_pkt *pkt,
 	bpf_ringbuf_submit(ev, 0);
 }
 
+/*
+ * Between parser stages nothing may carry over but the map memory *pkt:
+ * not the packet pointers (reloaded through a volatile read) and not the
+ * values the last stage stored into *pkt (a memory clobber makes clang
+ * load them back rather than keep them in registers). Either would carry
+ * that stage's verifier state, and its many paths, into the next.
+ */
+#define stage_boundary() asm volatile("" ::: "memory")
+
+static __always_inline const __u8 *xdp_data(struct xdp_md *ctx)
+{
+	return (const __u8 *)(long)*(volatile __u32 *)&ctx->data;
+}
+
+static __always_inline const __u8 *xdp_data_end(struct xdp_md *ctx)
+{
+	return (const __u8 *)(long)*(volatile __u32 *)&ctx->data_end;
+}
+
 SEC("xdp")
 int xdp_ingress(struct xdp_md *ctx)
 {
@@ -109,12 +128,13 @@ int xdp_ingress(struct xdp_md *ctx)
 	if (verdict == GNV_NOT_GENEVE)
 		return XDP_PASS;
 	/* Each stage from fresh packet pointers: see gnv_parse() for why. */
+	stage_boundary();
 	if (verdict == GNV_GENEVE)
-		verdict = gnv_parse_inner((const __u8 *)(long)ctx->data,
-					  (const __u8 *)(long)ctx->data_end, pkt);
+		verdict = gnv_parse_opts(xdp_data(ctx), xdp_data_end(ctx), pkt);
+	stage_boundary();
 	if (verdict == GNV_GENEVE)
-		verdict = gnv_parse_opts((const __u8 *)(long)ctx->data,
-					 (const __u8 *)(long)ctx->data_end, pkt);
+		verdict = gnv_parse_inner(xdp_data(ctx), xdp_data_end(ctx), pkt);
+	stage_boundary();
 	if (verdict == GNV_MALFORMED) {
 		stat_inc(GNV_STAT_MALFORMED + pkt->malformed);
 		return XDP_PASS;

@@ -289,7 +289,7 @@ GNV_INLINE int parse_inner_arp(struct gnv_cursor *c, struct gnv_pkt *p)
 }
 
 /*
- * The second stage: everything after the Geneve options, for a frame that
+ * The third stage: everything after the Geneve options, for a frame that
  * gnv_parse() found to be Geneve. Returns GNV_GENEVE, or GNV_MALFORMED
  * with the reason in p->malformed.
  */
@@ -361,8 +361,9 @@ bad:
 /*
  * The parser runs in three stages, each returning an enum gnv_verdict
  * (for GNV_MALFORMED the reason is in p->malformed): gnv_parse() for the
- * outer headers up to the Geneve base header, then gnv_parse_inner() and
- * gnv_parse_opts(), which start again from the offsets stored in *p.
+ * outer headers up to the Geneve base header, then gnv_parse_opts() and
+ * gnv_parse_inner(), which start again from the offsets stored in *p.
+ * Run in that order, the reason reported is the first layer that failed.
  *
  * Why stages: the verifier follows every path through a parser, and the
  * paths multiply (VLAN tags, IPv6 extension headers, outer and inner,
@@ -371,8 +372,11 @@ bad:
  * stage to the next and the paths merge at each boundary. One frame parsed
  * as a whole ran the verifier past its million-instruction budget.
  *
- * gnv_parse() fills *p (zeroing it first), starting at the given link
- * layer. Only UDP to geneve_port is taken for Geneve.
+ * gnv_parse() fills *p starting at the given link layer. Only UDP to
+ * geneve_port is taken for Geneve. What *p holds is defined only for
+ * GNV_GENEVE (every field, padding included) and, for GNV_MALFORMED,
+ * p->malformed: clearing the whole struct up front would be the largest
+ * cost of a frame that is not Geneve at all.
  */
 GNV_INLINE int gnv_parse(const __u8 *data, const __u8 *end, int link,
 			 __u16 geneve_port, struct gnv_pkt *p)
@@ -382,7 +386,9 @@ GNV_INLINE int gnv_parse(const __u8 *data, const __u8 *end, int link,
 	const __u8 *h;
 	int r, ethertype;
 
-	__builtin_memset(p, 0, sizeof(*p));
+	/* vlan[], outer_family, n_vlans, malformed, pad0: two words. */
+	__builtin_memset((__u8 *)p + __builtin_offsetof(struct gnv_pkt, vlan),
+			 0, 8);
 
 	if (link == GNV_LINK_ETH) {
 		ethertype = parse_eth(&c, 0, 0, p->vlan, &p->n_vlans,
@@ -421,6 +427,14 @@ GNV_INLINE int gnv_parse(const __u8 *data, const __u8 *end, int link,
 	if (p->outer_dport != geneve_port)
 		return GNV_NOT_GENEVE;
 
+	/* Geneve from here on: clear what the outer headers did not fill. */
+	__builtin_memset((__u8 *)p + __builtin_offsetof(struct gnv_pkt, vni), 0,
+			 sizeof(*p) - __builtin_offsetof(struct gnv_pkt, vni));
+	if (p->outer_family == 4) {
+		__builtin_memset(p->outer_src + 4, 0, 12);
+		__builtin_memset(p->outer_dst + 4, 0, 12);
+	}
+
 	h += 8;
 	if (h + GENEVE_HDR_LEN > end) {
 		r = -GNV_BAD_TRUNC_GENEVE;
@@ -451,7 +465,7 @@ bad:
 }
 
 /*
- * The third stage: walks every option, counts them and decodes OVN's
+ * The second stage: walks every option, counts them and decodes OVN's
  * (class 0x0102, type 0x80).
  */
 GNV_INLINE int gnv_parse_opts(const __u8 *data, const __u8 *end,
@@ -508,9 +522,9 @@ GNV_INLINE int gnv_parse_frame(const __u8 *data, const __u8 *end, int link,
 	int verdict = gnv_parse(data, end, link, geneve_port, p);
 
 	if (verdict == GNV_GENEVE)
-		verdict = gnv_parse_inner(data, end, p);
-	if (verdict == GNV_GENEVE)
 		verdict = gnv_parse_opts(data, end, p);
+	if (verdict == GNV_GENEVE)
+		verdict = gnv_parse_inner(data, end, p);
 	return verdict;
 }
 

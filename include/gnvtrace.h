@@ -91,20 +91,36 @@ enum gnv_stat {
 	GNV_STAT_MAX = GNV_STAT_MALFORMED + GNV_BAD_MAX,
 };
 
-/* One parsed frame: outer headers, Geneve, inner headers. */
+/*
+ * One parsed frame: outer headers, Geneve, inner headers. The outer part
+ * comes first: the parser fills it for every frame, and clears the rest
+ * only once the frame turns out to be Geneve, so that the common case (not
+ * Geneve) costs no 128-byte clear.
+ */
 struct gnv_pkt {
+	/* Outer headers */
 	__u8 outer_src[16];
 	__u8 outer_dst[16];
-	__u8 inner_src[16];	/* IP source, or ARP sender IP */
-	__u8 inner_dst[16];	/* IP destination, or ARP target IP */
-	__u32 vni;
 	__u16 outer_sport;
 	__u16 outer_dport;
 	__u16 vlan[GNV_MAX_VLANS];	/* VLAN IDs, outermost first */
+	__u8 outer_family;	/* 4 or 6 */
+	__u8 n_vlans;
+	__u8 malformed;		/* enum gnv_malformed */
+	__u8 pad0;
+	/* Geneve (cleared once the frame is Geneve, from here on) */
+	__u32 vni;
 	__u16 geneve_proto;	/* Geneve protocol type */
 	__u16 opts_off;		/* offset of the option area in the frame */
 	__u16 ovn_inport;	/* OVN logical ingress port key (15 bits) */
 	__u16 ovn_outport;	/* OVN logical egress port key */
+	__u8 geneve_ver;
+	__u8 opts_len;		/* option area length in bytes */
+	__u8 n_opts;		/* options in the option area */
+	__u8 flags;		/* GNV_F_* */
+	/* Inner headers */
+	__u8 inner_src[16];	/* IP source, or ARP sender IP */
+	__u8 inner_dst[16];	/* IP destination, or ARP target IP */
 	__u16 inner_ethertype;	/* inner L3 ethertype (from Geneve or eth) */
 	__u16 inner_vlan;	/* inner 802.1Q VID, 0 when untagged */
 	__u16 sport;		/* inner TCP/UDP ports */
@@ -115,19 +131,12 @@ struct gnv_pkt {
 	__u16 inner_l4_len;	/* inner IP payload length (from its header) */
 	__u8 inner_eth_src[6];
 	__u8 inner_eth_dst[6];
-	__u8 outer_family;	/* 4 or 6 */
-	__u8 n_vlans;
-	__u8 geneve_ver;
-	__u8 opts_len;		/* option area length in bytes */
-	__u8 n_opts;		/* options in the option area */
-	__u8 flags;		/* GNV_F_* */
 	__u8 inner_family;	/* family of inner_src/dst: 4, 6 or 0 */
 	__u8 inner_proto;	/* IP protocol number */
 	__u8 icmp_type;
 	__u8 icmp_code;
 	__u8 tcp_flags;
-	__u8 malformed;		/* enum gnv_malformed */
-	__u8 pad[4];
+	__u8 pad[3];
 };
 _Static_assert(sizeof(struct gnv_pkt) == 128, "gnv_pkt layout");
 

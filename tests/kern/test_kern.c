@@ -179,7 +179,8 @@ static const struct {
 	FIELD(inner_eth_dst), FIELD(outer_family), FIELD(n_vlans),
 	FIELD(geneve_ver), FIELD(opts_len), FIELD(n_opts), FIELD(flags),
 	FIELD(inner_family), FIELD(inner_proto), FIELD(icmp_type),
-	FIELD(icmp_code), FIELD(tcp_flags), FIELD(malformed), FIELD(pad),
+	FIELD(icmp_code), FIELD(tcp_flags), FIELD(malformed), FIELD(pad0),
+	FIELD(pad),
 };
 
 /* The table names every byte of struct gnv_pkt once. */

@@ -328,6 +328,12 @@ static void opt_len_past_area(struct frame *f)
 	f->data[OFF_OPTS + 3] = 2;
 }
 
+/* Cut right after the option area: the inner Ethernet header is missing. */
+static void cut_after_12_option_bytes(struct frame *f)
+{
+	f->len = OFF_OPTS + 12;
+}
+
 static void outer_ihl4(struct frame *f)
 {
 	f->data[OFF_OUTER_IP] = 0x44;
@@ -476,7 +482,7 @@ static void assert_pkt(const struct gnv_pkt *got, const struct gnv_pkt *want)
 	EQ(inner_l4_len); MEM(inner_eth_src); MEM(inner_eth_dst);
 	EQ(outer_family); EQ(n_vlans); EQ(geneve_ver); EQ(opts_len);
 	EQ(n_opts); EQ(flags); EQ(inner_family); EQ(inner_proto);
-	EQ(icmp_type); EQ(icmp_code); EQ(tcp_flags); EQ(malformed); MEM(pad);
+	EQ(icmp_type); EQ(icmp_code); EQ(tcp_flags); EQ(malformed); EQ(pad0); MEM(pad);
 }
 
 static void test_parse_cases(void)
@@ -530,6 +536,9 @@ static const struct bad_case bad_cases[] = {
 	  GNV_BAD_OVN_OPT_LEN },
 	{ "ovn option of 0 bytes", bad_ovn_len0, NULL, 0, GNV_MALFORMED,
 	  GNV_BAD_OVN_OPT_LEN },
+	/* Two faults: the first layer that failed (the options) is named. */
+	{ "ovn option of 8 bytes, inner frame cut", bad_ovn_len8,
+	  cut_after_12_option_bytes, 0, GNV_MALFORMED, GNV_BAD_OVN_OPT_LEN },
 	{ "outer ihl 4", NULL, outer_ihl4, 0, GNV_MALFORMED,
 	  GNV_BAD_IPV4_IHL },
 	{ "outer ihl 0", NULL, outer_ihl0, 0, GNV_MALFORMED,
