@@ -20,6 +20,9 @@ struct gnv_filter targ_filter = {
 	.geneve_port = GENEVE_UDP_PORT,
 };
 
+/* Frame bytes to copy after each event (-w), at most GNV_SNAP_MAX. */
+__u32 targ_snaplen;
+
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, 4 << 20);	/* resized by the loader */
@@ -34,15 +37,22 @@ struct {
 } stats SEC(".maps");
 
 /*
- * The parsed packet lives here rather than on the stack: with every parser
- * function inlined, clang scalarises a stack struct field by field and
- * spills the pieces, which overflowed the 512-byte BPF stack.
+ * Each event is built here, the parser writing straight into ev.pkt, then
+ * copied into the ring buffer with the frame's first bytes behind it. Not
+ * on the stack: with every parser function inlined, clang scalarises a
+ * stack struct field by field and spills the pieces, which overflowed the
+ * 512-byte BPF stack; and the snapshot is larger than the stack anyway.
  */
+struct event_buf {
+	struct gnv_event ev;
+	__u8 snap[GNV_SNAP_MAX];
+};
+
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, 1);
 	__type(key, __u32);
-	__type(value, struct gnv_pkt);
+	__type(value, struct event_buf);
 } scratch SEC(".maps");
 
 static __always_inline void stat_inc(__u32 idx)
@@ -53,37 +63,41 @@ static __always_inline void stat_inc(__u32 idx)
 		(*v)++;
 }
 
-static __always_inline void emit(struct xdp_md *ctx, const struct gnv_pkt *pkt,
+static __always_inline void emit(struct xdp_md *ctx, struct event_buf *buf,
 				 __u32 pkt_len, __u8 dir)
 {
-	struct gnv_event *ev;
-	__u32 opts_len = pkt->opts_len;
+	struct gnv_event *ev = &buf->ev;
+	__u32 opts_len = ev->pkt.opts_len;
+	/* 64 bits wide, so clang tests the register it then passes on. */
+	__u64 snap = pkt_len < targ_snaplen ? pkt_len : targ_snaplen;
 
-	ev = bpf_ringbuf_reserve(&rb, sizeof(*ev), 0);
-	if (!ev) {
-		stat_inc(GNV_STAT_LOST);
-		return;
-	}
 	ev->ts_ns = bpf_ktime_get_ns();
 	ev->ifindex = ctx->ingress_ifindex;
 	ev->pkt_len = pkt_len;
 	ev->dir = dir;
 	ev->abi_version = GNV_ABI_VERSION;
 	__builtin_memset(ev->pad, 0, sizeof(ev->pad));
-	ev->pkt = *pkt;
 	/*
 	 * The parser proved the option area lies in the frame. The verifier
 	 * wants its own proof that 0 < len <= sizeof(ev->opts); barrier_var()
 	 * stops clang from merging the two tests into one "len - 1 <= 251"
-	 * that loses the lower bound.
+	 * that loses the lower bound. The same goes for the snapshot.
 	 */
 	if (opts_len > 0) {
 		barrier_var(opts_len);
 		if (opts_len > GENEVE_MAX_OPTS_LEN ||
-		    bpf_xdp_load_bytes(ctx, pkt->opts_off, ev->opts, opts_len))
+		    bpf_xdp_load_bytes(ctx, ev->pkt.opts_off, ev->opts, opts_len))
 			ev->pkt.opts_len = 0;
 	}
-	bpf_ringbuf_submit(ev, 0);
+	if (snap > 0) {
+		barrier_var(snap);
+		if (snap > GNV_SNAP_MAX ||
+		    bpf_xdp_load_bytes(ctx, 0, buf->snap, snap))
+			snap = 0;
+	}
+	ev->snap_len = snap;
+	if (bpf_ringbuf_output(&rb, buf, sizeof(*ev) + snap, 0))
+		stat_inc(GNV_STAT_LOST);
 }
 
 /*
@@ -115,14 +129,16 @@ int xdp_ingress(struct xdp_md *ctx)
 	 * the verifier can then merge the many ways the parser returns.
 	 */
 	__u32 pkt_len = data_end - data;
+	struct event_buf *buf;
 	struct gnv_pkt *pkt;
 	__u32 zero = 0;
 	int verdict;
 
 	stat_inc(GNV_STAT_PACKETS);
-	pkt = bpf_map_lookup_elem(&scratch, &zero);
-	if (!pkt)
+	buf = bpf_map_lookup_elem(&scratch, &zero);
+	if (!buf)
 		return XDP_PASS;
+	pkt = &buf->ev.pkt;
 	verdict = gnv_parse(data, data_end, GNV_LINK_ETH,
 			    targ_filter.geneve_port, pkt);
 	if (verdict == GNV_NOT_GENEVE)
@@ -143,7 +159,7 @@ int xdp_ingress(struct xdp_md *ctx)
 	if (!gnv_filter_match(&targ_filter, pkt))
 		return XDP_PASS;
 	stat_inc(GNV_STAT_MATCHED);
-	emit(ctx, pkt, pkt_len, GNV_DIR_IN);
+	emit(ctx, buf, pkt_len, GNV_DIR_IN);
 	return XDP_PASS;
 }
 

@@ -82,23 +82,14 @@ GNV_INLINE void copy_bytes(__u8 *dst, const __u8 *src, int n)
 }
 
 /*
- * Ethernet and up to GNV_MAX_VLANS tags. Returns the ethertype after the
- * tags. VLAN IDs go to vlans[] (outermost first) when vlans is not NULL.
+ * Up to GNV_MAX_VLANS tags after a link header whose type field said
+ * proto. Returns the ethertype after the tags. VLAN IDs go to vlans[]
+ * (outermost first) when vlans is not NULL.
  */
-GNV_INLINE int parse_eth(struct gnv_cursor *c, __u8 *src, __u8 *dst,
-			 __u16 *vlans, __u8 *n_vlans, int bad_eth, int bad_vlan)
+GNV_INLINE int parse_vlans(struct gnv_cursor *c, __u16 proto, __u16 *vlans,
+			   __u8 *n_vlans, int bad_vlan)
 {
-	const __u8 *h = c->pos;
-	__u16 proto;
-
-	if (h + 14 > c->end)
-		return -bad_eth;
-	if (dst)
-		copy_bytes(dst, h, 6);
-	if (src)
-		copy_bytes(src, h + 6, 6);
-	proto = rd16(h + 12);
-	c->pos = h + 14;
+	const __u8 *h;
 
 GNV_UNROLL
 	for (int i = 0; i < GNV_MAX_VLANS; i++) {
@@ -115,6 +106,53 @@ GNV_UNROLL
 		c->pos = h + 4;
 	}
 	return proto;
+}
+
+/* Ethernet and its VLAN tags: returns the ethertype after the tags. */
+GNV_INLINE int parse_eth(struct gnv_cursor *c, __u8 *src, __u8 *dst,
+			 __u16 *vlans, __u8 *n_vlans, int bad_eth, int bad_vlan)
+{
+	const __u8 *h = c->pos;
+
+	if (h + 14 > c->end)
+		return -bad_eth;
+	if (dst)
+		copy_bytes(dst, h, 6);
+	if (src)
+		copy_bytes(src, h + 6, 6);
+	c->pos = h + 14;
+	return parse_vlans(c, rd16(h + 12), vlans, n_vlans, bad_vlan);
+}
+
+/*
+ * The first link header of a frame: Ethernet, Linux cooked v1 (16 bytes,
+ * protocol at 14) or v2 (20 bytes, protocol first), which `tcpdump -i any`
+ * writes, or none for raw IP. Returns the ethertype after any VLAN tags.
+ */
+GNV_INLINE int parse_link(struct gnv_cursor *c, int link, struct gnv_pkt *p)
+{
+	const __u8 *h = c->pos;
+	__u16 proto;
+
+	if (link == GNV_LINK_ETH)
+		return parse_eth(c, 0, 0, p->vlan, &p->n_vlans,
+				 GNV_BAD_TRUNC_ETH, GNV_BAD_TRUNC_VLAN);
+	if (link == GNV_LINK_IPV4)
+		return GNV_ETH_P_IP;
+	if (link == GNV_LINK_IPV6)
+		return GNV_ETH_P_IPV6;
+	if (link == GNV_LINK_SLL) {
+		if (h + 16 > c->end)
+			return -GNV_BAD_TRUNC_ETH;
+		proto = rd16(h + 14);
+		c->pos = h + 16;
+	} else {
+		if (h + 20 > c->end)
+			return -GNV_BAD_TRUNC_ETH;
+		proto = rd16(h);
+		c->pos = h + 20;
+	}
+	return parse_vlans(c, proto, p->vlan, &p->n_vlans, GNV_BAD_TRUNC_VLAN);
 }
 
 /* Result of an IP header: the L4 protocol and where its header starts. */
@@ -390,15 +428,10 @@ GNV_INLINE int gnv_parse(const __u8 *data, const __u8 *end, int link,
 	__builtin_memset((__u8 *)p + __builtin_offsetof(struct gnv_pkt, vlan),
 			 0, 8);
 
-	if (link == GNV_LINK_ETH) {
-		ethertype = parse_eth(&c, 0, 0, p->vlan, &p->n_vlans,
-				      GNV_BAD_TRUNC_ETH, GNV_BAD_TRUNC_VLAN);
-		if (ethertype < 0) {
-			r = ethertype;
-			goto bad;
-		}
-	} else {
-		ethertype = link == GNV_LINK_IPV6 ? GNV_ETH_P_IPV6 : GNV_ETH_P_IP;
+	ethertype = parse_link(&c, link, p);
+	if (ethertype < 0) {
+		r = ethertype;
+		goto bad;
 	}
 
 	if (ethertype == GNV_ETH_P_IP) {

@@ -43,8 +43,10 @@
 /* Where parsing starts: the capture's link layer. */
 enum gnv_link {
 	GNV_LINK_ETH = 0,
-	GNV_LINK_IPV4,
+	GNV_LINK_IPV4,		/* raw IP, no link header */
 	GNV_LINK_IPV6,
+	GNV_LINK_SLL,		/* Linux cooked capture v1 */
+	GNV_LINK_SLL2,		/* Linux cooked capture v2 */
 };
 
 /* What the parser concluded about one frame. */
@@ -143,14 +145,21 @@ _Static_assert(sizeof(struct gnv_pkt) == 128, "gnv_pkt layout");
 #define GNV_DIR_IN	0
 #define GNV_DIR_OUT	1
 
-/* What the kernel pushes into the ring buffer for each matching frame. */
+/* Frame bytes a live event can carry for -w (an XDP frame fits a page). */
+#define GNV_SNAP_MAX	4096
+
+/*
+ * What the kernel pushes into the ring buffer for each matching frame,
+ * followed by snap_len bytes of the frame itself when -w asked for them.
+ */
 struct gnv_event {
 	__u64 ts_ns;		/* CLOCK_MONOTONIC (live) or capture time */
 	__u32 ifindex;
 	__u32 pkt_len;		/* frame length on the wire */
 	__u8 dir;		/* GNV_DIR_* */
 	__u8 abi_version;
-	__u8 pad[6];
+	__u16 snap_len;		/* frame bytes after the event */
+	__u8 pad[4];
 	struct gnv_pkt pkt;
 	__u8 opts[GENEVE_MAX_OPTS_LEN];	/* the raw option area, opts_len bytes */
 	__u8 pad2[4];

@@ -214,7 +214,7 @@ static double now_ns(void)
 }
 
 /* ns per event for a formatter writing REPEAT events to /dev/null. */
-static double format_ns(const struct gnv_event *ev, enum gnv_output mode)
+static double format_ns(const struct gnv_event *ev, enum gnv_format mode)
 {
 	FILE *null = fopen("/dev/null", "w");
 	struct gnv_fmt f;
@@ -232,7 +232,7 @@ static double format_ns(const struct gnv_event *ev, enum gnv_output mode)
 	return start / REPEAT;
 }
 
-static double format_median(const struct gnv_event *ev, enum gnv_output mode)
+static double format_median(const struct gnv_event *ev, enum gnv_format mode)
 {
 	double ns[ROUNDS];
 
@@ -246,7 +246,7 @@ static void bench_format(const struct gnv_event *ev)
 {
 	static const struct {
 		const char *name;
-		enum gnv_output mode;
+		enum gnv_format mode;
 	} fmts[] = {
 		{ "gnv_format_json", GNV_OUT_JSON },
 		{ "gnv_format_text", GNV_OUT_TEXT },

@@ -7,7 +7,7 @@
 
 #include "format.h"
 
-void gnv_fmt_init(struct gnv_fmt *f, FILE *out, enum gnv_output mode,
+void gnv_fmt_init(struct gnv_fmt *f, FILE *out, enum gnv_format mode,
 		  int verbose, int live)
 {
 	struct timespec mono, real;

@@ -6,17 +6,17 @@
 #include "gnvtrace.h"
 #include "outbuf.h"
 
-enum gnv_output { GNV_OUT_TEXT, GNV_OUT_JSON };
+enum gnv_format { GNV_OUT_TEXT, GNV_OUT_JSON };
 
 struct gnv_fmt {
 	struct outbuf ob;
-	enum gnv_output mode;
+	enum gnv_format mode;
 	int verbose;		/* -v: every Geneve option in hex */
 	int live;		/* events carry an interface and a direction */
 	__s64 clock_offset_ns;	/* ts_ns + offset = wall-clock time */
 };
 
-void gnv_fmt_init(struct gnv_fmt *f, FILE *out, enum gnv_output mode,
+void gnv_fmt_init(struct gnv_fmt *f, FILE *out, enum gnv_format mode,
 		  int verbose, int live);
 void gnv_fmt_close(struct gnv_fmt *f);
 void gnv_format_event(struct gnv_fmt *f, const struct gnv_event *ev);

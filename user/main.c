@@ -34,13 +34,20 @@ static const char doc[] =
 "    gnvtrace -i eth1 vni 5 and inport 1\n"
 "    gnvtrace -i eth1 -o json -c 10   # 10 events as JSON lines\n"
 "    gnvtrace -r capture.pcap icmp6   # the same parser over a capture\n"
+"    gnvtrace -i eth1 icmp -w - | tshark -r - -V\n"
 "    gnvtrace --demo                  # a built-in veth lab with traffic\n";
 
-enum { OPT_DURATION = 1000, OPT_PORT, OPT_DEMO };
+enum { OPT_DURATION = 1000, OPT_PORT, OPT_DEMO, OPT_SNAPLEN, OPT_KERNEL };
+
+#define SNAPLEN_OFFLINE	65535
+#define SNAPLEN_LIVE	256
 
 static const struct argp_option options[] = {
 	{ "interface", 'i', "IFACE", 0, "Trace Geneve arriving on IFACE (XDP); repeatable", 0 },
 	{ "read", 'r', "FILE", 0, "Read a pcap/pcapng capture ('-' for stdin)", 0 },
+	{ "write", 'w', "FILE", 0, "Write matched packets to a pcap file ('-' for stdout)", 0 },
+	{ "snaplen", OPT_SNAPLEN, "BYTES", 0, "Bytes of each packet -w keeps (default 65535 offline, 256 live, at most 4096 live)", 0 },
+	{ "kernel", OPT_KERNEL, NULL, 0, "With -r: run the BPF program on each packet (BPF_PROG_TEST_RUN)", 0 },
 	{ "count", 'c', "N", 0, "Stop after N matching packets", 0 },
 	{ "duration", OPT_DURATION, "SECONDS", 0, "Stop after SECONDS", 0 },
 	{ "output", 'o', "text|json", 0, "Output format (default text)", 0 },
@@ -83,6 +90,17 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		break;
 	case 'r':
 		env.t.read_file = arg;
+		break;
+	case 'w':
+		env.t.write_file = arg;
+		break;
+	case OPT_SNAPLEN:
+		if (parse_ulong(arg, 262144, &n) || !n)
+			argp_error(state, "--snaplen needs a number from 1 to 262144, not '%s'", arg);
+		env.t.snaplen = n;
+		break;
+	case OPT_KERNEL:
+		env.t.kernel = 1;
 		break;
 	case 'c':
 		if (parse_ulong(arg, ULONG_MAX, &n) || !n)
@@ -127,6 +145,11 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 	case ARGP_KEY_END:
 		if (!!env.t.n_ifaces + !!env.t.read_file + env.demo != 1)
 			argp_error(state, "give one of -i IFACE, -r FILE or --demo");
+		if (env.t.kernel && !env.t.read_file)
+			argp_error(state, "--kernel goes with -r FILE");
+		if (!env.t.snaplen)
+			env.t.snaplen = env.t.read_file ? SNAPLEN_OFFLINE :
+							  SNAPLEN_LIVE;
 		break;
 	default:
 		return ARGP_ERR_UNKNOWN;

@@ -15,9 +15,12 @@ struct gnv_trace_opts {
 	const char *ifaces[GNV_MAX_IFACES];
 	int n_ifaces;
 	const char *read_file;		/* -r */
+	const char *write_file;		/* -w: matched frames to pcap */
+	__u32 snaplen;			/* -w: bytes of each frame kept */
+	int kernel;			/* -r --kernel: the BPF program parses */
 	__u64 count;			/* -c: stop after this many events */
 	double duration;		/* --duration seconds, 0: none */
-	enum gnv_output mode;
+	enum gnv_format mode;
 	int verbose;
 	int quiet;			/* -q: no per-event lines */
 	__u32 ringbuf_bytes;

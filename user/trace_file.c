@@ -1,91 +1,166 @@
 // SPDX-License-Identifier: MIT
 /*
- * Offline tracing (-r): the host build of the same parser and filter over
- * a capture file read with libpcap (pcap and pcapng, or "-" for stdin).
+ * Offline tracing (-r): the packets of a capture file through the same
+ * parser and filter as the kernel's, built for the host. With --kernel the
+ * real BPF program parses each packet instead, under BPF_PROG_TEST_RUN, so
+ * that the two can be compared on any file.
  */
 #include <errno.h>
-#include <pcap/pcap.h>
 #include <string.h>
+#include <bpf/bpf.h>
 
+#include "capture.h"
 #include "filter.h"
-#include "trace.h"
+#include "loader.h"
+#include "output.h"
 
-/* The parser's starting layer for a capture's link type, or -1. */
-static int link_of(int dlt, const __u8 *data, __u32 caplen)
+/*
+ * What BPF_PROG_TEST_RUN puts in the linear part of an XDP frame (a page
+ * less headroom and skb_shared_info); the rest would go to fragments that
+ * a program without xdp.frags does not see. Headers always fit.
+ */
+#define TEST_RUN_LINEAR_MAX	3520
+
+struct offline {
+	const struct gnv_trace_opts *o;
+	struct capture *cap;
+	struct gnv_output out;
+	struct gnv_counts *c;
+	struct capture_pkt pkt;	/* the packet being traced */
+	__u64 matched;
+};
+
+static int reached_count(const struct offline *t)
 {
-	switch (dlt) {
-	case DLT_EN10MB:
-		return GNV_LINK_ETH;
-	case DLT_IPV4:
-		return GNV_LINK_IPV4;
-	case DLT_IPV6:
-		return GNV_LINK_IPV6;
-	case DLT_RAW:
-		/* Raw IP of either version: the version nibble tells. */
-		return caplen && data[0] >> 4 == 6 ? GNV_LINK_IPV6 : GNV_LINK_IPV4;
+	return t->o->count && t->matched >= t->o->count;
+}
+
+static void trace_host(struct offline *t, struct gnv_event *ev)
+{
+	const struct capture_pkt *pkt = &t->pkt;
+	int verdict;
+
+	t->c->v[GNV_STAT_PACKETS]++;
+	verdict = gnv_parse_frame(pkt->data, pkt->data + pkt->caplen,
+				  capture_link(t->cap, pkt),
+				  t->o->filter.geneve_port, &ev->pkt);
+	if (verdict == GNV_MALFORMED)
+		t->c->v[GNV_STAT_MALFORMED + ev->pkt.malformed]++;
+	if (verdict != GNV_GENEVE)
+		return;
+	t->c->v[GNV_STAT_GENEVE]++;
+	if (!gnv_filter_match(&t->o->filter, &ev->pkt))
+		return;
+	t->c->v[GNV_STAT_MATCHED]++;
+	t->matched++;
+	ev->ts_ns = pkt->ts_ns;
+	ev->pkt_len = pkt->len;
+	memcpy(ev->opts, pkt->data + ev->pkt.opts_off, ev->pkt.opts_len);
+	gnv_output_event(&t->out, ev, pkt->data, pkt->caplen);
+}
+
+/* An event from the kernel: its time and length are the capture's. */
+static int on_kernel_event(void *ctx, void *data, size_t size)
+{
+	struct offline *t = ctx;
+	struct gnv_event ev;
+
+	if (size < sizeof(ev))
+		return 0;
+	memcpy(&ev, data, sizeof(ev));
+	ev.ts_ns = t->pkt.ts_ns;
+	ev.pkt_len = t->pkt.len;
+	ev.snap_len = 0;
+	t->matched++;
+	gnv_output_event(&t->out, &ev, t->pkt.data, t->pkt.caplen);
+	return 0;
+}
+
+static int trace_kernel(struct offline *t, struct gnv_bpf *b)
+{
+	LIBBPF_OPTS(bpf_test_run_opts, run,
+		.data_in = t->pkt.data,
+		.data_size_in = t->pkt.caplen < TEST_RUN_LINEAR_MAX ?
+				t->pkt.caplen : TEST_RUN_LINEAR_MAX,
+		.repeat = 1,
+	);
+	int err = bpf_prog_test_run_opts(gnv_bpf_prog_fd(b), &run);
+
+	if (err) {
+		fprintf(stderr, "gnvtrace: %s: BPF_PROG_TEST_RUN failed: %s\n",
+			t->o->read_file, strerror(errno));
+		return -errno;
 	}
-	return -1;
+	ring_buffer__consume(b->rb);
+	return 0;
+}
+
+static int run(struct offline *t, struct gnv_bpf *kernel)
+{
+	struct gnv_event ev;
+	char err[256];
+	int r;
+
+	memset(&ev, 0, sizeof(ev));
+	ev.abi_version = GNV_ABI_VERSION;
+	while (!gnv_exiting && !reached_count(t)) {
+		r = capture_next(t->cap, &t->pkt, err, sizeof(err));
+		if (r < 0) {
+			fprintf(stderr, "gnvtrace: %s\n", err);
+			return -EINVAL;
+		}
+		if (r == 0)
+			break;
+		if (!kernel) {
+			trace_host(t, &ev);
+			continue;
+		}
+		/* XDP_PASS needs at least an Ethernet header's worth. */
+		if (t->pkt.caplen < 14) {
+			t->c->v[GNV_STAT_PACKETS]++;
+			t->c->v[GNV_STAT_MALFORMED + GNV_BAD_TRUNC_ETH]++;
+			continue;
+		}
+		r = trace_kernel(t, kernel);
+		if (r)
+			return r;
+	}
+	return 0;
 }
 
 int gnv_trace_file(const struct gnv_trace_opts *o, struct gnv_counts *c)
 {
-	char errbuf[PCAP_ERRBUF_SIZE];
-	struct pcap_pkthdr *h;
-	struct gnv_event ev;
-	struct gnv_fmt fmt;
-	const u_char *data;
-	__u64 frame = 0;
-	int dlt, r = 0, err = 0;
-	pcap_t *pc;
+	struct offline t = { .o = o, .c = c };
+	struct gnv_bpf kernel;
+	char err[256];
+	int r;
 
-	pc = pcap_open_offline(o->read_file, errbuf);
-	if (!pc) {
-		fprintf(stderr, "gnvtrace: cannot read %s: %s\n", o->read_file,
-			errbuf);
+	t.cap = capture_open(o->read_file, err, sizeof(err));
+	if (!t.cap) {
+		fprintf(stderr, "gnvtrace: %s\n", err);
 		return -EINVAL;
 	}
-	dlt = pcap_datalink(pc);
-	if (link_of(dlt, (const __u8 *)"", 0) < 0) {
-		fprintf(stderr, "gnvtrace: %s: unsupported link type %s (%d)\n",
-			o->read_file, pcap_datalink_val_to_name(dlt) ?: "?", dlt);
-		pcap_close(pc);
+	if (o->kernel && capture_dlt(t.cap) != GNV_DLT_EN10MB) {
+		fprintf(stderr, "gnvtrace: %s: --kernel runs the XDP program, "
+			"which needs an Ethernet capture\n", o->read_file);
+		capture_close(t.cap);
 		return -EINVAL;
 	}
-	gnv_fmt_init(&fmt, stdout, o->mode, o->verbose, 0);
-	memset(&ev, 0, sizeof(ev));
-	ev.abi_version = GNV_ABI_VERSION;
-
-	while (!gnv_exiting && (r = pcap_next_ex(pc, &h, &data)) == 1) {
-		const __u8 *end = data + h->caplen;
-		int verdict;
-
-		frame++;
-		c->v[GNV_STAT_PACKETS]++;
-		verdict = gnv_parse_frame(data, end, link_of(dlt, data, h->caplen),
-					  o->filter.geneve_port, &ev.pkt);
-		if (verdict == GNV_MALFORMED)
-			c->v[GNV_STAT_MALFORMED + ev.pkt.malformed]++;
-		if (verdict != GNV_GENEVE)
-			continue;
-		c->v[GNV_STAT_GENEVE]++;
-		if (!gnv_filter_match(&o->filter, &ev.pkt))
-			continue;
-		c->v[GNV_STAT_MATCHED]++;
-		ev.ts_ns = (__u64)h->ts.tv_sec * 1000000000ULL +
-			   (__u64)h->ts.tv_usec * 1000;
-		ev.pkt_len = h->len;
-		memcpy(ev.opts, data + ev.pkt.opts_off, ev.pkt.opts_len);
-		if (!o->quiet)
-			gnv_format_event(&fmt, &ev);
-		if (o->count && c->v[GNV_STAT_MATCHED] >= o->count)
-			break;
+	r = gnv_output_open(&t.out, o, 0, capture_dlt(t.cap));
+	if (r)
+		goto out;
+	if (o->kernel) {
+		r = gnv_bpf_load(&kernel, o, on_kernel_event, &t);
+		if (r)
+			goto out;
+		r = run(&t, &kernel);
+		gnv_bpf_add_counts(&kernel, c);
+		gnv_bpf_close(&kernel);
+	} else {
+		r = run(&t, NULL);
 	}
-	if (r == PCAP_ERROR) {
-		fprintf(stderr, "gnvtrace: %s: packet %llu: %s\n", o->read_file,
-			(unsigned long long)frame + 1, pcap_geterr(pc));
-		err = -EIO;
-	}
-	gnv_fmt_close(&fmt);
-	pcap_close(pc);
-	return err;
+out:
+	gnv_output_close(&t.out);
+	capture_close(t.cap);
+	return r;
 }

@@ -1,0 +1,173 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+#
+# Capture files in and out: -r on every link type and from stdin, --kernel
+# against the host parser, -w read back by tshark and by gnvtrace, and
+# corrupt files refused with the file and packet named.
+#
+# Usage: test_files.sh BUILD_DIR CAPTURES_DIR
+set -u
+
+BUILD=$(cd "${1:-build}" && pwd)
+CAPS=$(cd "${2:-../shared/captures}" && pwd)
+GNV=$BUILD/gnvtrace
+HERE=$(cd "$(dirname "$0")" && pwd)
+PY=/usr/bin/python3
+TMP=$(mktemp -d)
+PASS=0
+FAIL=0
+trap 'rm -rf "$TMP"' EXIT
+
+ok() { PASS=$((PASS + 1)); echo "ok   $*"; }
+fail() { FAIL=$((FAIL + 1)); echo "FAIL $*"; }
+check() { # check NAME COMMAND...
+	local name=$1; shift
+	if "$@"; then ok "$name"; else fail "$name"; fi
+}
+
+# JSON lines of a run, without the time (which -w rounds to microseconds).
+json() { "$GNV" -o json "$@" 2>/dev/null | sed 's/^{"ts":[0-9.]*,//'; }
+summary() { "$GNV" -q "$@" 2>&1 >/dev/null | grep '^gnvtrace: .* packets seen'; }
+same() { # same A B: two files are equal and not empty
+	[ -s "$1" ] && cmp -s "$1" "$2" || { diff "$1" "$2" | head -5; return 1; }
+}
+
+ethernet_captures() {
+	for f in "$CAPS"/*.pcap "$CAPS"/*.pcapng; do
+		[ "$(capinfos -T -E "$f" 2>/dev/null | tail -1 | cut -f2)" = "Ethernet" ] && echo "$f"
+	done
+}
+
+test_kernel_agrees() {
+	local f name
+	for f in $(ethernet_captures); do
+		name=$(basename "$f")
+		json -r "$f" >"$TMP/host"
+		json -r "$f" --kernel >"$TMP/kern"
+		if [ -s "$TMP/host" ]; then
+			check "--kernel $name: events equal the host parser's" same "$TMP/host" "$TMP/kern"
+		else
+			check "--kernel $name: no events either way" test ! -s "$TMP/kern"
+		fi
+		check "--kernel $name: same summary" \
+			test "$(summary -r "$f")" = "$(summary -r "$f" --kernel)"
+	done
+	json -r "$CAPS/tcpdump-geneve.pcap" --kernel vni 10 and icmp >"$TMP/kern"
+	check "--kernel with a filter: 3 events" test "$(wc -l <"$TMP/kern")" -eq 3
+	"$GNV" -r "$CAPS/scapy-geneve-rawip.pcap" --kernel >/dev/null 2>"$TMP/err"
+	check "--kernel on raw IP: refused in one line" \
+		grep -qx "gnvtrace: $CAPS/scapy-geneve-rawip.pcap: --kernel runs the XDP program, which needs an Ethernet capture" "$TMP/err"
+}
+
+test_write_round_trip() {
+	local f name
+	for f in $(ethernet_captures); do
+		name=$(basename "$f")
+		"$GNV" -r "$f" -q -w "$TMP/out.pcap" 2>/dev/null
+		json -r "$f" >"$TMP/a"
+		[ -s "$TMP/a" ] || continue
+		json -r "$TMP/out.pcap" >"$TMP/b"
+		check "-w $name: gnvtrace reads back the same events" same "$TMP/a" "$TMP/b"
+		tshark -r "$TMP/out.pcap" -T fields -e frame.len -e frame.cap_len \
+			-e frame.time_epoch 2>/dev/null | awk '{ printf "%s %s %.6f\n", $1, $2, $3 }' >"$TMP/t1"
+		"$GNV" -r "$f" -o json 2>/dev/null | $PY -c '
+import json, sys
+for line in sys.stdin:
+    e = json.loads(line)
+    print(e["len"], e["len"], "%.6f" % e["ts"])' >"$TMP/t2"
+		check "-w $name: tshark reads every frame, lengths and times" same "$TMP/t2" "$TMP/t1"
+	done
+
+	"$GNV" -r "$CAPS/tcpdump-geneve.pcap" -q -w "$TMP/icmp.pcap" icmp 2>/dev/null
+	check "-w with a filter keeps only the 6 ICMP packets" \
+		test "$(tshark -r "$TMP/icmp.pcap" -Y icmp 2>/dev/null | wc -l)" -eq 6
+	check "-w keeps the capture's link type (raw IPv4)" bash -c \
+		"'$GNV' -r '$CAPS/scapy-geneve-rawip.pcap' -q -w '$TMP/raw.pcap' 2>/dev/null &&
+		 capinfos -E '$TMP/raw.pcap' | grep -q 'Raw IPv4'"
+	"$GNV" -r "$CAPS/tcpdump-geneve.pcap" -q --snaplen 100 -w "$TMP/snap.pcap" icmp 2>/dev/null
+	check "--snaplen 100: frames cut to 100 bytes, wire length kept" \
+		test "$(tshark -r "$TMP/snap.pcap" -T fields -e frame.cap_len -e frame.len 2>/dev/null | sort -u | tr '\t\n' ' ')" = "100 148 100 156 "
+	check "-w - feeds tshark through a pipe" test \
+		"$("$GNV" -r "$CAPS/tcpdump-geneve.pcap" icmp -w - 2>/dev/null | tshark -r - 2>/dev/null | grep -c ICMP)" -eq 6
+	check "-w -: no text lines mixed into the capture" bash -c \
+		"'$GNV' -r '$CAPS/tcpdump-geneve.pcap' -w - 2>/dev/null | capinfos -c - >/dev/null 2>&1 ||
+		 '$GNV' -r '$CAPS/tcpdump-geneve.pcap' -w - 2>/dev/null | tshark -r - >/dev/null 2>&1"
+	"$GNV" -r "$CAPS/tcpdump-geneve.pcap" -w /nonexistent/dir/x.pcap >/dev/null 2>"$TMP/err"
+	check "-w to an unwritable path: exit 1" test $? -eq 1
+	check "-w to an unwritable path: one line naming it" \
+		grep -q "^gnvtrace: cannot write /nonexistent/dir/x.pcap: " "$TMP/err"
+}
+
+test_inputs() {
+	json -r "$CAPS/tcpdump-geneve.pcap" >"$TMP/a"
+	json -r - <"$CAPS/tcpdump-geneve.pcap" >"$TMP/b"
+	check "-r - reads a pcap from stdin" same "$TMP/a" "$TMP/b"
+	json -r "$CAPS/zeek-geneve-ipv6.pcap" >"$TMP/a"
+	editcap -F pcapng "$CAPS/zeek-geneve-ipv6.pcap" "$TMP/ng.pcapng"
+	json -r - <"$TMP/ng.pcapng" >"$TMP/b"
+	check "-r - reads pcapng from stdin" same "$TMP/a" "$TMP/b"
+	editcap -F nsecpcap "$CAPS/zeek-geneve-ipv6.pcap" "$TMP/ns.pcap"
+	json -r "$TMP/ns.pcap" >"$TMP/b"
+	check "nanosecond pcap" same "$TMP/a" "$TMP/b"
+
+	# Linux cooked v1 and v2, as tcpdump -i any writes them, made from the
+	# Ethernet captures: the same events must come out.
+	for f in tcpdump-geneve.pcap scapy-geneve-ovn-vlan-icmp.pcap zeek-geneve-ipv6.pcap; do
+		for v in 1 2; do
+			$PY "$HERE/to_cooked.py" "$v" "$CAPS/$f" "$TMP/sll.pcap"
+			# The same but for the frame length, which counts the link header.
+			json -r "$CAPS/$f" | sed 's/,"len":[0-9]*}$/}/' >"$TMP/a"
+			json -r "$TMP/sll.pcap" | sed 's/,"len":[0-9]*}$/}/' >"$TMP/b"
+			check "cooked v$v $f: same events as Ethernet" same "$TMP/a" "$TMP/b"
+			check "cooked v$v $f: tshark agrees it is Geneve" test \
+				"$(tshark -r "$TMP/sll.pcap" -Y geneve 2>/dev/null | wc -l)" -eq "$(wc -l <"$TMP/b")"
+		done
+	done
+}
+
+expect_error() { # expect_error NAME FILE MESSAGE_REGEX
+	"$GNV" -r "$2" -o json >"$TMP/out" 2>"$TMP/err"
+	local rc=$?
+	check "$1: exit 1" test $rc -eq 1
+	check "$1: one line naming the file and packet" \
+		grep -qE "^gnvtrace: $3\$" "$TMP/err"
+	check "$1: a single line" test "$(wc -l <"$TMP/err")" -eq 1
+}
+
+test_corrupt() {
+	local src=$CAPS/tcpdump-geneve.pcap size
+	size=$(stat -c %s "$src")
+	head -c $((size - 10)) "$src" >"$TMP/trunc.pcap"
+	expect_error "truncated file" "$TMP/trunc.pcap" \
+		"$TMP/trunc.pcap: packet 39: truncated record \(148 bytes announced, 138 left in the file\)"
+	check "truncated file: the 38 whole packets were printed" test "$(wc -l <"$TMP/out")" -eq 38
+	head -c $((24 + 10)) "$src" >"$TMP/trunc2.pcap"
+	expect_error "truncated record header" "$TMP/trunc2.pcap" \
+		"$TMP/trunc2.pcap: packet 1: truncated record header \(the file ends after 10 of 16 bytes\)"
+	head -c 100 /dev/urandom | tr -d '\324\241\242\262\323\303' >"$TMP/magic.pcap"
+	expect_error "bad magic" "$TMP/magic.pcap" "cannot read $TMP/magic.pcap: unknown file format"
+	$PY "$HERE/patch_pcap.py" snaplen 100 "$src" "$TMP/snap.pcap"
+	expect_error "record longer than the snaplen" "$TMP/snap.pcap" \
+		"$TMP/snap.pcap: packet 1: record of 156 bytes is longer than the file's snaplen 100"
+	$PY "$HERE/patch_pcap.py" len1 100 "$src" "$TMP/len.pcap"
+	expect_error "more captured than on the wire" "$TMP/len.pcap" \
+		"$TMP/len.pcap: packet 1: 156 bytes captured of a 100-byte packet"
+	$PY "$HERE/patch_pcap.py" linktype 105 "$src" "$TMP/wifi.pcap"
+	expect_error "unsupported link type" "$TMP/wifi.pcap" \
+		"$TMP/wifi.pcap: unsupported link type IEEE802_11 \(105\); gnvtrace reads Ethernet, Linux cooked v1/v2 and raw IP captures"
+	expect_error "missing file" "$TMP/nosuch.pcap" \
+		"cannot read $TMP/nosuch.pcap: $TMP/nosuch.pcap: No such file or directory"
+	: >"$TMP/empty.pcap"
+	expect_error "empty file" "$TMP/empty.pcap" "cannot read $TMP/empty.pcap: .*"
+	editcap -F pcapng "$src" "$TMP/ng.pcapng"
+	head -c $(($(stat -c %s "$TMP/ng.pcapng") - 40)) "$TMP/ng.pcapng" >"$TMP/ngtrunc.pcapng"
+	expect_error "truncated pcapng" "$TMP/ngtrunc.pcapng" \
+		"$TMP/ngtrunc.pcapng: packet 39: .*"
+}
+
+test_kernel_agrees
+test_write_round_trip
+test_inputs
+test_corrupt
+echo "$PASS passed, $FAIL failed"
+[ "$FAIL" -eq 0 ]

@@ -1,0 +1,241 @@
+// SPDX-License-Identifier: MIT
+#include <errno.h>
+#include <fcntl.h>
+#include <pcap/pcap.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "capture.h"
+#include "gnvtrace.h"
+
+/* The classic pcap format (pcap-savefile(5)). */
+#define PCAP_MAGIC_US		0xa1b2c3d4
+#define PCAP_MAGIC_NS		0xa1b23c4d
+#define PCAP_FILE_HDR_LEN	24
+#define PCAP_REC_HDR_LEN	16
+#define LINKTYPE_RAW		101	/* DLT_RAW's number in files */
+
+struct capture {
+	const char *path;
+	__u64 index;		/* packets read so far */
+	int dlt;
+	/* Memory-mapped classic pcap */
+	const __u8 *map;
+	size_t size, off;
+	int swapped, nsec;
+	__u32 snaplen;
+	/* Everything else */
+	pcap_t *pcap;
+};
+
+static void say(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+}
+
+static __u32 rd32_file(const struct capture *c, const __u8 *p)
+{
+	__u32 v;
+
+	memcpy(&v, p, 4);
+	return c->swapped ? __builtin_bswap32(v) : v;
+}
+
+/* Maps path when it is a classic pcap file; 0 when it is, -1 if not ours. */
+static int open_mapped(struct capture *c, char *err, size_t errlen)
+{
+	struct stat st;
+	__u32 magic;
+	void *map;
+	int fd;
+
+	fd = open(c->path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || fstat(fd, &st) || !S_ISREG(st.st_mode) ||
+	    st.st_size < PCAP_FILE_HDR_LEN) {
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	map = mmap(NULL, st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+	close(fd);
+	if (map == MAP_FAILED)
+		return -1;
+	memcpy(&magic, map, 4);
+	c->swapped = magic == __builtin_bswap32(PCAP_MAGIC_US) ||
+		     magic == __builtin_bswap32(PCAP_MAGIC_NS);
+	if (c->swapped)
+		magic = __builtin_bswap32(magic);
+	if (magic != PCAP_MAGIC_US && magic != PCAP_MAGIC_NS) {
+		munmap(map, st.st_size);
+		return -1;
+	}
+	c->map = map;
+	c->size = st.st_size;
+	c->off = PCAP_FILE_HDR_LEN;
+	c->nsec = magic == PCAP_MAGIC_NS;
+	c->snaplen = rd32_file(c, c->map + 16);
+	/* The upper bits of the link type field carry FCS information. */
+	c->dlt = rd32_file(c, c->map + 20) & 0x0fffffff;
+	if (c->dlt == LINKTYPE_RAW)
+		c->dlt = DLT_RAW;
+	madvise(map, st.st_size, MADV_SEQUENTIAL);
+	return 0;
+}
+
+struct capture *capture_open(const char *path, char *err, size_t errlen)
+{
+	char perr[PCAP_ERRBUF_SIZE];
+	struct capture *c;
+
+	c = calloc(1, sizeof(*c));
+	if (!c) {
+		say(err, errlen, "%s: out of memory", path);
+		return NULL;
+	}
+	c->path = path;
+	if (strcmp(path, "-") && open_mapped(c, err, errlen) == 0)
+		goto check_link;
+	c->pcap = pcap_open_offline(path, perr);
+	if (!c->pcap) {
+		say(err, errlen, "cannot read %s: %s", path, perr);
+		free(c);
+		return NULL;
+	}
+	c->dlt = pcap_datalink(c->pcap);
+check_link:
+	if (capture_link(c, NULL) < 0) {
+		say(err, errlen, "%s: unsupported link type %s (%d); gnvtrace "
+		    "reads Ethernet, Linux cooked v1/v2 and raw IP captures",
+		    path, pcap_datalink_val_to_name(c->dlt) ?: "unknown",
+		    c->dlt);
+		capture_close(c);
+		return NULL;
+	}
+	return c;
+}
+
+static int next_mapped(struct capture *c, struct capture_pkt *p, char *err,
+		       size_t errlen)
+{
+	const __u8 *rec = c->map + c->off;
+	__u32 sub;
+
+	if (c->off == c->size)
+		return 0;
+	if (c->size - c->off < PCAP_REC_HDR_LEN) {
+		say(err, errlen, "%s: packet %llu: truncated record header "
+		    "(the file ends after %zu of %d bytes)", c->path,
+		    (unsigned long long)c->index + 1, c->size - c->off,
+		    PCAP_REC_HDR_LEN);
+		return -1;
+	}
+	p->caplen = rd32_file(c, rec + 8);
+	p->len = rd32_file(c, rec + 12);
+	/* Some old writers leave the snaplen 0: nothing to check then. */
+	if (c->snaplen && p->caplen > c->snaplen) {
+		say(err, errlen, "%s: packet %llu: record of %u bytes is "
+		    "longer than the file's snaplen %u", c->path,
+		    (unsigned long long)c->index + 1, p->caplen, c->snaplen);
+		return -1;
+	}
+	if (c->size - c->off - PCAP_REC_HDR_LEN < p->caplen) {
+		say(err, errlen, "%s: packet %llu: truncated record (%u bytes "
+		    "announced, %zu left in the file)", c->path,
+		    (unsigned long long)c->index + 1, p->caplen,
+		    c->size - c->off - PCAP_REC_HDR_LEN);
+		return -1;
+	}
+	sub = rd32_file(c, rec + 4);
+	p->ts_ns = (__u64)rd32_file(c, rec) * 1000000000ULL +
+		   (c->nsec ? sub : (__u64)sub * 1000);
+	p->data = rec + PCAP_REC_HDR_LEN;
+	c->off += PCAP_REC_HDR_LEN + p->caplen;
+	return 1;
+}
+
+static int next_pcap(struct capture *c, struct capture_pkt *p, char *err,
+		     size_t errlen)
+{
+	struct pcap_pkthdr *h;
+	const u_char *data;
+	int r = pcap_next_ex(c->pcap, &h, &data);
+
+	if (r == PCAP_ERROR_BREAK)
+		return 0;
+	if (r != 1) {
+		say(err, errlen, "%s: packet %llu: %s", c->path,
+		    (unsigned long long)c->index + 1, pcap_geterr(c->pcap));
+		return -1;
+	}
+	p->data = data;
+	p->caplen = h->caplen;
+	p->len = h->len;
+	p->ts_ns = (__u64)h->ts.tv_sec * 1000000000ULL +
+		   (__u64)h->ts.tv_usec * 1000;
+	return 1;
+}
+
+int capture_next(struct capture *c, struct capture_pkt *p, char *err,
+		 size_t errlen)
+{
+	int r = c->map ? next_mapped(c, p, err, errlen) :
+			 next_pcap(c, p, err, errlen);
+
+	if (r == 1) {
+		c->index++;
+		/* A record cannot hold more than was on the wire. */
+		if (p->caplen > p->len) {
+			say(err, errlen, "%s: packet %llu: %u bytes captured "
+			    "of a %u-byte packet", c->path,
+			    (unsigned long long)c->index, p->caplen, p->len);
+			return -1;
+		}
+	}
+	return r;
+}
+
+int capture_dlt(const struct capture *c)
+{
+	return c->dlt;
+}
+
+int capture_link(const struct capture *c, const struct capture_pkt *p)
+{
+	switch (c->dlt) {
+	case DLT_EN10MB:
+		return GNV_LINK_ETH;
+	case DLT_IPV4:
+		return GNV_LINK_IPV4;
+	case DLT_IPV6:
+		return GNV_LINK_IPV6;
+	case DLT_LINUX_SLL:
+		return GNV_LINK_SLL;
+	case DLT_LINUX_SLL2:
+		return GNV_LINK_SLL2;
+	case DLT_RAW:
+		/* Raw IP of either version: the version nibble tells. */
+		return p && p->caplen && p->data[0] >> 4 == 6 ?
+		       GNV_LINK_IPV6 : GNV_LINK_IPV4;
+	}
+	return -1;
+}
+
+void capture_close(struct capture *c)
+{
+	if (!c)
+		return;
+	if (c->map)
+		munmap((void *)c->map, c->size);
+	if (c->pcap)
+		pcap_close(c->pcap);
+	free(c);
+}

@@ -1,0 +1,109 @@
+// SPDX-License-Identifier: MIT
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <bpf/bpf.h>
+
+#include "loader.h"
+#include "gnvtrace.skel.h"	/* after trace.h: it uses the ABI types */
+
+static int verbose_libbpf;
+
+static int libbpf_print(enum libbpf_print_level level, const char *fmt,
+			va_list args)
+{
+	/* Without -v we print our own one-line errors instead. */
+	if (!verbose_libbpf || (level == LIBBPF_DEBUG && verbose_libbpf < 2))
+		return 0;
+	return vfprintf(stderr, fmt, args);
+}
+
+static void explain_load_error(int err)
+{
+	if (err == -EPERM || err == -EACCES)
+		fprintf(stderr, "gnvtrace: not allowed to load BPF programs: "
+			"run as root (needs CAP_BPF, CAP_NET_ADMIN and "
+			"CAP_PERFMON)\n");
+	else
+		fprintf(stderr, "gnvtrace: failed to load the BPF program: %s "
+			"(gnvtrace needs Linux 5.18 or later with BPF ring "
+			"buffers and XDP links; -v -v shows the verifier log)\n",
+			strerror(-err));
+}
+
+int gnv_bpf_load(struct gnv_bpf *b, const struct gnv_trace_opts *o,
+		 ring_buffer_sample_fn on_event, void *ctx)
+{
+	int err;
+
+	memset(b, 0, sizeof(*b));
+	verbose_libbpf = o->verbose;
+	libbpf_set_print(libbpf_print);
+
+	b->skel = gnvtrace_bpf__open();
+	if (!b->skel) {
+		err = -errno;
+		fprintf(stderr, "gnvtrace: failed to open the BPF object: %s\n",
+			strerror(-err));
+		return err;
+	}
+	b->skel->data->targ_filter = o->filter;
+	if (o->write_file)
+		b->skel->bss->targ_snaplen = o->snaplen < GNV_SNAP_MAX ?
+					      o->snaplen : GNV_SNAP_MAX;
+	if (o->ringbuf_bytes)
+		bpf_map__set_max_entries(b->skel->maps.rb, o->ringbuf_bytes);
+	err = gnvtrace_bpf__load(b->skel);
+	if (err) {
+		explain_load_error(err);
+		goto fail;
+	}
+	b->rb = ring_buffer__new(bpf_map__fd(b->skel->maps.rb), on_event, ctx,
+				 NULL);
+	if (!b->rb) {
+		err = -errno;
+		fprintf(stderr, "gnvtrace: failed to open the ring buffer: %s\n",
+			strerror(-err));
+		goto fail;
+	}
+	return 0;
+fail:
+	gnv_bpf_close(b);
+	return err;
+}
+
+int gnv_bpf_prog_fd(const struct gnv_bpf *b)
+{
+	return bpf_program__fd(b->skel->progs.xdp_ingress);
+}
+
+struct bpf_program *gnv_bpf_prog(const struct gnv_bpf *b)
+{
+	return b->skel->progs.xdp_ingress;
+}
+
+void gnv_bpf_add_counts(const struct gnv_bpf *b, struct gnv_counts *c)
+{
+	int ncpu = libbpf_num_possible_cpus(), fd;
+
+	if (ncpu <= 0)
+		return;
+	__u64 vals[ncpu];
+
+	fd = bpf_map__fd(b->skel->maps.stats);
+	for (__u32 k = 0; k < GNV_STAT_MAX; k++) {
+		if (bpf_map_lookup_elem(fd, &k, vals))
+			continue;
+		for (int cpu = 0; cpu < ncpu; cpu++)
+			c->v[k] += vals[cpu];
+	}
+}
+
+void gnv_bpf_close(struct gnv_bpf *b)
+{
+	ring_buffer__free(b->rb);
+	gnvtrace_bpf__destroy(b->skel);
+	b->rb = NULL;
+	b->skel = NULL;
+}

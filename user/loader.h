@@ -1,0 +1,30 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The BPF side of a run: the skeleton opened with the filter and snapshot
+ * length set, loaded, its ring buffer and counters. Live tracing attaches
+ * it to interfaces; offline --kernel runs it on each packet of a file.
+ */
+#ifndef GNV_LOADER_H
+#define GNV_LOADER_H
+
+#include <bpf/libbpf.h>
+
+#include "trace.h"
+
+struct gnvtrace_bpf;
+
+struct gnv_bpf {
+	struct gnvtrace_bpf *skel;
+	struct ring_buffer *rb;
+};
+
+/* 0, or a negative errno after one line on stderr saying what to do. */
+int gnv_bpf_load(struct gnv_bpf *b, const struct gnv_trace_opts *o,
+		 ring_buffer_sample_fn on_event, void *ctx);
+int gnv_bpf_prog_fd(const struct gnv_bpf *b);
+struct bpf_program *gnv_bpf_prog(const struct gnv_bpf *b);
+/* Adds the per-CPU counters, summed, into c. */
+void gnv_bpf_add_counts(const struct gnv_bpf *b, struct gnv_counts *c);
+void gnv_bpf_close(struct gnv_bpf *b);
+
+#endif /* GNV_LOADER_H */

@@ -1,0 +1,70 @@
+// SPDX-License-Identifier: MIT
+#include <errno.h>
+#include <pcap/pcap.h>
+#include <string.h>
+
+#include "output.h"
+
+int gnv_output_open(struct gnv_output *out, const struct gnv_trace_opts *o,
+		    int live, int dlt)
+{
+	int to_stdout = o->write_file && !strcmp(o->write_file, "-");
+
+	memset(out, 0, sizeof(*out));
+	/* With -w -, standard output is the capture: no lines there. */
+	out->lines = !o->quiet && !to_stdout;
+	gnv_fmt_init(&out->fmt, stdout, o->mode, o->verbose, live);
+	if (!o->write_file)
+		return 0;
+	out->snaplen = o->snaplen;
+	out->dead = pcap_open_dead(dlt, out->snaplen);
+	if (!out->dead) {
+		fprintf(stderr, "gnvtrace: out of memory\n");
+		return -ENOMEM;
+	}
+	out->dump = pcap_dump_open(out->dead, o->write_file);
+	if (!out->dump) {
+		fprintf(stderr, "gnvtrace: cannot write %s: %s\n",
+			o->write_file, pcap_geterr(out->dead));
+		pcap_close(out->dead);
+		out->dead = NULL;
+		return -EIO;
+	}
+	return 0;
+}
+
+void gnv_output_event(struct gnv_output *out, const struct gnv_event *ev,
+		      const __u8 *frame, __u32 caplen)
+{
+	if (out->lines)
+		gnv_format_event(&out->fmt, ev);
+	if (out->dump) {
+		__u64 ns = ev->ts_ns + out->fmt.clock_offset_ns;
+		struct pcap_pkthdr h = {
+			.ts = { .tv_sec = ns / 1000000000ULL,
+				.tv_usec = ns % 1000000000ULL / 1000 },
+			.caplen = caplen < out->snaplen ? caplen : out->snaplen,
+			.len = ev->pkt_len,
+		};
+
+		pcap_dump((u_char *)out->dump, &h, frame);
+	}
+}
+
+void gnv_output_flush(struct gnv_output *out)
+{
+	ob_flush(&out->fmt.ob);
+	if (out->dump)
+		pcap_dump_flush(out->dump);
+}
+
+void gnv_output_close(struct gnv_output *out)
+{
+	gnv_fmt_close(&out->fmt);
+	if (out->dump)
+		pcap_dump_close(out->dump);
+	if (out->dead)
+		pcap_close(out->dead);
+	out->dump = NULL;
+	out->dead = NULL;
+}
