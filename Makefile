@@ -50,7 +50,6 @@ deps:
 	$(Q)tools/install-deps.sh
 
 test-deps:
-	$(Q)tools/install-deps.sh --test
 
 $(OUT)/%.bpf.o: bpf/%.bpf.c $(wildcard include/*.h bpf/*.h) | $(OUT)
 	$(call msg,BPF,$@)
@@ -99,9 +98,10 @@ check: test-deps
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)tests/run-all.sh $(OUT)
 
-bench: deps
+bench: test-deps
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)$(OUT)/tools/bench
+	$(Q)tools/bench-offline.sh $(OUT)
 
 install: $(OUT)/gnvtrace
 	install -D -m 0755 $(OUT)/gnvtrace $(DESTDIR)$(PREFIX)/sbin/gnvtrace
@@ -110,3 +110,33 @@ clean:
 	rm -rf $(OUT)
 
 -include $(wildcard $(OUT)/user/*.d $(OUT)/tests/*/*.d)
+
+# Fuzzing with clang's libFuzzer, ASan and UBSan: `make fuzz` builds the
+# targets in tests/fuzz/ into $(OUT)/fuzz/, and tests/fuzz/run.sh runs them
+# over their seed corpora. Not part of `all`: it needs clang's sanitizer
+# runtimes. The user-space sources they call are compiled again with the
+# same flags, so that they are instrumented too.
+FUZZ_CC     ?= $(CLANG)
+FUZZ_CFLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -DWINDOW_LEN=4096u \
+	-fno-sanitize-recover=undefined -std=gnu11 -Wall -Wextra \
+	-Wno-unused-parameter -Iinclude -Ibpf -Iuser -MMD -MP
+FUZZ_USER   := capture filter_compile format format_text format_json names outbuf
+FUZZ_OBJS   := $(patsubst %,$(OUT)/fuzz/obj/%.o,$(FUZZ_USER))
+FUZZ_BINS   := $(patsubst tests/fuzz/%.c,$(OUT)/fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
+
+.PHONY: fuzz
+fuzz: $(FUZZ_BINS)
+
+$(FUZZ_OBJS): $(OUT)/fuzz/obj/%.o: user/%.c | $(OUT)/fuzz/obj
+	$(call msg,FUZZ-CC,$@)
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -c $< -o $@
+
+$(FUZZ_BINS): $(OUT)/fuzz/%: tests/fuzz/%.c $(FUZZ_OBJS)
+	$(call msg,FUZZ,$@)
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -MF $@.d $< $(FUZZ_OBJS) -lpcap -o $@
+
+$(OUT)/fuzz/obj:
+	$(Q)mkdir -p $@
+
+-include $(wildcard $(OUT)/fuzz/*.d $(OUT)/fuzz/obj/*.d)
+

@@ -48,8 +48,11 @@
 #define GNV_IPPROTO_UDP		17
 #define GNV_IPPROTO_ICMPV6	58
 
-/* Where the option area may start at the latest: all headers before it. */
-#define GNV_MAX_OPTS_OFF	(14 + 4 * GNV_MAX_VLANS + 40 + GNV_MAX_IPV6_EXT * 2048 + 8 + 8)
+/*
+ * Where the option area may start at the latest: all headers before it,
+ * the longest link header (Linux cooked v2, 20 bytes) included.
+ */
+#define GNV_MAX_OPTS_OFF	(20 + 4 * GNV_MAX_VLANS + 40 + GNV_MAX_IPV6_EXT * 2048 + 8 + 8)
 #define GNV_MAX_INNER_OFF	(GNV_MAX_OPTS_OFF + GENEVE_MAX_OPTS_LEN)
 
 struct gnv_cursor {
@@ -75,10 +78,14 @@ GNV_INLINE __u32 rd32(const __u8 *p)
 	return (__u32)p[0] << 24 | (__u32)p[1] << 16 | (__u32)p[2] << 8 | p[3];
 }
 
+/*
+ * A fixed-size copy out of the frame. n is a constant at every call site,
+ * so both compilers expand it inline (byte loads for BPF, which cannot
+ * assume alignment; a few wide moves on the host).
+ */
 GNV_INLINE void copy_bytes(__u8 *dst, const __u8 *src, int n)
 {
-	for (int i = 0; i < n; i++)
-		dst[i] = src[i];
+	__builtin_memcpy(dst, src, n);
 }
 
 /*

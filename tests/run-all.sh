@@ -44,6 +44,7 @@ run_suite kern "$BUILD/tests/kern/test_kern" "$CAPS"
 run_suite tshark "$PY" tests/captures/check_tshark.py "$BUILD/gnvtrace" "$CAPS"
 run_suite filters "$PY" tests/captures/check_tshark.py --filters "$BUILD/gnvtrace" "$CAPS"
 run_suite files tests/captures/test_files.sh "$BUILD" "$CAPS"
+run_suite fuzz tests/fuzz/run.sh "$BUILD" 200000
 run_suite e2e tests/e2e/test_live.sh "$BUILD" "$CAPS"
 
 [ ${#failed_suites[@]} -eq 0 ] || echo "failed suites: ${failed_suites[*]}"

@@ -5,9 +5,9 @@
 set -euo pipefail
 
 build_pkgs=(make gcc clang llvm libbpf-dev libelf-dev zlib1g-dev libpcap-dev pkg-config
-	    linux-libc-dev bpftool)
+	    linux-libc-dev bpftool time)
 run_pkgs=(iproute2 util-linux)
-test_pkgs=(tshark tcpdump tcpreplay python3)
+test_pkgs=(tshark tcpdump tcpreplay python3 libclang-rt-14-dev)
 
 want=("${build_pkgs[@]}" "${run_pkgs[@]}")
 case "${1:-}" in

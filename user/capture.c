@@ -20,13 +20,26 @@
 #define PCAP_REC_HDR_LEN	16
 #define LINKTYPE_RAW		101	/* DLT_RAW's number in files */
 
+/*
+ * Classic pcap is read through a window of the file mapped with its pages
+ * populated up front, slid forward as records are consumed. Faulting the
+ * pages in one by one cost more than parsing the packets, and mapping the
+ * whole file would make the resident size grow with the file.
+ */
+#ifndef WINDOW_LEN	/* the fuzzers set a page, to slide it all the time */
+#define WINDOW_LEN	(8u << 20)
+#endif
+#define PREFETCH_AHEAD	2048
+
 struct capture {
 	const char *path;
 	__u64 index;		/* packets read so far */
 	int dlt;
 	/* Memory-mapped classic pcap */
-	const __u8 *map;
-	size_t size, off;
+	int fd;
+	const __u8 *map;	/* the window: file bytes [map_off, map_off + map_len) */
+	size_t map_off, map_len;
+	size_t size, off;	/* file size, next record's file offset */
 	int swapped, nsec;
 	__u32 snaplen;
 	/* Everything else */
@@ -42,7 +55,7 @@ static void say(char *err, size_t errlen, const char *fmt, ...)
 	va_end(ap);
 }
 
-static __u32 rd32_file(const struct capture *c, const __u8 *p)
+static inline __u32 rd32_file(const struct capture *c, const __u8 *p)
 {
 	__u32 v;
 
@@ -50,45 +63,79 @@ static __u32 rd32_file(const struct capture *c, const __u8 *p)
 	return c->swapped ? __builtin_bswap32(v) : v;
 }
 
-/* Maps path when it is a classic pcap file; 0 when it is, -1 if not ours. */
-static int open_mapped(struct capture *c, char *err, size_t errlen)
+/* Maps file bytes [off, off + need) at least, from a page boundary. */
+static int map_window(struct capture *c, size_t off, size_t need)
 {
-	struct stat st;
-	__u32 magic;
+	size_t base = off & ~((size_t)sysconf(_SC_PAGESIZE) - 1);
+	size_t len = off - base + need;
 	void *map;
-	int fd;
 
-	fd = open(c->path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0 || fstat(fd, &st) || !S_ISREG(st.st_mode) ||
-	    st.st_size < PCAP_FILE_HDR_LEN) {
-		if (fd >= 0)
-			close(fd);
-		return -1;
-	}
-	map = mmap(NULL, st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
-	close(fd);
+	if (len < WINDOW_LEN)
+		len = WINDOW_LEN;
+	if (len > c->size - base)
+		len = c->size - base;
+	map = mmap(NULL, len, PROT_READ, MAP_PRIVATE | MAP_POPULATE, c->fd,
+		   base);
 	if (map == MAP_FAILED)
 		return -1;
-	memcpy(&magic, map, 4);
+	if (c->map)
+		munmap((void *)c->map, c->map_len);
+	c->map = map;
+	c->map_off = base;
+	c->map_len = len;
+	return 0;
+}
+
+/* File bytes [off, off + n), which the caller made sure are in the file. */
+static inline const __u8 *file_bytes(struct capture *c, size_t off, size_t n)
+{
+	if (__builtin_expect(off + n > c->map_off + c->map_len, 0) ||
+	    off < c->map_off) {
+		if (map_window(c, off, n))
+			return NULL;
+	}
+	return c->map + (off - c->map_off);
+}
+
+/* Opens path when it is a classic pcap file: 0 when it is, -1 if not ours. */
+static int open_mapped(struct capture *c)
+{
+	const __u8 *hdr;
+	struct stat st;
+	__u32 magic;
+
+	c->fd = open(c->path, O_RDONLY | O_CLOEXEC);
+	if (c->fd < 0)
+		return -1;
+	if (fstat(c->fd, &st) || !S_ISREG(st.st_mode) ||
+	    st.st_size < PCAP_FILE_HDR_LEN)
+		goto not_ours;
+	c->size = st.st_size;
+	hdr = file_bytes(c, 0, PCAP_FILE_HDR_LEN);
+	if (!hdr)
+		goto not_ours;
+	memcpy(&magic, hdr, 4);
 	c->swapped = magic == __builtin_bswap32(PCAP_MAGIC_US) ||
 		     magic == __builtin_bswap32(PCAP_MAGIC_NS);
 	if (c->swapped)
 		magic = __builtin_bswap32(magic);
-	if (magic != PCAP_MAGIC_US && magic != PCAP_MAGIC_NS) {
-		munmap(map, st.st_size);
-		return -1;
-	}
-	c->map = map;
-	c->size = st.st_size;
+	if (magic != PCAP_MAGIC_US && magic != PCAP_MAGIC_NS)
+		goto not_ours;
 	c->off = PCAP_FILE_HDR_LEN;
 	c->nsec = magic == PCAP_MAGIC_NS;
-	c->snaplen = rd32_file(c, c->map + 16);
+	c->snaplen = rd32_file(c, hdr + 16);
 	/* The upper bits of the link type field carry FCS information. */
-	c->dlt = rd32_file(c, c->map + 20) & 0x0fffffff;
+	c->dlt = rd32_file(c, hdr + 20) & 0x0fffffff;
 	if (c->dlt == LINKTYPE_RAW)
 		c->dlt = DLT_RAW;
-	madvise(map, st.st_size, MADV_SEQUENTIAL);
 	return 0;
+not_ours:
+	if (c->map)
+		munmap((void *)c->map, c->map_len);
+	c->map = NULL;
+	close(c->fd);
+	c->fd = -1;
+	return -1;
 }
 
 struct capture *capture_open(const char *path, char *err, size_t errlen)
@@ -102,7 +149,8 @@ struct capture *capture_open(const char *path, char *err, size_t errlen)
 		return NULL;
 	}
 	c->path = path;
-	if (strcmp(path, "-") && open_mapped(c, err, errlen) == 0)
+	c->fd = -1;
+	if (strcmp(path, "-") && open_mapped(c) == 0)
 		goto check_link;
 	c->pcap = pcap_open_offline(path, perr);
 	if (!c->pcap) {
@@ -126,18 +174,21 @@ check_link:
 static int next_mapped(struct capture *c, struct capture_pkt *p, char *err,
 		       size_t errlen)
 {
-	const __u8 *rec = c->map + c->off;
+	size_t left = c->size - c->off;
+	const __u8 *rec;
 	__u32 sub;
 
-	if (c->off == c->size)
+	if (!left)
 		return 0;
-	if (c->size - c->off < PCAP_REC_HDR_LEN) {
+	if (left < PCAP_REC_HDR_LEN) {
 		say(err, errlen, "%s: packet %llu: truncated record header "
 		    "(the file ends after %zu of %d bytes)", c->path,
-		    (unsigned long long)c->index + 1, c->size - c->off,
-		    PCAP_REC_HDR_LEN);
+		    (unsigned long long)c->index + 1, left, PCAP_REC_HDR_LEN);
 		return -1;
 	}
+	rec = file_bytes(c, c->off, PCAP_REC_HDR_LEN);
+	if (!rec)
+		goto map_failed;
 	p->caplen = rd32_file(c, rec + 8);
 	p->len = rd32_file(c, rec + 12);
 	/* Some old writers leave the snaplen 0: nothing to check then. */
@@ -147,19 +198,35 @@ static int next_mapped(struct capture *c, struct capture_pkt *p, char *err,
 		    (unsigned long long)c->index + 1, p->caplen, c->snaplen);
 		return -1;
 	}
-	if (c->size - c->off - PCAP_REC_HDR_LEN < p->caplen) {
+	if (left - PCAP_REC_HDR_LEN < p->caplen) {
 		say(err, errlen, "%s: packet %llu: truncated record (%u bytes "
 		    "announced, %zu left in the file)", c->path,
 		    (unsigned long long)c->index + 1, p->caplen,
-		    c->size - c->off - PCAP_REC_HDR_LEN);
+		    left - PCAP_REC_HDR_LEN);
 		return -1;
 	}
+	rec = file_bytes(c, c->off, PCAP_REC_HDR_LEN + p->caplen);
+	if (!rec)
+		goto map_failed;
+	/*
+	 * Each record's offset depends on the previous record's length, so
+	 * the reads form a chain of cache misses that the hardware prefetcher
+	 * does not break across pages. Asking 2 KiB ahead (a few records)
+	 * halved the time to walk a file in the page cache. A prefetch of an
+	 * address past the window is harmless: it never faults.
+	 */
+	__builtin_prefetch(rec + PREFETCH_AHEAD);
+	__builtin_prefetch(rec + PREFETCH_AHEAD + 64);
 	sub = rd32_file(c, rec + 4);
 	p->ts_ns = (__u64)rd32_file(c, rec) * 1000000000ULL +
 		   (c->nsec ? sub : (__u64)sub * 1000);
 	p->data = rec + PCAP_REC_HDR_LEN;
 	c->off += PCAP_REC_HDR_LEN + p->caplen;
 	return 1;
+map_failed:
+	say(err, errlen, "%s: packet %llu: cannot map the file: %s", c->path,
+	    (unsigned long long)c->index + 1, strerror(errno));
+	return -1;
 }
 
 static int next_pcap(struct capture *c, struct capture_pkt *p, char *err,
@@ -187,7 +254,7 @@ static int next_pcap(struct capture *c, struct capture_pkt *p, char *err,
 int capture_next(struct capture *c, struct capture_pkt *p, char *err,
 		 size_t errlen)
 {
-	int r = c->map ? next_mapped(c, p, err, errlen) :
+	int r = c->fd >= 0 ? next_mapped(c, p, err, errlen) :
 			 next_pcap(c, p, err, errlen);
 
 	if (r == 1) {
@@ -234,7 +301,9 @@ void capture_close(struct capture *c)
 	if (!c)
 		return;
 	if (c->map)
-		munmap((void *)c->map, c->size);
+		munmap((void *)c->map, c->map_len);
+	if (c->fd >= 0)
+		close(c->fd);
 	if (c->pcap)
 		pcap_close(c->pcap);
 	free(c);

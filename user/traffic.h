@@ -6,21 +6,66 @@
 #ifndef GNV_TRAFFIC_H
 #define GNV_TRAFFIC_H
 
+#include <arpa/inet.h>
+
 #include "pktcraft.h"
+
+/* Capture times start here: 2023-11-14 22:13:20 UTC. */
+#define TRAFFIC_EPOCH_US	1700000000000000ULL
+
+enum traffic_kind {
+	TRAFFIC_GNV_ICMP,	/* Geneve+OVN, ICMP or ICMPv6 echo */
+	TRAFFIC_GNV_TCP,
+	TRAFFIC_GNV_UDP,
+	TRAFFIC_GNV_ARP,
+	TRAFFIC_BG_UDP,		/* not Geneve: the underlay's own */
+	TRAFFIC_BG_TCP,
+	TRAFFIC_KINDS
+};
+
+extern const char *const traffic_kind_name[TRAFFIC_KINDS];
 
 struct traffic_frame {
 	struct pkt_spec spec;
 	size_t cut;		/* send only this many bytes (0: all) */
+	size_t strip;		/* bytes to drop: send the inner frame */
+	__u64 ts_us;		/* capture time, epoch microseconds */
+	enum traffic_kind kind;
+	int outgoing;		/* demo: sent by the traced node, not to it */
+	/* Text of the addresses spec points to, when not literals. */
+	char addr[4][INET6_ADDRSTRLEN];
 };
 
 #define TRAFFIC_DEMO_FRAMES	18
 
 /*
- * The demo's conversation on one compute node's NIC: pings between two VMs
- * over IPv4 and IPv6 underlays, ssh over a VLAN-tagged underlay, DNS with
+ * The demo's conversation on one compute node's NIC: pings from a VM on
+ * another chassis to one on this node, answered from here (outgoing), over
+ * IPv4 and IPv6 underlays, ssh over a VLAN-tagged underlay, DNS with
  * a second option class, an ARP flood, non-Geneve noise and one Geneve
  * frame cut short. Returns the number of frames written to frames[].
  */
 int traffic_demo(struct traffic_frame *frames, int max);
+
+/*
+ * Frame number index of a cloud underlay's traffic, the same for the same
+ * index and seed: Geneve+OVN between a few datapaths' VMs on a rack of
+ * chassis (ICMP echo request/reply pairs, TCP and UDP flows, a little
+ * ARP) over IPv4 and IPv6 underlays, some tagged with one or two VLANs,
+ * some with other option classes before or after OVN's; and about 20%
+ * plain UDP and TCP that is not Geneve. Frames are 60 to 1400 bytes long
+ * and their times increase by a few microseconds from TRAFFIC_EPOCH_US.
+ * f->spec points into f->addr: copy the frame, not the spec alone.
+ */
+void traffic_mix(struct traffic_frame *f, unsigned long index,
+		 unsigned int seed);
+
+/*
+ * Writes f into buf as it goes on the wire: stripped, cut, and padded to
+ * Ethernet's 60-byte minimum. Sets *frame to its first byte and returns
+ * its length, or 0 when it does not fit in cap.
+ */
+size_t traffic_build(const struct traffic_frame *f, __u8 *buf, size_t cap,
+		     const __u8 **frame);
 
 #endif /* GNV_TRAFFIC_H */

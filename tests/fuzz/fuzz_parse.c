@@ -1,0 +1,259 @@
+// SPDX-License-Identifier: MIT
+/*
+ * libFuzzer target: the parser (bpf/parse.h), the filter (bpf/filter.h)
+ * and both formatters on arbitrary frames.
+ *
+ * The input is one frame. It is parsed for every link type, once with
+ * Geneve's port 6081 and once with an arbitrary port taken from the input's
+ * last two bytes (big-endian), so that the fuzzer can reach Geneve on any
+ * port. Each parse runs twice, into a struct pre-filled with two different
+ * patterns: for a Geneve verdict every byte of struct gnv_pkt must come out
+ * the same (the parser promises to define all of it, padding included).
+ * A Geneve packet then goes, as user/trace_file.c sends it, through the
+ * text (plain and -v) and JSON formatters into /dev/null and through a few
+ * fixed filters, each beside its negation. Read as Ethernet, the frame
+ * is also rewritten with a Linux cooked v1 and v2 header in place of the
+ * Ethernet header, and must parse the same way behind either.
+ *
+ * Invariants are checked with __builtin_trap(), which libFuzzer reports as
+ * a crash with the input saved.
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "gnvtrace.h"
+#include "parse.h"
+#include "filter.h"
+#include "filter_compile.h"
+#include "format.h"
+#include "names.h"
+
+#define CHECK(cond) do { if (!(cond)) __builtin_trap(); } while (0)
+
+#define GNV_F_KNOWN	(GNV_F_OAM | GNV_F_CRITICAL | GNV_F_OVN | \
+			 GNV_F_INNER_ETH | GNV_F_INNER_L4 | GNV_F_INNER_FRAG)
+
+/* Single primitives: each is also compiled with "not" in front. */
+static const char *const filter_words[] = {
+	"icmp",
+	"icmp6",
+	"tcp",
+	"udp",
+	"arp",
+	"vni 5",
+	"inport 1",
+	"outport 32768",
+	"port 3",
+	"host 192.168.0.20",
+	"src net 30.0.0.0/24",
+	"dst host fd00::2",
+	"net fd10::/64",
+	"outer net 172.17.0.0/16",
+	"outer host 20.0.0.2",
+	"vlan 1",
+	"icmp-type echo-request",
+	"icmp-type 129",
+};
+#define N_SINGLE (sizeof(filter_words) / sizeof(filter_words[0]))
+
+/* Conjunctions, checked only for not crashing. */
+static const char *const filter_conj[] = {
+	"",
+	"vni 10 and icmp and not arp",
+	"port 3 and not udp and net 192.168.0.0/16 and vlan 50",
+	"not icmp-type unreachable and outer net ::/0 and tcp",
+};
+#define N_CONJ (sizeof(filter_conj) / sizeof(filter_conj[0]))
+
+static struct gnv_filter f_pos[N_SINGLE], f_neg[N_SINGLE], f_conj[N_CONJ];
+static struct gnv_fmt fmt_text, fmt_text_v, fmt_json;
+
+static void compile(const char *words, int negate, struct gnv_filter *f)
+{
+	char buf[256], err[256];
+	char *argv[1] = { buf };
+
+	snprintf(buf, sizeof(buf), "%s%s", negate ? "not " : "", words);
+	if (gnv_filter_compile(1, argv, GENEVE_UDP_PORT, f, err, sizeof(err))) {
+		fprintf(stderr, "fuzz_parse: filter '%s': %s\n", buf, err);
+		abort();
+	}
+}
+
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	FILE *devnull = fopen("/dev/null", "w");
+
+	if (!devnull) {
+		perror("fuzz_parse: /dev/null");
+		abort();
+	}
+	for (size_t i = 0; i < N_SINGLE; i++) {
+		compile(filter_words[i], 0, &f_pos[i]);
+		compile(filter_words[i], 1, &f_neg[i]);
+	}
+	for (size_t i = 0; i < N_CONJ; i++)
+		compile(filter_conj[i], 0, &f_conj[i]);
+	/* Offline mode: no interface names, no clock offset. */
+	gnv_fmt_init(&fmt_text, devnull, GNV_OUT_TEXT, 0, 0);
+	gnv_fmt_init(&fmt_text_v, devnull, GNV_OUT_TEXT, 1, 0);
+	gnv_fmt_init(&fmt_json, devnull, GNV_OUT_JSON, 0, 0);
+	return 0;
+}
+
+/* What a Geneve verdict promises about *p, frame of size bytes. */
+static void check_geneve(const struct gnv_pkt *p, size_t size)
+{
+	CHECK(p->malformed == GNV_BAD_NONE);
+	CHECK((size_t)p->opts_off + p->opts_len <= size);
+	CHECK(p->opts_len <= GENEVE_MAX_OPTS_LEN && p->opts_len % 4 == 0);
+	CHECK(p->n_opts <= GENEVE_MAX_OPTS_LEN / GENEVE_OPT_HDR_LEN);
+	CHECK(p->vni < (1u << 24));
+	CHECK(p->ovn_inport < 0x8000);
+	CHECK(p->geneve_ver == GENEVE_VERSION);
+	CHECK((p->flags & ~GNV_F_KNOWN) == 0);
+	CHECK(p->outer_family == 4 || p->outer_family == 6);
+	CHECK(p->inner_family == 0 || p->inner_family == 4 ||
+	      p->inner_family == 6);
+	CHECK(p->n_vlans <= GNV_MAX_VLANS);
+	for (int i = 0; i < GNV_MAX_VLANS; i++)
+		CHECK(p->vlan[i] < 4096 && (i < p->n_vlans || !p->vlan[i]));
+	CHECK(p->inner_vlan < 4096);
+	CHECK(p->pad0 == 0 && !p->pad[0] && !p->pad[1] && !p->pad[2]);
+	if (p->outer_family == 4)
+		for (int i = 4; i < 16; i++)
+			CHECK(!p->outer_src[i] && !p->outer_dst[i]);
+	if (!(p->flags & GNV_F_OVN))
+		CHECK(!p->ovn_inport && !p->ovn_outport);
+}
+
+/* The option area as the formatters re-walk it: the parser's count. */
+static void check_opts(const struct gnv_event *ev)
+{
+	const __u8 *end = ev->opts + ev->pkt.opts_len;
+	struct gnv_opt o;
+	__u32 off = 0;
+	int n = 0, r;
+
+	while ((r = gnv_next_opt(ev->opts, ev->pkt.opts_len, end, &off,
+				 &o)) > 0) {
+		CHECK(o.data + o.len <= end);
+		n++;
+	}
+	CHECK(r == 0 && off == ev->pkt.opts_len && n == ev->pkt.n_opts);
+}
+
+static void run_geneve(const uint8_t *data, size_t size,
+		       const struct gnv_pkt *p)
+{
+	static struct gnv_event ev;
+
+	memset(&ev, 0, sizeof(ev));
+	ev.abi_version = GNV_ABI_VERSION;
+	ev.ts_ns = 1795658829409965000ULL + size;
+	ev.pkt_len = size;
+	ev.pkt = *p;
+	memcpy(ev.opts, data + p->opts_off, p->opts_len);
+	check_opts(&ev);
+
+	gnv_format_event(&fmt_text, &ev);
+	gnv_format_event(&fmt_text_v, &ev);
+	gnv_format_event(&fmt_json, &ev);
+
+	for (size_t i = 0; i < N_SINGLE; i++)
+		CHECK(gnv_filter_match(&f_pos[i], p) !=
+		      gnv_filter_match(&f_neg[i], p));
+	CHECK(gnv_filter_match(&f_conj[0], p) == 1);
+	for (size_t i = 1; i < N_CONJ; i++)
+		(void)gnv_filter_match(&f_conj[i], p);
+}
+
+/* Parses one frame for one link and port, checks it; returns the verdict. */
+static int run_one(const uint8_t *data, size_t size, int link, __u16 port,
+		   struct gnv_pkt *out)
+{
+	struct gnv_pkt a, b;
+	int va, vb;
+
+	memset(&a, 0xa5, sizeof(a));
+	memset(&b, 0x5a, sizeof(b));
+	va = gnv_parse_frame(data, data + size, link, port, &a);
+	vb = gnv_parse_frame(data, data + size, link, port, &b);
+	CHECK(va == vb);
+	CHECK(va == GNV_NOT_GENEVE || va == GNV_GENEVE || va == GNV_MALFORMED);
+	*out = a;
+	if (va == GNV_MALFORMED) {
+		CHECK(a.malformed > GNV_BAD_NONE && a.malformed < GNV_BAD_MAX);
+		CHECK(a.malformed == b.malformed);
+		CHECK(strcmp(gnv_malformed_name(a.malformed), "unknown"));
+		return va;
+	}
+	if (va != GNV_GENEVE)
+		return va;
+	CHECK(!memcmp(&a, &b, sizeof(a)));
+	CHECK(a.outer_dport == port);
+	check_geneve(&a, size);
+	run_geneve(data, size, &a);
+	return va;
+}
+
+/*
+ * The same frame behind a Linux cooked header instead of Ethernet's must
+ * parse the same, but for where the options start: an SLL header is the
+ * Ethernet header with 2 more bytes before the protocol, SLL2 has the
+ * protocol first and 20 bytes in all.
+ */
+static void check_cooked(const uint8_t *data, size_t size, __u16 port,
+			 int v_eth, const struct gnv_pkt *p_eth, int link)
+{
+	size_t hdr = link == GNV_LINK_SLL ? 16 : 20, n;
+	struct gnv_pkt p;
+	uint8_t *buf;
+	int v;
+
+	if (size < 14)	/* the SLL2 header would not be whole either */
+		return;
+	n = size - 14 + hdr;
+	buf = malloc(n);	/* exactly n bytes: ASan catches a read past */
+	if (!buf)
+		abort();
+	memset(buf, 0, hdr);
+	memcpy(buf + (link == GNV_LINK_SLL ? 14 : 0), data + 12, 2);
+	memcpy(buf + hdr, data + 14, size - 14);
+	v = run_one(buf, n, link, port, &p);
+	free(buf);
+	CHECK(v == v_eth);
+	if (v == GNV_MALFORMED)
+		CHECK(p.malformed == p_eth->malformed);
+	if (v != GNV_GENEVE)
+		return;
+	CHECK(p.opts_off == p_eth->opts_off + hdr - 14);
+	p.opts_off = p_eth->opts_off;
+	CHECK(!memcmp(&p, p_eth, sizeof(p)));
+}
+
+static void run_port(const uint8_t *data, size_t size, __u16 port)
+{
+	struct gnv_pkt p, p_eth;
+	int v;
+
+	v = run_one(data, size, GNV_LINK_ETH, port, &p_eth);
+	run_one(data, size, GNV_LINK_IPV4, port, &p);
+	run_one(data, size, GNV_LINK_IPV6, port, &p);
+	run_one(data, size, GNV_LINK_SLL, port, &p);
+	run_one(data, size, GNV_LINK_SLL2, port, &p);
+	check_cooked(data, size, port, v, &p_eth, GNV_LINK_SLL);
+	check_cooked(data, size, port, v, &p_eth, GNV_LINK_SLL2);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	__u16 port = size >= 2 ? rd16(data + size - 2) : GENEVE_UDP_PORT;
+
+	run_port(data, size, GENEVE_UDP_PORT);
+	if (port != GENEVE_UDP_PORT)
+		run_port(data, size, port);
+	return 0;
+}
