@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * XDP entry point: parse, count, filter, emit. It always returns XDP_PASS:
- * the tracer observes traffic and never changes it.
+ * The kernel side: XDP on a NIC's ingress and TC on its egress parse each
+ * frame, count it, apply the filter and push matching events into the ring
+ * buffer. Neither changes or drops a packet.
  */
 #include <linux/bpf.h>
+#include <linux/pkt_cls.h>
 #include <bpf/bpf_helpers.h>
 
 #include "gnvtrace.h"
@@ -63,8 +65,47 @@ static __always_inline void stat_inc(__u32 idx)
 		(*v)++;
 }
 
-static __always_inline void emit(struct xdp_md *ctx, struct event_buf *buf,
-				 __u32 pkt_len, __u8 dir)
+/*
+ * The same code serves XDP and TC: what differs is reached through these,
+ * with hook a constant at each call so the compiler keeps one branch.
+ */
+enum hook { HOOK_XDP, HOOK_TC };
+
+/*
+ * Packet pointers loaded afresh from the context. The volatile read keeps
+ * clang from reusing the pointers of an earlier parser stage (see
+ * stage_boundary()).
+ */
+static __always_inline const __u8 *pkt_data(void *ctx, enum hook hook)
+{
+	if (hook == HOOK_XDP)
+		return (const __u8 *)(long)*(volatile __u32 *)
+			&((struct xdp_md *)ctx)->data;
+	return (const __u8 *)(long)*(volatile __u32 *)
+		&((struct __sk_buff *)ctx)->data;
+}
+
+static __always_inline const __u8 *pkt_end(void *ctx, enum hook hook)
+{
+	if (hook == HOOK_XDP)
+		return (const __u8 *)(long)*(volatile __u32 *)
+			&((struct xdp_md *)ctx)->data_end;
+	return (const __u8 *)(long)*(volatile __u32 *)
+		&((struct __sk_buff *)ctx)->data_end;
+}
+
+/* Bytes from anywhere in the frame, paged skb data included. */
+static __always_inline long load_bytes(void *ctx, enum hook hook, __u32 off,
+				       void *to, __u32 len)
+{
+	if (hook == HOOK_XDP)
+		return bpf_xdp_load_bytes(ctx, off, to, len);
+	return bpf_skb_load_bytes(ctx, off, to, len);
+}
+
+static __always_inline void emit(void *ctx, enum hook hook,
+				 struct event_buf *buf, __u32 pkt_len,
+				 __u32 ifindex, __u8 dir)
 {
 	struct gnv_event *ev = &buf->ev;
 	__u32 opts_len = ev->pkt.opts_len;
@@ -72,7 +113,7 @@ static __always_inline void emit(struct xdp_md *ctx, struct event_buf *buf,
 	__u64 snap = pkt_len < targ_snaplen ? pkt_len : targ_snaplen;
 
 	ev->ts_ns = bpf_ktime_get_ns();
-	ev->ifindex = ctx->ingress_ifindex;
+	ev->ifindex = ifindex;
 	ev->pkt_len = pkt_len;
 	ev->dir = dir;
 	ev->abi_version = GNV_ABI_VERSION;
@@ -86,13 +127,13 @@ static __always_inline void emit(struct xdp_md *ctx, struct event_buf *buf,
 	if (opts_len > 0) {
 		barrier_var(opts_len);
 		if (opts_len > GENEVE_MAX_OPTS_LEN ||
-		    bpf_xdp_load_bytes(ctx, ev->pkt.opts_off, ev->opts, opts_len))
+		    load_bytes(ctx, hook, ev->pkt.opts_off, ev->opts, opts_len))
 			ev->pkt.opts_len = 0;
 	}
 	if (snap > 0) {
 		barrier_var(snap);
 		if (snap > GNV_SNAP_MAX ||
-		    bpf_xdp_load_bytes(ctx, 0, buf->snap, snap))
+		    load_bytes(ctx, hook, 0, buf->snap, snap))
 			snap = 0;
 	}
 	ev->snap_len = snap;
@@ -109,26 +150,34 @@ static __always_inline void emit(struct xdp_md *ctx, struct event_buf *buf,
  */
 #define stage_boundary() asm volatile("" ::: "memory")
 
-static __always_inline const __u8 *xdp_data(struct xdp_md *ctx)
+/* Enough for the outer headers up to the Geneve base header. */
+#define PULL_OUTER	128
+/* And beyond the options, for the inner headers. */
+#define PULL_INNER	256
+
+/*
+ * An skb's headers may lie beyond its linear part (GSO super-packets,
+ * paged frames): make the first len bytes (at most the frame) directly
+ * readable. This moves bytes into the linear area; it changes none.
+ */
+static __always_inline void pull(void *ctx, enum hook hook, __u32 len)
 {
-	return (const __u8 *)(long)*(volatile __u32 *)&ctx->data;
+	struct __sk_buff *skb = ctx;
+
+	if (hook != HOOK_TC)
+		return;
+	if (len > skb->len)
+		len = skb->len;
+	/* A constant bound on len, for the verifier's pointer arithmetic. */
+	if (len <= GNV_MAX_INNER_OFF + PULL_INNER &&
+	    pkt_data(ctx, hook) + len > pkt_end(ctx, hook))
+		bpf_skb_pull_data(skb, len);
 }
 
-static __always_inline const __u8 *xdp_data_end(struct xdp_md *ctx)
+/* Parse, count, filter, emit: every hook's whole job. */
+static __always_inline void trace_frame(void *ctx, enum hook hook,
+					__u32 pkt_len, __u32 ifindex, __u8 dir)
 {
-	return (const __u8 *)(long)*(volatile __u32 *)&ctx->data_end;
-}
-
-SEC("xdp")
-int xdp_ingress(struct xdp_md *ctx)
-{
-	const __u8 *data = (const __u8 *)(long)ctx->data;
-	const __u8 *data_end = (const __u8 *)(long)ctx->data_end;
-	/*
-	 * Taken before parsing so that no packet pointer is live afterwards:
-	 * the verifier can then merge the many ways the parser returns.
-	 */
-	__u32 pkt_len = data_end - data;
 	struct event_buf *buf;
 	struct gnv_pkt *pkt;
 	__u32 zero = 0;
@@ -137,30 +186,55 @@ int xdp_ingress(struct xdp_md *ctx)
 	stat_inc(GNV_STAT_PACKETS);
 	buf = bpf_map_lookup_elem(&scratch, &zero);
 	if (!buf)
-		return XDP_PASS;
+		return;
 	pkt = &buf->ev.pkt;
-	verdict = gnv_parse(data, data_end, GNV_LINK_ETH,
-			    targ_filter.geneve_port, pkt);
+	pull(ctx, hook, PULL_OUTER);
+	verdict = gnv_parse(pkt_data(ctx, hook), pkt_end(ctx, hook),
+			    GNV_LINK_ETH, targ_filter.geneve_port, pkt);
 	if (verdict == GNV_NOT_GENEVE)
-		return XDP_PASS;
+		return;
 	/* Each stage from fresh packet pointers: see gnv_parse() for why. */
 	stage_boundary();
-	if (verdict == GNV_GENEVE)
-		verdict = gnv_parse_opts(xdp_data(ctx), xdp_data_end(ctx), pkt);
+	if (verdict == GNV_GENEVE) {
+		pull(ctx, hook, (__u32)pkt->opts_off + pkt->opts_len + PULL_INNER);
+		verdict = gnv_parse_opts(pkt_data(ctx, hook),
+					 pkt_end(ctx, hook), pkt);
+	}
 	stage_boundary();
 	if (verdict == GNV_GENEVE)
-		verdict = gnv_parse_inner(xdp_data(ctx), xdp_data_end(ctx), pkt);
+		verdict = gnv_parse_inner(pkt_data(ctx, hook),
+					  pkt_end(ctx, hook), pkt);
 	stage_boundary();
 	if (verdict == GNV_MALFORMED) {
 		stat_inc(GNV_STAT_MALFORMED + pkt->malformed);
-		return XDP_PASS;
+		return;
 	}
 	stat_inc(GNV_STAT_GENEVE);
 	if (!gnv_filter_match(&targ_filter, pkt))
-		return XDP_PASS;
+		return;
 	stat_inc(GNV_STAT_MATCHED);
-	emit(ctx, buf, pkt_len, GNV_DIR_IN);
+	emit(ctx, hook, buf, pkt_len, ifindex, dir);
+}
+
+/* Ingress on a NIC. The tracer observes and never changes: XDP_PASS. */
+SEC("xdp")
+int xdp_ingress(struct xdp_md *ctx)
+{
+	__u32 pkt_len = ctx->data_end - ctx->data;
+
+	trace_frame(ctx, HOOK_XDP, pkt_len, ctx->ingress_ifindex, GNV_DIR_IN);
 	return XDP_PASS;
+}
+
+/*
+ * Egress on a NIC, attached through tcx or a clsact filter. TC_ACT_UNSPEC
+ * (tcx's TCX_NEXT) hands the packet on to whatever comes next unchanged.
+ */
+SEC("tc")
+int tc_egress(struct __sk_buff *skb)
+{
+	trace_frame(skb, HOOK_TC, skb->len, skb->ifindex, GNV_DIR_OUT);
+	return TC_ACT_UNSPEC;
 }
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

@@ -28,7 +28,8 @@
 
 struct lab {
 	pid_t peer;		/* holds the peer namespace */
-	int sock;		/* AF_PACKET on SENDER_IF */
+	int sock;		/* AF_PACKET on SENDER_IF: traffic to the node */
+	int out_sock;		/* AF_PACKET on TRACED_IF: traffic it sends */
 	pthread_t sender;
 	int sender_started;
 };
@@ -93,14 +94,14 @@ static int enter_ns(pid_t pid)
 	return err;
 }
 
-static int open_sender(void)
+static int open_sender(const char *ifname)
 {
 	struct sockaddr_ll sll = { .sll_family = AF_PACKET };
 	int fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, htons(ETH_P_ALL));
 
 	if (fd < 0)
 		return -1;
-	sll.sll_ifindex = if_nametoindex(SENDER_IF);
+	sll.sll_ifindex = if_nametoindex(ifname);
 	sll.sll_protocol = htons(ETH_P_ALL);
 	if (!sll.sll_ifindex || bind(fd, (struct sockaddr *)&sll, sizeof(sll))) {
 		close(fd);
@@ -136,8 +137,9 @@ static int build_lab(struct lab *lab)
 		fprintf(stderr, "gnvtrace: demo: cannot set up the peer namespace\n");
 		return -1;
 	}
-	lab->sock = open_sender();
-	if (setns(self, CLONE_NEWNET) || lab->sock < 0) {
+	lab->sock = open_sender(SENDER_IF);
+	if (setns(self, CLONE_NEWNET) || lab->sock < 0 ||
+	    (lab->out_sock = open_sender(TRACED_IF)) < 0) {
 		fprintf(stderr, "gnvtrace: demo: cannot open a packet socket\n");
 		close(self);
 		return -1;
@@ -161,11 +163,11 @@ static void *send_traffic(void *arg)
 	__u8 buf[2048];
 
 	for (int i = 0; i < n && !gnv_exiting; i++) {
-		size_t len = pkt_build(&frames[i].spec, buf, sizeof(buf));
+		const __u8 *frame;
+		size_t len = traffic_build(&frames[i], buf, sizeof(buf), &frame);
+		int sock = frames[i].outgoing ? lab->out_sock : lab->sock;
 
-		if (frames[i].cut && frames[i].cut < len)
-			len = frames[i].cut;
-		if (len && send(lab->sock, buf, len, 0) < 0)
+		if (len && send(sock, frame, len, 0) < 0)
 			fprintf(stderr, "gnvtrace: demo: send: %s\n",
 				strerror(errno));
 		sleep_ms(GAP_MS);
@@ -193,6 +195,8 @@ static void teardown(struct lab *lab)
 		pthread_join(lab->sender, NULL);
 	if (lab->sock >= 0)
 		close(lab->sock);
+	if (lab->out_sock >= 0)
+		close(lab->out_sock);
 	if (lab->peer > 0) {
 		kill(lab->peer, SIGKILL);
 		waitpid(lab->peer, NULL, 0);
@@ -203,7 +207,7 @@ static void teardown(struct lab *lab)
 int gnv_demo(const struct gnv_trace_opts *opts, struct gnv_counts *c)
 {
 	struct gnv_trace_opts o = *opts;
-	struct lab lab = { .sock = -1 };
+	struct lab lab = { .sock = -1, .out_sock = -1 };
 	int err;
 
 	if (geteuid() != 0) {
@@ -214,7 +218,8 @@ int gnv_demo(const struct gnv_trace_opts *opts, struct gnv_counts *c)
 	err = build_lab(&lab);
 	if (!err) {
 		fprintf(stderr, "gnvtrace: demo lab up: tracing %s, Geneve "
-			"traffic sent from the peer namespace\n", TRACED_IF);
+			"traffic to it from a peer namespace and from it\n",
+			TRACED_IF);
 		o.ifaces[0] = TRACED_IF;
 		o.n_ifaces = 1;
 		o.on_attached = start_traffic;

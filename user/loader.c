@@ -49,6 +49,11 @@ int gnv_bpf_load(struct gnv_bpf *b, const struct gnv_trace_opts *o,
 		return err;
 	}
 	b->skel->data->targ_filter = o->filter;
+	/* Only what the run attaches is loaded (and verified). */
+	bpf_program__set_autoload(b->skel->progs.xdp_ingress,
+				  o->directions & GNV_DIRECTION_IN);
+	bpf_program__set_autoload(b->skel->progs.tc_egress,
+				  o->directions & GNV_DIRECTION_OUT);
 	if (o->write_file)
 		b->skel->bss->targ_snaplen = o->snaplen < GNV_SNAP_MAX ?
 					      o->snaplen : GNV_SNAP_MAX;
@@ -73,14 +78,14 @@ fail:
 	return err;
 }
 
-int gnv_bpf_prog_fd(const struct gnv_bpf *b)
-{
-	return bpf_program__fd(b->skel->progs.xdp_ingress);
-}
-
-struct bpf_program *gnv_bpf_prog(const struct gnv_bpf *b)
+struct bpf_program *gnv_bpf_xdp(const struct gnv_bpf *b)
 {
 	return b->skel->progs.xdp_ingress;
+}
+
+struct bpf_program *gnv_bpf_tc(const struct gnv_bpf *b)
+{
+	return b->skel->progs.tc_egress;
 }
 
 void gnv_bpf_add_counts(const struct gnv_bpf *b, struct gnv_counts *c)

@@ -21,8 +21,9 @@ struct gnv_bpf {
 /* 0, or a negative errno after one line on stderr saying what to do. */
 int gnv_bpf_load(struct gnv_bpf *b, const struct gnv_trace_opts *o,
 		 ring_buffer_sample_fn on_event, void *ctx);
-int gnv_bpf_prog_fd(const struct gnv_bpf *b);
-struct bpf_program *gnv_bpf_prog(const struct gnv_bpf *b);
+/* The ingress (XDP) and egress (TC) programs. */
+struct bpf_program *gnv_bpf_xdp(const struct gnv_bpf *b);
+struct bpf_program *gnv_bpf_tc(const struct gnv_bpf *b);
 /* Adds the per-CPU counters, summed, into c. */
 void gnv_bpf_add_counts(const struct gnv_bpf *b, struct gnv_counts *c);
 void gnv_bpf_close(struct gnv_bpf *b);

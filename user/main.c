@@ -19,7 +19,7 @@ const char *argp_program_bug_address = NULL;
 static const char doc[] =
 "Trace Geneve tunnel traffic and decode OVN's metadata, in the kernel.\n"
 "\n"
-"USAGE: gnvtrace -i IFACE [OPTIONS] [FILTER]\n"
+"USAGE: gnvtrace -i IFACE [-i IFACE...] [OPTIONS] [FILTER]\n"
 "       gnvtrace -r FILE [OPTIONS] [FILTER]\n"
 "       gnvtrace --demo [OPTIONS] [FILTER]\n"
 "\n"
@@ -30,20 +30,26 @@ static const char doc[] =
 "  icmp-type NAME|N\n"
 "\n"
 "EXAMPLES:\n"
-"    gnvtrace -i eth1 icmp            # ICMP inside Geneve arriving on eth1\n"
+"    gnvtrace -i eth1 icmp            # ICMP inside Geneve on eth1, both ways\n"
 "    gnvtrace -i eth1 vni 5 and inport 1\n"
 "    gnvtrace -i eth1 -o json -c 10   # 10 events as JSON lines\n"
 "    gnvtrace -r capture.pcap icmp6   # the same parser over a capture\n"
 "    gnvtrace -i eth1 icmp -w - | tshark -r - -V\n"
 "    gnvtrace --demo                  # a built-in veth lab with traffic\n";
 
-enum { OPT_DURATION = 1000, OPT_PORT, OPT_DEMO, OPT_SNAPLEN, OPT_KERNEL };
+enum {
+	OPT_DURATION = 1000, OPT_PORT, OPT_DEMO, OPT_SNAPLEN, OPT_KERNEL,
+	OPT_DIRECTION, OPT_TC_MODE, OPT_CLEANUP,
+};
 
 #define SNAPLEN_OFFLINE	65535
 #define SNAPLEN_LIVE	256
 
 static const struct argp_option options[] = {
-	{ "interface", 'i', "IFACE", 0, "Trace Geneve arriving on IFACE (XDP); repeatable", 0 },
+	{ "interface", 'i', "IFACE", 0, "Trace Geneve on IFACE; repeatable", 0 },
+	{ "direction", OPT_DIRECTION, "in|out|both", 0, "in: XDP on ingress; out: TC on egress (default both)", 0 },
+	{ "tc-mode", OPT_TC_MODE, "auto|tcx|clsact", 0, "How to attach on egress (default auto: tcx, else clsact)", 0 },
+	{ "cleanup", OPT_CLEANUP, "IFACE", 0, "Remove the egress filter a killed gnvtrace left on IFACE (clsact mode)", 0 },
 	{ "read", 'r', "FILE", 0, "Read a pcap/pcapng capture ('-' for stdin)", 0 },
 	{ "write", 'w', "FILE", 0, "Write matched packets to a pcap file ('-' for stdout)", 0 },
 	{ "snaplen", OPT_SNAPLEN, "BYTES", 0, "Bytes of each packet -w keeps (default 65535 offline, 256 live, at most 4096 live)", 0 },
@@ -61,6 +67,7 @@ static const struct argp_option options[] = {
 
 static struct env {
 	struct gnv_trace_opts t;
+	const char *cleanup;
 	int demo;
 	unsigned long port;
 	char *words[256];
@@ -101,6 +108,29 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		break;
 	case OPT_KERNEL:
 		env.t.kernel = 1;
+		break;
+	case OPT_DIRECTION:
+		if (!strcmp(arg, "in"))
+			env.t.directions = GNV_DIRECTION_IN;
+		else if (!strcmp(arg, "out"))
+			env.t.directions = GNV_DIRECTION_OUT;
+		else if (!strcmp(arg, "both"))
+			env.t.directions = GNV_DIRECTION_IN | GNV_DIRECTION_OUT;
+		else
+			argp_error(state, "--direction takes in, out or both, not '%s'", arg);
+		break;
+	case OPT_TC_MODE:
+		if (!strcmp(arg, "auto"))
+			env.t.tc_mode = GNV_TC_AUTO;
+		else if (!strcmp(arg, "tcx"))
+			env.t.tc_mode = GNV_TC_TCX;
+		else if (!strcmp(arg, "clsact"))
+			env.t.tc_mode = GNV_TC_CLSACT;
+		else
+			argp_error(state, "--tc-mode takes auto, tcx or clsact, not '%s'", arg);
+		break;
+	case OPT_CLEANUP:
+		env.cleanup = arg;
 		break;
 	case 'c':
 		if (parse_ulong(arg, ULONG_MAX, &n) || !n)
@@ -143,8 +173,12 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		env.words[env.n_words++] = arg;
 		break;
 	case ARGP_KEY_END:
+		if (env.cleanup)
+			break;
 		if (!!env.t.n_ifaces + !!env.t.read_file + env.demo != 1)
 			argp_error(state, "give one of -i IFACE, -r FILE or --demo");
+		if (!env.t.directions)
+			env.t.directions = GNV_DIRECTION_IN | GNV_DIRECTION_OUT;
 		if (env.t.kernel && !env.t.read_file)
 			argp_error(state, "--kernel goes with -r FILE");
 		if (!env.t.snaplen)
@@ -176,6 +210,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "gnvtrace: bad filter: %s\n", err);
 		return EXIT_USAGE;
 	}
+	if (env.cleanup)
+		return gnv_tc_cleanup(env.cleanup) ? 1 : 0;
 	gnv_install_signals();
 	if (env.demo)
 		r = gnv_demo(&env.t, &counts);

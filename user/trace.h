@@ -5,10 +5,15 @@
 
 #include <signal.h>
 #include <stdio.h>
+#include "attach_tc.h"
 #include "format.h"
 #include "gnvtrace.h"
 
 #define GNV_MAX_IFACES	8
+
+/* --direction, a mask: ingress through XDP, egress through TC. */
+#define GNV_DIRECTION_IN	1
+#define GNV_DIRECTION_OUT	2
 
 struct gnv_trace_opts {
 	struct gnv_filter filter;
@@ -18,6 +23,8 @@ struct gnv_trace_opts {
 	const char *write_file;		/* -w: matched frames to pcap */
 	__u32 snaplen;			/* -w: bytes of each frame kept */
 	int kernel;			/* -r --kernel: the BPF program parses */
+	int directions;			/* GNV_DIRECTION_* */
+	enum gnv_tc_mode tc_mode;
 	__u64 count;			/* -c: stop after this many events */
 	double duration;		/* --duration seconds, 0: none */
 	enum gnv_format mode;

@@ -1,12 +1,13 @@
 // SPDX-License-Identifier: MIT
 /*
- * Live tracing: attach the XDP program to each interface through a
- * bpf_link, print events from the ring buffer until told to stop.
+ * Live tracing: attach the XDP program (ingress) and the TC program
+ * (egress) to each interface, print events from the ring buffer until told
+ * to stop.
  *
- * The links are not pinned, so the kernel detaches the program when the
- * process goes away for any reason, kill -9 included. An XDP link never
- * replaces a program someone else attached: the kernel refuses, and we
- * say so.
+ * The XDP and tcx links are not pinned, so the kernel detaches the
+ * programs when the process goes away for any reason, kill -9 included. An
+ * XDP link never replaces a program someone else attached: the kernel
+ * refuses, and we say so. tcx and clsact let programs sit side by side.
  */
 #include <errno.h>
 #include <net/if.h>
@@ -19,7 +20,8 @@
 
 struct live {
 	struct gnv_bpf bpf;
-	struct bpf_link *links[GNV_MAX_IFACES];
+	struct bpf_link *links[GNV_MAX_IFACES];	/* XDP, ingress */
+	struct gnv_tc tc[GNV_MAX_IFACES];	/* egress */
 	struct gnv_output out;
 	const struct gnv_trace_opts *o;
 	__u64 events;
@@ -40,7 +42,7 @@ static int on_event(void *ctx, void *data, size_t size)
 	return 0;
 }
 
-static int attach(struct live *l, int i, const char *name)
+static int attach_xdp(struct live *l, int i, const char *name)
 {
 	unsigned int ifindex = if_nametoindex(name);
 	__u32 other = 0;
@@ -50,7 +52,7 @@ static int attach(struct live *l, int i, const char *name)
 		fprintf(stderr, "gnvtrace: no such interface '%s'\n", name);
 		return -ENODEV;
 	}
-	l->links[i] = bpf_program__attach_xdp(gnv_bpf_prog(&l->bpf), ifindex);
+	l->links[i] = bpf_program__attach_xdp(gnv_bpf_xdp(&l->bpf), ifindex);
 	if (l->links[i])
 		return 0;
 	err = -errno;
@@ -109,11 +111,28 @@ int gnv_trace_live(const struct gnv_trace_opts *o, struct gnv_counts *c)
 	err = gnv_bpf_load(&l.bpf, o, on_event, &l);
 	if (err)
 		return err;
+	for (int i = 0; i < GNV_MAX_IFACES; i++)
+		l.tc[i].link_fd = -1;
 	for (int i = 0; i < o->n_ifaces; i++) {
-		err = attach(&l, i, o->ifaces[i]);
-		if (err)
-			goto out;	/* links made so far are destroyed below */
+		/* What is attached so far is undone below. */
+		if (o->directions & GNV_DIRECTION_IN) {
+			err = attach_xdp(&l, i, o->ifaces[i]);
+			if (err)
+				goto out;
+		}
+		if (o->directions & GNV_DIRECTION_OUT) {
+			err = gnv_tc_attach(&l.tc[i],
+					    bpf_program__fd(gnv_bpf_tc(&l.bpf)),
+					    o->ifaces[i], o->tc_mode);
+			if (err)
+				goto out;
+		}
 	}
+	for (int i = 0; i < o->n_ifaces; i++)
+		fprintf(stderr, "gnvtrace: tracing %s%s%s\n", o->ifaces[i],
+			o->directions & GNV_DIRECTION_IN ? ", in (XDP)" : "",
+			!(o->directions & GNV_DIRECTION_OUT) ? "" :
+			l.tc[i].link_fd >= 0 ? ", out (tcx)" : ", out (clsact)");
 	if (o->on_attached) {
 		err = o->on_attached(o->on_attached_arg);
 		if (err)
@@ -126,8 +145,10 @@ int gnv_trace_live(const struct gnv_trace_opts *o, struct gnv_counts *c)
 	gnv_output_close(&l.out);
 	gnv_bpf_add_counts(&l.bpf, c);
 out:
-	for (int i = 0; i < GNV_MAX_IFACES; i++)
+	for (int i = 0; i < GNV_MAX_IFACES; i++) {
 		bpf_link__destroy(l.links[i]);
+		gnv_tc_detach(&l.tc[i]);
+	}
 	gnv_bpf_close(&l.bpf);
 	return err;
 }

@@ -7,6 +7,8 @@
 #
 # Usage: test_live.sh BUILD_DIR CAPTURES_DIR
 set -u
+# No file a test writes may grow past 64 MiB, whatever goes wrong.
+ulimit -f 131072
 
 BUILD=$(cd "${1:-build}" && pwd)
 CAPS=$(cd "${2:-../shared/captures}" && pwd)
@@ -47,19 +49,29 @@ setup() {
 
 xdp_attached() { ip -n "$NS_RX" -d link show "$RX_IF" | grep -q 'prog/xdp'; }
 
-# start_tracer OUTFILE ARGS...: gnvtrace in the background, once attached.
-start_tracer() {
-	local out=$1; shift
+# start_gnvtrace NS IFACE OUTFILE ARGS...: gnvtrace in the background, once
+# it says it is tracing (it does so after attaching).
+start_gnvtrace() {
+	local ns=$1 ifname=$2 out=$3
+	shift 3
 	# Not through rx(): $! must be gnvtrace itself (ip netns exec execs it).
-	ip netns exec "$NS_RX" "$GNV" -i "$RX_IF" "$@" >"$out" 2>"$out.err" &
+	ip netns exec "$ns" "$GNV" -i "$ifname" "$@" >"$out" 2>"$out.err" &
 	GNV_PID=$!
 	for _ in $(seq 100); do
-		xdp_attached && return 0
+		grep -q "^gnvtrace: tracing $ifname" "$out.err" 2>/dev/null && return 0
 		kill -0 "$GNV_PID" 2>/dev/null || break
 		sleep 0.05
 	done
 	echo "gnvtrace did not attach: $(cat "$out.err")"
+	kill -9 "$GNV_PID" 2>/dev/null
+	GNV_PID=
 	return 1
+}
+
+start_tracer() { # start_tracer OUTFILE ARGS...: on the receiving end
+	local out=$1
+	shift
+	start_gnvtrace "$NS_RX" "$RX_IF" "$out" "$@"
 }
 
 stop_tracer() {
@@ -74,7 +86,9 @@ stop_tracer() {
 replay() {
 	local speed=--topspeed
 	[ -n "${2:-}" ] && speed=--pps=$2
-	ip netns exec "$NS_TX" tcpreplay -q "$speed" -i "$TX_IF" "$1" >/dev/null 2>&1
+	ip netns exec "$NS_TX" tcpreplay "$speed" -i "$TX_IF" "$1" >"$TMP/replay.out" 2>&1
+	grep -q "Failed packets: *0$" "$TMP/replay.out" ||
+		{ echo "tcpreplay failed:"; grep -i "fail\|error" "$TMP/replay.out"; }
 }
 
 # Live JSON without the fields only a live run has, beside the offline run.
@@ -126,6 +140,7 @@ test_malformed_counted() {
 # reading them gives the same events as the frames that were sent.
 test_cooked_any() { # test_cooked_any LINKTYPE
 	local tcpdump_pid
+	: >"$TMP/tcpdump.err"
 	ip netns exec "$NS_RX" tcpdump -i any -y "$1" --immediate-mode -U -w "$TMP/any.pcap" \
 		>/dev/null 2>"$TMP/tcpdump.err" &
 	tcpdump_pid=$!
@@ -150,6 +165,77 @@ test_cooked_any() { # test_cooked_any LINKTYPE
 }
 
 same_lines() { [ -s "$1" ] && diff -u "$1" "$2" >"$TMP/diff" || { head -20 "$TMP/diff"; return 1; }; }
+
+# Egress: gnvtrace on the sending end sees what leaves it, as "out".
+tx() { ip netns exec "$NS_TX" "$@"; }
+
+# The egress program stays loaded while a tcx link or a clsact filter
+# holds it: once it is gone, nothing of ours is attached anywhere.
+tc_loaded() { bpftool prog show name tc_egress 2>/dev/null | grep -q tc_egress; }
+tc_gone() {
+	for _ in $(seq 40); do
+		tc_loaded || return 0
+		sleep 0.05
+	done
+	return 1
+}
+
+start_tx_tracer() { # start_tx_tracer OUTFILE ARGS...: egress, sending end
+	local out=$1
+	shift
+	start_gnvtrace "$NS_TX" "$TX_IF" "$out" --direction out "$@"
+}
+
+test_egress() { # test_egress PCAP TC_MODE
+	local pcap=$1 mode=$2 name
+	name=$(basename "$pcap")
+	start_tx_tracer "$TMP/out.json" -o json --tc-mode "$mode" || { fail "egress $name"; return; }
+	replay "$pcap"
+	sleep 0.3
+	stop_tracer
+	"$GNV" -r "$pcap" -o json 2>/dev/null | sed 's/^{"ts":[0-9.]*,//' >"$TMP/off"
+	sed 's/^{"ts":[0-9.]*,"ifname":"[^"]*","dir":"out",//' "$TMP/out.json" >"$TMP/on"
+	check "egress ($mode) $name: events leaving equal gnvtrace -r, marked out" \
+		same_lines "$TMP/off" "$TMP/on" || cat "$TMP/out.json.err"
+	check "egress ($mode): detached on exit" tc_gone
+}
+
+test_egress_kill9() { # test_egress_kill9 TC_MODE
+	local mode=$1
+	start_tx_tracer "$TMP/k.txt" --tc-mode "$mode" || { fail "egress kill -9"; return; }
+	kill -9 "$GNV_PID"
+	wait "$GNV_PID" 2>/dev/null
+	GNV_PID=
+	sleep 0.2
+	if [ "$mode" = tcx ]; then
+		check "kill -9 (tcx): no tcx link left" tc_gone
+		return
+	fi
+	check "kill -9 (clsact): the filter stays, as the kernel keeps it" \
+		bash -c "ip netns exec $NS_TX tc filter show dev $TX_IF egress | grep -q tc_egress"
+	tx "$GNV" --cleanup "$TX_IF" 2>"$TMP/cl.err"
+	check "--cleanup: removes gnvtrace's filter" tc_gone
+	check "--cleanup: says what it removed" grep -q "^gnvtrace: removed gnvtrace's egress filter (program id [0-9]*) from $TX_IF$" "$TMP/cl.err"
+	tx "$GNV" --cleanup "$TX_IF" 2>"$TMP/cl.err"
+	check "--cleanup again: nothing left to remove" grep -qx "gnvtrace: nothing of gnvtrace's on $TX_IF" "$TMP/cl.err"
+}
+
+test_foreign_tc_untouched() { # test_foreign_tc_untouched TC_MODE
+	local mode=$1 before after
+	tx tc qdisc add dev "$TX_IF" clsact 2>/dev/null
+	tx tc filter add dev "$TX_IF" egress pref 1 bpf da obj "$BUILD/tests/tc_foreign.bpf.o" sec tc ||
+		{ fail "could not add the foreign filter"; return; }
+	before=$(tx tc filter show dev "$TX_IF" egress | grep -o 'tc_foreign.*id [0-9]*')
+	start_tx_tracer "$TMP/f.json" -o json --tc-mode "$mode" || { fail "foreign tc ($mode)"; return; }
+	replay "$TMP/demo.pcap"
+	sleep 0.3
+	stop_tracer
+	after=$(tx tc filter show dev "$TX_IF" egress | grep -o 'tc_foreign.*id [0-9]*')
+	check "foreign clsact filter ($mode): still there, same program" test -n "$before" -a "$before" = "$after"
+	check "foreign clsact filter ($mode): gnvtrace traced beside it, first" test "$(wc -l <"$TMP/f.json")" -eq 15
+	check "foreign clsact filter ($mode): the qdisc was left in place" bash -c "ip netns exec $NS_TX tc qdisc show dev $TX_IF | grep -q clsact"
+	tx tc qdisc del dev "$TX_IF" clsact
+}
 
 test_count_stops() {
 	ip netns exec "$NS_RX" "$GNV" -i "$RX_IF" -c 2 -o json >"$TMP/c.json" 2>"$TMP/c.err" &
@@ -235,6 +321,24 @@ main() {
 	test_cooked_any LINUX_SLL2
 	test_cooked_any LINUX_SLL
 	test_count_stops
+	test_egress "$TMP/demo.pcap" tcx
+	test_egress "$TMP/demo.pcap" clsact
+	test_egress "$CAPS/zeek-geneve-many-options.pcap" tcx
+	# Frames of 4-7 KB: a packet socket hands them to the stack with only
+	# the Ethernet header in the linear part, so the program must pull.
+	# Both ends take them: a frame the peer refuses fails with ENOBUFS,
+	# and tcpreplay retries it without end (each retry a real egress).
+	ip -n "$NS_TX" link set "$TX_IF" mtu 9000
+	ip -n "$NS_RX" link set "$RX_IF" mtu 9000
+	for f in "$CAPS"/tcpdump-gso-*.pcap; do
+		test_egress "$f" tcx
+	done
+	ip -n "$NS_TX" link set "$TX_IF" mtu 1500
+	ip -n "$NS_RX" link set "$RX_IF" mtu 1500
+	test_egress_kill9 tcx
+	test_egress_kill9 clsact
+	test_foreign_tc_untouched tcx
+	test_foreign_tc_untouched clsact
 	test_kill9_leaves_nothing
 	test_foreign_program_untouched
 	test_errors

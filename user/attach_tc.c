@@ -1,0 +1,148 @@
+// SPDX-License-Identifier: MIT
+#include <errno.h>
+#include <net/if.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "attach_tc.h"
+
+/* Linux 6.6's values; Debian 12's headers predate tcx. */
+#define GNV_BPF_TCX_EGRESS	47
+#define GNV_BPF_F_BEFORE	(1U << 3)
+
+/*
+ * The clsact filter's handle and priority: fixed, so that --cleanup finds
+ * gnvtrace's filter without guessing, and a second gnvtrace on the same
+ * interface is refused instead of stacking a copy. Priority 1 runs first:
+ * a filter before ours that returned a verdict would hide packets from us,
+ * while ours, returning TC_ACT_UNSPEC, hides nothing from those after.
+ */
+#define GNV_TC_HANDLE	0x676e76	/* "gnv" */
+#define GNV_TC_PRIORITY	1
+
+/* First in the tcx chain, for the same reason as the priority above. */
+static int attach_tcx(struct gnv_tc *t, int prog_fd)
+{
+	LIBBPF_OPTS(bpf_link_create_opts, opts, .flags = GNV_BPF_F_BEFORE);
+	int fd = bpf_link_create(prog_fd, t->ifindex, GNV_BPF_TCX_EGRESS, &opts);
+
+	if (fd < 0)
+		return fd;
+	t->link_fd = fd;
+	return 0;
+}
+
+static int attach_clsact(struct gnv_tc *t, int prog_fd, const char *ifname)
+{
+	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = t->ifindex,
+		    .attach_point = BPF_TC_EGRESS);
+	LIBBPF_OPTS(bpf_tc_opts, opts, .prog_fd = prog_fd,
+		    .handle = GNV_TC_HANDLE, .priority = GNV_TC_PRIORITY);
+	int err = bpf_tc_hook_create(&hook);
+
+	if (err && err != -EEXIST) {
+		fprintf(stderr, "gnvtrace: failed to add a clsact qdisc to %s: "
+			"%s\n", ifname, strerror(-err));
+		return err;
+	}
+	t->made_qdisc = !err;
+	err = bpf_tc_attach(&hook, &opts);
+	if (err == -EEXIST)
+		fprintf(stderr, "gnvtrace: %s egress already has gnvtrace's "
+			"filter: another gnvtrace runs there, or one was killed "
+			"(gnvtrace --cleanup %s removes it)\n", ifname, ifname);
+	else if (err)
+		fprintf(stderr, "gnvtrace: failed to attach to %s egress: %s\n",
+			ifname, strerror(-err));
+	if (err) {
+		gnv_tc_detach(t);
+		return err;
+	}
+	t->filter = 1;
+	return 0;
+}
+
+int gnv_tc_attach(struct gnv_tc *t, int prog_fd, const char *ifname,
+		  enum gnv_tc_mode mode)
+{
+	int err;
+
+	memset(t, 0, sizeof(*t));
+	t->link_fd = -1;
+	t->ifindex = if_nametoindex(ifname);
+	if (!t->ifindex) {
+		fprintf(stderr, "gnvtrace: no such interface '%s'\n", ifname);
+		return -ENODEV;
+	}
+	if (mode != GNV_TC_CLSACT) {
+		err = attach_tcx(t, prog_fd);
+		if (!err)
+			return 0;
+		if (mode == GNV_TC_TCX || (err != -EINVAL && err != -EOPNOTSUPP)) {
+			fprintf(stderr, "gnvtrace: failed to attach a tcx link "
+				"to %s egress: %s\n", ifname, strerror(-err));
+			return err;
+		}
+		fprintf(stderr, "gnvtrace: this kernel has no tcx (Linux 6.6+): "
+			"attaching to %s egress through a clsact filter\n",
+			ifname);
+	}
+	return attach_clsact(t, prog_fd, ifname);
+}
+
+void gnv_tc_detach(struct gnv_tc *t)
+{
+	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = t->ifindex,
+		    .attach_point = BPF_TC_EGRESS);
+	LIBBPF_OPTS(bpf_tc_opts, opts, .handle = GNV_TC_HANDLE,
+		    .priority = GNV_TC_PRIORITY);
+
+	if (t->link_fd >= 0)
+		close(t->link_fd);
+	t->link_fd = -1;
+	if (t->filter)
+		bpf_tc_detach(&hook, &opts);
+	t->filter = 0;
+	/*
+	 * The qdisc goes only if we made it; one that was there before, and
+	 * the filters others hang on it, are not ours to remove.
+	 */
+	if (t->made_qdisc) {
+		hook.attach_point = BPF_TC_INGRESS | BPF_TC_EGRESS;
+		bpf_tc_hook_destroy(&hook);
+	}
+	t->made_qdisc = 0;
+}
+
+int gnv_tc_cleanup(const char *ifname)
+{
+	struct gnv_tc t = { .link_fd = -1, .filter = 1 };
+	LIBBPF_OPTS(bpf_tc_hook, hook, .attach_point = BPF_TC_EGRESS);
+	LIBBPF_OPTS(bpf_tc_opts, opts, .handle = GNV_TC_HANDLE,
+		    .priority = GNV_TC_PRIORITY);
+	int err;
+
+	t.ifindex = hook.ifindex = if_nametoindex(ifname);
+	if (!t.ifindex) {
+		fprintf(stderr, "gnvtrace: no such interface '%s'\n", ifname);
+		return -ENODEV;
+	}
+	err = bpf_tc_query(&hook, &opts);
+	if (err == -ENOENT || err == -EINVAL) {
+		fprintf(stderr, "gnvtrace: nothing of gnvtrace's on %s\n",
+			ifname);
+		return 0;
+	}
+	if (err) {
+		fprintf(stderr, "gnvtrace: failed to look at %s egress: %s\n",
+			ifname, strerror(-err));
+		return err;
+	}
+	gnv_tc_detach(&t);
+	fprintf(stderr, "gnvtrace: removed gnvtrace's egress filter (program "
+		"id %u) from %s\n", opts.prog_id, ifname);
+	return 0;
+}
