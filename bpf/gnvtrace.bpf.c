@@ -6,6 +6,7 @@
  */
 #include <linux/bpf.h>
 #include <linux/pkt_cls.h>
+#include <bpf/bpf_endian.h>
 #include <bpf/bpf_helpers.h>
 
 #include "gnvtrace.h"
@@ -124,7 +125,8 @@ static __always_inline void emit(void *ctx, enum hook hook,
 	 * stops clang from merging the two tests into one "len - 1 <= 251"
 	 * that loses the lower bound. The same goes for the snapshot.
 	 */
-	if (opts_len > 0) {
+	/* On a Geneve device the helper already put the options there. */
+	if (opts_len > 0 && !(ev->pkt.flags & GNV_F_DECAP)) {
 		barrier_var(opts_len);
 		if (opts_len > GENEVE_MAX_OPTS_LEN ||
 		    load_bytes(ctx, hook, ev->pkt.opts_off, ev->opts, opts_len))
@@ -174,7 +176,26 @@ static __always_inline void pull(void *ctx, enum hook hook, __u32 len)
 		bpf_skb_pull_data(skb, len);
 }
 
-/* Parse, count, filter, emit: every hook's whole job. */
+/* What every hook does once the frame is parsed. */
+static __always_inline void count_filter_emit(void *ctx, enum hook hook,
+					      struct event_buf *buf,
+					      int verdict, __u32 pkt_len,
+					      __u32 ifindex, __u8 dir)
+{
+	struct gnv_pkt *pkt = &buf->ev.pkt;
+
+	if (verdict == GNV_MALFORMED) {
+		stat_inc(GNV_STAT_MALFORMED + pkt->malformed);
+		return;
+	}
+	stat_inc(GNV_STAT_GENEVE);
+	if (!gnv_filter_match(&targ_filter, pkt))
+		return;
+	stat_inc(GNV_STAT_MATCHED);
+	emit(ctx, hook, buf, pkt_len, ifindex, dir);
+}
+
+/* Parse, count, filter, emit: a NIC hook's whole job. */
 static __always_inline void trace_frame(void *ctx, enum hook hook,
 					__u32 pkt_len, __u32 ifindex, __u8 dir)
 {
@@ -205,15 +226,7 @@ static __always_inline void trace_frame(void *ctx, enum hook hook,
 		verdict = gnv_parse_inner(pkt_data(ctx, hook),
 					  pkt_end(ctx, hook), pkt);
 	stage_boundary();
-	if (verdict == GNV_MALFORMED) {
-		stat_inc(GNV_STAT_MALFORMED + pkt->malformed);
-		return;
-	}
-	stat_inc(GNV_STAT_GENEVE);
-	if (!gnv_filter_match(&targ_filter, pkt))
-		return;
-	stat_inc(GNV_STAT_MATCHED);
-	emit(ctx, hook, buf, pkt_len, ifindex, dir);
+	count_filter_emit(ctx, hook, buf, verdict, pkt_len, ifindex, dir);
 }
 
 /* Ingress on a NIC. The tracer observes and never changes: XDP_PASS. */
@@ -234,6 +247,98 @@ SEC("tc")
 int tc_egress(struct __sk_buff *skb)
 {
 	trace_frame(skb, HOOK_TC, skb->len, skb->ifindex, GNV_DIR_OUT);
+	return TC_ACT_UNSPEC;
+}
+
+/*
+ * The outer headers of a packet on a Geneve device (genev_sys_6081, or any
+ * "geneve external" device), from its tunnel metadata. Received, the
+ * remote end is the source; sent, it is the destination. Returns the
+ * address family, or 0 when the packet carries no tunnel metadata.
+ */
+static __always_inline int read_tunnel_key(struct __sk_buff *skb,
+					   struct gnv_pkt *p, __u8 dir)
+{
+	struct bpf_tunnel_key key = {};
+	__u8 *remote = dir == GNV_DIR_IN ? p->outer_src : p->outer_dst;
+	__u8 *local = dir == GNV_DIR_IN ? p->outer_dst : p->outer_src;
+	int family = 4;
+
+	/* The helper answers only for the family asked about: try both. */
+	if (bpf_skb_get_tunnel_key(skb, &key, sizeof(key), 0) < 0) {
+		if (bpf_skb_get_tunnel_key(skb, &key, sizeof(key),
+					   BPF_F_TUNINFO_IPV6) < 0)
+			return 0;
+		family = 6;
+	}
+	if (family == 4) {
+		/* IPv4 addresses come in host order, IPv6 in network order. */
+		__u32 r = bpf_htonl(key.remote_ipv4), l = bpf_htonl(key.local_ipv4);
+
+		__builtin_memcpy(remote, &r, 4);
+		__builtin_memcpy(local, &l, 4);
+	} else {
+		__builtin_memcpy(remote, key.remote_ipv6, 16);
+		__builtin_memcpy(local, key.local_ipv6, 16);
+	}
+	p->outer_family = family;
+	p->vni = key.tunnel_id & 0xffffff;
+	p->outer_ttl = key.tunnel_ttl;
+	p->outer_tos = key.tunnel_tos;
+	return family;
+}
+
+/*
+ * A Geneve device: the kernel has already decapsulated (ingress) or will
+ * encapsulate (egress) the frame; the VNI, the addresses and the options
+ * come from the tunnel metadata, and the frame is the inner Ethernet one.
+ */
+static __always_inline void trace_decap(struct __sk_buff *skb, __u8 dir)
+{
+	struct event_buf *buf;
+	struct gnv_pkt *pkt;
+	__u32 zero = 0;
+	long opts_len;
+	int verdict;
+
+	stat_inc(GNV_STAT_PACKETS);
+	buf = bpf_map_lookup_elem(&scratch, &zero);
+	if (!buf)
+		return;
+	pkt = &buf->ev.pkt;
+	__builtin_memset(pkt, 0, sizeof(*pkt));
+	if (!read_tunnel_key(skb, pkt, dir))
+		return;		/* not tunnel traffic: nothing to say */
+	pkt->flags = GNV_F_DECAP;
+	pkt->geneve_proto = ETH_P_TEB;
+	opts_len = bpf_skb_get_tunnel_opt(skb, buf->ev.opts,
+					  sizeof(buf->ev.opts));
+	pkt->opts_len = opts_len > 0 ? opts_len : 0;
+	stage_boundary();
+	verdict = gnv_parse_opts(buf->ev.opts, buf->ev.opts + pkt->opts_len,
+				 pkt);
+	stage_boundary();
+	if (verdict == GNV_GENEVE) {
+		pull(skb, HOOK_TC, PULL_INNER);
+		verdict = gnv_parse_inner_at(pkt_data(skb, HOOK_TC),
+					     pkt_end(skb, HOOK_TC), 0, pkt);
+	}
+	stage_boundary();
+	count_filter_emit(skb, HOOK_TC, buf, verdict, skb->len, skb->ifindex,
+			  dir);
+}
+
+SEC("tc")
+int tc_geneve_ingress(struct __sk_buff *skb)
+{
+	trace_decap(skb, GNV_DIR_IN);
+	return TC_ACT_UNSPEC;
+}
+
+SEC("tc")
+int tc_geneve_egress(struct __sk_buff *skb)
+{
+	trace_decap(skb, GNV_DIR_OUT);
 	return TC_ACT_UNSPEC;
 }
 

@@ -167,6 +167,8 @@ struct gnv_ip {
 	__u16 l4_len;		/* payload length the header claims */
 	__u8 proto;
 	__u8 nonfirst_frag;	/* no L4 header in this fragment */
+	__u8 ttl;		/* TTL or hop limit */
+	__u8 tos;		/* TOS or traffic class */
 };
 
 /* IPv4, options skipped by IHL. Addresses go to src/dst[0..3]. */
@@ -189,6 +191,8 @@ GNV_INLINE int parse_ipv4(struct gnv_cursor *c, __u8 *src, __u8 *dst,
 	tot_len = rd16(h + 2);
 	/* BIG TCP and TSO frames carry tot_len 0: trust the frame instead. */
 	ip->l4_len = tot_len > ihl ? tot_len - ihl : 0;
+	ip->ttl = h[8];
+	ip->tos = h[1];
 	ip->proto = h[9];
 	ip->nonfirst_frag = (rd16(h + 6) & 0x1fff) != 0;
 	copy_bytes(src, h + 12, 4);
@@ -213,6 +217,8 @@ GNV_INLINE int parse_ipv6(struct gnv_cursor *c, __u8 *src, __u8 *dst,
 	if (h[0] >> 4 != 6)
 		return -GNV_BAD_IP_VERSION;
 	ip->l4_len = rd16(h + 4);
+	ip->ttl = h[7];
+	ip->tos = (h[0] & 0x0f) << 4 | h[1] >> 4;
 	ip->nonfirst_frag = 0;
 	nh = h[6];
 	copy_bytes(src, h + 8, 16);
@@ -334,14 +340,14 @@ GNV_INLINE int parse_inner_arp(struct gnv_cursor *c, struct gnv_pkt *p)
 }
 
 /*
- * The third stage: everything after the Geneve options, for a frame that
- * gnv_parse() found to be Geneve. Returns GNV_GENEVE, or GNV_MALFORMED
- * with the reason in p->malformed.
+ * The third stage: the inner frame at inner_off, for a frame that
+ * gnv_parse() found to be Geneve, or one a Geneve device decapsulated
+ * (inner_off 0). Returns GNV_GENEVE, or GNV_MALFORMED with the reason in
+ * p->malformed.
  */
-GNV_INLINE int gnv_parse_inner(const __u8 *data, const __u8 *end,
-			       struct gnv_pkt *p)
+GNV_INLINE int gnv_parse_inner_at(const __u8 *data, const __u8 *end,
+				  __u32 inner_off, struct gnv_pkt *p)
 {
-	__u32 inner_off = (__u32)p->opts_off + p->opts_len;
 	struct gnv_cursor cur, *c = &cur;
 	struct gnv_ip ip = {};
 	int r, ethertype = p->geneve_proto;
@@ -474,6 +480,8 @@ GNV_INLINE int gnv_parse(const __u8 *data, const __u8 *end, int link,
 		__builtin_memset(p->outer_src + 4, 0, 12);
 		__builtin_memset(p->outer_dst + 4, 0, 12);
 	}
+	p->outer_ttl = ip.ttl;
+	p->outer_tos = ip.tos;
 
 	h += 8;
 	if (h + GENEVE_HDR_LEN > end) {
@@ -555,7 +563,15 @@ bad:
 	return GNV_MALFORMED;
 }
 
-/* Both stages, for callers that hold the whole frame (the host side). */
+/* The third stage of a whole frame: the inner frame follows the options. */
+GNV_INLINE int gnv_parse_inner(const __u8 *data, const __u8 *end,
+			       struct gnv_pkt *p)
+{
+	return gnv_parse_inner_at(data, end, (__u32)p->opts_off + p->opts_len,
+				  p);
+}
+
+/* All three stages, for callers that hold the whole frame (the host side). */
 GNV_INLINE int gnv_parse_frame(const __u8 *data, const __u8 *end, int link,
 			       __u16 geneve_port, struct gnv_pkt *p)
 {

@@ -39,6 +39,10 @@
 #define GNV_F_INNER_ETH		(1 << 3)	/* inner Ethernet header present */
 #define GNV_F_INNER_L4		(1 << 4)	/* inner ports/ICMP fields valid */
 #define GNV_F_INNER_FRAG	(1 << 5)	/* inner non-first IP fragment */
+#define GNV_F_DECAP		(1 << 6)	/* seen on a Geneve device: the
+						 * outer headers come from the
+						 * tunnel metadata, and the UDP
+						 * ports are unknown */
 
 /* Where parsing starts: the capture's link layer. */
 enum gnv_link {
@@ -138,7 +142,9 @@ struct gnv_pkt {
 	__u8 icmp_type;
 	__u8 icmp_code;
 	__u8 tcp_flags;
-	__u8 pad[3];
+	__u8 outer_ttl;		/* outer IPv4 TTL / IPv6 hop limit */
+	__u8 outer_tos;		/* outer IPv4 TOS / IPv6 traffic class */
+	__u8 pad;
 };
 _Static_assert(sizeof(struct gnv_pkt) == 128, "gnv_pkt layout");
 

@@ -10,6 +10,7 @@
 #include "attach_tc.h"
 
 /* Linux 6.6's values; Debian 12's headers predate tcx. */
+#define GNV_BPF_TCX_INGRESS	46
 #define GNV_BPF_TCX_EGRESS	47
 #define GNV_BPF_F_BEFORE	(1U << 3)
 
@@ -27,7 +28,8 @@
 static int attach_tcx(struct gnv_tc *t, int prog_fd)
 {
 	LIBBPF_OPTS(bpf_link_create_opts, opts, .flags = GNV_BPF_F_BEFORE);
-	int fd = bpf_link_create(prog_fd, t->ifindex, GNV_BPF_TCX_EGRESS, &opts);
+	int fd = bpf_link_create(prog_fd, t->ifindex, t->ingress ?
+				 GNV_BPF_TCX_INGRESS : GNV_BPF_TCX_EGRESS, &opts);
 
 	if (fd < 0)
 		return fd;
@@ -35,10 +37,15 @@ static int attach_tcx(struct gnv_tc *t, int prog_fd)
 	return 0;
 }
 
+static const char *hook_name(const struct gnv_tc *t)
+{
+	return t->ingress ? "ingress" : "egress";
+}
+
 static int attach_clsact(struct gnv_tc *t, int prog_fd, const char *ifname)
 {
 	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = t->ifindex,
-		    .attach_point = BPF_TC_EGRESS);
+		    .attach_point = t->ingress ? BPF_TC_INGRESS : BPF_TC_EGRESS);
 	LIBBPF_OPTS(bpf_tc_opts, opts, .prog_fd = prog_fd,
 		    .handle = GNV_TC_HANDLE, .priority = GNV_TC_PRIORITY);
 	int err = bpf_tc_hook_create(&hook);
@@ -51,12 +58,13 @@ static int attach_clsact(struct gnv_tc *t, int prog_fd, const char *ifname)
 	t->made_qdisc = !err;
 	err = bpf_tc_attach(&hook, &opts);
 	if (err == -EEXIST)
-		fprintf(stderr, "gnvtrace: %s egress already has gnvtrace's "
+		fprintf(stderr, "gnvtrace: %s %s already has gnvtrace's "
 			"filter: another gnvtrace runs there, or one was killed "
-			"(gnvtrace --cleanup %s removes it)\n", ifname, ifname);
+			"(gnvtrace --cleanup %s removes it)\n", ifname,
+			hook_name(t), ifname);
 	else if (err)
-		fprintf(stderr, "gnvtrace: failed to attach to %s egress: %s\n",
-			ifname, strerror(-err));
+		fprintf(stderr, "gnvtrace: failed to attach to %s %s: %s\n",
+			ifname, hook_name(t), strerror(-err));
 	if (err) {
 		gnv_tc_detach(t);
 		return err;
@@ -66,12 +74,13 @@ static int attach_clsact(struct gnv_tc *t, int prog_fd, const char *ifname)
 }
 
 int gnv_tc_attach(struct gnv_tc *t, int prog_fd, const char *ifname,
-		  enum gnv_tc_mode mode)
+		  int ingress, enum gnv_tc_mode mode)
 {
 	int err;
 
 	memset(t, 0, sizeof(*t));
 	t->link_fd = -1;
+	t->ingress = ingress;
 	t->ifindex = if_nametoindex(ifname);
 	if (!t->ifindex) {
 		fprintf(stderr, "gnvtrace: no such interface '%s'\n", ifname);
@@ -83,12 +92,13 @@ int gnv_tc_attach(struct gnv_tc *t, int prog_fd, const char *ifname,
 			return 0;
 		if (mode == GNV_TC_TCX || (err != -EINVAL && err != -EOPNOTSUPP)) {
 			fprintf(stderr, "gnvtrace: failed to attach a tcx link "
-				"to %s egress: %s\n", ifname, strerror(-err));
+				"to %s %s: %s\n", ifname, hook_name(t),
+				strerror(-err));
 			return err;
 		}
 		fprintf(stderr, "gnvtrace: this kernel has no tcx (Linux 6.6+): "
-			"attaching to %s egress through a clsact filter\n",
-			ifname);
+			"attaching to %s %s through a clsact filter\n",
+			ifname, hook_name(t));
 	}
 	return attach_clsact(t, prog_fd, ifname);
 }
@@ -96,7 +106,7 @@ int gnv_tc_attach(struct gnv_tc *t, int prog_fd, const char *ifname,
 void gnv_tc_detach(struct gnv_tc *t)
 {
 	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = t->ifindex,
-		    .attach_point = BPF_TC_EGRESS);
+		    .attach_point = t->ingress ? BPF_TC_INGRESS : BPF_TC_EGRESS);
 	LIBBPF_OPTS(bpf_tc_opts, opts, .handle = GNV_TC_HANDLE,
 		    .priority = GNV_TC_PRIORITY);
 
@@ -117,32 +127,44 @@ void gnv_tc_detach(struct gnv_tc *t)
 	t->made_qdisc = 0;
 }
 
-int gnv_tc_cleanup(const char *ifname)
+/* Removes gnvtrace's filter from one hook; 1 when there was one. */
+static int cleanup_hook(const char *ifname, int ifindex, int ingress)
 {
-	struct gnv_tc t = { .link_fd = -1, .filter = 1 };
-	LIBBPF_OPTS(bpf_tc_hook, hook, .attach_point = BPF_TC_EGRESS);
+	struct gnv_tc t = { .ifindex = ifindex, .ingress = ingress,
+			    .link_fd = -1, .filter = 1 };
+	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex,
+		    .attach_point = ingress ? BPF_TC_INGRESS : BPF_TC_EGRESS);
 	LIBBPF_OPTS(bpf_tc_opts, opts, .handle = GNV_TC_HANDLE,
 		    .priority = GNV_TC_PRIORITY);
-	int err;
+	int err = bpf_tc_query(&hook, &opts);
 
-	t.ifindex = hook.ifindex = if_nametoindex(ifname);
-	if (!t.ifindex) {
-		fprintf(stderr, "gnvtrace: no such interface '%s'\n", ifname);
-		return -ENODEV;
-	}
-	err = bpf_tc_query(&hook, &opts);
-	if (err == -ENOENT || err == -EINVAL) {
-		fprintf(stderr, "gnvtrace: nothing of gnvtrace's on %s\n",
-			ifname);
+	if (err == -ENOENT || err == -EINVAL)
 		return 0;
-	}
 	if (err) {
-		fprintf(stderr, "gnvtrace: failed to look at %s egress: %s\n",
-			ifname, strerror(-err));
+		fprintf(stderr, "gnvtrace: failed to look at %s %s: %s\n",
+			ifname, hook_name(&t), strerror(-err));
 		return err;
 	}
 	gnv_tc_detach(&t);
-	fprintf(stderr, "gnvtrace: removed gnvtrace's egress filter (program "
-		"id %u) from %s\n", opts.prog_id, ifname);
+	fprintf(stderr, "gnvtrace: removed gnvtrace's %s filter (program id "
+		"%u) from %s\n", hook_name(&t), opts.prog_id, ifname);
+	return 1;
+}
+
+int gnv_tc_cleanup(const char *ifname)
+{
+	int ifindex = if_nametoindex(ifname), in, out;
+
+	if (!ifindex) {
+		fprintf(stderr, "gnvtrace: no such interface '%s'\n", ifname);
+		return -ENODEV;
+	}
+	in = cleanup_hook(ifname, ifindex, 1);
+	out = cleanup_hook(ifname, ifindex, 0);
+	if (in < 0 || out < 0)
+		return in < 0 ? in : out;
+	if (!in && !out)
+		fprintf(stderr, "gnvtrace: nothing of gnvtrace's on %s\n",
+			ifname);
 	return 0;
 }

@@ -142,8 +142,16 @@ void gnv_format_json(struct gnv_fmt *f, const struct gnv_event *ev)
 	}
 	key_addr(ob, "outer_src", p->outer_family, p->outer_src);
 	key_addr(ob, "outer_dst", p->outer_family, p->outer_dst);
-	key_u(ob, "outer_sport", p->outer_sport);
-	key_u(ob, "outer_dport", p->outer_dport);
+	/* A Geneve device's metadata has no UDP ports: none are invented. */
+	if (p->flags & GNV_F_DECAP) {
+		key(ob, "decap");
+		ob_str(ob, "true");
+	} else {
+		key_u(ob, "outer_sport", p->outer_sport);
+		key_u(ob, "outer_dport", p->outer_dport);
+	}
+	key_u(ob, "outer_ttl", p->outer_ttl);
+	key_u(ob, "outer_tos", p->outer_tos);
 	if (p->n_vlans)
 		key_u(ob, "vlan", p->vlan[0]);
 	if (p->n_vlans > 1)

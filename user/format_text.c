@@ -179,6 +179,8 @@ void gnv_format_text(struct gnv_fmt *f, const struct gnv_event *ev)
 		ob_str(ob, gnv_ifname(ev->ifindex));
 		ob_str(ob, ev->dir == GNV_DIR_OUT ? " out " : " in ");
 	}
+	if (p->flags & GNV_F_DECAP)
+		ob_str(ob, "decap ");
 	ob_addr(ob, p->outer_family, p->outer_src);
 	ob_str(ob, " > ");
 	ob_addr(ob, p->outer_family, p->outer_dst);
@@ -195,6 +197,10 @@ void gnv_format_text(struct gnv_fmt *f, const struct gnv_event *ev)
 		ob_u64(ob, p->ovn_outport);
 	}
 	if (f->verbose) {
+		ob_str(ob, " ttl ");
+		ob_u64(ob, p->outer_ttl);
+		ob_str(ob, " tos 0x");
+		ob_hex(ob, &p->outer_tos, 1);
 		if (p->flags & (GNV_F_OAM | GNV_F_CRITICAL)) {
 			ob_str(ob, " flags [");
 			if (p->flags & GNV_F_OAM)

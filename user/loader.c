@@ -32,8 +32,23 @@ static void explain_load_error(int err)
 			strerror(-err));
 }
 
+struct bpf_program *gnv_bpf_prog(const struct gnv_bpf *b, enum gnv_prog prog)
+{
+	switch (prog) {
+	case GNV_PROG_XDP_IN:
+		return b->skel->progs.xdp_ingress;
+	case GNV_PROG_TC_OUT:
+		return b->skel->progs.tc_egress;
+	case GNV_PROG_GENEVE_IN:
+		return b->skel->progs.tc_geneve_ingress;
+	case GNV_PROG_GENEVE_OUT:
+		return b->skel->progs.tc_geneve_egress;
+	}
+	return NULL;
+}
+
 int gnv_bpf_load(struct gnv_bpf *b, const struct gnv_trace_opts *o,
-		 ring_buffer_sample_fn on_event, void *ctx)
+		 unsigned int progs, ring_buffer_sample_fn on_event, void *ctx)
 {
 	int err;
 
@@ -49,11 +64,8 @@ int gnv_bpf_load(struct gnv_bpf *b, const struct gnv_trace_opts *o,
 		return err;
 	}
 	b->skel->data->targ_filter = o->filter;
-	/* Only what the run attaches is loaded (and verified). */
-	bpf_program__set_autoload(b->skel->progs.xdp_ingress,
-				  o->directions & GNV_DIRECTION_IN);
-	bpf_program__set_autoload(b->skel->progs.tc_egress,
-				  o->directions & GNV_DIRECTION_OUT);
+	for (unsigned int p = GNV_PROG_XDP_IN; p <= GNV_PROG_GENEVE_OUT; p <<= 1)
+		bpf_program__set_autoload(gnv_bpf_prog(b, p), progs & p);
 	if (o->write_file)
 		b->skel->bss->targ_snaplen = o->snaplen < GNV_SNAP_MAX ?
 					      o->snaplen : GNV_SNAP_MAX;
@@ -76,16 +88,6 @@ int gnv_bpf_load(struct gnv_bpf *b, const struct gnv_trace_opts *o,
 fail:
 	gnv_bpf_close(b);
 	return err;
-}
-
-struct bpf_program *gnv_bpf_xdp(const struct gnv_bpf *b)
-{
-	return b->skel->progs.xdp_ingress;
-}
-
-struct bpf_program *gnv_bpf_tc(const struct gnv_bpf *b)
-{
-	return b->skel->progs.tc_egress;
 }
 
 void gnv_bpf_add_counts(const struct gnv_bpf *b, struct gnv_counts *c)

@@ -18,12 +18,21 @@ struct gnv_bpf {
 	struct ring_buffer *rb;
 };
 
-/* 0, or a negative errno after one line on stderr saying what to do. */
+/* The programs, as a mask of what a run needs loaded. */
+enum gnv_prog {
+	GNV_PROG_XDP_IN = 1,		/* a NIC's ingress */
+	GNV_PROG_TC_OUT = 2,		/* a NIC's egress */
+	GNV_PROG_GENEVE_IN = 4,		/* a Geneve device's ingress */
+	GNV_PROG_GENEVE_OUT = 8,	/* a Geneve device's egress */
+};
+
+/*
+ * Loads the programs in progs (only those: each costs verifier time).
+ * 0, or a negative errno after one line on stderr saying what to do.
+ */
 int gnv_bpf_load(struct gnv_bpf *b, const struct gnv_trace_opts *o,
-		 ring_buffer_sample_fn on_event, void *ctx);
-/* The ingress (XDP) and egress (TC) programs. */
-struct bpf_program *gnv_bpf_xdp(const struct gnv_bpf *b);
-struct bpf_program *gnv_bpf_tc(const struct gnv_bpf *b);
+		 unsigned int progs, ring_buffer_sample_fn on_event, void *ctx);
+struct bpf_program *gnv_bpf_prog(const struct gnv_bpf *b, enum gnv_prog prog);
 /* Adds the per-CPU counters, summed, into c. */
 void gnv_bpf_add_counts(const struct gnv_bpf *b, struct gnv_counts *c);
 void gnv_bpf_close(struct gnv_bpf *b);

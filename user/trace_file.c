@@ -84,7 +84,8 @@ static int trace_kernel(struct offline *t, struct gnv_bpf *b)
 				t->pkt.caplen : TEST_RUN_LINEAR_MAX,
 		.repeat = 1,
 	);
-	int err = bpf_prog_test_run_opts(bpf_program__fd(gnv_bpf_xdp(b)), &run);
+	int err = bpf_prog_test_run_opts(
+		bpf_program__fd(gnv_bpf_prog(b, GNV_PROG_XDP_IN)), &run);
 
 	if (err) {
 		fprintf(stderr, "gnvtrace: %s: BPF_PROG_TEST_RUN failed: %s\n",
@@ -150,10 +151,8 @@ int gnv_trace_file(const struct gnv_trace_opts *o, struct gnv_counts *c)
 	if (r)
 		goto out;
 	if (o->kernel) {
-		struct gnv_trace_opts xdp_only = *o;
-
-		xdp_only.directions = GNV_DIRECTION_IN;
-		r = gnv_bpf_load(&kernel, &xdp_only, on_kernel_event, &t);
+		r = gnv_bpf_load(&kernel, o, GNV_PROG_XDP_IN, on_kernel_event,
+				 &t);
 		if (r)
 			goto out;
 		r = run(&t, &kernel);

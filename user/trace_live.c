@@ -16,12 +16,15 @@
 #include <bpf/libbpf.h>
 
 #include "loader.h"
+#include "netdev.h"
 #include "output.h"
 
 struct live {
 	struct gnv_bpf bpf;
-	struct bpf_link *links[GNV_MAX_IFACES];	/* XDP, ingress */
-	struct gnv_tc tc[GNV_MAX_IFACES];	/* egress */
+	int geneve[GNV_MAX_IFACES];		/* a Geneve device, not a NIC */
+	struct bpf_link *links[GNV_MAX_IFACES];	/* XDP, a NIC's ingress */
+	struct gnv_tc tc_in[GNV_MAX_IFACES];	/* a Geneve device's ingress */
+	struct gnv_tc tc_out[GNV_MAX_IFACES];	/* egress */
 	struct gnv_output out;
 	const struct gnv_trace_opts *o;
 	__u64 events;
@@ -52,7 +55,8 @@ static int attach_xdp(struct live *l, int i, const char *name)
 		fprintf(stderr, "gnvtrace: no such interface '%s'\n", name);
 		return -ENODEV;
 	}
-	l->links[i] = bpf_program__attach_xdp(gnv_bpf_xdp(&l->bpf), ifindex);
+	l->links[i] = bpf_program__attach_xdp(
+		gnv_bpf_prog(&l->bpf, GNV_PROG_XDP_IN), ifindex);
 	if (l->links[i])
 		return 0;
 	err = -errno;
@@ -103,36 +107,112 @@ static int poll_events(struct live *l)
 	return 0;
 }
 
+/* The programs the run needs, once each interface's kind is known. */
+static int plan(struct live *l, unsigned int *progs)
+{
+	const struct gnv_trace_opts *o = l->o;
+
+	*progs = 0;
+	for (int i = 0; i < o->n_ifaces; i++) {
+		int geneve = gnv_is_geneve_dev(o->ifaces[i]);
+
+		if (geneve < 0) {
+			fprintf(stderr, "gnvtrace: no such interface '%s'\n",
+				o->ifaces[i]);
+			return geneve;
+		}
+		l->geneve[i] = geneve;
+		if (o->directions & GNV_DIRECTION_IN)
+			*progs |= geneve ? GNV_PROG_GENEVE_IN : GNV_PROG_XDP_IN;
+		if (o->directions & GNV_DIRECTION_OUT)
+			*progs |= geneve ? GNV_PROG_GENEVE_OUT : GNV_PROG_TC_OUT;
+	}
+	return 0;
+}
+
+static int tc_attach(struct live *l, struct gnv_tc *t, enum gnv_prog prog,
+		     const char *name, int ingress)
+{
+	return gnv_tc_attach(t, bpf_program__fd(gnv_bpf_prog(&l->bpf, prog)),
+			     name, ingress, l->o->tc_mode);
+}
+
+/* One interface, both directions as asked; undone by detach_all(). */
+static int attach(struct live *l, int i)
+{
+	const char *name = l->o->ifaces[i];
+	int in = l->o->directions & GNV_DIRECTION_IN;
+	int out = l->o->directions & GNV_DIRECTION_OUT;
+	int err = 0;
+
+	if (l->geneve[i]) {
+		if (in)
+			err = tc_attach(l, &l->tc_in[i], GNV_PROG_GENEVE_IN,
+					name, 1);
+		if (!err && out)
+			err = tc_attach(l, &l->tc_out[i], GNV_PROG_GENEVE_OUT,
+					name, 0);
+	} else {
+		if (in)
+			err = attach_xdp(l, i, name);
+		if (!err && out)
+			err = tc_attach(l, &l->tc_out[i], GNV_PROG_TC_OUT,
+					name, 0);
+	}
+	return err;
+}
+
+static const char *tc_kind(const struct gnv_tc *t)
+{
+	return t->link_fd >= 0 ? "tcx" : "clsact";
+}
+
+/* tcpdump's "listening on": the tests wait for this line too. */
+static void say_tracing(const struct live *l, int i)
+{
+	const struct gnv_trace_opts *o = l->o;
+	int in = o->directions & GNV_DIRECTION_IN;
+	int out = o->directions & GNV_DIRECTION_OUT;
+
+	fprintf(stderr, "gnvtrace: tracing %s%s", o->ifaces[i],
+		l->geneve[i] ? " (a Geneve device: decapsulated)" : "");
+	if (in)
+		fprintf(stderr, ", in (%s)",
+			l->geneve[i] ? tc_kind(&l->tc_in[i]) : "XDP");
+	if (out)
+		fprintf(stderr, ", out (%s)", tc_kind(&l->tc_out[i]));
+	fprintf(stderr, "\n");
+}
+
+static void detach_all(struct live *l)
+{
+	for (int i = 0; i < GNV_MAX_IFACES; i++) {
+		bpf_link__destroy(l->links[i]);
+		gnv_tc_detach(&l->tc_in[i]);
+		gnv_tc_detach(&l->tc_out[i]);
+	}
+}
+
 int gnv_trace_live(const struct gnv_trace_opts *o, struct gnv_counts *c)
 {
 	struct live l = { .o = o };
+	unsigned int progs;
 	int err;
 
-	err = gnv_bpf_load(&l.bpf, o, on_event, &l);
+	for (int i = 0; i < GNV_MAX_IFACES; i++)
+		l.tc_in[i].link_fd = l.tc_out[i].link_fd = -1;
+	err = plan(&l, &progs);
 	if (err)
 		return err;
-	for (int i = 0; i < GNV_MAX_IFACES; i++)
-		l.tc[i].link_fd = -1;
+	err = gnv_bpf_load(&l.bpf, o, progs, on_event, &l);
+	if (err)
+		return err;
 	for (int i = 0; i < o->n_ifaces; i++) {
-		/* What is attached so far is undone below. */
-		if (o->directions & GNV_DIRECTION_IN) {
-			err = attach_xdp(&l, i, o->ifaces[i]);
-			if (err)
-				goto out;
-		}
-		if (o->directions & GNV_DIRECTION_OUT) {
-			err = gnv_tc_attach(&l.tc[i],
-					    bpf_program__fd(gnv_bpf_tc(&l.bpf)),
-					    o->ifaces[i], o->tc_mode);
-			if (err)
-				goto out;
-		}
+		err = attach(&l, i);
+		if (err)
+			goto out;
+		say_tracing(&l, i);
 	}
-	for (int i = 0; i < o->n_ifaces; i++)
-		fprintf(stderr, "gnvtrace: tracing %s%s%s\n", o->ifaces[i],
-			o->directions & GNV_DIRECTION_IN ? ", in (XDP)" : "",
-			!(o->directions & GNV_DIRECTION_OUT) ? "" :
-			l.tc[i].link_fd >= 0 ? ", out (tcx)" : ", out (clsact)");
 	if (o->on_attached) {
 		err = o->on_attached(o->on_attached_arg);
 		if (err)
@@ -145,10 +225,7 @@ int gnv_trace_live(const struct gnv_trace_opts *o, struct gnv_counts *c)
 	gnv_output_close(&l.out);
 	gnv_bpf_add_counts(&l.bpf, c);
 out:
-	for (int i = 0; i < GNV_MAX_IFACES; i++) {
-		bpf_link__destroy(l.links[i]);
-		gnv_tc_detach(&l.tc[i]);
-	}
+	detach_all(&l);
 	gnv_bpf_close(&l.bpf);
 	return err;
 }

@@ -376,7 +376,7 @@ struct parse_case {
 
 /* The default frame's fields, for the cases below to override. */
 #define WANT_BASE							\
-	.vni = 5, .outer_sport = 51234, .outer_dport = 6081,		\
+	.vni = 5, .outer_sport = 51234, .outer_dport = 6081, .outer_ttl = 64, \
 	.geneve_proto = 0x6558, .opts_off = OFF_OPTS,			\
 	.ovn_inport = 1, .ovn_outport = 3, .inner_ethertype = 0x0800,	\
 	.inner_eth_src = VM1, .inner_eth_dst = VM2,			\
@@ -482,7 +482,8 @@ static void assert_pkt(const struct gnv_pkt *got, const struct gnv_pkt *want)
 	EQ(inner_l4_len); MEM(inner_eth_src); MEM(inner_eth_dst);
 	EQ(outer_family); EQ(n_vlans); EQ(geneve_ver); EQ(opts_len);
 	EQ(n_opts); EQ(flags); EQ(inner_family); EQ(inner_proto);
-	EQ(icmp_type); EQ(icmp_code); EQ(tcp_flags); EQ(malformed); EQ(pad0); MEM(pad);
+	EQ(icmp_type); EQ(icmp_code); EQ(tcp_flags); EQ(malformed); EQ(pad0);
+	EQ(outer_ttl); EQ(outer_tos); EQ(pad);
 }
 
 static void test_parse_cases(void)
