@@ -195,17 +195,23 @@ static __always_inline void count_filter_emit(void *ctx, enum hook hook,
 	emit(ctx, hook, buf, pkt_len, ifindex, dir);
 }
 
+/* Every hook starts here: the packet is counted, its event buffer found. */
+static __always_inline struct event_buf *begin(void)
+{
+	__u32 zero = 0;
+
+	stat_inc(GNV_STAT_PACKETS);
+	return bpf_map_lookup_elem(&scratch, &zero);
+}
+
 /* Parse, count, filter, emit: a NIC hook's whole job. */
 static __always_inline void trace_frame(void *ctx, enum hook hook,
 					__u32 pkt_len, __u32 ifindex, __u8 dir)
 {
-	struct event_buf *buf;
+	struct event_buf *buf = begin();
 	struct gnv_pkt *pkt;
-	__u32 zero = 0;
 	int verdict;
 
-	stat_inc(GNV_STAT_PACKETS);
-	buf = bpf_map_lookup_elem(&scratch, &zero);
 	if (!buf)
 		return;
 	pkt = &buf->ev.pkt;
@@ -295,14 +301,11 @@ static __always_inline int read_tunnel_key(struct __sk_buff *skb,
  */
 static __always_inline void trace_decap(struct __sk_buff *skb, __u8 dir)
 {
-	struct event_buf *buf;
+	struct event_buf *buf = begin();
 	struct gnv_pkt *pkt;
-	__u32 zero = 0;
 	long opts_len;
 	int verdict;
 
-	stat_inc(GNV_STAT_PACKETS);
-	buf = bpf_map_lookup_elem(&scratch, &zero);
 	if (!buf)
 		return;
 	pkt = &buf->ev.pkt;
