@@ -318,8 +318,8 @@ static __always_inline void trace_decap(struct __sk_buff *skb, __u8 dir)
 					  sizeof(buf->ev.opts));
 	pkt->opts_len = opts_len > 0 ? opts_len : 0;
 	stage_boundary();
-	verdict = gnv_parse_opts(buf->ev.opts, buf->ev.opts + pkt->opts_len,
-				 pkt);
+	verdict = gnv_walk_opts(buf->ev.opts,
+				buf->ev.opts + sizeof(buf->ev.opts), pkt);
 	stage_boundary();
 	if (verdict == GNV_GENEVE) {
 		pull(skb, HOOK_TC, PULL_INNER);

@@ -513,22 +513,18 @@ bad:
 }
 
 /*
- * The second stage: walks every option, counts them and decodes OVN's
- * (class 0x0102, type 0x80).
+ * The second stage: walks every option of the p->opts_len bytes at opts,
+ * counts them and decodes OVN's (class 0x0102, type 0x80). The area is in
+ * the frame, or on a Geneve device a copy of the tunnel's options.
  */
-GNV_INLINE int gnv_parse_opts(const __u8 *data, const __u8 *end,
-			      struct gnv_pkt *p)
+GNV_INLINE int gnv_walk_opts(const __u8 *opts, const __u8 *end,
+			     struct gnv_pkt *p)
 {
 	__u32 opts_len = p->opts_len;
-	const __u8 *opts;
 	struct gnv_opt o;
 	__u32 off = 0;
 	int r = 0;
 
-	/* Headers before the options never reach this far; a verifier bound. */
-	if (p->opts_off > GNV_MAX_OPTS_OFF)
-		goto bad;
-	opts = data + p->opts_off;
 	if (opts + opts_len > end) {
 		r = -GNV_BAD_OPTS_OVERRUN;
 		goto bad;
@@ -561,6 +557,18 @@ GNV_INLINE int gnv_parse_opts(const __u8 *data, const __u8 *end,
 bad:
 	p->malformed = r ? -r : GNV_BAD_OPTS_OVERRUN;
 	return GNV_MALFORMED;
+}
+
+/* The second stage of a whole frame: the option area at p->opts_off. */
+GNV_INLINE int gnv_parse_opts(const __u8 *data, const __u8 *end,
+			      struct gnv_pkt *p)
+{
+	/* Headers before the options never reach this far; a verifier bound. */
+	if (p->opts_off > GNV_MAX_OPTS_OFF) {
+		p->malformed = GNV_BAD_OPTS_OVERRUN;
+		return GNV_MALFORMED;
+	}
+	return gnv_walk_opts(data + p->opts_off, end, p);
 }
 
 /* The third stage of a whole frame: the inner frame follows the options. */
