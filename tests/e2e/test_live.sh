@@ -250,6 +250,18 @@ test_count_stops() {
 	check "detached after -c exit" bash -c "! ip -n $NS_RX -d link show $RX_IF | grep -q prog/xdp"
 }
 
+test_duration_stops() {
+	local t0 t1
+	t0=$(date +%s%N)
+	rx "$GNV" -i "$RX_IF" --duration 1 >/dev/null 2>"$TMP/d.err"
+	local rc=$?
+	t1=$(date +%s%N)
+	check "--duration 1: exit 0" test $rc -eq 0
+	check "--duration 1: stops after about a second" \
+		test $(( (t1 - t0) / 1000000 )) -ge 1000 -a $(( (t1 - t0) / 1000000 )) -lt 5000
+	check "--duration 1: prints the summary" grep -q "^gnvtrace: .* packets seen" "$TMP/d.err"
+}
+
 test_kill9_leaves_nothing() {
 	start_tracer "$TMP/k.txt" || { fail "kill -9"; return; }
 	kill -9 "$GNV_PID"
@@ -321,6 +333,7 @@ main() {
 	test_cooked_any LINUX_SLL2
 	test_cooked_any LINUX_SLL
 	test_count_stops
+	test_duration_stops
 	test_egress "$TMP/demo.pcap" tcx
 	test_egress "$TMP/demo.pcap" clsact
 	test_egress "$CAPS/zeek-geneve-many-options.pcap" tcx
