@@ -25,6 +25,10 @@ static void explain_load_error(int err)
 		fprintf(stderr, "gnvtrace: not allowed to load BPF programs: "
 			"run as root (needs CAP_BPF, CAP_NET_ADMIN and "
 			"CAP_PERFMON)\n");
+	/* Probed only now: without privileges every probe says "no". */
+	else if (libbpf_probe_bpf_map_type(BPF_MAP_TYPE_RINGBUF, NULL) == 0)
+		fprintf(stderr, "gnvtrace: this kernel has no BPF ring buffer: "
+			"gnvtrace needs Linux 5.18 or later\n");
 	else
 		fprintf(stderr, "gnvtrace: failed to load the BPF program: %s "
 			"(gnvtrace needs Linux 5.18 or later with BPF ring "

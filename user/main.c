@@ -39,7 +39,7 @@ static const char doc[] =
 
 enum {
 	OPT_DURATION = 1000, OPT_PORT, OPT_DEMO, OPT_SNAPLEN, OPT_KERNEL,
-	OPT_DIRECTION, OPT_TC_MODE, OPT_CLEANUP,
+	OPT_DIRECTION, OPT_TC_MODE, OPT_XDP_MODE, OPT_CLEANUP,
 };
 
 #define SNAPLEN_OFFLINE	65535
@@ -48,6 +48,7 @@ enum {
 static const struct argp_option options[] = {
 	{ "interface", 'i', "IFACE", 0, "Trace Geneve on IFACE; repeatable", 0 },
 	{ "direction", OPT_DIRECTION, "in|out|both", 0, "in: XDP on ingress; out: TC on egress (default both)", 0 },
+	{ "xdp-mode", OPT_XDP_MODE, "auto|native|generic", 0, "XDP in the driver, or generic (default auto: native, else generic)", 0 },
 	{ "tc-mode", OPT_TC_MODE, "auto|tcx|clsact", 0, "How to attach on egress (default auto: tcx, else clsact)", 0 },
 	{ "cleanup", OPT_CLEANUP, "IFACE", 0, "Remove the egress filter a killed gnvtrace left on IFACE (clsact mode)", 0 },
 	{ "read", 'r', "FILE", 0, "Read a pcap/pcapng capture ('-' for stdin)", 0 },
@@ -128,6 +129,16 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 			env.t.tc_mode = GNV_TC_CLSACT;
 		else
 			argp_error(state, "--tc-mode takes auto, tcx or clsact, not '%s'", arg);
+		break;
+	case OPT_XDP_MODE:
+		if (!strcmp(arg, "auto"))
+			env.t.xdp_mode = GNV_XDP_AUTO;
+		else if (!strcmp(arg, "native"))
+			env.t.xdp_mode = GNV_XDP_NATIVE;
+		else if (!strcmp(arg, "generic"))
+			env.t.xdp_mode = GNV_XDP_GENERIC;
+		else
+			argp_error(state, "--xdp-mode takes auto, native or generic, not '%s'", arg);
 		break;
 	case OPT_CLEANUP:
 		env.cleanup = arg;

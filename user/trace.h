@@ -6,6 +6,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include "attach_tc.h"
+#include "attach_xdp.h"
 #include "format.h"
 #include "gnvtrace.h"
 
@@ -25,6 +26,7 @@ struct gnv_trace_opts {
 	int kernel;			/* -r --kernel: the BPF program parses */
 	int directions;			/* GNV_DIRECTION_* */
 	enum gnv_tc_mode tc_mode;
+	enum gnv_xdp_mode xdp_mode;
 	__u64 count;			/* -c: stop after this many events */
 	double duration;		/* --duration seconds, 0: none */
 	enum gnv_format mode;

@@ -1,13 +1,9 @@
 // SPDX-License-Identifier: MIT
 /*
- * Live tracing: attach the XDP program (ingress) and the TC program
- * (egress) to each interface, print events from the ring buffer until told
- * to stop.
- *
- * The XDP and tcx links are not pinned, so the kernel detaches the
- * programs when the process goes away for any reason, kill -9 included. An
- * XDP link never replaces a program someone else attached: the kernel
- * refuses, and we say so. tcx and clsact let programs sit side by side.
+ * Live tracing: attach the programs each interface needs (XDP in and TC
+ * out on a NIC, TC both ways on a Geneve device; see attach_xdp.c and
+ * attach_tc.c), print events from the ring buffer until told to stop,
+ * and detach exactly what was attached.
  */
 #include <errno.h>
 #include <net/if.h>
@@ -15,6 +11,7 @@
 #include <time.h>
 #include <bpf/libbpf.h>
 
+#include "attach_xdp.h"
 #include "loader.h"
 #include "netdev.h"
 #include "output.h"
@@ -22,7 +19,7 @@
 struct live {
 	struct gnv_bpf bpf;
 	int geneve[GNV_MAX_IFACES];		/* a Geneve device, not a NIC */
-	struct bpf_link *links[GNV_MAX_IFACES];	/* XDP, a NIC's ingress */
+	struct gnv_xdp xdp[GNV_MAX_IFACES];	/* a NIC's ingress */
 	struct gnv_tc tc_in[GNV_MAX_IFACES];	/* a Geneve device's ingress */
 	struct gnv_tc tc_out[GNV_MAX_IFACES];	/* egress */
 	struct gnv_output out;
@@ -43,35 +40,6 @@ static int on_event(void *ctx, void *data, size_t size)
 	l->events++;
 	gnv_output_event(&l->out, ev, (const __u8 *)(ev + 1), ev->snap_len);
 	return 0;
-}
-
-static int attach_xdp(struct live *l, int i, const char *name)
-{
-	unsigned int ifindex = if_nametoindex(name);
-	__u32 other = 0;
-	int err;
-
-	if (!ifindex) {
-		fprintf(stderr, "gnvtrace: no such interface '%s'\n", name);
-		return -ENODEV;
-	}
-	l->links[i] = bpf_program__attach_xdp(
-		gnv_bpf_prog(&l->bpf, GNV_PROG_XDP_IN), ifindex);
-	if (l->links[i])
-		return 0;
-	err = -errno;
-	if ((err == -EBUSY || err == -EEXIST) &&
-	    !bpf_xdp_query_id(ifindex, 0, &other) && other)
-		fprintf(stderr, "gnvtrace: another XDP program (id %u) is "
-			"attached to %s; gnvtrace does not replace it\n",
-			other, name);
-	else if (err == -EPERM || err == -EACCES)
-		fprintf(stderr, "gnvtrace: not allowed to attach to %s: run "
-			"as root\n", name);
-	else
-		fprintf(stderr, "gnvtrace: failed to attach XDP to %s: %s\n",
-			name, strerror(-err));
-	return err;
 }
 
 static double now_s(void)
@@ -154,7 +122,9 @@ static int attach(struct live *l, int i)
 					name, 0);
 	} else {
 		if (in)
-			err = attach_xdp(l, i, name);
+			err = gnv_xdp_attach(&l->xdp[i], bpf_program__fd(
+				gnv_bpf_prog(&l->bpf, GNV_PROG_XDP_IN)),
+				name, l->o->xdp_mode);
 		if (!err && out)
 			err = tc_attach(l, &l->tc_out[i], GNV_PROG_TC_OUT,
 					name, 0);
@@ -178,7 +148,8 @@ static void say_tracing(const struct live *l, int i)
 		l->geneve[i] ? " (a Geneve device: decapsulated)" : "");
 	if (in)
 		fprintf(stderr, ", in (%s)",
-			l->geneve[i] ? tc_kind(&l->tc_in[i]) : "XDP");
+			l->geneve[i] ? tc_kind(&l->tc_in[i]) :
+			l->xdp[i].generic ? "XDP generic" : "XDP native");
 	if (out)
 		fprintf(stderr, ", out (%s)", tc_kind(&l->tc_out[i]));
 	fprintf(stderr, "\n");
@@ -187,7 +158,7 @@ static void say_tracing(const struct live *l, int i)
 static void detach_all(struct live *l)
 {
 	for (int i = 0; i < GNV_MAX_IFACES; i++) {
-		bpf_link__destroy(l->links[i]);
+		gnv_xdp_detach(&l->xdp[i]);
 		gnv_tc_detach(&l->tc_in[i]);
 		gnv_tc_detach(&l->tc_out[i]);
 	}
@@ -200,7 +171,7 @@ int gnv_trace_live(const struct gnv_trace_opts *o, struct gnv_counts *c)
 	int err;
 
 	for (int i = 0; i < GNV_MAX_IFACES; i++)
-		l.tc_in[i].link_fd = l.tc_out[i].link_fd = -1;
+		l.xdp[i].link_fd = l.tc_in[i].link_fd = l.tc_out[i].link_fd = -1;
 	err = plan(&l, &progs);
 	if (err)
 		return err;

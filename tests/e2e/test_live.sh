@@ -250,6 +250,23 @@ test_count_stops() {
 	check "detached after -c exit" bash -c "! ip -n $NS_RX -d link show $RX_IF | grep -q prog/xdp"
 }
 
+test_xdp_modes() {
+	ip -n "$NS_RX" link set lo up
+	rx "$GNV" -i lo --direction in --xdp-mode native --duration 0.2 >/dev/null 2>"$TMP/x.err"
+	check "--xdp-mode native on a driver without it: exit 1" test $? -eq 1
+	check "--xdp-mode native on a driver without it: one line" \
+		grep -qx "gnvtrace: lo's driver has no native XDP: use --xdp-mode generic (or auto)" "$TMP/x.err"
+	rx "$GNV" -i lo --direction in --duration 0.2 >/dev/null 2>"$TMP/x.err"
+	check "--xdp-mode auto falls back to generic, and says so" \
+		grep -qx "gnvtrace: lo's driver has no native XDP: attaching in generic mode (slower)" "$TMP/x.err"
+	start_tracer "$TMP/g.json" -o json --xdp-mode generic || { fail "generic XDP"; return; }
+	replay "$TMP/demo.pcap"
+	sleep 0.3
+	stop_tracer
+	check "--xdp-mode generic: attached as generic" grep -q "^gnvtrace: tracing $RX_IF, in (XDP generic)" "$TMP/g.json.err"
+	check "--xdp-mode generic: the same 15 events" test "$(wc -l <"$TMP/g.json")" -eq 15
+}
+
 test_duration_stops() {
 	local t0 t1
 	t0=$(date +%s%N)
@@ -334,6 +351,7 @@ main() {
 	test_cooked_any LINUX_SLL
 	test_count_stops
 	test_duration_stops
+	test_xdp_modes
 	test_egress "$TMP/demo.pcap" tcx
 	test_egress "$TMP/demo.pcap" clsact
 	test_egress "$CAPS/zeek-geneve-many-options.pcap" tcx
