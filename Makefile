@@ -140,3 +140,11 @@ $(OUT)/fuzz/obj:
 
 -include $(wildcard $(OUT)/fuzz/*.d $(OUT)/fuzz/obj/*.d)
 
+# `make check-vm`: gnvtrace on a kernel that has Geneve, Debian 12's own
+# (6.1), booted under QEMU with software emulation (tests/vm/). The kernel
+# package, the ELF kernel and the initramfs are cached in $(OUT)/vm/, so
+# only the first run downloads; the guest's logs are left in $(OUT)/vm/.
+.PHONY: check-vm
+check-vm: test-deps
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)tests/vm/run.sh $(OUT)

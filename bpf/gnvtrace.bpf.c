@@ -5,6 +5,7 @@
  * buffer. Neither changes or drops a packet.
  */
 #include <linux/bpf.h>
+#include <linux/if_ether.h>
 #include <linux/pkt_cls.h>
 #include <bpf/bpf_endian.h>
 #include <bpf/bpf_helpers.h>
@@ -125,14 +126,20 @@ static __always_inline void emit(void *ctx, enum hook hook,
 	 * stops clang from merging the two tests into one "len - 1 <= 251"
 	 * that loses the lower bound. The same goes for the snapshot.
 	 */
-	/* On a Geneve device the helper already put the options there. */
-	if (opts_len > 0 && !(ev->pkt.flags & GNV_F_DECAP)) {
+	/*
+	 * On a Geneve device the helper already put the options there.
+	 * Options come in 4-byte words, so ">= 4" is "> 0"; said this way
+	 * because 6.1's verifier learns a lower bound from < and >=, not from
+	 * the "!= 0" clang turns "> 0" into.
+	 */
+	if (opts_len >= GENEVE_OPT_HDR_LEN && !(ev->pkt.flags & GNV_F_DECAP)) {
 		barrier_var(opts_len);
 		if (opts_len > GENEVE_MAX_OPTS_LEN ||
 		    load_bytes(ctx, hook, ev->pkt.opts_off, ev->opts, opts_len))
 			ev->pkt.opts_len = 0;
 	}
-	if (snap > 0) {
+	/* Every frame has an Ethernet header; ">= 14" for the same reason. */
+	if (snap >= ETH_HLEN) {
 		barrier_var(snap);
 		if (snap > GNV_SNAP_MAX ||
 		    load_bytes(ctx, hook, 0, buf->snap, snap))
@@ -258,16 +265,19 @@ int tc_egress(struct __sk_buff *skb)
 
 /*
  * The outer headers of a packet on a Geneve device (genev_sys_6081, or any
- * "geneve external" device), from its tunnel metadata. Received, the
- * remote end is the source; sent, it is the destination. Returns the
+ * "geneve external" device), from its tunnel metadata. The helper's
+ * "remote" and "local" are the key's source and destination, whichever
+ * way the packet goes: received, the source is the sending chassis; about
+ * to be sent, the destination is the peer and the source often 0.0.0.0,
+ * left for routing to choose (the QEMU test showed both). Returns the
  * address family, or 0 when the packet carries no tunnel metadata.
  */
 static __always_inline int read_tunnel_key(struct __sk_buff *skb,
-					   struct gnv_pkt *p, __u8 dir)
+					   struct gnv_pkt *p)
 {
 	struct bpf_tunnel_key key = {};
-	__u8 *remote = dir == GNV_DIR_IN ? p->outer_src : p->outer_dst;
-	__u8 *local = dir == GNV_DIR_IN ? p->outer_dst : p->outer_src;
+	__u8 *remote = p->outer_src;
+	__u8 *local = p->outer_dst;
 	int family = 4;
 
 	/* The helper answers only for the family asked about: try both. */
@@ -310,7 +320,7 @@ static __always_inline void trace_decap(struct __sk_buff *skb, __u8 dir)
 		return;
 	pkt = &buf->ev.pkt;
 	__builtin_memset(pkt, 0, sizeof(*pkt));
-	if (!read_tunnel_key(skb, pkt, dir))
+	if (!read_tunnel_key(skb, pkt))
 		return;		/* not tunnel traffic: nothing to say */
 	pkt->flags = GNV_F_DECAP;
 	pkt->geneve_proto = ETH_P_TEB;

@@ -3,6 +3,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 #include <bpf/bpf.h>
 
 #include "loader.h"
@@ -21,10 +22,14 @@ static int libbpf_print(enum libbpf_print_level level, const char *fmt,
 
 static void explain_load_error(int err)
 {
-	if (err == -EPERM || err == -EACCES)
+	/* The verifier also says EACCES: only EPERM, or no root, is privileges. */
+	if (err == -EPERM || (err == -EACCES && geteuid() != 0))
 		fprintf(stderr, "gnvtrace: not allowed to load BPF programs: "
 			"run as root (needs CAP_BPF, CAP_NET_ADMIN and "
 			"CAP_PERFMON)\n");
+	else if (err == -EACCES)
+		fprintf(stderr, "gnvtrace: this kernel's verifier rejected the "
+			"BPF program (gnvtrace -v -v shows its log)\n");
 	/* Probed only now: without privileges every probe says "no". */
 	else if (libbpf_probe_bpf_map_type(BPF_MAP_TYPE_RINGBUF, NULL) == 0)
 		fprintf(stderr, "gnvtrace: this kernel has no BPF ring buffer: "

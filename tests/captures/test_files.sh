@@ -20,9 +20,9 @@ trap 'rm -rf "$TMP"' EXIT
 
 ok() { PASS=$((PASS + 1)); echo "ok   $*"; }
 fail() { FAIL=$((FAIL + 1)); echo "FAIL $*"; }
-check() { # check NAME COMMAND...
+check() { # check NAME COMMAND...: 1 when it failed, for diagnostics after ||
 	local name=$1; shift
-	if "$@"; then ok "$name"; else fail "$name"; fi
+	if "$@"; then ok "$name"; else fail "$name"; return 1; fi
 }
 
 # JSON lines of a run, without the time (which -w rounds to microseconds).

@@ -33,9 +33,9 @@ trap 'exit 130' INT TERM
 
 ok() { PASS=$((PASS + 1)); echo "ok   $*"; }
 fail() { FAIL=$((FAIL + 1)); echo "FAIL $*"; }
-check() { # check NAME COMMAND...
+check() { # check NAME COMMAND...: 1 when it failed, for diagnostics after ||
 	local name=$1; shift
-	if "$@"; then ok "$name"; else fail "$name"; fi
+	if "$@"; then ok "$name"; else fail "$name"; return 1; fi
 }
 
 rx() { ip netns exec "$NS_RX" "$@"; }

@@ -1,0 +1,562 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+#
+# Runs INSIDE the test VM (tests/vm/run.sh boots it; tests/vm/init starts
+# this with the host's bash, chrooted on the host's root): gnvtrace on
+# Debian 12's own kernel (6.1), which has Geneve, no tcx, and a verifier
+# three years older than the host's.
+#
+#   1. the verifier accepts gnvtrace's programs (XDP and TC)
+#   2. a real collect_md Geneve tunnel between two namespaces over a veth
+#      underlay, OVN's option set by the route: gnvtrace decodes it on
+#      ingress (XDP) and on egress, where 6.1 has no tcx and gnvtrace falls
+#      back to a clsact filter, removed on exit and by --cleanup
+#   3. Open vSwitch on the kernel datapath creates genev_sys_6081, and
+#      Geneve crosses it both ways (the OVS helpers, in their own block,
+#      are for tests of gnvtrace there)
+#
+# Usage: guest-test.sh BUILD_DIR. Environment from init: GNV_VM_PKG (the
+# unpacked kernel package, for modprobe -d), GNV_VM_SHARE (read-write on the
+# host: logs are left there). Everything is torn down at the end.
+set -u
+
+BUILD=${1:-${GNV_VM_BUILD:-build}}
+GNV=$BUILD/gnvtrace
+SHARE=${GNV_VM_SHARE:-/tmp}
+REPO=$(cd "$(dirname "$0")/../.." && pwd)
+CAPS=${CAPTURES:-$REPO/../shared/captures}
+NS_A=gnvvm-a
+NS_B=gnvvm-b
+TMP=$(mktemp -d)
+PASS=0
+FAIL=0
+GNV_PID=
+
+A_UNDER=10.0.0.1 B_UNDER=10.0.0.2
+A_OVER=192.168.100.1 B_OVER=192.168.100.2
+A_MAC=02:00:00:00:00:01 B_MAC=02:00:00:00:00:02
+VNI=5
+
+ok() { PASS=$((PASS + 1)); echo "ok   $*"; }
+fail() { FAIL=$((FAIL + 1)); echo "FAIL $*"; }
+check() { # check NAME COMMAND...
+	local name=$1; shift
+	if "$@"; then ok "$name"; else fail "$name"; return 1; fi
+}
+a() { ip netns exec "$NS_A" "$@"; }
+b() { ip netns exec "$NS_B" "$@"; }
+t() { date +%s.%N; }
+secs() { awk -v a="$1" -v b="$(t)" 'BEGIN { printf "%.1f", b - a }'; }
+
+cleanup() {
+	[ -n "$GNV_PID" ] && kill -9 "$GNV_PID" 2>/dev/null
+	ovs_stop
+	ip netns del "$NS_A" 2>/dev/null
+	ip netns del "$NS_B" 2>/dev/null
+	rm -rf "$TMP"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# start_gnvtrace NS IFACE OUTFILE ARGS...: gnvtrace in the background, in
+# namespace NS ("-": the root one), once it says it is tracing (it does so
+# after attaching). The programs are verified at load, which takes seconds
+# under TCG: hence the long wait.
+start_gnvtrace() {
+	local ns=$1 ifname=$2 out=$3
+	shift 3
+	if [ "$ns" = - ]; then
+		"$GNV" -i "$ifname" "$@" >"$out" 2>"$out.err" &
+	else
+		ip netns exec "$ns" "$GNV" -i "$ifname" "$@" >"$out" 2>"$out.err" &
+	fi
+	GNV_PID=$!
+	for _ in $(seq 600); do
+		grep -q "^gnvtrace: tracing $ifname" "$out.err" 2>/dev/null && return 0
+		kill -0 "$GNV_PID" 2>/dev/null || break
+		sleep 0.1
+	done
+	echo "  gnvtrace did not attach: $(cat "$out.err")"
+	kill -9 "$GNV_PID" 2>/dev/null
+	wait "$GNV_PID" 2>/dev/null
+	GNV_PID=
+	return 1
+}
+
+stop_gnvtrace() {
+	kill -INT "$GNV_PID" 2>/dev/null
+	wait "$GNV_PID"
+	local rc=$?
+	GNV_PID=
+	return $rc
+}
+
+# ---------------------------------------------------------------------------
+# 0. The kernel
+
+test_kernel() {
+	local k
+	k=$(uname -r)
+	echo "# kernel $k, $(nproc) CPUs, $(awk '/MemTotal/ { print int($2 / 1024) " MiB" }' /proc/meminfo)"
+	check "guest runs Debian's 6.1 kernel ($k)" bash -c "case $k in 6.1.*) true ;; *) false ;; esac"
+	for m in geneve veth openvswitch sch_ingress cls_bpf; do
+		check "module $m loaded from the unpacked package" test -d "/sys/module/$m"
+	done
+}
+
+# ---------------------------------------------------------------------------
+# 1. The verifier
+
+# show_verifier_log LOG: the end of libbpf's log, where the verifier says
+# why it refused, and the whole log into the share.
+show_verifier_log() {
+	cp "$1" "$SHARE/verifier-$(basename "$1")" 2>/dev/null
+	echo "  --- last 40 lines of libbpf's log (whole log: $SHARE/verifier-$(basename "$1")) ---"
+	tail -40 "$1" | sed 's/^/  | /'
+}
+
+test_verifier() {
+	local t0 rc
+	t0=$(t)
+	"$GNV" -i lo --duration 1 >"$TMP/v.out" 2>"$TMP/v.err"
+	rc=$?
+	echo "# gnvtrace -i lo --duration 1: exit $rc in $(secs "$t0") s"
+	sed 's/^/  stderr: /' "$TMP/v.err"
+	check "verifier: gnvtrace -i lo (XDP in, TC out) starts and exits 0" test $rc -eq 0
+	# Only the lines a good run prints: tracing, the 6.1 fallback, lo's
+	# generic XDP, the summary.
+	check "verifier: nothing else on stderr" \
+		bash -c "! grep -vE '^gnvtrace: (tracing |this kernel has no tcx|.*generic mode|[0-9]+ packets seen)' $TMP/v.err"
+	check "verifier: it said it was tracing lo both ways" grep -q "^gnvtrace: tracing lo, in (.*), out (.*)" "$TMP/v.err"
+	if [ $rc -ne 0 ]; then
+		"$GNV" -v -v -i lo --duration 1 >/dev/null 2>"$TMP/libbpf.log"
+		show_verifier_log "$TMP/libbpf.log"
+	fi
+	# Each program's verification on its own, with the kernel's numbers.
+	for dir in in out; do
+		"$GNV" -i lo --direction "$dir" --duration 0.5 >/dev/null 2>"$TMP/v-$dir.err"
+		rc=$?
+		check "verifier: --direction $dir alone exits 0" test $rc -eq 0
+		if [ $rc -ne 0 ]; then
+			sed 's/^/  stderr: /' "$TMP/v-$dir.err"
+			"$GNV" -v -v -i lo --direction "$dir" --duration 0.5 >/dev/null 2>"$TMP/libbpf-$dir.log"
+			show_verifier_log "$TMP/libbpf-$dir.log"
+		fi
+	done
+}
+
+# The XDP program under BPF_PROG_TEST_RUN on every shared capture, field for
+# field against the host parser: the kernel suite, on 6.1.
+test_kern_suite() {
+	local t0
+	if [ ! -x "$BUILD/tests/kern/test_kern" ] || [ ! -d "$CAPS" ]; then
+		echo "# test_kern or the captures ($CAPS) missing: skipped"
+		return
+	fi
+	t0=$(t)
+	"$BUILD/tests/kern/test_kern" "$CAPS" >"$TMP/kern.log" 2>&1
+	local rc=$? line
+	line=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$TMP/kern.log" | tail -1)
+	echo "# tests/kern/test_kern on 6.1: ${line:-no result line}, exit $rc, $(secs "$t0") s"
+	check "kern suite (BPF_PROG_TEST_RUN) passes on 6.1" test $rc -eq 0 -a -n "$line"
+	if [ $rc -ne 0 ]; then
+		cp "$TMP/kern.log" "$SHARE/kern.log"
+		grep -v '^ok ' "$TMP/kern.log" | tail -30 | sed 's/^/  | /'
+	fi
+}
+
+# ---------------------------------------------------------------------------
+# 2. A real Geneve tunnel: collect_md devices, OVN's option from the route
+
+geneve_setup() {
+	ip netns add "$NS_A" && ip netns add "$NS_B" &&
+	ip link add vethA netns "$NS_A" type veth peer name vethB netns "$NS_B" &&
+	a ip link set lo up && b ip link set lo up &&
+	a ip addr add "$A_UNDER/24" dev vethA && a ip link set vethA up &&
+	b ip addr add "$B_UNDER/24" dev vethB && b ip link set vethB up &&
+	# collect_md ("external"): the tunnel key and options come with each
+	# packet, here from the routes' lightweight tunnel encap.
+	a ip link add gnv0 address "$A_MAC" type geneve external &&
+	b ip link add gnv0 address "$B_MAC" type geneve external &&
+	a ip addr add "$A_OVER/32" dev gnv0 && a ip link set gnv0 up &&
+	b ip addr add "$B_OVER/32" dev gnv0 && b ip link set gnv0 up &&
+	# OVN's option: class 0x0102, type 0x80, data = ingress key (15 bits
+	# after a reserved one), egress key (16 bits). iproute2 reads class and
+	# type with base 0, so 0102 would be octal.
+	a ip route add "$B_OVER/32" encap ip id "$VNI" dst "$B_UNDER" ttl 64 \
+		geneve_opts 0x0102:0x80:00010002 dev gnv0 &&
+	b ip route add "$A_OVER/32" encap ip id "$VNI" dst "$A_UNDER" ttl 64 \
+		geneve_opts 0x0102:0x80:00020001 dev gnv0 &&
+	# ARP cannot cross a collect_md device (its requests carry no tunnel
+	# metadata), so the neighbours are static.
+	a ip neigh add "$B_OVER" lladdr "$B_MAC" dev gnv0 nud permanent &&
+	b ip neigh add "$A_OVER" lladdr "$A_MAC" dev gnv0 nud permanent
+}
+
+ping_b() { a ping -c "${1:-1}" -i 0.2 -W 3 "$B_OVER" >"$TMP/ping.out" 2>&1; }
+
+# json_has FILE FIELD... : a line of FILE has every "key":value given
+json_has() {
+	local f=$1 pat
+	shift
+	pat=$(printf '%s\n' "$@")
+	awk -v pat="$pat" 'BEGIN { n = split(pat, p, "\n") }
+		{ for (i = 1; i <= n; i++) if (index($0, p[i]) == 0) next; found = 1 }
+		END { exit !found }' "$f"
+}
+
+request_fields() {
+	echo '"vni":5' '"ovn_inport":1' '"ovn_outport":2' "\"outer_src\":\"$A_UNDER\"" \
+		"\"outer_dst\":\"$B_UNDER\"" '"outer_dport":6081' "\"inner_src\":\"$A_OVER\"" \
+		"\"inner_dst\":\"$B_OVER\"" '"inner_proto":"icmp"' '"icmp_type":8' \
+		"\"inner_eth_src\":\"$A_MAC\"" "\"inner_eth_dst\":\"$B_MAC\""
+}
+
+test_geneve_ping() {
+	if ! geneve_setup; then
+		fail "Geneve lab setup (ip link add ... type geneve external, encap routes)"
+		return 1
+	fi
+	echo "# $NS_A: $(a ip route show "$B_OVER/32")"
+	check "ping $A_OVER -> $B_OVER through the collect_md Geneve devices" ping_b 2 ||
+		sed 's/^/  | /' "$TMP/ping.out"
+}
+
+test_ingress_xdp() {
+	local f=$TMP/in.json
+	start_gnvtrace "$NS_B" vethB "$f" -o json --direction in || { fail "ingress: gnvtrace on vethB"; return; }
+	check "ingress: XDP program attached to vethB" bash -c "ip -n $NS_B -d link show vethB | grep -q 'prog/xdp'"
+	ping_b 3
+	sleep 0.5
+	stop_gnvtrace
+	check "ingress: gnvtrace exits 0 on SIGINT" test $? -eq 0
+	echo "# vethB in: $(head -1 "$f")"
+	# shellcheck disable=SC2046
+	check "ingress (XDP): VNI 5, OVN 1->2, ICMP echo request from $A_OVER, dir in" \
+		json_has "$f" '"ifname":"vethB"' '"dir":"in"' $(request_fields)
+	check "ingress: 3 echo requests, nothing else (replies leave, not enter)" \
+		test "$(grep -c '"icmp_type":8' "$f")" -eq 3 -a "$(wc -l <"$f")" -eq 3
+	check "ingress: summary counts 3 Geneve, 3 matched, 0 lost, 0 malformed" \
+		grep -q "3 Geneve, 3 matched, 0 lost, 0 malformed" "$f.err" || sed 's/^/  stderr: /' "$f.err"
+	check "ingress: XDP detached on exit" bash -c "! ip -n $NS_B -d link show vethB | grep -q 'prog/xdp'"
+}
+
+tc_egress_empty() { [ -z "$(a tc filter show dev vethA egress 2>/dev/null)" ]; }
+
+test_egress_clsact() {
+	local f=$TMP/out.json
+	start_gnvtrace "$NS_A" vethA "$f" -o json --direction out || { fail "egress: gnvtrace on vethA"; return; }
+	check "egress: the 6.1 fallback is announced" grep -qx \
+		"gnvtrace: this kernel has no tcx (Linux 6.6+): attaching to vethA egress through a clsact filter" "$f.err" ||
+		sed 's/^/  stderr: /' "$f.err"
+	check "egress: gnvtrace's filter is on vethA's clsact egress" \
+		bash -c "ip netns exec $NS_A tc filter show dev vethA egress | grep -q tc_egress"
+	ping_b 3
+	sleep 0.5
+	stop_gnvtrace
+	check "egress: gnvtrace exits 0 on SIGINT" test $? -eq 0
+	echo "# vethA out: $(head -1 "$f")"
+	# shellcheck disable=SC2046
+	check "egress (clsact): the same echo request, dir out" \
+		json_has "$f" '"ifname":"vethA"' '"dir":"out"' $(request_fields)
+	check "egress: 3 events" test "$(wc -l <"$f")" -eq 3
+	check "egress: no filter left on vethA egress after exit" tc_egress_empty ||
+		a tc filter show dev vethA egress | sed 's/^/  | /'
+	check "egress: the clsact qdisc gnvtrace made is gone too" \
+		bash -c "! ip netns exec $NS_A tc qdisc show dev vethA | grep -q clsact"
+}
+
+test_both_directions() { # requests in, replies out, on the same veth
+	local f=$TMP/both.json
+	start_gnvtrace "$NS_B" vethB "$f" -o json || { fail "both: gnvtrace on vethB"; return; }
+	ping_b 2
+	sleep 0.5
+	stop_gnvtrace
+	check "both: requests in (OVN 1->2) on vethB" \
+		test "$(grep '"dir":"in"' "$f" | grep '"ovn_inport":1,"ovn_outport":2' | grep -c '"icmp_type":8')" -eq 2
+	check "both: replies out (OVN 2->1, to $A_OVER) on vethB" \
+		test "$(grep '"dir":"out"' "$f" | grep '"ovn_inport":2,"ovn_outport":1' | grep "\"inner_dst\":\"$A_OVER\"" | grep -c '"icmp_type":0')" -eq 2
+}
+
+test_text_and_filter() {
+	local f=$TMP/txt
+	start_gnvtrace "$NS_B" vethB "$f" vni 5 and icmp-type echo-reply || { fail "text: gnvtrace on vethB"; return; }
+	ping_b 2
+	sleep 0.5
+	stop_gnvtrace
+	check "text + filter (vni 5 and icmp-type echo-reply): 2 lines, replies out, ovn 2->1" \
+		test "$(grep -c " vethB out $B_UNDER > $A_UNDER vni 5 ovn 2->1 | $B_MAC > $A_MAC $B_OVER > $A_OVER: ICMP echo reply" "$f")" -eq 2 ||
+		sed 's/^/  | /' "$f"
+}
+
+# On the receiving collect_md device itself: the kernel has decapsulated,
+# and gnvtrace reads the tunnel metadata (TC on both sides, no XDP).
+test_decap_collect_md() {
+	local f=$TMP/decap.json
+	start_gnvtrace "$NS_B" gnv0 "$f" -o json || { fail "decap: gnvtrace on gnv0"; return; }
+	check "decap: gnv0 is taken for a Geneve device, TC both ways" grep -qx \
+		"gnvtrace: tracing gnv0 (a Geneve device: decapsulated), in (clsact), out (clsact)" "$f.err" ||
+		sed 's/^/  stderr: /' "$f.err"
+	ping_b 3
+	sleep 0.5
+	stop_gnvtrace
+	check "decap: gnvtrace exits 0 on SIGINT" test $? -eq 0
+	echo "# gnv0 in: $(grep '"dir":"in"' "$f" | head -1)"
+	echo "# gnv0 out: $(grep '"dir":"out"' "$f" | head -1)"
+	check "decap in: VNI 5, OVN 1->2 and the underlay from the tunnel metadata" \
+		json_has "$f" '"ifname":"gnv0"' '"dir":"in"' "\"outer_src\":\"$A_UNDER\"" \
+		"\"outer_dst\":\"$B_UNDER\"" '"decap":true' '"vni":5' '"ovn_inport":1' \
+		'"ovn_outport":2' "\"inner_src\":\"$A_OVER\"" '"icmp_type":8' \
+		'"options":[{"class":258,"type":128,"data":"00010002"}]'
+	check "decap out: the replies, VNI 5, OVN 2->1, to $A_UNDER" \
+		json_has "$f" '"dir":"out"' '"decap":true' "\"outer_dst\":\"$A_UNDER\"" \
+		'"vni":5' '"ovn_inport":2' '"ovn_outport":1' '"icmp_type":0'
+	check "decap: no UDP port is invented" bash -c "! grep -q outer_sport $f"
+	check "decap: 3 requests in, 3 replies out" test \
+		"$(grep -c '"dir":"in".*"icmp_type":8' "$f")" -eq 3 -a \
+		"$(grep -c '"dir":"out".*"icmp_type":0' "$f")" -eq 3
+	check "decap: nothing left on gnv0 after exit" test -z \
+		"$(b tc filter show dev gnv0 ingress)$(b tc filter show dev gnv0 egress)"
+}
+
+test_egress_kill9() {
+	local f=$TMP/k.txt
+	start_gnvtrace "$NS_A" vethA "$f" --direction out --tc-mode clsact || { fail "kill -9: gnvtrace on vethA"; return; }
+	kill -9 "$GNV_PID"
+	wait "$GNV_PID" 2>/dev/null
+	GNV_PID=
+	check "kill -9 (clsact): the filter stays, as the kernel keeps it" \
+		bash -c "ip netns exec $NS_A tc filter show dev vethA egress | grep -q tc_egress"
+	a "$GNV" --cleanup vethA 2>"$TMP/cl.err"
+	check "--cleanup vethA: removes it" tc_egress_empty
+	check "--cleanup vethA: says what it removed" \
+		grep -q "^gnvtrace: removed gnvtrace's egress filter (program id [0-9]*) from vethA$" "$TMP/cl.err" ||
+		sed 's/^/  stderr: /' "$TMP/cl.err"
+	a "$GNV" --cleanup vethA 2>"$TMP/cl.err"
+	check "--cleanup again: nothing left" grep -qx "gnvtrace: nothing of gnvtrace's on vethA" "$TMP/cl.err"
+	check "kill -9 then --cleanup: no program of gnvtrace left loaded" \
+		bash -c "! bpftool prog show 2>/dev/null | grep -qE 'name (xdp_ingress|tc_egress|tc_geneve_)'"
+}
+
+# ---------------------------------------------------------------------------
+# 3. Open vSwitch on the kernel datapath
+
+# ===========================================================================
+# OVS helpers, for tests of gnvtrace on genev_sys_6081 (none yet: the lead
+# is writing that program). They need only what is above this block (TMP,
+# check, ok, fail, secs; start_gnvtrace takes "-" for the root namespace,
+# where genev_sys_6081 is). OVS runs from the host's binaries with
+# everything of its own under $OVS_DIR (the host's /etc and /var are
+# read-only here). A test of gnvtrace there would read:
+#
+#   test_genev_sys() {
+#       ovs_lab_up || { fail "OVS lab"; ovs_lab_down; return; }
+#       start_gnvtrace - genev_sys_6081 "$TMP/g.json" -o json || ...
+#       ovs_lab_ping 3
+#       stop_gnvtrace
+#       check "..." json_has "$TMP/g.json" '"vni":7' '"ovn_inport":3' ...
+#       ovs_lab_down
+#   }
+#
+#   ovs_lab_up      all of the below: OVS up, br-int, genev_sys_6081, a
+#                   remote chassis, flows, and a first ping through; Geneve
+#                   flows both ways through genev_sys_6081 once it returns 0
+#   ovs_lab_ping N  N pings from the remote chassis to br-int's address,
+#                   each answered: ingress on genev_sys_6081 (decapsulated,
+#                   VNI 7, OVN option 3->4), egress (VNI 7, option 4->3)
+#   ovs_lab_down    everything down, genev_sys_6081 removed
+#
+# The pieces:
+#   ovs_start             ovsdb-server + ovs-vswitchd, db under $OVS_DIR
+#   ovs_geneve_bridge     br-int with a flow-based Geneve port "gnv": the
+#                         kernel datapath creates genev_sys_6081
+#   ovs_wait_genev_sys    until genev_sys_6081 exists (or 30 s)
+#   ovs_remote_chassis_up namespace $OVS_REMOTE_NS: veth underlay ovs-ul0
+#                         (10.1.0.1, root ns) <-> ovs-ul1 (10.1.0.2), a
+#                         collect_md gnv0 (192.168.200.2) routing
+#                         192.168.200.1 into Geneve with OVN's option
+#   ovs_flows             br-int (internal port, 192.168.200.1): frames from
+#                         the tunnel go to it, its frames go back into the
+#                         tunnel to 10.1.0.2 with VNI 7 and OVN's option
+#                         (tun_metadata0 mapped to class 0x0102 type 0x80)
+#   ovs_wait_ready        until a ping gets through (30 tries)
+OVS_DIR=/tmp/ovs
+OVS_REMOTE_NS=gnvvm-ovs-remote
+OVS_UP=
+OVS_BR_MAC=02:00:00:00:01:02
+OVS_REMOTE_MAC=02:00:00:00:01:01
+ovs() { OVS_RUNDIR=$OVS_DIR OVS_LOGDIR=$OVS_DIR OVS_DBDIR=$OVS_DIR OVS_SYSCONFDIR=$OVS_DIR "$@"; }
+
+# OVS 3.1 counts the CPUs for its upcall handler threads only once its
+# monotonic clock is past 10 s (count_cpu_cores() refreshes every 10 s from
+# a start of 0): on a guest that booted seconds ago it starts with no
+# handler ("Overriding n-handler-threads to 0" in its log), the datapath
+# drops every flow miss ("lost" in dpctl/show), and the per-CPU handlers
+# that come later did not get them flowing again. So it starts after 11 s.
+ovs_start() {
+	while awk '{ exit !($1 < 11) }' /proc/uptime; do sleep 0.2; done
+	mkdir -p "$OVS_DIR"
+	ovs ovsdb-tool create "$OVS_DIR/conf.db" /usr/share/openvswitch/vswitch.ovsschema &&
+	ovs ovsdb-server "$OVS_DIR/conf.db" --remote="punix:$OVS_DIR/db.sock" \
+		--pidfile --detach --log-file >/dev/null 2>&1 &&
+	OVS_UP=1 &&
+	ovs ovs-vsctl --no-wait init &&
+	ovs ovs-vswitchd "unix:$OVS_DIR/db.sock" --pidfile --detach --log-file >/dev/null 2>&1
+}
+
+ovs_geneve_bridge() {
+	ovs ovs-vsctl --timeout=60 add-br br-int -- add-port br-int gnv -- \
+		set interface gnv type=geneve options:remote_ip=flow options:key=flow
+}
+
+ovs_wait_genev_sys() {
+	for _ in $(seq 300); do
+		ip link show genev_sys_6081 >/dev/null 2>&1 && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+ovs_remote_chassis_up() {
+	local ns=$OVS_REMOTE_NS
+	ip netns add "$ns" &&
+	ip link add ovs-ul0 type veth peer name ovs-ul1 netns "$ns" &&
+	ip addr add 10.1.0.1/24 dev ovs-ul0 && ip link set ovs-ul0 up &&
+	ip -n "$ns" addr add 10.1.0.2/24 dev ovs-ul1 && ip -n "$ns" link set ovs-ul1 up &&
+	ip -n "$ns" link set lo up &&
+	ip -n "$ns" link add gnv0 address "$OVS_REMOTE_MAC" type geneve external &&
+	ip -n "$ns" addr add 192.168.200.2/32 dev gnv0 && ip -n "$ns" link set gnv0 up &&
+	ip -n "$ns" route add 192.168.200.1/32 encap ip id 7 dst 10.1.0.1 ttl 64 \
+		geneve_opts 0x0102:0x80:00030004 dev gnv0 &&
+	ip -n "$ns" neigh add 192.168.200.1 lladdr "$OVS_BR_MAC" dev gnv0 nud permanent
+}
+
+ovs_flows() {
+	# OVS owns the bridge's MAC: set through ip, it would be reset.
+	ovs ovs-vsctl set bridge br-int other-config:hwaddr="$OVS_BR_MAC" &&
+	ip addr add 192.168.200.1/24 dev br-int && ip link set br-int up &&
+	ip neigh add 192.168.200.2 lladdr "$OVS_REMOTE_MAC" dev br-int nud permanent &&
+	ovs ovs-ofctl add-tlv-map br-int "{class=0x0102,type=0x80,len=4}->tun_metadata0" &&
+	ovs ovs-ofctl del-flows br-int &&
+	ovs ovs-ofctl add-flow br-int "in_port=gnv,actions=LOCAL" &&
+	ovs ovs-ofctl add-flow br-int "in_port=LOCAL,actions=set_field:10.1.0.2->tun_dst,set_field:7->tun_id,set_field:0x00040003->tun_metadata0,output:gnv"
+}
+
+# Ready when a ping gets through: ovs-vswitchd installs the datapath flows
+# on the first packets.
+ovs_wait_ready() {
+	for _ in $(seq 30); do
+		ip netns exec "$OVS_REMOTE_NS" ping -c 1 -W 1 192.168.200.1 >/dev/null 2>&1 && return 0
+	done
+	return 1
+}
+
+ovs_lab_up() {
+	ovs_start && ovs_geneve_bridge && ovs_wait_genev_sys &&
+	ovs_remote_chassis_up && ovs_flows && ovs_wait_ready
+}
+
+ovs_lab_ping() { # N: exit 0 when every ping was answered
+	ip netns exec "$OVS_REMOTE_NS" ping -c "${1:-1}" -i 0.2 -W 3 192.168.200.1 >"$TMP/ovs-ping.out" 2>&1
+}
+
+ovs_stop() {
+	[ -n "$OVS_UP" ] || return 0
+	ovs ovs-vsctl --timeout=10 --if-exists del-br br-int >/dev/null 2>&1
+	ovs ovs-appctl -t ovs-vswitchd exit --cleanup >/dev/null 2>&1
+	ovs ovs-appctl -t ovsdb-server exit >/dev/null 2>&1
+	ip link del ovs-ul0 2>/dev/null
+	ip netns del "$OVS_REMOTE_NS" 2>/dev/null
+	ip link del genev_sys_6081 2>/dev/null
+	OVS_UP=
+}
+ovs_lab_down() { ovs_stop; }
+
+# ===========================================================================
+
+stat_of() { cat "/sys/class/net/$1/statistics/$2" 2>/dev/null || echo 0; }
+
+test_ovs() {
+	local t0 rx0 tx0 rx1 tx1
+	if ! command -v ovs-vswitchd >/dev/null; then
+		fail "OVS: openvswitch-switch is not installed on the host (tools/install-deps.sh --test)"
+		return
+	fi
+	t0=$(t)
+	check "OVS: ovsdb-server and ovs-vswitchd start (db under $OVS_DIR)" ovs_start ||
+		{ tail -5 "$OVS_DIR"/*.log 2>/dev/null | sed 's/^/  | /'; return; }
+	check "OVS: br-int with a Geneve port (remote_ip=flow, key=flow)" ovs_geneve_bridge
+	if ovs_wait_genev_sys; then
+		ok "OVS: the kernel datapath created genev_sys_6081 ($(secs "$t0") s)"
+		echo "# $(ip -d link show genev_sys_6081 | sed -n '1p;/geneve/p' | tr -s ' ' | tr '\n' ' ')"
+	else
+		fail "OVS: genev_sys_6081 did not appear"
+		tail -20 "$OVS_DIR/ovs-vswitchd.log" | sed 's/^/  | /'
+		return
+	fi
+	check "OVS: genev_sys_6081 is a port of the datapath" \
+		bash -c "OVS_RUNDIR=$OVS_DIR ovs-appctl dpctl/show | grep -q genev_sys_6081"
+	# What tests of gnvtrace on genev_sys_6081 will build on: Geneve
+	# both ways through it.
+	check "OVS: a remote chassis namespace over a veth underlay" ovs_remote_chassis_up
+	check "OVS: flows and OVN's option mapped to tun_metadata0" ovs_flows
+	check "OVS: ready: a first ping crosses br-int ($(secs "$t0") s after the start)" ovs_wait_ready ||
+		grep -E 'handler|WARN|ERR' "$OVS_DIR/ovs-vswitchd.log" | tail -10 | sed 's/^/  | /'
+	rx0=$(stat_of genev_sys_6081 rx_packets)
+	tx0=$(stat_of genev_sys_6081 tx_packets)
+	start_gnvtrace - genev_sys_6081 "$TMP/g.json" -o json ||
+		fail "OVS: gnvtrace on genev_sys_6081"
+	check "OVS: pings from the remote chassis answered through br-int" ovs_lab_ping 3 ||
+		sed 's/^/  | /' "$TMP/ovs-ping.out"
+	sleep 0.5
+	stop_gnvtrace
+	echo "# genev_sys_6081 in: $(grep '"dir":"in"' "$TMP/g.json" | head -1)"
+	echo "# genev_sys_6081 out: $(grep '"dir":"out"' "$TMP/g.json" | head -1)"
+	check "genev_sys_6081 in: decapsulated, VNI 7, OVN 3->4, from the remote chassis" \
+		json_has "$TMP/g.json" '"ifname":"genev_sys_6081"' '"dir":"in"' \
+		'"decap":true' '"vni":7' '"ovn_inport":3' '"ovn_outport":4' \
+		'"outer_src":"10.1.0.2"' '"icmp_type":8'
+	check "genev_sys_6081 out: the replies, VNI 7, OVN 4->3, to the remote chassis" \
+		json_has "$TMP/g.json" '"dir":"out"' '"decap":true' '"vni":7' \
+		'"ovn_inport":4' '"ovn_outport":3' '"outer_dst":"10.1.0.2"' '"icmp_type":0'
+	rx1=$(stat_of genev_sys_6081 rx_packets)
+	tx1=$(stat_of genev_sys_6081 tx_packets)
+	check "OVS: genev_sys_6081 received the requests (rx_packets $rx0 -> $rx1)" test "$rx1" -ge $((rx0 + 3))
+	check "OVS: genev_sys_6081 sent the replies (tx_packets $tx0 -> $tx1)" test "$tx1" -ge $((tx0 + 3))
+	ovs_lab_down
+	check "OVS: stopped, genev_sys_6081 removed" bash -c "! ip link show genev_sys_6081 >/dev/null 2>&1"
+	echo "# OVS: $(secs "$t0") s"
+}
+
+# ---------------------------------------------------------------------------
+
+main() {
+	local t0
+	t0=$(t)
+	if [ ! -x "$GNV" ]; then
+		fail "no $GNV in the guest"
+		echo "$PASS passed, $FAIL failed"
+		exit 1
+	fi
+	test_kernel
+	test_verifier
+	test_kern_suite
+	echo "# verifier and kern suite: $(secs "$t0") s"
+	if test_geneve_ping; then
+		test_ingress_xdp
+		test_egress_clsact
+		test_both_directions
+		test_text_and_filter
+		test_decap_collect_md
+		test_egress_kill9
+	fi
+	ip netns del "$NS_A" 2>/dev/null
+	ip netns del "$NS_B" 2>/dev/null
+	echo "# Geneve tests done: $(secs "$t0") s"
+	test_ovs
+	echo "# guest tests: $(secs "$t0") s"
+	echo "$PASS passed, $FAIL failed"
+	[ "$FAIL" -eq 0 ]
+}
+
+main
