@@ -14,16 +14,10 @@ GNV=$BUILD/gnvtrace
 HERE=$(cd "$(dirname "$0")" && pwd)
 PY=/usr/bin/python3
 TMP=$(mktemp -d)
-PASS=0
-FAIL=0
 trap 'rm -rf "$TMP"' EXIT
 
-ok() { PASS=$((PASS + 1)); echo "ok   $*"; }
-fail() { FAIL=$((FAIL + 1)); echo "FAIL $*"; }
-check() { # check NAME COMMAND...: 1 when it failed, for diagnostics after ||
-	local name=$1; shift
-	if "$@"; then ok "$name"; else fail "$name"; return 1; fi
-}
+# shellcheck source=tests/testlib.sh
+. "$HERE/../testlib.sh"
 
 # JSON lines of a run, without the time (which -w rounds to microseconds).
 json() { "$GNV" -o json "$@" 2>/dev/null | sed 's/^{"ts":[0-9.]*,//'; }
@@ -194,5 +188,4 @@ test_kernel_agrees
 test_write_round_trip
 test_inputs
 test_corrupt
-echo "$PASS passed, $FAIL failed"
-[ "$FAIL" -eq 0 ]
+finish

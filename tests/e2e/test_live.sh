@@ -18,9 +18,6 @@ NS_RX=gnvt-e2e-rx-$$
 RX_IF=gnvt-rx
 TX_IF=gnvt-tx
 TMP=$(mktemp -d)
-PASS=0
-FAIL=0
-GNV_PID=
 
 cleanup() {
 	[ -n "$GNV_PID" ] && kill -9 "$GNV_PID" 2>/dev/null
@@ -31,12 +28,8 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-ok() { PASS=$((PASS + 1)); echo "ok   $*"; }
-fail() { FAIL=$((FAIL + 1)); echo "FAIL $*"; }
-check() { # check NAME COMMAND...: 1 when it failed, for diagnostics after ||
-	local name=$1; shift
-	if "$@"; then ok "$name"; else fail "$name"; return 1; fi
-}
+# shellcheck source=tests/testlib.sh
+. "$(dirname "$0")/../testlib.sh"
 
 rx() { ip netns exec "$NS_RX" "$@"; }
 
@@ -49,38 +42,12 @@ setup() {
 
 xdp_attached() { ip -n "$NS_RX" -d link show "$RX_IF" | grep -q 'prog/xdp'; }
 
-# start_gnvtrace NS IFACE OUTFILE ARGS...: gnvtrace in the background, once
-# it says it is tracing (it does so after attaching).
-start_gnvtrace() {
-	local ns=$1 ifname=$2 out=$3
-	shift 3
-	# Not through rx(): $! must be gnvtrace itself (ip netns exec execs it).
-	ip netns exec "$ns" "$GNV" -i "$ifname" "$@" >"$out" 2>"$out.err" &
-	GNV_PID=$!
-	for _ in $(seq 100); do
-		grep -q "^gnvtrace: tracing $ifname" "$out.err" 2>/dev/null && return 0
-		kill -0 "$GNV_PID" 2>/dev/null || break
-		sleep 0.05
-	done
-	echo "gnvtrace did not attach: $(cat "$out.err")"
-	kill -9 "$GNV_PID" 2>/dev/null
-	GNV_PID=
-	return 1
-}
-
 start_tracer() { # start_tracer OUTFILE ARGS...: on the receiving end
 	local out=$1
 	shift
 	start_gnvtrace "$NS_RX" "$RX_IF" "$out" "$@"
 }
 
-stop_tracer() {
-	kill -INT "$GNV_PID" 2>/dev/null
-	wait "$GNV_PID"
-	local rc=$?
-	GNV_PID=
-	return $rc
-}
 
 # replay PCAP [RATE]: at top speed, or RATE packets per second.
 replay() {
@@ -110,7 +77,7 @@ test_replay_matches_offline() { # a capture replayed live == gnvtrace -r
 	start_tracer "$TMP/live.json" -o json "$@" || { fail "replay $name"; return; }
 	replay "$pcap"
 	sleep 0.3
-	stop_tracer
+	stop_gnvtrace
 	check "replay $name ${*:-(no filter)}: live XDP events equal gnvtrace -r" \
 		same_as_offline "$TMP/live.json" "$pcap" "$@"
 }
@@ -119,7 +86,7 @@ test_text_output() {
 	start_tracer "$TMP/live.txt" icmp || { fail "text output"; return; }
 	replay "$CAPS/scapy-geneve-ovn-vlan-icmp.pcap"
 	sleep 0.3
-	stop_tracer
+	stop_gnvtrace
 	check "text: OVN option decoded on a VLAN underlay" \
 		grep -q " $RX_IF in 127.0.0.1 > 127.0.0.1 vlan 1 vni 0 ovn 1->2 | 00:00:00:00:00:00 > ff:ff:ff:ff:ff:ff 127.0.0.1 > 127.0.0.1: ICMP echo request, id 0, seq 0, length 8, frame 104" "$TMP/live.txt"
 	check "text: summary counts the packet" \
@@ -130,7 +97,7 @@ test_malformed_counted() {
 	start_tracer "$TMP/live.txt" || { fail "malformed"; return; }
 	replay "$TMP/demo.pcap"
 	sleep 0.3
-	stop_tracer
+	stop_gnvtrace
 	check "demo traffic: 15 events, the cut frame counted as opts_overrun" \
 		grep -q "15 Geneve, 15 matched, 0 lost, 1 malformed (opts_overrun 1)" "$TMP/live.txt.err"
 	check "demo traffic: 15 lines printed" test "$(wc -l <"$TMP/live.txt")" -eq 15
@@ -192,7 +159,7 @@ test_egress() { # test_egress PCAP TC_MODE
 	start_tx_tracer "$TMP/out.json" -o json --tc-mode "$mode" || { fail "egress $name"; return; }
 	replay "$pcap"
 	sleep 0.3
-	stop_tracer
+	stop_gnvtrace
 	"$GNV" -r "$pcap" -o json 2>/dev/null | sed 's/^{"ts":[0-9.]*,//' >"$TMP/off"
 	sed 's/^{"ts":[0-9.]*,"ifname":"[^"]*","dir":"out",//' "$TMP/out.json" >"$TMP/on"
 	check "egress ($mode) $name: events leaving equal gnvtrace -r, marked out" \
@@ -229,7 +196,7 @@ test_foreign_tc_untouched() { # test_foreign_tc_untouched TC_MODE
 	start_tx_tracer "$TMP/f.json" -o json --tc-mode "$mode" || { fail "foreign tc ($mode)"; return; }
 	replay "$TMP/demo.pcap"
 	sleep 0.3
-	stop_tracer
+	stop_gnvtrace
 	after=$(tx tc filter show dev "$TX_IF" egress | grep -o 'tc_foreign.*id [0-9]*')
 	check "foreign clsact filter ($mode): still there, same program" test -n "$before" -a "$before" = "$after"
 	check "foreign clsact filter ($mode): gnvtrace traced beside it, first" test "$(wc -l <"$TMP/f.json")" -eq 15
@@ -262,7 +229,7 @@ test_xdp_modes() {
 	start_tracer "$TMP/g.json" -o json --xdp-mode generic || { fail "generic XDP"; return; }
 	replay "$TMP/demo.pcap"
 	sleep 0.3
-	stop_tracer
+	stop_gnvtrace
 	check "--xdp-mode generic: attached as generic" grep -q "^gnvtrace: tracing $RX_IF, in (XDP generic)" "$TMP/g.json.err"
 	check "--xdp-mode generic: the same 15 events" test "$(wc -l <"$TMP/g.json")" -eq 15
 }
@@ -329,7 +296,7 @@ test_errors() {
 main() {
 	if ! setup; then
 		fail "setup of the network namespaces"
-		echo "$PASS passed, $FAIL failed"
+		finish
 		exit 1
 	fi
 	"$BUILD/tools/gnv-pktgen" demo "$TMP/demo.pcap"
@@ -374,8 +341,7 @@ main() {
 	test_foreign_program_untouched
 	test_errors
 
-	echo "$PASS passed, $FAIL failed"
-	[ "$FAIL" -eq 0 ]
+	finish
 }
 
 main

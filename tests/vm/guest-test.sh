@@ -28,21 +28,16 @@ CAPS=${CAPTURES:-$REPO/../shared/captures}
 NS_A=gnvvm-a
 NS_B=gnvvm-b
 TMP=$(mktemp -d)
-PASS=0
-FAIL=0
-GNV_PID=
 
 A_UNDER=10.0.0.1 B_UNDER=10.0.0.2
 A_OVER=192.168.100.1 B_OVER=192.168.100.2
 A_MAC=02:00:00:00:00:01 B_MAC=02:00:00:00:00:02
 VNI=5
 
-ok() { PASS=$((PASS + 1)); echo "ok   $*"; }
-fail() { FAIL=$((FAIL + 1)); echo "FAIL $*"; }
-check() { # check NAME COMMAND...
-	local name=$1; shift
-	if "$@"; then ok "$name"; else fail "$name"; return 1; fi
-}
+# shellcheck source=tests/testlib.sh
+. "$REPO/tests/testlib.sh"
+# The verifier takes seconds under emulation.
+GNV_ATTACH_WAIT=60
 a() { ip netns exec "$NS_A" "$@"; }
 b() { ip netns exec "$NS_B" "$@"; }
 t() { date +%s.%N; }
@@ -57,39 +52,6 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
-
-# start_gnvtrace NS IFACE OUTFILE ARGS...: gnvtrace in the background, in
-# namespace NS ("-": the root one), once it says it is tracing (it does so
-# after attaching). The programs are verified at load, which takes seconds
-# under TCG: hence the long wait.
-start_gnvtrace() {
-	local ns=$1 ifname=$2 out=$3
-	shift 3
-	if [ "$ns" = - ]; then
-		"$GNV" -i "$ifname" "$@" >"$out" 2>"$out.err" &
-	else
-		ip netns exec "$ns" "$GNV" -i "$ifname" "$@" >"$out" 2>"$out.err" &
-	fi
-	GNV_PID=$!
-	for _ in $(seq 600); do
-		grep -q "^gnvtrace: tracing $ifname" "$out.err" 2>/dev/null && return 0
-		kill -0 "$GNV_PID" 2>/dev/null || break
-		sleep 0.1
-	done
-	echo "  gnvtrace did not attach: $(cat "$out.err")"
-	kill -9 "$GNV_PID" 2>/dev/null
-	wait "$GNV_PID" 2>/dev/null
-	GNV_PID=
-	return 1
-}
-
-stop_gnvtrace() {
-	kill -INT "$GNV_PID" 2>/dev/null
-	wait "$GNV_PID"
-	local rc=$?
-	GNV_PID=
-	return $rc
-}
 
 # ---------------------------------------------------------------------------
 # 0. The kernel
@@ -535,7 +497,7 @@ main() {
 	t0=$(t)
 	if [ ! -x "$GNV" ]; then
 		fail "no $GNV in the guest"
-		echo "$PASS passed, $FAIL failed"
+		finish
 		exit 1
 	fi
 	test_kernel
@@ -555,8 +517,7 @@ main() {
 	echo "# Geneve tests done: $(secs "$t0") s"
 	test_ovs
 	echo "# guest tests: $(secs "$t0") s"
-	echo "$PASS passed, $FAIL failed"
-	[ "$FAIL" -eq 0 ]
+	finish
 }
 
 main

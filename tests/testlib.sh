@@ -1,0 +1,59 @@
+# SPDX-License-Identifier: MIT
+# shellcheck shell=bash
+#
+# What the shell test suites share: counting checks, the closing
+# "N passed, N failed" line, and running gnvtrace in the background until
+# it says it is tracing. Sourced by tests/e2e, tests/captures and tests/vm.
+
+PASS=0
+FAIL=0
+GNV_PID=
+
+ok() { PASS=$((PASS + 1)); echo "ok   $*"; }
+fail() { FAIL=$((FAIL + 1)); echo "FAIL $*"; }
+
+check() { # check NAME COMMAND...: 1 when it failed, for diagnostics after ||
+	local name=$1
+	shift
+	if "$@"; then ok "$name"; else fail "$name"; return 1; fi
+}
+
+finish() { # the closing line, and the exit status
+	echo "$PASS passed, $FAIL failed"
+	[ "$FAIL" -eq 0 ]
+}
+
+# start_gnvtrace NS IFACE OUTFILE ARGS...: $GNV in the background in
+# namespace NS ("-": this one), once it says it is tracing, which it does
+# after attaching. Waits up to GNV_ATTACH_WAIT seconds (the verifier takes
+# long under emulation). Not through a function or subshell: $! must be
+# gnvtrace itself (ip netns exec execs it), for the signals sent to it.
+start_gnvtrace() {
+	local ns=$1 ifname=$2 out=$3
+	shift 3
+	if [ "$ns" = - ]; then
+		"$GNV" -i "$ifname" "$@" >"$out" 2>"$out.err" &
+	else
+		ip netns exec "$ns" "$GNV" -i "$ifname" "$@" >"$out" 2>"$out.err" &
+	fi
+	GNV_PID=$!
+	for _ in $(seq $((${GNV_ATTACH_WAIT:-5} * 20))); do
+		grep -q "^gnvtrace: tracing $ifname" "$out.err" 2>/dev/null && return 0
+		kill -0 "$GNV_PID" 2>/dev/null || break
+		sleep 0.05
+	done
+	echo "  gnvtrace did not attach: $(cat "$out.err")"
+	kill -9 "$GNV_PID" 2>/dev/null
+	wait "$GNV_PID" 2>/dev/null
+	GNV_PID=
+	return 1
+}
+
+stop_gnvtrace() { # SIGINT, as an operator's Ctrl-C; its exit status
+	local rc
+	kill -INT "$GNV_PID" 2>/dev/null
+	wait "$GNV_PID"
+	rc=$?
+	GNV_PID=
+	return $rc
+}
