@@ -1,5 +1,10 @@
 // SPDX-License-Identifier: MIT
+#define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
 #include <net/if.h>
 #include <stdio.h>
 #include <string.h>
@@ -42,6 +47,41 @@ static const char *hook_name(const struct gnv_tc *t)
 	return t->ingress ? "ingress" : "egress";
 }
 
+static void remove_filter(struct gnv_tc *t);
+
+/*
+ * A child that sleeps until gnvtrace dies, however it dies, then removes
+ * the filter (and the qdisc, if gnvtrace made it). It holds none of
+ * gnvtrace's descriptors: a BPF link or a pipe kept open by it would
+ * outlive gnvtrace. On a clean exit gnvtrace kills it before detaching.
+ */
+static pid_t spawn_reaper(const struct gnv_tc *t)
+{
+	pid_t parent = getpid(), pid;
+	struct gnv_tc mine = *t;
+	sigset_t term;
+	int sig, null;
+
+	pid = fork();
+	if (pid != 0)
+		return pid > 0 ? pid : 0;
+	sigemptyset(&term);
+	sigaddset(&term, SIGTERM);
+	sigprocmask(SIG_BLOCK, &term, NULL);
+	prctl(PR_SET_PDEATHSIG, SIGTERM);
+	null = open("/dev/null", O_RDWR);
+	dup2(null, 0);
+	dup2(null, 1);
+	close_range(3, ~0U, 0);
+	/* Dead already, between the fork and the prctl? */
+	if (getppid() == parent)
+		sigwait(&term, &sig);
+	mine.link_fd = -1;
+	mine.reaper = 0;
+	remove_filter(&mine);
+	_exit(0);
+}
+
 static int attach_clsact(struct gnv_tc *t, int prog_fd, const char *ifname)
 {
 	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = t->ifindex,
@@ -70,6 +110,7 @@ static int attach_clsact(struct gnv_tc *t, int prog_fd, const char *ifname)
 		return err;
 	}
 	t->filter = 1;
+	t->reaper = spawn_reaper(t);
 	return 0;
 }
 
@@ -103,16 +144,13 @@ int gnv_tc_attach(struct gnv_tc *t, int prog_fd, const char *ifname,
 	return attach_clsact(t, prog_fd, ifname);
 }
 
-void gnv_tc_detach(struct gnv_tc *t)
+static void remove_filter(struct gnv_tc *t)
 {
 	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = t->ifindex,
 		    .attach_point = t->ingress ? BPF_TC_INGRESS : BPF_TC_EGRESS);
 	LIBBPF_OPTS(bpf_tc_opts, opts, .handle = GNV_TC_HANDLE,
 		    .priority = GNV_TC_PRIORITY);
 
-	if (t->link_fd >= 0)
-		close(t->link_fd);
-	t->link_fd = -1;
 	if (t->filter)
 		bpf_tc_detach(&hook, &opts);
 	t->filter = 0;
@@ -125,6 +163,19 @@ void gnv_tc_detach(struct gnv_tc *t)
 		bpf_tc_hook_destroy(&hook);
 	}
 	t->made_qdisc = 0;
+}
+
+void gnv_tc_detach(struct gnv_tc *t)
+{
+	if (t->reaper > 0) {
+		kill(t->reaper, SIGKILL);
+		waitpid(t->reaper, NULL, 0);
+	}
+	t->reaper = 0;
+	if (t->link_fd >= 0)
+		close(t->link_fd);
+	t->link_fd = -1;
+	remove_filter(t);
 }
 
 /* Removes gnvtrace's filter from one hook; 1 when there was one. */

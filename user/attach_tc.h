@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Attaching TC programs: on a NIC's egress, and on both sides of a Geneve
- * device. On kernels with tcx (Linux 6.6+) through a
- * tcx link: like the XDP link, it goes away with the process and sits
- * beside anybody else's programs. On older kernels through a filter on the
- * clsact qdisc, created over netlink with gnvtrace's own handle and
- * priority, removed on every exit path, and by --cleanup after a crash.
+ * device. On kernels with tcx (Linux 6.6+) through a tcx link: like the XDP
+ * link, it goes away with the process and sits beside anybody else's
+ * programs. On older kernels through a filter on the clsact qdisc, created
+ * over netlink with gnvtrace's own handle and priority. The kernel keeps
+ * such a filter when its process dies, so a small child process, told of
+ * gnvtrace's death by the kernel (PR_SET_PDEATHSIG) even after kill -9,
+ * removes it; --cleanup is there for when both were killed.
  */
 #ifndef GNV_ATTACH_TC_H
 #define GNV_ATTACH_TC_H
@@ -18,6 +20,7 @@ struct gnv_tc {
 	int link_fd;		/* tcx link, or -1 */
 	int filter;		/* a clsact filter of ours is attached */
 	int made_qdisc;		/* we created the clsact qdisc */
+	int reaper;		/* pid of the process that removes it if we die */
 };
 
 /* 0, or a negative errno after one line on stderr. */

@@ -168,17 +168,24 @@ test_egress() { # test_egress PCAP TC_MODE
 }
 
 test_egress_kill9() { # test_egress_kill9 TC_MODE
-	local mode=$1
+	local mode=$1 reaper
 	start_tx_tracer "$TMP/k.txt" --tc-mode "$mode" || { fail "egress kill -9"; return; }
 	kill -9 "$GNV_PID"
 	wait "$GNV_PID" 2>/dev/null
 	GNV_PID=
+	check "kill -9 ($mode): nothing of gnvtrace left on $TX_IF" tc_gone
+	[ "$mode" = clsact ] || return
+
+	# Both gnvtrace and the child that removes its filter killed: the
+	# filter stays, and --cleanup removes it.
+	start_tx_tracer "$TMP/k.txt" --tc-mode clsact || { fail "egress kill -9 twice"; return; }
+	reaper=$(pgrep -P "$GNV_PID")
+	check "clsact: a child waits to remove the filter" test -n "$reaper"
+	kill -9 $reaper "$GNV_PID"
+	wait "$GNV_PID" 2>/dev/null
+	GNV_PID=
 	sleep 0.2
-	if [ "$mode" = tcx ]; then
-		check "kill -9 (tcx): no tcx link left" tc_gone
-		return
-	fi
-	check "kill -9 (clsact): the filter stays, as the kernel keeps it" \
+	check "kill -9 of both: the filter stays, as the kernel keeps it" \
 		bash -c "ip netns exec $NS_TX tc filter show dev $TX_IF egress | grep -q tc_egress"
 	tx "$GNV" --cleanup "$TX_IF" 2>"$TMP/cl.err"
 	check "--cleanup: removes gnvtrace's filter" tc_gone

@@ -282,12 +282,19 @@ test_decap_collect_md() {
 }
 
 test_egress_kill9() {
-	local f=$TMP/k.txt
+	local f=$TMP/k.txt reaper
 	start_gnvtrace "$NS_A" vethA "$f" --direction out --tc-mode clsact || { fail "kill -9: gnvtrace on vethA"; return; }
 	kill -9 "$GNV_PID"
 	wait "$GNV_PID" 2>/dev/null
 	GNV_PID=
-	check "kill -9 (clsact): the filter stays, as the kernel keeps it" \
+	for _ in $(seq 50); do tc_egress_empty && break; sleep 0.1; done
+	check "kill -9 (clsact): gnvtrace's child removed the filter" tc_egress_empty
+	start_gnvtrace "$NS_A" vethA "$f" --direction out --tc-mode clsact || { fail "kill -9: gnvtrace on vethA"; return; }
+	reaper=$(pgrep -P "$GNV_PID")
+	kill -9 $reaper "$GNV_PID"
+	wait "$GNV_PID" 2>/dev/null
+	GNV_PID=
+	check "kill -9 of gnvtrace and its child: the filter stays, as the kernel keeps it" \
 		bash -c "ip netns exec $NS_A tc filter show dev vethA egress | grep -q tc_egress"
 	a "$GNV" --cleanup vethA 2>"$TMP/cl.err"
 	check "--cleanup vethA: removes it" tc_egress_empty

@@ -24,6 +24,9 @@ mkdir -p "$BUILD/vm"
 # where an absolute symlink would point elsewhere.
 VM=$(cd "$BUILD/vm" && pwd -P)
 SHARE=$VM/share
+# The repository's folder, with shared/ beside it: exported on its own so
+# that a clone under /tmp is seen through the guest's tmpfs there.
+WORK=$(cd "$HERE/../../.." && pwd -P)
 TIMEOUT=${GNV_VM_TIMEOUT:-240}
 BOOT=${GNV_VM_BOOT:-pvh}
 MODULES=${GNV_VM_MODULES:-veth,dummy,geneve,openvswitch,sch_ingress,cls_bpf}
@@ -59,7 +62,7 @@ mkdir -p "$SHARE"
 : >"$SHARE/guest.log"
 
 APPEND="console=ttyS0 panic=-1 loglevel=4 mitigations=off"
-APPEND+=" gnv.cmd=$GUEST gnv.build=$BUILD gnv.pkg=$VM/pkg gnv.share=$SHARE gnv.modules=$MODULES"
+APPEND+=" gnv.cmd=$GUEST gnv.build=$BUILD gnv.pkg=$VM/pkg gnv.share=$SHARE gnv.work=$WORK gnv.modules=$MODULES"
 
 echo "vm: booting Linux $KVER ($KPKG, $BOOT) under QEMU/TCG, timeout ${TIMEOUT}s; console: $VM/console.log" >&2
 # No network device, no display; the host's root read-only and the share
@@ -70,6 +73,8 @@ timeout -k 10 "$TIMEOUT" qemu-system-x86_64 \
 	-kernel "$KERNEL" -initrd "$VM/initramfs.cpio" -append "$APPEND" \
 	-fsdev local,id=hostroot,path=/,security_model=none,readonly=on,multidevs=remap \
 	-device virtio-9p-pci,fsdev=hostroot,mount_tag=hostroot \
+	-fsdev local,id=work,path="$WORK",security_model=none,readonly=on,multidevs=remap \
+	-device virtio-9p-pci,fsdev=work,mount_tag=work \
 	-fsdev local,id=share,path="$SHARE",security_model=none,multidevs=remap \
 	-device virtio-9p-pci,fsdev=share,mount_tag=share \
 	-nic none </dev/null >"$VM/console.log" 2>&1 &
