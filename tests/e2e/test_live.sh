@@ -241,6 +241,20 @@ test_xdp_modes() {
 	check "--xdp-mode generic: the same 15 events" test "$(wc -l <"$TMP/g.json")" -eq 15
 }
 
+test_two_interfaces() {
+	ip -n "$NS_RX" link set lo up
+	start_tracer "$TMP/two.json" -i lo -o json --direction in || { fail "two interfaces"; return; }
+	replay "$TMP/demo.pcap"
+	rx tcpreplay -q --topspeed -i lo "$TMP/demo.pcap" >/dev/null 2>&1
+	sleep 0.3
+	stop_gnvtrace
+	check "two interfaces: both said to be traced" test \
+		"$(grep -c '^gnvtrace: tracing \(gnvt-rx\|lo\), in' "$TMP/two.json.err")" -eq 2
+	check "two interfaces: one stream, each event naming its interface" \
+		test "$(grep -c '"ifname":"gnvt-rx"' "$TMP/two.json")" -eq 15 -a \
+		"$(grep -c '"ifname":"lo"' "$TMP/two.json")" -eq 15
+}
+
 test_duration_stops() {
 	local t0 t1
 	t0=$(date +%s%N)
@@ -325,6 +339,7 @@ main() {
 	test_cooked_any LINUX_SLL
 	test_count_stops
 	test_duration_stops
+	test_two_interfaces
 	test_xdp_modes
 	test_egress "$TMP/demo.pcap" tcx
 	test_egress "$TMP/demo.pcap" clsact
