@@ -281,6 +281,35 @@ test_decap_collect_md() {
 		"$(b tc filter show dev gnv0 ingress)$(b tc filter show dev gnv0 egress)"
 }
 
+# An IPv6 underlay on the same devices: the tunnel key is read for the
+# IPv6 family (the helper answers only for the family asked about).
+geneve6_setup() {
+	a ip addr add fd00::1/64 dev vethA nodad && b ip addr add fd00::2/64 dev vethB nodad &&
+	a ip addr add 192.168.101.1/32 dev gnv0 && b ip addr add 192.168.101.2/32 dev gnv0 &&
+	a ip route add 192.168.101.2/32 encap ip6 id 6 dst fd00::2 hoplimit 64 \
+		geneve_opts 0x0102:0x80:00030004 dev gnv0 &&
+	b ip route add 192.168.101.1/32 encap ip6 id 6 dst fd00::1 hoplimit 64 \
+		geneve_opts 0x0102:0x80:00040003 dev gnv0 &&
+	a ip neigh add 192.168.101.2 lladdr "$B_MAC" dev gnv0 nud permanent &&
+	b ip neigh add 192.168.101.1 lladdr "$A_MAC" dev gnv0 nud permanent
+}
+
+test_decap_ipv6_underlay() {
+	local f=$TMP/decap6.json
+	check "IPv6 underlay: routes with encap ip6" geneve6_setup || return
+	start_gnvtrace "$NS_B" gnv0 "$f" -o json --direction in ||
+		{ fail "decap (IPv6): gnvtrace on gnv0"; return; }
+	a ping -c 2 -i 0.2 -W 3 -I 192.168.101.1 192.168.101.2 >"$TMP/ping6.out" 2>&1
+	check "IPv6 underlay: ping through the tunnel" grep -q " 0% packet loss" "$TMP/ping6.out"
+	sleep 0.5
+	stop_gnvtrace
+	echo "# gnv0 in (IPv6 underlay): $(head -1 "$f")"
+	check "decap (IPv6 underlay): VNI 6, OVN 3->4, fd00::1 > fd00::2" \
+		json_has "$f" '"dir":"in"' '"decap":true' '"outer_src":"fd00::1"' \
+		'"outer_dst":"fd00::2"' '"vni":6' '"ovn_inport":3' '"ovn_outport":4' \
+		'"inner_src":"192.168.101.1"' '"icmp_type":8'
+}
+
 test_egress_kill9() {
 	local f=$TMP/k.txt reaper
 	start_gnvtrace "$NS_A" vethA "$f" --direction out --tc-mode clsact || { fail "kill -9: gnvtrace on vethA"; return; }
@@ -517,6 +546,7 @@ main() {
 		test_both_directions
 		test_text_and_filter
 		test_decap_collect_md
+		test_decap_ipv6_underlay
 		test_egress_kill9
 	fi
 	ip netns del "$NS_A" 2>/dev/null
