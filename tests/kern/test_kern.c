@@ -30,6 +30,7 @@
 #include "names.h"
 #include "pktcraft.h"
 #include "gnvtrace.skel.h"
+#include "fixtures.h"
 #include "test_util.h"
 
 #define DEFAULT_CAPTURES	"../shared/captures"
@@ -302,78 +303,12 @@ static size_t make_frame(setup_fn setup, patch_fn patch, __u8 *data)
 	return len;
 }
 
-static void add_opt(struct pkt_spec *s, __u16 cls, __u8 type, __u8 len)
-{
-	struct pkt_opt *o = &s->extra_opts[s->n_extra_opts++];
-
-	memset(o, 0, sizeof(*o));
-	o->cls = cls;
-	o->type = type;
-	o->len = len;
-	memset(o->data, 0xa5, len);
-}
-
-static void outer6(struct pkt_spec *s)
-{
-	s->outer_family = 6;
-	s->outer_src = "2001:db8::1";
-	s->outer_dst = "2001:db8::2";
-}
-
-static void inner6(struct pkt_spec *s)
-{
-	s->inner_family = 6;
-	s->inner_src = "fd00::1";
-	s->inner_dst = "fd00::2";
-	s->inner_proto = IPPROTO_ICMPV6;
-	s->icmp_type = 128;
-}
-
-static void vlan1(struct pkt_spec *s)
-{
-	s->n_vlans = 1;
-	s->vlan[0] = 100;
-}
-
-static void outer6_vlan1(struct pkt_spec *s)
-{
-	outer6(s);
-	vlan1(s);
-}
-
 static void vlan2_inner_vlan(struct pkt_spec *s)
 {
 	s->n_vlans = 2;
 	s->vlan[0] = 100;
 	s->vlan[1] = 200;
 	s->inner_vlan = 42;
-}
-
-static void tcp(struct pkt_spec *s)
-{
-	s->inner_proto = IPPROTO_TCP;
-	s->sport = 40000;
-	s->dport = 80;
-	s->tcp_flags = 0x02;
-}
-
-static void udp(struct pkt_spec *s)
-{
-	s->inner_proto = IPPROTO_UDP;
-	s->sport = 5353;
-	s->dport = 53;
-}
-
-static void arp(struct pkt_spec *s)
-{
-	s->inner_proto = PKT_ARP;
-	s->arp_op = 1;
-}
-
-static void raw_ipv6(struct pkt_spec *s)
-{
-	inner6(s);
-	s->geneve_proto = 0x86DD;
 }
 
 static void other_opts(struct pkt_spec *s)
@@ -385,35 +320,9 @@ static void other_opts(struct pkt_spec *s)
 	add_opt(s, 0x0100, 3, 12);
 }
 
-static void opts_63_words(struct pkt_spec *s)
-{
-	add_opt(s, 0x0132, 1, 124);
-	add_opt(s, 0x0132, 2, 112);
-	s->oam = 1;
-	s->critical = 1;
-}
-
-static void opts_252_bytes(struct pkt_spec *s)
-{
-	s->ovn = 0;
-	add_opt(s, 0x0132, 1, 124);
-	add_opt(s, 0x0132, 2, 120);
-}
-
 static void port_53(struct pkt_spec *s)
 {
 	s->outer_dport = 53;
-}
-
-static void port_7000(struct pkt_spec *s)
-{
-	s->outer_dport = 7000;
-}
-
-static void one_other_opt(struct pkt_spec *s)
-{
-	s->ovn = 0;
-	add_opt(s, 0x0132, 1, 4);
 }
 
 static void ovn_len8(struct pkt_spec *s)
