@@ -13,6 +13,7 @@
 #include "gnvtrace.h"
 #include "parse.h"
 #include "filter.h"
+#include "port_stats.h"
 
 /*
  * The filter lives in .data, a map the loader can rewrite while the program
@@ -26,6 +27,19 @@ struct gnv_filter targ_filter = {
 
 /* Frame bytes to copy after each event (-w), at most GNV_SNAP_MAX. */
 __u32 targ_snaplen;
+/* Per-port statistics (--hist): off unless asked for, so they cost nothing. */
+__u32 targ_hist;
+
+/* Per-CPU, so no atomics; LRU, so a flood of keys cannot fill it. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_PERCPU_HASH);
+	__uint(max_entries, GNV_MAX_PORT_KEYS);
+	__type(key, struct gnv_port_key);
+	__type(value, struct gnv_port_stats);
+} port_stats SEC(".maps");
+
+/* What a new key starts from: too big for the stack to build each time. */
+const struct gnv_port_stats zero_stats;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -183,6 +197,24 @@ static __always_inline void pull(void *ctx, enum hook hook, __u32 len)
 		bpf_skb_pull_data(skb, len);
 }
 
+static __always_inline void count_port(const struct gnv_pkt *pkt,
+				       __u32 pkt_len, __u8 dir)
+{
+	struct gnv_port_stats *st;
+	struct gnv_port_key key;
+
+	__builtin_memset(&key, 0, sizeof(key));	/* padding is part of a key */
+	gnv_port_key_of(pkt, dir, &key);
+	st = bpf_map_lookup_elem(&port_stats, &key);
+	if (!st) {
+		bpf_map_update_elem(&port_stats, &key, &zero_stats, BPF_NOEXIST);
+		st = bpf_map_lookup_elem(&port_stats, &key);
+		if (!st)
+			return;
+	}
+	gnv_port_stats_add(st, pkt_len);
+}
+
 /* What every hook does once the frame is parsed. */
 static __always_inline void count_filter_emit(void *ctx, enum hook hook,
 					      struct event_buf *buf,
@@ -199,6 +231,8 @@ static __always_inline void count_filter_emit(void *ctx, enum hook hook,
 	if (!gnv_filter_match(&targ_filter, pkt))
 		return;
 	stat_inc(GNV_STAT_MATCHED);
+	if (targ_hist)
+		count_port(pkt, pkt_len, dir);
 	emit(ctx, hook, buf, pkt_len, ifindex, dir);
 }
 

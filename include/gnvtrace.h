@@ -172,6 +172,32 @@ struct gnv_event {
 };
 _Static_assert(sizeof(struct gnv_event) == 24 + 128 + 256, "gnv_event layout");
 
+/*
+ * Per-port traffic: packets, bytes and a log2 histogram of frame sizes,
+ * per direction, VNI and OVN port. The port is the one on this side of
+ * the tunnel: the ingress port of what leaves (the sending VM's), the
+ * egress port of what arrives (the receiving VM's). Without OVN's option
+ * the key has no port (has_port 0). Offline, everything counts as "in".
+ */
+#define GNV_HIST_SLOTS		17	/* [2^k, 2^(k+1)) bytes, k = 0..16 */
+#define GNV_MAX_PORT_KEYS	16384
+
+struct gnv_port_key {
+	__u32 vni;
+	__u16 port;
+	__u8 dir;		/* GNV_DIR_* */
+	__u8 has_port;
+};
+_Static_assert(sizeof(struct gnv_port_key) == 8, "gnv_port_key layout");
+
+struct gnv_port_stats {
+	__u64 packets;
+	__u64 bytes;
+	__u64 size_slots[GNV_HIST_SLOTS];
+};
+_Static_assert(sizeof(struct gnv_port_stats) == 8 * (2 + GNV_HIST_SLOTS),
+	       "gnv_port_stats layout");
+
 /* The filter: terms joined by "and", each optionally negated. */
 enum gnv_term_kind {
 	GNV_T_PROTO = 1,	/* val: GNV_PROTO_* */

@@ -6,6 +6,7 @@
 #include <unistd.h>
 #include <bpf/bpf.h>
 
+#include "hist.h"
 #include "loader.h"
 #include "gnvtrace.skel.h"	/* after trace.h: it uses the ABI types */
 
@@ -78,6 +79,7 @@ int gnv_bpf_load(struct gnv_bpf *b, const struct gnv_trace_opts *o,
 	if (o->write_file)
 		b->skel->bss->targ_snaplen = o->snaplen < GNV_SNAP_MAX ?
 					      o->snaplen : GNV_SNAP_MAX;
+	b->skel->bss->targ_hist = o->hist;
 	if (o->ringbuf_bytes)
 		bpf_map__set_max_entries(b->skel->maps.rb, o->ringbuf_bytes);
 	err = gnvtrace_bpf__load(b->skel);
@@ -113,6 +115,34 @@ void gnv_bpf_add_counts(const struct gnv_bpf *b, struct gnv_counts *c)
 			continue;
 		for (int cpu = 0; cpu < ncpu; cpu++)
 			c->v[k] += vals[cpu];
+	}
+}
+
+void gnv_bpf_add_hist(const struct gnv_bpf *b, struct gnv_hist *h)
+{
+	int ncpu = libbpf_num_possible_cpus(), fd;
+	struct gnv_port_key key, *prev = NULL;
+
+	if (ncpu <= 0)
+		return;
+	struct gnv_port_stats vals[ncpu];
+
+	fd = bpf_map__fd(b->skel->maps.port_stats);
+	while (!bpf_map_get_next_key(fd, prev, &key)) {
+		struct gnv_port_stats *st;
+
+		prev = &key;
+		if (bpf_map_lookup_elem(fd, &key, vals))
+			continue;
+		st = gnv_hist_entry(h, &key);
+		if (!st)
+			continue;
+		for (int cpu = 0; cpu < ncpu; cpu++) {
+			st->packets += vals[cpu].packets;
+			st->bytes += vals[cpu].bytes;
+			for (int i = 0; i < GNV_HIST_SLOTS; i++)
+				st->size_slots[i] += vals[cpu].size_slots[i];
+		}
 	}
 }
 

@@ -35,6 +35,9 @@ int gnv_bpf_load(struct gnv_bpf *b, const struct gnv_trace_opts *o,
 struct bpf_program *gnv_bpf_prog(const struct gnv_bpf *b, enum gnv_prog prog);
 /* Adds the per-CPU counters, summed, into c. */
 void gnv_bpf_add_counts(const struct gnv_bpf *b, struct gnv_counts *c);
+/* Adds the kernel's per-port statistics, summed over CPUs, into h. */
+struct gnv_hist;
+void gnv_bpf_add_hist(const struct gnv_bpf *b, struct gnv_hist *h);
 void gnv_bpf_close(struct gnv_bpf *b);
 
 #endif /* GNV_LOADER_H */

@@ -39,7 +39,7 @@ static const char doc[] =
 
 enum {
 	OPT_DURATION = 1000, OPT_PORT, OPT_DEMO, OPT_SNAPLEN, OPT_KERNEL,
-	OPT_DIRECTION, OPT_TC_MODE, OPT_XDP_MODE, OPT_CLEANUP,
+	OPT_DIRECTION, OPT_TC_MODE, OPT_XDP_MODE, OPT_CLEANUP, OPT_HIST,
 };
 
 #define SNAPLEN_OFFLINE	65535
@@ -60,6 +60,7 @@ static const struct argp_option options[] = {
 	{ "output", 'o', "text|json", 0, "Output format (default text)", 0 },
 	{ "verbose", 'v', NULL, 0, "Show every Geneve option in hex; twice: libbpf debug", 0 },
 	{ "quiet", 'q', NULL, 0, "No per-packet lines, only the summary", 0 },
+	{ "hist", OPT_HIST, "size", 0, "At exit, per OVN port: packets, bytes and a log2 histogram of frame sizes", 0 },
 	{ "port", OPT_PORT, "PORT", 0, "Geneve UDP destination port (default 6081)", 0 },
 	{ "demo", OPT_DEMO, NULL, 0, "Run on a built-in lab: two netns, a veth pair, Geneve traffic", 0 },
 	{ NULL, 'h', NULL, OPTION_HIDDEN, "Show this help", 0 },
@@ -139,6 +140,11 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 			env.t.xdp_mode = GNV_XDP_GENERIC;
 		else
 			argp_error(state, "--xdp-mode takes auto, native or generic, not '%s'", arg);
+		break;
+	case OPT_HIST:
+		if (strcmp(arg, "size"))
+			argp_error(state, "--hist takes size (rtt is not there yet), not '%s'", arg);
+		env.t.hist = 1;
 		break;
 	case OPT_CLEANUP:
 		env.cleanup = arg;

@@ -25,6 +25,7 @@ struct gnv_trace_opts {
 	__u32 snaplen;			/* -w: bytes of each frame kept */
 	int kernel;			/* -r --kernel: the BPF program parses */
 	int directions;			/* GNV_DIRECTION_* */
+	int hist;			/* --hist size: per-port histograms */
 	enum gnv_tc_mode tc_mode;
 	enum gnv_xdp_mode xdp_mode;
 	__u64 count;			/* -c: stop after this many events */

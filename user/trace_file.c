@@ -11,6 +11,7 @@
 
 #include "capture.h"
 #include "filter.h"
+#include "hist.h"
 #include "loader.h"
 #include "output.h"
 
@@ -23,6 +24,7 @@
 
 struct offline {
 	const struct gnv_trace_opts *o;
+	struct gnv_hist hist;		/* --hist, host path */
 	struct capture *cap;
 	struct gnv_output out;
 	struct gnv_counts *c;
@@ -53,6 +55,8 @@ static void trace_host(struct offline *t, struct gnv_event *ev)
 		return;
 	t->c->v[GNV_STAT_MATCHED]++;
 	t->matched++;
+	if (t->o->hist)
+		gnv_hist_count(&t->hist, &ev->pkt, GNV_DIR_IN, pkt->len);
 	ev->ts_ns = pkt->ts_ns;
 	ev->pkt_len = pkt->len;
 	memcpy(ev->opts, pkt->data + ev->pkt.opts_off, ev->pkt.opts_len);
@@ -157,11 +161,18 @@ int gnv_trace_file(const struct gnv_trace_opts *o, struct gnv_counts *c)
 			goto out;
 		r = run(&t, &kernel);
 		gnv_bpf_add_counts(&kernel, c);
+		if (o->hist)
+			gnv_bpf_add_hist(&kernel, &t.hist);
 		gnv_bpf_close(&kernel);
 	} else {
 		r = run(&t, NULL);
 	}
+	if (!r && o->hist) {
+		gnv_output_flush(&t.out);
+		gnv_hist_print(gnv_hist_out(o), &t.hist, o->mode);
+	}
 out:
+	gnv_hist_free(&t.hist);
 	gnv_output_close(&t.out);
 	capture_close(t.cap);
 	return r;

@@ -12,6 +12,7 @@
 #include <bpf/libbpf.h>
 
 #include "attach_xdp.h"
+#include "hist.h"
 #include "loader.h"
 #include "netdev.h"
 #include "output.h"
@@ -195,6 +196,14 @@ int gnv_trace_live(const struct gnv_trace_opts *o, struct gnv_counts *c)
 	err = poll_events(&l);
 	gnv_output_close(&l.out);
 	gnv_bpf_add_counts(&l.bpf, c);
+	if (o->hist) {
+		struct gnv_hist h;
+
+		gnv_hist_init(&h);
+		gnv_bpf_add_hist(&l.bpf, &h);
+		gnv_hist_print(gnv_hist_out(o), &h, o->mode);
+		gnv_hist_free(&h);
+	}
 out:
 	detach_all(&l);
 	gnv_bpf_close(&l.bpf);

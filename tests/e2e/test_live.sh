@@ -255,6 +255,17 @@ test_two_interfaces() {
 		"$(grep -c '"ifname":"lo"' "$TMP/two.json")" -eq 15
 }
 
+test_hist_live() {
+	start_tracer "$TMP/hist.json" -q -o json --hist size --direction in ||
+		{ fail "--hist live"; return; }
+	replay "$TMP/demo.pcap"
+	sleep 0.3
+	stop_gnvtrace
+	"$GNV" -r "$TMP/demo.pcap" -q -o json --hist size >"$TMP/hist.off" 2>/dev/null
+	check "--hist live: the kernel's per-port histograms equal gnvtrace -r's" \
+		same_lines "$TMP/hist.off" "$TMP/hist.json"
+}
+
 test_duration_stops() {
 	local t0 t1
 	t0=$(date +%s%N)
@@ -339,6 +350,7 @@ main() {
 	test_cooked_any LINUX_SLL
 	test_count_stops
 	test_duration_stops
+	test_hist_live
 	test_two_interfaces
 	test_xdp_modes
 	test_egress "$TMP/demo.pcap" tcx

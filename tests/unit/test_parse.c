@@ -15,6 +15,7 @@
 #include "names.h"
 #include "pktcraft.h"
 #include "fixtures.h"
+#include "port_stats.h"
 #include "test_util.h"
 
 #define FRAME_MAX	2048
@@ -733,8 +734,54 @@ static void test_errors(void)
 		test_error_case(&error_cases[i]);
 }
 
+/* Per-port statistics: the slot of a size, and whose port counts it. */
+static void test_port_stats(void)
+{
+	static const struct { __u32 len, slot; } slots[] = {
+		{ 0, 0 }, { 1, 0 }, { 2, 1 }, { 3, 1 }, { 4, 2 }, { 63, 5 },
+		{ 64, 6 }, { 127, 6 }, { 128, 7 }, { 1514, 10 }, { 9000, 13 },
+		{ 65535, 15 }, { 65536, 16 }, { 1u << 20, 16 }, { ~0u, 16 },
+	};
+	struct gnv_port_stats st = {};
+	struct gnv_port_key k;
+	struct gnv_pkt p;
+	struct frame f;
+
+	test_case("port stats: log2 slots");
+	for (size_t i = 0; i < ARRAY_SIZE(slots); i++)
+		ASSERT_EQ(gnv_log2_slot(slots[i].len), slots[i].slot, "slot");
+
+	test_case("port stats: keys");
+	if (!make_frame(NULL, NULL, &f) ||
+	    !ASSERT_EQ(parse(&f, f.len, GENEVE_UDP_PORT, &p), GNV_GENEVE, "parse"))
+		return;
+	memset(&k, 0xff, sizeof(k));
+	gnv_port_key_of(&p, GNV_DIR_IN, &k);
+	ASSERT_EQ(k.vni, 5, "vni");
+	ASSERT_EQ(k.port, 3, "arriving: the egress (receiving) port");
+	ASSERT_EQ(k.has_port, 1, "has_port");
+	ASSERT_EQ(k.dir, GNV_DIR_IN, "dir");
+	gnv_port_key_of(&p, GNV_DIR_OUT, &k);
+	ASSERT_EQ(k.port, 1, "leaving: the ingress (sending) port");
+	p.flags &= ~GNV_F_OVN;
+	gnv_port_key_of(&p, GNV_DIR_IN, &k);
+	ASSERT_EQ(k.has_port, 0, "no OVN option: no port");
+	ASSERT_EQ(k.port, 0, "no OVN option: port 0");
+
+	test_case("port stats: counting");
+	gnv_port_stats_add(&st, 156);
+	gnv_port_stats_add(&st, 100);
+	gnv_port_stats_add(&st, 1514);
+	ASSERT_EQ(st.packets, 3, "packets");
+	ASSERT_EQ(st.bytes, 1770, "bytes");
+	ASSERT_EQ(st.size_slots[7], 1, "128-255");
+	ASSERT_EQ(st.size_slots[6], 1, "64-127");
+	ASSERT_EQ(st.size_slots[10], 1, "1024-2047");
+}
+
 int main(void)
 {
+	test_port_stats();
 	test_parse_cases();
 	test_bad_cases();
 	test_truncations();

@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Per-port statistics in user space: filled from the kernel's port_stats
+ * map (live, --kernel) or by the host path itself (offline), and printed
+ * as log2 histograms in the style of bcc's libbpf-tools, or as JSON.
+ */
+#ifndef GNV_HIST_H
+#define GNV_HIST_H
+
+#include <stdio.h>
+
+#include "format.h"
+#include "gnvtrace.h"
+
+struct gnv_port_entry {
+	struct gnv_port_key key;
+	struct gnv_port_stats stats;
+};
+
+struct gnv_hist {
+	struct gnv_port_entry *e;
+	size_t n, cap;
+	__u64 dropped;		/* keys past GNV_MAX_PORT_KEYS, not counted */
+};
+
+void gnv_hist_init(struct gnv_hist *h);
+void gnv_hist_free(struct gnv_hist *h);
+/* The entry for key, made (zeroed) when new; NULL when the table is full. */
+struct gnv_port_stats *gnv_hist_entry(struct gnv_hist *h,
+				      const struct gnv_port_key *key);
+/* Counts one matched packet of len bytes, as the kernel does. */
+void gnv_hist_count(struct gnv_hist *h, const struct gnv_pkt *p, __u8 dir,
+		    __u32 len);
+void gnv_hist_print(FILE *out, struct gnv_hist *h, enum gnv_format mode);
+
+struct gnv_trace_opts;
+/* Standard output, unless -w - made it the capture: then stderr. */
+FILE *gnv_hist_out(const struct gnv_trace_opts *o);
+
+#endif /* GNV_HIST_H */
