@@ -119,14 +119,23 @@ static __always_inline long load_bytes(void *ctx, enum hook hook, __u32 off,
 	return bpf_skb_load_bytes(ctx, off, to, len);
 }
 
+/*
+ * A length the verifier can prove is in [1, max] (max a power of two, len
+ * already known to be in that range). The arithmetic happens on the value
+ * passed to the helper, in the register that carries it: comparisons made
+ * earlier were lost by some verifiers (6.1) when clang tested one copy and
+ * passed another, or merged "> 0 && <= max" into one unsigned test.
+ */
+#define BOUNDED_LEN(len, max) ((((len) - 1) & ((max) - 1)) + 1)
+
 static __always_inline void emit(void *ctx, enum hook hook,
 				 struct event_buf *buf, __u32 pkt_len,
 				 __u32 ifindex, __u8 dir)
 {
 	struct gnv_event *ev = &buf->ev;
 	__u32 opts_len = ev->pkt.opts_len;
-	/* 64 bits wide, so clang tests the register it then passes on. */
-	__u64 snap = pkt_len < targ_snaplen ? pkt_len : targ_snaplen;
+	__u32 snap = pkt_len < targ_snaplen ? pkt_len : targ_snaplen;
+	__u32 out_len;
 
 	ev->ts_ns = bpf_ktime_get_ns();
 	ev->ifindex = ifindex;
@@ -135,32 +144,25 @@ static __always_inline void emit(void *ctx, enum hook hook,
 	ev->abi_version = GNV_ABI_VERSION;
 	__builtin_memset(ev->pad, 0, sizeof(ev->pad));
 	/*
-	 * The parser proved the option area lies in the frame. The verifier
-	 * wants its own proof that 0 < len <= sizeof(ev->opts); barrier_var()
-	 * stops clang from merging the two tests into one "len - 1 <= 251"
-	 * that loses the lower bound. The same goes for the snapshot.
+	 * The parser proved the option area lies in the frame (on a Geneve
+	 * device the helper already put the options in place). ev->opts and
+	 * the padding after it make 256 bytes, the bound given.
 	 */
-	/*
-	 * On a Geneve device the helper already put the options there.
-	 * Options come in 4-byte words, so ">= 4" is "> 0"; said this way
-	 * because 6.1's verifier learns a lower bound from < and >=, not from
-	 * the "!= 0" clang turns "> 0" into.
-	 */
-	if (opts_len >= GENEVE_OPT_HDR_LEN && !(ev->pkt.flags & GNV_F_DECAP)) {
-		barrier_var(opts_len);
-		if (opts_len > GENEVE_MAX_OPTS_LEN ||
-		    load_bytes(ctx, hook, ev->pkt.opts_off, ev->opts, opts_len))
-			ev->pkt.opts_len = 0;
-	}
-	/* Every frame has an Ethernet header; ">= 14" for the same reason. */
-	if (snap >= ETH_HLEN) {
-		barrier_var(snap);
-		if (snap > GNV_SNAP_MAX ||
-		    load_bytes(ctx, hook, 0, buf->snap, snap))
-			snap = 0;
-	}
+	if (opts_len > 0 && opts_len <= GENEVE_MAX_OPTS_LEN &&
+	    !(ev->pkt.flags & GNV_F_DECAP) &&
+	    load_bytes(ctx, hook, ev->pkt.opts_off, ev->opts,
+		       BOUNDED_LEN(opts_len, 256)))
+		ev->pkt.opts_len = 0;
+	if (snap > GNV_SNAP_MAX)
+		snap = GNV_SNAP_MAX;
+	if (snap > 0 &&
+	    load_bytes(ctx, hook, 0, buf->snap, BOUNDED_LEN(snap, GNV_SNAP_MAX)))
+		snap = 0;
 	ev->snap_len = snap;
-	if (bpf_ringbuf_output(&rb, buf, sizeof(*ev) + snap, 0))
+	out_len = sizeof(*ev);
+	if (snap > 0)
+		out_len += BOUNDED_LEN(snap, GNV_SNAP_MAX);
+	if (bpf_ringbuf_output(&rb, buf, out_len, 0))
 		stat_inc(GNV_STAT_LOST);
 }
 
