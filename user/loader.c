@@ -80,8 +80,6 @@ int gnv_bpf_load(struct gnv_bpf *b, const struct gnv_trace_opts *o,
 		b->skel->bss->targ_snaplen = o->snaplen < GNV_SNAP_MAX ?
 					      o->snaplen : GNV_SNAP_MAX;
 	b->skel->bss->targ_hist = o->hist;
-	if (o->ringbuf_bytes)
-		bpf_map__set_max_entries(b->skel->maps.rb, o->ringbuf_bytes);
 	err = gnvtrace_bpf__load(b->skel);
 	if (err) {
 		explain_load_error(err);

@@ -86,6 +86,46 @@ static int parse_ulong(const char *arg, unsigned long max, unsigned long *out)
 	       -1 : 0;
 }
 
+/* The words an option takes, and what each means; NULL-terminated. */
+struct choice {
+	const char *word;
+	int value;
+};
+
+static const struct choice directions[] = {
+	{ "in", GNV_DIRECTION_IN }, { "out", GNV_DIRECTION_OUT },
+	{ "both", GNV_DIRECTION_IN | GNV_DIRECTION_OUT }, {},
+};
+static const struct choice tc_modes[] = {
+	{ "auto", GNV_TC_AUTO }, { "tcx", GNV_TC_TCX },
+	{ "clsact", GNV_TC_CLSACT }, {},
+};
+static const struct choice xdp_modes[] = {
+	{ "auto", GNV_XDP_AUTO }, { "native", GNV_XDP_NATIVE },
+	{ "generic", GNV_XDP_GENERIC }, {},
+};
+static const struct choice outputs[] = {
+	{ "text", GNV_OUT_TEXT }, { "json", GNV_OUT_JSON }, {},
+};
+
+/* The value of arg among choices, or a usage error listing them. */
+static int choose(struct argp_state *state, const char *opt, const char *arg,
+		  const struct choice *choices)
+{
+	char words[128] = "";
+	int n = 0;
+
+	for (const struct choice *c = choices; c->word; c++, n++)
+		if (!strcmp(arg, c->word))
+			return c->value;
+	for (int i = 0; i < n; i++)
+		snprintf(words + strlen(words), sizeof(words) - strlen(words),
+			 "%s%s", i == 0 ? "" : i == n - 1 ? " or " : ", ",
+			 choices[i].word);
+	argp_error(state, "%s takes %s, not '%s'", opt, words, arg);
+	return 0;	/* argp_error exits */
+}
+
 static error_t parse_arg(int key, char *arg, struct argp_state *state)
 {
 	unsigned long n;
@@ -112,34 +152,13 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		env.t.kernel = 1;
 		break;
 	case OPT_DIRECTION:
-		if (!strcmp(arg, "in"))
-			env.t.directions = GNV_DIRECTION_IN;
-		else if (!strcmp(arg, "out"))
-			env.t.directions = GNV_DIRECTION_OUT;
-		else if (!strcmp(arg, "both"))
-			env.t.directions = GNV_DIRECTION_IN | GNV_DIRECTION_OUT;
-		else
-			argp_error(state, "--direction takes in, out or both, not '%s'", arg);
+		env.t.directions = choose(state, "--direction", arg, directions);
 		break;
 	case OPT_TC_MODE:
-		if (!strcmp(arg, "auto"))
-			env.t.tc_mode = GNV_TC_AUTO;
-		else if (!strcmp(arg, "tcx"))
-			env.t.tc_mode = GNV_TC_TCX;
-		else if (!strcmp(arg, "clsact"))
-			env.t.tc_mode = GNV_TC_CLSACT;
-		else
-			argp_error(state, "--tc-mode takes auto, tcx or clsact, not '%s'", arg);
+		env.t.tc_mode = choose(state, "--tc-mode", arg, tc_modes);
 		break;
 	case OPT_XDP_MODE:
-		if (!strcmp(arg, "auto"))
-			env.t.xdp_mode = GNV_XDP_AUTO;
-		else if (!strcmp(arg, "native"))
-			env.t.xdp_mode = GNV_XDP_NATIVE;
-		else if (!strcmp(arg, "generic"))
-			env.t.xdp_mode = GNV_XDP_GENERIC;
-		else
-			argp_error(state, "--xdp-mode takes auto, native or generic, not '%s'", arg);
+		env.t.xdp_mode = choose(state, "--xdp-mode", arg, xdp_modes);
 		break;
 	case OPT_HIST:
 		if (strcmp(arg, "size"))
@@ -161,12 +180,7 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 			argp_error(state, "--duration needs a positive number of seconds, not '%s'", arg);
 		break;
 	case 'o':
-		if (!strcmp(arg, "text"))
-			env.t.mode = GNV_OUT_TEXT;
-		else if (!strcmp(arg, "json"))
-			env.t.mode = GNV_OUT_JSON;
-		else
-			argp_error(state, "-o takes 'text' or 'json', not '%s'", arg);
+		env.t.mode = choose(state, "-o", arg, outputs);
 		break;
 	case 'v':
 		env.t.verbose++;

@@ -33,7 +33,6 @@ struct gnv_trace_opts {
 	enum gnv_format mode;
 	int verbose;
 	int quiet;			/* -q: no per-event lines */
-	__u32 ringbuf_bytes;
 	/* Called once every interface is attached (the demo starts traffic). */
 	int (*on_attached)(void *arg);
 	void *on_attached_arg;
