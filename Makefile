@@ -29,14 +29,14 @@ CFLAGS    ?= -O2 -g
 CFLAGS    += -std=gnu11 -Wall -Wextra -Werror -Wmissing-field-initializers \
 	-Wno-unused-parameter -Iinclude -Ibpf -I$(OUT) -Iuser -MMD -MP \
 	$(EXTRA_CFLAGS)
-LDLIBS    := -lbpf -lelf -lz -lpcap
+LDLIBS    := -lbpf -lelf -lz -lpcap -lpthread
 
 BPF_SRCS  := $(wildcard bpf/*.bpf.c)
 BPF_OBJS  := $(patsubst bpf/%.bpf.c,$(OUT)/%.bpf.o,$(BPF_SRCS))
 SKELS     := $(patsubst bpf/%.bpf.c,$(OUT)/%.skel.h,$(BPF_SRCS))
 LIB_SRCS  := $(filter-out user/main.c,$(wildcard user/*.c))
 LIB_OBJS  := $(patsubst user/%.c,$(OUT)/user/%.o,$(LIB_SRCS))
-TEST_SRCS := $(wildcard tests/unit/*.c tests/kern/*.c tools/*.c)
+TEST_SRCS := $(wildcard tests/unit/*.c tests/kern/*.c tests/split/*.c tools/*.c)
 TEST_BINS := $(patsubst %.c,$(OUT)/%,$(TEST_SRCS))
 TEST_BPF  := $(patsubst tests/e2e/%.bpf.c,$(OUT)/tests/%.bpf.o,$(wildcard tests/e2e/*.bpf.c))
 
@@ -80,6 +80,17 @@ $(OUT)/tests/%: tests/%.c $(OUT)/libgnv.a $(SKELS)
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(dir $@)
 	$(Q)$(CC) $(CFLAGS) -Itests $< $(OUT)/libgnv.a $(LDLIBS) -o $@
+
+# The threaded capture reader with 4 KiB chunks, against the sequential one.
+$(OUT)/tests/split/trace_file_split_4k.o: user/trace_file_split.c $(SKELS)
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(dir $@)
+	$(Q)$(CC) $(CFLAGS) -DCHUNK_LEN=4096u -c $< -o $@
+
+$(OUT)/tests/split/test_split: tests/split/test_split.c \
+		$(OUT)/tests/split/trace_file_split_4k.o $(OUT)/libgnv.a
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -Itests $^ $(LDLIBS) -o $@
 
 $(OUT)/tools/%: tools/%.c $(OUT)/libgnv.a
 	$(call msg,CC,$@)

@@ -40,6 +40,8 @@ run_suite() { # run_suite NAME COMMAND...
 }
 
 run_suite unit "$BUILD/tests/unit/test_parse"
+"$BUILD/tools/gnv-pktgen" mix -n 20000 -o "$BUILD/mix20k.pcap" 2>/dev/null
+run_suite split "$BUILD/tests/split/test_split" "$BUILD/mix20k.pcap" "$CAPS"
 run_suite kern "$BUILD/tests/kern/test_kern" "$CAPS"
 run_suite tshark "$PY" tests/captures/check_tshark.py "$BUILD/gnvtrace" "$CAPS"
 run_suite filters "$PY" tests/captures/check_tshark.py --filters "$BUILD/gnvtrace" "$CAPS"

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
-# Offline benchmark: `gnvtrace -r FILE -q icmp` against tcpdump with the
-# byte-offset filter an operator would otherwise write, on one generated
+# Offline benchmark: `gnvtrace -r FILE -q icmp` (on every CPU, and pinned
+# to one) against tcpdump with the byte-offset filter an operator would
+# otherwise write, on one generated
 # mix capture read from a warm page cache (best of 3 wall times); peak RSS
 # on that file and on one twice its size; then where gnvtrace's
 # instructions go. Usage: tools/bench-offline.sh [BUILD_DIR]
@@ -83,7 +84,7 @@ row() {
 
 # speed FILE: both tools on FILE; sets gnv_rss and tcp_rss.
 speed() {
-	local icmp4 plain gnv_ns pcap_ns pcap_rss tcp_ns
+	local icmp4 plain gnv_ns one_ns pcap_ns pcap_rss tcp_ns
 
 	icmp4=$(count_of geneve-icmp4 "$1")
 	plain=$(count_of geneve-icmp4-plain "$1")
@@ -94,6 +95,9 @@ speed() {
 	read -r gnv_ns gnv_rss < <(best "$GNV" -r "$1" -q icmp)
 	row "gnvtrace -r FILE -q icmp" "$gnv_ns" "$gnv_rss" \
 		"$(gnv_matched)" "$icmp4"
+	read -r one_ns _ < <(best taskset -c 0 "$GNV" -r "$1" -q icmp)
+	row "  the same on one CPU" "$one_ns" "$gnv_rss" "$(gnv_matched)" \
+		"$icmp4"
 	read -r pcap_ns pcap_rss < <(IN=$1 best "$GNV" -r - -q icmp)
 	row "gnvtrace -r - <FILE (libpcap)" "$pcap_ns" "$pcap_rss" \
 		"$(gnv_matched)" "$icmp4"

@@ -37,11 +37,14 @@ struct capture {
 	int dlt;
 	/* Memory-mapped classic pcap */
 	int fd;
+	int part;		/* a capture_part(): the fd is the file's */
 	const __u8 *map;	/* the window: file bytes [map_off, map_off + map_len) */
-	size_t map_off, map_len;
+	size_t map_off, map_len, window;
 	size_t size, off;	/* file size, next record's file offset */
+	size_t end;		/* no record starts at or past this offset */
 	int swapped, nsec;
 	__u32 snaplen;
+	__u32 first_sec;	/* the first record's time, for capture_resync */
 	/* Everything else */
 	pcap_t *pcap;
 };
@@ -70,8 +73,8 @@ static int map_window(struct capture *c, size_t off, size_t need)
 	size_t len = off - base + need;
 	void *map;
 
-	if (len < WINDOW_LEN)
-		len = WINDOW_LEN;
+	if (len < c->window)
+		len = c->window;
 	if (len > c->size - base)
 		len = c->size - base;
 	map = mmap(NULL, len, PROT_READ, MAP_PRIVATE | MAP_POPULATE, c->fd,
@@ -111,6 +114,8 @@ static int open_mapped(struct capture *c)
 	    st.st_size < PCAP_FILE_HDR_LEN)
 		goto not_ours;
 	c->size = st.st_size;
+	c->end = c->size;
+	/* The window holds the first record's header too, if there is one. */
 	hdr = file_bytes(c, 0, PCAP_FILE_HDR_LEN);
 	if (!hdr)
 		goto not_ours;
@@ -128,6 +133,8 @@ static int open_mapped(struct capture *c)
 	c->dlt = rd32_file(c, hdr + 20) & 0x0fffffff;
 	if (c->dlt == LINKTYPE_RAW)
 		c->dlt = DLT_RAW;
+	if (c->size >= PCAP_FILE_HDR_LEN + PCAP_REC_HDR_LEN)
+		c->first_sec = rd32_file(c, hdr + PCAP_FILE_HDR_LEN);
 	return 0;
 not_ours:
 	if (c->map)
@@ -150,6 +157,7 @@ struct capture *capture_open(const char *path, char *err, size_t errlen)
 	}
 	c->path = path;
 	c->fd = -1;
+	c->window = WINDOW_LEN;
 	if (strcmp(path, "-") && open_mapped(c) == 0)
 		goto check_link;
 	c->pcap = pcap_open_offline(path, perr);
@@ -178,7 +186,7 @@ static int next_mapped(struct capture *c, struct capture_pkt *p, char *err,
 	const __u8 *rec;
 	__u32 sub;
 
-	if (!left)
+	if (!left || c->off >= c->end)
 		return 0;
 	if (left < PCAP_REC_HDR_LEN) {
 		say(err, errlen, "%s: packet %llu: truncated record header "
@@ -227,6 +235,96 @@ map_failed:
 	say(err, errlen, "%s: packet %llu: cannot map the file: %s", c->path,
 	    (unsigned long long)c->index + 1, strerror(errno));
 	return -1;
+}
+
+/*
+ * Finding a record boundary in the middle of a classic pcap file, which
+ * has no sync marks: a record header is believed where it and the next
+ * RESYNC_CHAIN - 1 headers all check out (sub-second part in range, a
+ * non-empty capture no longer than the snaplen or the wire length, a time
+ * within RESYNC_SPAN of the first record's, within the file) or the chain
+ * ends exactly at the end of the file. Packet bytes rarely pass that, and
+ * the caller trusts a boundary only once the records before it end there.
+ */
+#define RESYNC_CHAIN	8
+#define RESYNC_SPAN	(366 * 86400LL)	/* seconds */
+#define RESYNC_MAX_CAPLEN	262144	/* when the file has no snaplen */
+
+static int plausible_chain(struct capture *c, size_t off)
+{
+	__u32 max_caplen = c->snaplen ? c->snaplen : RESYNC_MAX_CAPLEN;
+	__u32 sub_max = c->nsec ? 1000000000 : 1000000;
+
+	for (int i = 0; i < RESYNC_CHAIN && off != c->size; i++) {
+		const __u8 *rec;
+		__u32 caplen, len;
+		long long sec;
+
+		if (c->size - off < PCAP_REC_HDR_LEN)
+			return 0;
+		rec = file_bytes(c, off, PCAP_REC_HDR_LEN);
+		if (!rec)
+			return 0;
+		sec = rd32_file(c, rec);
+		caplen = rd32_file(c, rec + 8);
+		len = rd32_file(c, rec + 12);
+		if (rd32_file(c, rec + 4) >= sub_max || !caplen ||
+		    caplen > len || caplen > max_caplen ||
+		    sec < c->first_sec - RESYNC_SPAN ||
+		    sec > c->first_sec + RESYNC_SPAN ||
+		    c->size - off - PCAP_REC_HDR_LEN < caplen)
+			return 0;
+		off += PCAP_REC_HDR_LEN + caplen;
+	}
+	return 1;
+}
+
+size_t capture_resync(struct capture *c, size_t off)
+{
+	if (off <= PCAP_FILE_HDR_LEN)
+		return PCAP_FILE_HDR_LEN;
+	for (; off < c->size; off++)
+		if (plausible_chain(c, off))
+			return off;
+	return c->size;
+}
+
+int capture_splittable(const struct capture *c)
+{
+	return c->fd >= 0;
+}
+
+size_t capture_size(const struct capture *c)
+{
+	return c->size;
+}
+
+size_t capture_offset(const struct capture *c)
+{
+	return c->off;
+}
+
+struct capture *capture_part(const struct capture *c, size_t window)
+{
+	struct capture *part = malloc(sizeof(*part));
+
+	if (!part)
+		return NULL;
+	*part = *c;
+	part->part = 1;
+	part->map = NULL;
+	part->map_off = part->map_len = 0;
+	if (window)
+		part->window = window;
+	return part;
+}
+
+void capture_set_range(struct capture *c, size_t off, size_t end,
+		       __u64 index)
+{
+	c->off = off;
+	c->end = end;
+	c->index = index;
 }
 
 static int next_pcap(struct capture *c, struct capture_pkt *p, char *err,
@@ -302,7 +400,7 @@ void capture_close(struct capture *c)
 		return;
 	if (c->map)
 		munmap((void *)c->map, c->map_len);
-	if (c->fd >= 0)
+	if (c->fd >= 0 && !c->part)
 		close(c->fd);
 	if (c->pcap)
 		pcap_close(c->pcap);

@@ -30,6 +30,24 @@ int capture_next(struct capture *c, struct capture_pkt *p, char *err,
 int capture_dlt(const struct capture *c);
 int capture_link(const struct capture *c, const struct capture_pkt *p);
 
+/*
+ * Reading one classic pcap file on several threads (capture_splittable):
+ * parts read records from their own window of the file. capture_resync
+ * gives the first offset >= off where a record plausibly starts (the
+ * file size when none does); the caller checks it against where the
+ * records before it really end (capture_offset once they are read).
+ */
+int capture_splittable(const struct capture *c);
+size_t capture_size(const struct capture *c);
+size_t capture_offset(const struct capture *c);
+size_t capture_resync(struct capture *c, size_t off);
+/* Another reader of c's file, through a window of window bytes (0: c's). */
+struct capture *capture_part(const struct capture *c, size_t window);
+/* It reads the records starting in [off, end), numbered from index + 1. */
+void capture_set_range(struct capture *c, size_t off, size_t end,
+		       __u64 index);
+
+/* Also for parts: unmaps their window, leaves the file open. */
 void capture_close(struct capture *c);
 
 #endif /* GNV_CAPTURE_H */

@@ -59,6 +59,26 @@ void gnv_hist_count(struct gnv_hist *h, const struct gnv_pkt *p, __u8 dir,
 		h->dropped++;
 }
 
+void gnv_hist_merge(struct gnv_hist *h, const struct gnv_hist *from)
+{
+	struct gnv_port_stats *st;
+
+	h->dropped += from->dropped;
+	for (size_t i = 0; i < from->n; i++) {
+		const struct gnv_port_stats *add = &from->e[i].stats;
+
+		st = gnv_hist_entry(h, &from->e[i].key);
+		if (!st) {
+			h->dropped += add->packets;
+			continue;
+		}
+		st->packets += add->packets;
+		st->bytes += add->bytes;
+		for (int j = 0; j < GNV_HIST_SLOTS; j++)
+			st->size_slots[j] += add->size_slots[j];
+	}
+}
+
 static int by_key(const void *a, const void *b)
 {
 	const struct gnv_port_key *x = a, *y = b;

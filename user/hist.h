@@ -15,12 +15,15 @@
 struct gnv_port_entry {
 	struct gnv_port_key key;
 	struct gnv_port_stats stats;
+	/* Echo requests of this port's with no reply within the timeout. */
+	__u64 unanswered;
 };
 
 struct gnv_hist {
 	struct gnv_port_entry *e;
 	size_t n, cap;
 	__u64 dropped;		/* keys past GNV_MAX_PORT_KEYS, not counted */
+	__u64 evicted;		/* keys the kernel's LRU map let go */
 };
 
 void gnv_hist_init(struct gnv_hist *h);
@@ -31,6 +34,8 @@ struct gnv_port_stats *gnv_hist_entry(struct gnv_hist *h,
 /* Counts one matched packet of len bytes, as the kernel does. */
 void gnv_hist_count(struct gnv_hist *h, const struct gnv_pkt *p, __u8 dir,
 		    __u32 len);
+/* Adds from's counts to h's. */
+void gnv_hist_merge(struct gnv_hist *h, const struct gnv_hist *from);
 void gnv_hist_print(FILE *out, struct gnv_hist *h, enum gnv_format mode);
 
 struct gnv_trace_opts;

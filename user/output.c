@@ -6,14 +6,14 @@
 #include "output.h"
 
 int gnv_output_open(struct gnv_output *out, const struct gnv_trace_opts *o,
-		    int live, int dlt)
+		    FILE *lines_to, int live, int dlt)
 {
 	int to_stdout = o->write_file && !strcmp(o->write_file, "-");
 
 	memset(out, 0, sizeof(*out));
 	/* With -w -, standard output is the capture: no lines there. */
 	out->lines = !o->quiet && !to_stdout;
-	gnv_fmt_init(&out->fmt, stdout, o->mode, o->verbose, live);
+	gnv_fmt_init(&out->fmt, lines_to, o->mode, o->verbose, live);
 	if (!o->write_file)
 		return 0;
 	out->snaplen = o->snaplen;

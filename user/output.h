@@ -26,9 +26,9 @@ struct gnv_output {
 	__u32 snaplen;
 };
 
-/* dlt: the link type of the frames that will be written. */
+/* Lines go to lines_to; dlt: the link type of the frames written (-w). */
 int gnv_output_open(struct gnv_output *out, const struct gnv_trace_opts *o,
-		    int live, int dlt);
+		    FILE *lines_to, int live, int dlt);
 /* ev, and the first caplen bytes of its frame (for -w). */
 void gnv_output_event(struct gnv_output *out, const struct gnv_event *ev,
 		      const __u8 *frame, __u32 caplen);

@@ -9,11 +9,9 @@
 #include <string.h>
 #include <bpf/bpf.h>
 
-#include "capture.h"
 #include "filter.h"
-#include "hist.h"
 #include "loader.h"
-#include "output.h"
+#include "trace_file.h"
 
 /*
  * What BPF_PROG_TEST_RUN puts in the linear part of an XDP frame (a page
@@ -22,70 +20,78 @@
  */
 #define TEST_RUN_LINEAR_MAX	3520
 
-struct offline {
-	const struct gnv_trace_opts *o;
-	struct gnv_hist hist;		/* --hist, host path */
-	struct capture *cap;
-	struct gnv_output out;
-	struct gnv_counts *c;
-	struct capture_pkt pkt;	/* the packet being traced */
-	__u64 matched;
-};
-
-static int reached_count(const struct offline *t)
+static int reached_count(const struct file_reader *r)
 {
-	return t->o->count && t->matched >= t->o->count;
+	return r->o->count && r->matched >= r->o->count;
 }
 
-static void trace_host(struct offline *t, struct gnv_event *ev)
+static void trace_host(struct file_reader *r, struct gnv_event *ev)
 {
-	const struct capture_pkt *pkt = &t->pkt;
+	const struct capture_pkt *pkt = &r->pkt;
 	int verdict;
 
-	t->c->v[GNV_STAT_PACKETS]++;
+	r->c.v[GNV_STAT_PACKETS]++;
 	verdict = gnv_parse_frame(pkt->data, pkt->data + pkt->caplen,
-				  capture_link(t->cap, pkt),
-				  t->o->filter.geneve_port, &ev->pkt);
+				  capture_link(r->cap, pkt),
+				  r->o->filter.geneve_port, &ev->pkt);
 	if (verdict == GNV_MALFORMED)
-		t->c->v[GNV_STAT_MALFORMED + ev->pkt.malformed]++;
+		r->c.v[GNV_STAT_MALFORMED + ev->pkt.malformed]++;
 	if (verdict != GNV_GENEVE)
 		return;
-	t->c->v[GNV_STAT_GENEVE]++;
-	if (!gnv_filter_match(&t->o->filter, &ev->pkt))
+	r->c.v[GNV_STAT_GENEVE]++;
+	if (!gnv_filter_match(&r->o->filter, &ev->pkt))
 		return;
-	t->c->v[GNV_STAT_MATCHED]++;
-	t->matched++;
-	if (t->o->hist)
-		gnv_hist_count(&t->hist, &ev->pkt, GNV_DIR_IN, pkt->len);
+	r->c.v[GNV_STAT_MATCHED]++;
+	r->matched++;
+	if (r->o->hist)
+		gnv_hist_count(&r->hist, &ev->pkt, GNV_DIR_IN, pkt->len);
 	ev->ts_ns = pkt->ts_ns;
 	ev->pkt_len = pkt->len;
 	memcpy(ev->opts, pkt->data + ev->pkt.opts_off, ev->pkt.opts_len);
-	gnv_output_event(&t->out, ev, pkt->data, pkt->caplen);
+	gnv_output_event(&r->out, ev, pkt->data, pkt->caplen);
+}
+
+int gnv_read_records(struct file_reader *r, char *err, size_t errlen)
+{
+	struct gnv_event ev;
+	int n;
+
+	memset(&ev, 0, sizeof(ev));
+	ev.abi_version = GNV_ABI_VERSION;
+	while (!gnv_exiting && !reached_count(r)) {
+		n = capture_next(r->cap, &r->pkt, err, errlen);
+		if (n < 0)
+			return -EINVAL;
+		if (n == 0)
+			break;
+		trace_host(r, &ev);
+	}
+	return 0;
 }
 
 /* An event from the kernel: its time and length are the capture's. */
 static int on_kernel_event(void *ctx, void *data, size_t size)
 {
-	struct offline *t = ctx;
+	struct file_reader *r = ctx;
 	struct gnv_event ev;
 
 	if (size < sizeof(ev))
 		return 0;
 	memcpy(&ev, data, sizeof(ev));
-	ev.ts_ns = t->pkt.ts_ns;
-	ev.pkt_len = t->pkt.len;
+	ev.ts_ns = r->pkt.ts_ns;
+	ev.pkt_len = r->pkt.len;
 	ev.snap_len = 0;
-	t->matched++;
-	gnv_output_event(&t->out, &ev, t->pkt.data, t->pkt.caplen);
+	r->matched++;
+	gnv_output_event(&r->out, &ev, r->pkt.data, r->pkt.caplen);
 	return 0;
 }
 
-static int trace_kernel(struct offline *t, struct gnv_bpf *b)
+static int trace_kernel(struct file_reader *r, struct gnv_bpf *b)
 {
 	LIBBPF_OPTS(bpf_test_run_opts, run,
-		.data_in = t->pkt.data,
-		.data_size_in = t->pkt.caplen < TEST_RUN_LINEAR_MAX ?
-				t->pkt.caplen : TEST_RUN_LINEAR_MAX,
+		.data_in = r->pkt.data,
+		.data_size_in = r->pkt.caplen < TEST_RUN_LINEAR_MAX ?
+				r->pkt.caplen : TEST_RUN_LINEAR_MAX,
 		.repeat = 1,
 	);
 	int err = bpf_prog_test_run_opts(
@@ -93,87 +99,96 @@ static int trace_kernel(struct offline *t, struct gnv_bpf *b)
 
 	if (err) {
 		fprintf(stderr, "gnvtrace: %s: BPF_PROG_TEST_RUN failed: %s\n",
-			t->o->read_file, strerror(errno));
+			r->o->read_file, strerror(errno));
 		return -errno;
 	}
 	ring_buffer__consume(b->rb);
 	return 0;
 }
 
-static int run(struct offline *t, struct gnv_bpf *kernel)
+static int read_kernel(struct file_reader *r, struct gnv_bpf *kernel)
 {
-	struct gnv_event ev;
 	char err[256];
-	int r;
+	int n;
 
-	memset(&ev, 0, sizeof(ev));
-	ev.abi_version = GNV_ABI_VERSION;
-	while (!gnv_exiting && !reached_count(t)) {
-		r = capture_next(t->cap, &t->pkt, err, sizeof(err));
-		if (r < 0) {
+	while (!gnv_exiting && !reached_count(r)) {
+		n = capture_next(r->cap, &r->pkt, err, sizeof(err));
+		if (n < 0) {
 			fprintf(stderr, "gnvtrace: %s\n", err);
 			return -EINVAL;
 		}
-		if (r == 0)
+		if (n == 0)
 			break;
-		if (!kernel) {
-			trace_host(t, &ev);
-			continue;
-		}
 		/* XDP_PASS needs at least an Ethernet header's worth. */
-		if (t->pkt.caplen < 14) {
-			t->c->v[GNV_STAT_PACKETS]++;
-			t->c->v[GNV_STAT_MALFORMED + GNV_BAD_TRUNC_ETH]++;
+		if (r->pkt.caplen < 14) {
+			r->c.v[GNV_STAT_PACKETS]++;
+			r->c.v[GNV_STAT_MALFORMED + GNV_BAD_TRUNC_ETH]++;
 			continue;
 		}
-		r = trace_kernel(t, kernel);
-		if (r)
-			return r;
+		n = trace_kernel(r, kernel);
+		if (n)
+			return n;
 	}
 	return 0;
 }
 
+static int run_kernel(struct file_reader *r)
+{
+	struct gnv_bpf kernel;
+	int err;
+
+	if (capture_dlt(r->cap) != GNV_DLT_EN10MB) {
+		fprintf(stderr, "gnvtrace: %s: --kernel runs the XDP program, "
+			"which needs an Ethernet capture\n", r->o->read_file);
+		return -EINVAL;
+	}
+	err = gnv_bpf_load(&kernel, r->o, GNV_PROG_XDP_IN, on_kernel_event, r);
+	if (err)
+		return err;
+	err = read_kernel(r, &kernel);
+	gnv_bpf_add_counts(&kernel, &r->c);
+	if (r->o->hist)
+		gnv_bpf_add_hist(&kernel, &r->hist);
+	gnv_bpf_close(&kernel);
+	return err;
+}
+
+static int run_host(struct file_reader *r)
+{
+	char err[256];
+	int n;
+
+	if (gnv_split_fits(r->o, r->cap))
+		n = gnv_trace_split(r, err, sizeof(err));
+	else
+		n = gnv_read_records(r, err, sizeof(err));
+	if (n)
+		fprintf(stderr, "gnvtrace: %s\n", err);
+	return n;
+}
+
 int gnv_trace_file(const struct gnv_trace_opts *o, struct gnv_counts *c)
 {
-	struct offline t = { .o = o, .c = c };
-	struct gnv_bpf kernel;
+	struct file_reader r = { .o = o };
 	char err[256];
-	int r;
+	int n;
 
-	t.cap = capture_open(o->read_file, err, sizeof(err));
-	if (!t.cap) {
+	r.cap = capture_open(o->read_file, err, sizeof(err));
+	if (!r.cap) {
 		fprintf(stderr, "gnvtrace: %s\n", err);
 		return -EINVAL;
 	}
-	if (o->kernel && capture_dlt(t.cap) != GNV_DLT_EN10MB) {
-		fprintf(stderr, "gnvtrace: %s: --kernel runs the XDP program, "
-			"which needs an Ethernet capture\n", o->read_file);
-		capture_close(t.cap);
-		return -EINVAL;
+	n = gnv_output_open(&r.out, o, stdout, 0, capture_dlt(r.cap));
+	if (!n)
+		n = o->kernel ? run_kernel(&r) : run_host(&r);
+	for (int i = 0; i < GNV_STAT_MAX; i++)
+		c->v[i] += r.c.v[i];
+	if (!n && o->hist) {
+		gnv_output_flush(&r.out);
+		gnv_hist_print(gnv_hist_out(o), &r.hist, o->mode);
 	}
-	r = gnv_output_open(&t.out, o, 0, capture_dlt(t.cap));
-	if (r)
-		goto out;
-	if (o->kernel) {
-		r = gnv_bpf_load(&kernel, o, GNV_PROG_XDP_IN, on_kernel_event,
-				 &t);
-		if (r)
-			goto out;
-		r = run(&t, &kernel);
-		gnv_bpf_add_counts(&kernel, c);
-		if (o->hist)
-			gnv_bpf_add_hist(&kernel, &t.hist);
-		gnv_bpf_close(&kernel);
-	} else {
-		r = run(&t, NULL);
-	}
-	if (!r && o->hist) {
-		gnv_output_flush(&t.out);
-		gnv_hist_print(gnv_hist_out(o), &t.hist, o->mode);
-	}
-out:
-	gnv_hist_free(&t.hist);
-	gnv_output_close(&t.out);
-	capture_close(t.cap);
-	return r;
+	gnv_hist_free(&r.hist);
+	gnv_output_close(&r.out);
+	capture_close(r.cap);
+	return n;
 }

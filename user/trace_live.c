@@ -190,7 +190,7 @@ int gnv_trace_live(const struct gnv_trace_opts *o, struct gnv_counts *c)
 		if (err)
 			goto out;
 	}
-	err = gnv_output_open(&l.out, o, 1, GNV_DLT_EN10MB);
+	err = gnv_output_open(&l.out, o, stdout, 1, GNV_DLT_EN10MB);
 	if (err)
 		goto out;
 	err = poll_events(&l);
