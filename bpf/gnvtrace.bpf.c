@@ -27,8 +27,17 @@ struct gnv_filter targ_filter = {
 
 /* Frame bytes to copy after each event (-w), at most GNV_SNAP_MAX. */
 __u32 targ_snaplen;
-/* Per-port statistics (--hist): off unless asked for, so they cost nothing. */
+/* Per-port statistics (--hist, GNV_HIST_*): off unless asked for. */
 __u32 targ_hist;
+/* A reply later than this after its request is no round trip (--hist rtt). */
+__u64 targ_echo_timeout_ns;
+/*
+ * Offline (--kernel), the capture time of the packet under test, set by
+ * user space before each run: round trips in capture time. 0 live.
+ */
+__u64 targ_now_ns;
+/* Nobody reads events (-q without -w or -c): count, push nothing. */
+__u32 targ_no_events;
 
 /* Per-CPU, so no atomics; LRU, so a flood of keys cannot fill it. */
 struct {
@@ -40,6 +49,18 @@ struct {
 
 /* What a new key starts from: too big for the stack to build each time. */
 const struct gnv_port_stats zero_stats;
+
+/*
+ * Echo requests awaiting their reply (--hist rtt). User space reaps those
+ * past the timeout and counts them as unanswered.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(map_flags, BPF_F_NO_COMMON_LRU);
+	__uint(max_entries, GNV_MAX_ECHOES);
+	__type(key, struct gnv_echo_key);
+	__type(value, struct gnv_echo);
+} echoes SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -130,14 +151,14 @@ static __always_inline long load_bytes(void *ctx, enum hook hook, __u32 off,
 
 static __always_inline void emit(void *ctx, enum hook hook,
 				 struct event_buf *buf, __u32 pkt_len,
-				 __u32 ifindex, __u8 dir)
+				 __u32 ifindex, __u8 dir, __u64 now)
 {
 	struct gnv_event *ev = &buf->ev;
 	__u32 opts_len = ev->pkt.opts_len;
 	__u32 snap = pkt_len < targ_snaplen ? pkt_len : targ_snaplen;
 	__u32 out_len;
 
-	ev->ts_ns = bpf_ktime_get_ns();
+	ev->ts_ns = now;
 	ev->ifindex = ifindex;
 	ev->pkt_len = pkt_len;
 	ev->dir = dir;
@@ -199,6 +220,20 @@ static __always_inline void pull(void *ctx, enum hook hook, __u32 len)
 		bpf_skb_pull_data(skb, len);
 }
 
+/* key's statistics on this CPU, made when new (and counted). */
+static __always_inline struct gnv_port_stats *
+port_entry(const struct gnv_port_key *key)
+{
+	struct gnv_port_stats *st = bpf_map_lookup_elem(&port_stats, key);
+
+	if (st)
+		return st;
+	/* Only one CPU adds a key; an LRU map evicts one when full. */
+	if (!bpf_map_update_elem(&port_stats, key, &zero_stats, BPF_NOEXIST))
+		stat_inc(GNV_STAT_PORT_KEYS);
+	return bpf_map_lookup_elem(&port_stats, key);
+}
+
 static __always_inline void count_port(const struct gnv_pkt *pkt,
 				       __u32 pkt_len, __u8 dir)
 {
@@ -207,14 +242,42 @@ static __always_inline void count_port(const struct gnv_pkt *pkt,
 
 	__builtin_memset(&key, 0, sizeof(key));	/* padding is part of a key */
 	gnv_port_key_of(pkt, dir, &key);
-	st = bpf_map_lookup_elem(&port_stats, &key);
-	if (!st) {
-		bpf_map_update_elem(&port_stats, &key, &zero_stats, BPF_NOEXIST);
-		st = bpf_map_lookup_elem(&port_stats, &key);
-		if (!st)
-			return;
+	st = port_entry(&key);
+	if (st)
+		gnv_port_stats_add(st, pkt_len);
+}
+
+/* A request is remembered; its reply adds the round trip to its port. */
+static __always_inline void count_echo(const struct gnv_pkt *pkt, __u8 dir,
+				       __u64 now)
+{
+	int kind = gnv_echo_kind(pkt);
+	struct gnv_port_stats *st;
+	struct gnv_echo_key key;
+	struct gnv_echo *req;
+
+	if (!kind)
+		return;
+	__builtin_memset(&key, 0, sizeof(key));
+	gnv_echo_key_of(pkt, kind, &key);
+	if (targ_now_ns)
+		now = targ_now_ns;
+	if (kind == GNV_ECHO_REQUEST) {
+		struct gnv_echo e;
+
+		__builtin_memset(&e, 0, sizeof(e));
+		e.ts_ns = now;
+		gnv_port_key_of(pkt, dir, &e.port);
+		bpf_map_update_elem(&echoes, &key, &e, BPF_ANY);
+		return;
 	}
-	gnv_port_stats_add(st, pkt_len);
+	req = bpf_map_lookup_elem(&echoes, &key);
+	if (!req || !gnv_echo_in_time(req->ts_ns, now, targ_echo_timeout_ns))
+		return;
+	st = port_entry(&req->port);
+	if (st)
+		gnv_port_rtt_add(st, now - req->ts_ns);
+	bpf_map_delete_elem(&echoes, &key);
 }
 
 /* What every hook does once the frame is parsed. */
@@ -224,6 +287,7 @@ static __always_inline void count_filter_emit(void *ctx, enum hook hook,
 					      __u32 ifindex, __u8 dir)
 {
 	struct gnv_pkt *pkt = &buf->ev.pkt;
+	__u64 now = 0;
 
 	if (verdict == GNV_MALFORMED) {
 		stat_inc(GNV_STAT_MALFORMED + pkt->malformed);
@@ -233,9 +297,16 @@ static __always_inline void count_filter_emit(void *ctx, enum hook hook,
 	if (!gnv_filter_match(&targ_filter, pkt))
 		return;
 	stat_inc(GNV_STAT_MATCHED);
-	if (targ_hist)
+	/* One clock read for the event and the echo (a helper call each). */
+	if (!targ_no_events || (targ_hist & GNV_HIST_RTT))
+		now = bpf_ktime_get_ns();
+	if (targ_hist) {
 		count_port(pkt, pkt_len, dir);
-	emit(ctx, hook, buf, pkt_len, ifindex, dir);
+		if (targ_hist & GNV_HIST_RTT)
+			count_echo(pkt, dir, now);
+	}
+	if (!targ_no_events)
+		emit(ctx, hook, buf, pkt_len, ifindex, dir, now);
 }
 
 /* Every hook starts here: the packet is counted, its event buffer found. */

@@ -21,26 +21,77 @@ GNV_INLINE void gnv_port_key_of(const struct gnv_pkt *p, __u8 dir,
 		k->port = dir == GNV_DIR_OUT ? p->ovn_inport : p->ovn_outport;
 }
 
-/* The log2 slot of a length: 0 for 0-1, k for [2^k, 2^(k+1)), capped. */
-GNV_INLINE __u32 gnv_log2_slot(__u32 v)
+/* The log2 slot of v: 0 for 0-1, k for [2^k, 2^(k+1)), capped at max. */
+GNV_INLINE __u32 gnv_log2_slot(__u64 v, __u32 max)
 {
 	__u32 slot = 0;
 
 GNV_UNROLL
-	for (int shift = 16; shift > 0; shift >>= 1) {
-		if (v >= (1u << shift)) {
+	for (int shift = 32; shift > 0; shift >>= 1) {
+		if (v >= (1ULL << shift)) {
 			v >>= shift;
 			slot += shift;
 		}
 	}
-	return slot < GNV_HIST_SLOTS ? slot : GNV_HIST_SLOTS - 1;
+	return slot < max ? slot : max - 1;
 }
 
 GNV_INLINE void gnv_port_stats_add(struct gnv_port_stats *s, __u32 len)
 {
 	s->packets++;
 	s->bytes += len;
-	s->size_slots[gnv_log2_slot(len)]++;
+	s->size_slots[gnv_log2_slot(len, GNV_HIST_SLOTS)]++;
+}
+
+GNV_INLINE void gnv_port_rtt_add(struct gnv_port_stats *s, __u64 rtt_ns)
+{
+	s->rtt_count++;
+	s->rtt_sum_ns += rtt_ns;
+	s->rtt_slots[gnv_log2_slot(rtt_ns / 1000, GNV_RTT_SLOTS)]++;
+}
+
+#define GNV_ECHO_REQUEST	1
+#define GNV_ECHO_REPLY		2
+
+/* Whether p's inner packet is an ICMP or ICMPv6 echo request or reply. */
+GNV_INLINE int gnv_echo_kind(const struct gnv_pkt *p)
+{
+	if (!(p->flags & GNV_F_INNER_L4) || p->icmp_code)
+		return 0;
+	if (p->inner_family == 4 && p->inner_proto == GNV_IPPROTO_ICMP)
+		return p->icmp_type == 8 ? GNV_ECHO_REQUEST :
+		       p->icmp_type == 0 ? GNV_ECHO_REPLY : 0;
+	if (p->inner_family == 6 && p->inner_proto == GNV_IPPROTO_ICMPV6)
+		return p->icmp_type == 128 ? GNV_ECHO_REQUEST :
+		       p->icmp_type == 129 ? GNV_ECHO_REPLY : 0;
+	return 0;
+}
+
+/*
+ * The request's key, from the request or from its reply (whose addresses
+ * are the other way round). k must be zeroed: its padding is key too.
+ */
+GNV_INLINE void gnv_echo_key_of(const struct gnv_pkt *p, int kind,
+				struct gnv_echo_key *k)
+{
+	const __u8 *src = kind == GNV_ECHO_REPLY ? p->inner_dst : p->inner_src;
+	const __u8 *dst = kind == GNV_ECHO_REPLY ? p->inner_src : p->inner_dst;
+
+	__builtin_memcpy(k->src, src, sizeof(k->src));
+	__builtin_memcpy(k->dst, dst, sizeof(k->dst));
+	k->id = p->icmp_id;
+	k->seq = p->icmp_seq;
+	k->family = p->inner_family;
+}
+
+/*
+ * A reply counts as a round trip only within the timeout: a later one
+ * finds its request already counted as unanswered (or about to be), the
+ * same live and offline whenever the reaper runs.
+ */
+GNV_INLINE int gnv_echo_in_time(__u64 req_ns, __u64 now_ns, __u64 timeout_ns)
+{
+	return now_ns >= req_ns && now_ns - req_ns <= timeout_ns;
 }
 
 #endif /* GNV_PORT_STATS_H */

@@ -93,6 +93,7 @@ enum gnv_stat {
 	GNV_STAT_GENEVE,	/* well-formed Geneve frames */
 	GNV_STAT_MATCHED,	/* Geneve frames the filter accepted */
 	GNV_STAT_LOST,		/* matched, but the ring buffer was full */
+	GNV_STAT_PORT_KEYS,	/* port keys added to the per-port map */
 	GNV_STAT_MALFORMED,	/* first of GNV_BAD_MAX reason slots */
 	GNV_STAT_MAX = GNV_STAT_MALFORMED + GNV_BAD_MAX,
 };
@@ -178,9 +179,16 @@ _Static_assert(sizeof(struct gnv_event) == 24 + 128 + 256, "gnv_event layout");
  * the tunnel: the ingress port of what leaves (the sending VM's), the
  * egress port of what arrives (the receiving VM's). Without OVN's option
  * the key has no port (has_port 0). Offline, everything counts as "in".
+ *
+ * ICMP and ICMPv6 echo round trips go to the port of the request's key:
+ * a request that left from here, answered from the far side, measures the
+ * network (out -> in); a request that came in, answered by a VM here,
+ * measures how long that VM took (in -> out).
  */
 #define GNV_HIST_SLOTS		17	/* [2^k, 2^(k+1)) bytes, k = 0..16 */
+#define GNV_RTT_SLOTS		27	/* [2^k, 2^(k+1)) us, k = 0..26 (67 s) */
 #define GNV_MAX_PORT_KEYS	16384
+#define GNV_MAX_ECHOES		65536	/* echo requests awaiting a reply */
 
 struct gnv_port_key {
 	__u32 vni;
@@ -194,9 +202,36 @@ struct gnv_port_stats {
 	__u64 packets;
 	__u64 bytes;
 	__u64 size_slots[GNV_HIST_SLOTS];
+	__u64 rtt_count;	/* echo replies matched to this port's requests */
+	__u64 rtt_sum_ns;
+	__u64 rtt_slots[GNV_RTT_SLOTS];
 };
-_Static_assert(sizeof(struct gnv_port_stats) == 8 * (2 + GNV_HIST_SLOTS),
+_Static_assert(sizeof(struct gnv_port_stats) ==
+	       8 * (4 + GNV_HIST_SLOTS + GNV_RTT_SLOTS),
 	       "gnv_port_stats layout");
+
+/*
+ * An echo request awaiting its reply. Not keyed by VNI: across a logical
+ * router the reply comes back on another datapath's VNI.
+ */
+struct gnv_echo_key {
+	__u8 src[16];		/* the requester */
+	__u8 dst[16];
+	__u16 id;
+	__u16 seq;
+	__u8 family;		/* 4 or 6 */
+	__u8 pad[3];
+};
+_Static_assert(sizeof(struct gnv_echo_key) == 40, "gnv_echo_key layout");
+
+struct gnv_echo {
+	__u64 ts_ns;		/* when the request was seen */
+	struct gnv_port_key port;	/* whose round trip it is */
+};
+
+/* --hist: what is counted per port, a mask. */
+#define GNV_HIST_SIZE	1
+#define GNV_HIST_RTT	2
 
 /* The filter: terms joined by "and", each optionally negated. */
 enum gnv_term_kind {

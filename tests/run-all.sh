@@ -40,14 +40,19 @@ run_suite() { # run_suite NAME COMMAND...
 }
 
 run_suite unit "$BUILD/tests/unit/test_parse"
+run_suite metrics "$BUILD/tests/metrics/test_metrics"
+run_suite promtool tests/metrics/check_promtool.sh "$BUILD"
 "$BUILD/tools/gnv-pktgen" mix -n 20000 -o "$BUILD/mix20k.pcap" 2>/dev/null
+"$BUILD/tools/gnv-pktgen" rtt "$BUILD/rtt.pcap"
 run_suite split "$BUILD/tests/split/test_split" "$BUILD/mix20k.pcap" "$CAPS"
 run_suite kern "$BUILD/tests/kern/test_kern" "$CAPS"
 run_suite tshark "$PY" tests/captures/check_tshark.py "$BUILD/gnvtrace" "$CAPS"
 run_suite filters "$PY" tests/captures/check_tshark.py --filters "$BUILD/gnvtrace" "$CAPS"
 run_suite files tests/captures/test_files.sh "$BUILD" "$CAPS"
+run_suite hist "$PY" tests/captures/check_hist.py "$BUILD/gnvtrace" "$BUILD/rtt.pcap" "$BUILD/mix20k.pcap"
 run_suite fuzz tests/fuzz/run.sh "$BUILD" 200000
 run_suite e2e tests/e2e/test_live.sh "$BUILD" "$CAPS"
+run_suite prometheus tests/e2e/test_prometheus.sh "$BUILD"
 
 [ ${#failed_suites[@]} -eq 0 ] || echo "failed suites: ${failed_suites[*]}"
 echo "$total_pass passed, $total_fail failed"

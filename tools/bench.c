@@ -45,6 +45,10 @@ struct bench_case {
 	const struct frame *frame;
 	double max_ns;		/* target; 0: none */
 	double max_ratio;	/* target as a multiple of the empty program */
+	int hist;		/* --hist: GNV_HIST_* */
+	int no_events;		/* -q: nothing pushed to the ring buffer */
+	int base;		/* with max_vs_base: the case compared with */
+	double max_vs_base;	/* target as a multiple of case base */
 	double ns;		/* result */
 };
 
@@ -83,6 +87,7 @@ static int open_bench(struct bench *b, const char *filter)
 		fprintf(stderr, "bench: filter: %s\n", err);
 		return -1;
 	}
+	b->skel->bss->targ_echo_timeout_ns = 5000000000ULL;
 	if (bpf_map__set_max_entries(b->skel->maps.rb, RB_SIZE) ||
 	    gnvtrace_bpf__load(b->skel))
 		return -1;
@@ -171,25 +176,36 @@ static __u64 read_stat(struct bench *b, __u32 idx)
 	return sum;
 }
 
-static void print_row(const struct bench_case *c, double empty_ns)
+static void print_row(const struct bench_case *cases, int i)
 {
+	const struct bench_case *c = &cases[i];
+	double empty_ns = cases[0].ns;
 	char target[32] = "";
 	int pass = 1;
 
-	if (c->max_ratio) {
+	if (c->max_vs_base) {
+		double base = cases[c->base].ns;
+
+		snprintf(target, sizeof(target), "<= %.1fx row %d",
+			 c->max_vs_base, c->base + 1);
+		pass = c->ns <= c->max_vs_base * base;
+	} else if (c->max_ratio) {
 		snprintf(target, sizeof(target), "<= %.0fx empty", c->max_ratio);
 		pass = c->ns <= c->max_ratio * empty_ns;
 	} else if (c->max_ns) {
 		snprintf(target, sizeof(target), "<= %.0f ns", c->max_ns);
 		pass = c->ns <= c->max_ns;
 	}
-	printf("%-34s %8.1f %8.2f   %-14s %s\n", c->name, c->ns,
+	printf("%2d %-40s %8.1f %8.2f   %-14s %s\n", i + 1, c->name, c->ns,
 	       c->ns / empty_ns, target, target[0] ? (pass ? "PASS" : "MISS") : "");
 }
 
 static int run_cases(struct bench *b, struct bench_case *cases, int n)
 {
 	for (int i = 0; i < n; i++) {
+		/* .bss is mapped: the program sees these on its next run. */
+		b->skel->bss->targ_hist = cases[i].hist;
+		b->skel->bss->targ_no_events = cases[i].no_events;
 		cases[i].ns = median_of_rounds(b, cases[i].prog_fd,
 					       cases[i].frame);
 		if (cases[i].ns < 0) {
@@ -198,10 +214,10 @@ static int run_cases(struct bench *b, struct bench_case *cases, int n)
 			return -1;
 		}
 	}
-	printf("%-34s %8s %8s   %-14s %s\n", "case (filter 'icmp')", "ns/pkt",
-	       "x empty", "target", "result");
+	printf("   %-40s %8s %8s   %-14s %s\n", "case (filter 'icmp')",
+	       "ns/pkt", "x empty", "target", "result");
 	for (int i = 0; i < n; i++)
-		print_row(&cases[i], cases[0].ns);
+		print_row(cases, i);
 	return 0;
 }
 
@@ -263,19 +279,48 @@ static void bench_format(const struct gnv_event *ev)
 	}
 }
 
-/* The frames: not Geneve, Geneve that "icmp" rejects, and that it takes. */
+/* ICMP that is no echo: --hist rtt only looks at it. */
+static void unreachable(struct pkt_spec *s)
+{
+	s->icmp_type = 3;
+	s->icmp_code = 1;
+}
+
+/*
+ * The frames: not Geneve, Geneve that "icmp" rejects, and that it takes
+ * (an echo request, and an ICMP error).
+ */
 struct frames {
-	struct frame other, tcp, icmp;
+	struct frame other, tcp, icmp, unreach;
 };
 
 static int bench_all(struct bench *b, int empty_fd, const struct frames *f)
 {
 	int prog_fd = bpf_program__fd(b->skel->progs.xdp_ingress);
+	const int all = GNV_HIST_SIZE | GNV_HIST_RTT;
+	/* The ICMP frame is an echo request: --hist rtt remembers each. */
 	struct bench_case cases[] = {
-		{ "empty XDP program", empty_fd, &f->icmp, 0, 0, 0 },
-		{ "not Geneve (IPv4 UDP to port 53)", prog_fd, &f->other, 0, 2, 0 },
-		{ "Geneve TCP, filter rejects", prog_fd, &f->tcp, 60, 0, 0 },
-		{ "Geneve+OVN ICMP, match + event", prog_fd, &f->icmp, 200, 0, 0 },
+		{ .name = "empty XDP program", .prog_fd = empty_fd,
+		  .frame = &f->icmp },
+		{ .name = "not Geneve (IPv4 UDP to port 53)", .prog_fd = prog_fd,
+		  .frame = &f->other, .max_ratio = 2 },
+		{ .name = "Geneve TCP, filter rejects", .prog_fd = prog_fd,
+		  .frame = &f->tcp, .max_ns = 60 },
+		{ .name = "Geneve+OVN ICMP, match + event", .prog_fd = prog_fd,
+		  .frame = &f->icmp, .max_ns = 200 },
+		{ .name = "  + --hist size", .prog_fd = prog_fd,
+		  .frame = &f->icmp, .hist = GNV_HIST_SIZE, .base = 3,
+		  .max_vs_base = 1.3 },
+		{ .name = "  + --hist all, ICMP error", .prog_fd = prog_fd,
+		  .frame = &f->unreach, .hist = all, .base = 3,
+		  .max_vs_base = 1.3 },
+		{ .name = "  + --hist all, echo request", .prog_fd = prog_fd,
+		  .frame = &f->icmp, .hist = all, .base = 3,
+		  .max_vs_base = 1.3 },
+		{ .name = "Geneve+OVN ICMP, match, -q (no event)",
+		  .prog_fd = prog_fd, .frame = &f->icmp, .no_events = 1 },
+		{ .name = "  + --hist all", .prog_fd = prog_fd,
+		  .frame = &f->icmp, .hist = all, .no_events = 1 },
 	};
 
 	printf("XDP program cost by BPF_PROG_TEST_RUN, median of %d runs of "
@@ -301,7 +346,7 @@ int main(void)
 		return 1;
 	}
 	if (build(&f.other, udp_53) || build(&f.tcp, inner_tcp) ||
-	    build(&f.icmp, NULL)) {
+	    build(&f.icmp, NULL) || build(&f.unreach, unreachable)) {
 		fprintf(stderr, "bench: cannot build the frames\n");
 		return 1;
 	}

@@ -4,9 +4,11 @@
  * tests to replay into a veth and to read back with gnvtrace -r.
  *
  *   gnv-pktgen demo FILE
+ *   gnv-pktgen rtt FILE
  *   gnv-pktgen mix [-n COUNT] [-s SEED] [-o FILE|-]
  *
- * demo: the demo's frames. mix: COUNT frames (default 1,000,000) of a
+ * demo: the demo's frames. rtt: echo exchanges with known round trips.
+ * mix: COUNT frames (default 1,000,000) of a
  * cloud underlay's traffic, the same for the same seed (default 1), to
  * FILE or to standard output ("-", the default, when it is not a
  * terminal); the count of each kind goes to standard error.
@@ -44,6 +46,7 @@ struct mix_counts {
 static int usage(void)
 {
 	fprintf(stderr, "usage: gnv-pktgen demo FILE\n"
+		"       gnv-pktgen rtt FILE\n"
 		"       gnv-pktgen mix [-n COUNT] [-s SEED] [-o FILE|-]\n");
 	return 2;
 }
@@ -99,6 +102,19 @@ static int write_demo(const char *path)
 	struct out o = {};
 
 	if (out_open(&o, path))
+		return 1;
+	for (int i = 0; i < n; i++)
+		out_frame(&o, &frames[i]);
+	return out_close(&o) ? 1 : 0;
+}
+
+static int write_rtt(const char *path)
+{
+	struct traffic_frame frames[TRAFFIC_RTT_FRAMES];
+	int n = traffic_rtt(frames, TRAFFIC_RTT_FRAMES);
+	struct out o = {};
+
+	if (n < 0 || out_open(&o, path))
 		return 1;
 	for (int i = 0; i < n; i++)
 		out_frame(&o, &frames[i]);
@@ -241,6 +257,8 @@ int main(int argc, char **argv)
 {
 	if (argc == 3 && !strcmp(argv[1], "demo"))
 		return write_demo(argv[2]);
+	if (argc == 3 && !strcmp(argv[1], "rtt"))
+		return write_rtt(argv[2]);
 	if (argc >= 2 && !strcmp(argv[1], "mix"))
 		return mix_main(argc - 1, argv + 1);
 	return usage();

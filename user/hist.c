@@ -22,12 +22,12 @@ void gnv_hist_free(struct gnv_hist *h)
  * walked offline per packet, where a port's entry is found within the
  * first few comparisons in practice.
  */
-struct gnv_port_stats *gnv_hist_entry(struct gnv_hist *h,
+struct gnv_port_entry *gnv_hist_entry(struct gnv_hist *h,
 				      const struct gnv_port_key *key)
 {
 	for (size_t i = 0; i < h->n; i++)
 		if (!memcmp(&h->e[i].key, key, sizeof(*key)))
-			return &h->e[i].stats;
+			return &h->e[i];
 	if (h->n == GNV_MAX_PORT_KEYS)
 		return NULL;
 	if (h->n == h->cap) {
@@ -41,48 +41,65 @@ struct gnv_port_stats *gnv_hist_entry(struct gnv_hist *h,
 	}
 	memset(&h->e[h->n], 0, sizeof(h->e[h->n]));
 	h->e[h->n].key = *key;
-	return &h->e[h->n++].stats;
+	return &h->e[h->n++];
 }
 
 void gnv_hist_count(struct gnv_hist *h, const struct gnv_pkt *p, __u8 dir,
 		    __u32 len)
 {
-	struct gnv_port_stats *st;
+	struct gnv_port_entry *e;
 	struct gnv_port_key key;
 
 	memset(&key, 0, sizeof(key));
 	gnv_port_key_of(p, dir, &key);
-	st = gnv_hist_entry(h, &key);
-	if (st)
-		gnv_port_stats_add(st, len);
+	e = gnv_hist_entry(h, &key);
+	if (e)
+		gnv_port_stats_add(&e->stats, len);
 	else
 		h->dropped++;
 }
 
+void gnv_hist_unanswered(struct gnv_hist *h, const struct gnv_port_key *key)
+{
+	struct gnv_port_entry *e = gnv_hist_entry(h, key);
+
+	if (e)
+		e->unanswered++;
+}
+
+void gnv_port_stats_sum(struct gnv_port_stats *to,
+			const struct gnv_port_stats *add)
+{
+	to->packets += add->packets;
+	to->bytes += add->bytes;
+	for (int i = 0; i < GNV_HIST_SLOTS; i++)
+		to->size_slots[i] += add->size_slots[i];
+	to->rtt_count += add->rtt_count;
+	to->rtt_sum_ns += add->rtt_sum_ns;
+	for (int i = 0; i < GNV_RTT_SLOTS; i++)
+		to->rtt_slots[i] += add->rtt_slots[i];
+}
+
 void gnv_hist_merge(struct gnv_hist *h, const struct gnv_hist *from)
 {
-	struct gnv_port_stats *st;
+	struct gnv_port_entry *e;
 
 	h->dropped += from->dropped;
+	h->evicted += from->evicted;
 	for (size_t i = 0; i < from->n; i++) {
-		const struct gnv_port_stats *add = &from->e[i].stats;
-
-		st = gnv_hist_entry(h, &from->e[i].key);
-		if (!st) {
-			h->dropped += add->packets;
+		e = gnv_hist_entry(h, &from->e[i].key);
+		if (!e) {
+			h->dropped += from->e[i].stats.packets;
 			continue;
 		}
-		st->packets += add->packets;
-		st->bytes += add->bytes;
-		for (int j = 0; j < GNV_HIST_SLOTS; j++)
-			st->size_slots[j] += add->size_slots[j];
+		gnv_port_stats_sum(&e->stats, &from->e[i].stats);
+		e->unanswered += from->e[i].unanswered;
 	}
 }
 
-static int by_key(const void *a, const void *b)
+int gnv_port_key_cmp(const struct gnv_port_key *x,
+		     const struct gnv_port_key *y)
 {
-	const struct gnv_port_key *x = a, *y = b;
-
 	if (x->vni != y->vni)
 		return x->vni < y->vni ? -1 : 1;
 	if (x->has_port != y->has_port)
@@ -90,6 +107,11 @@ static int by_key(const void *a, const void *b)
 	if (x->port != y->port)
 		return x->port < y->port ? -1 : 1;
 	return x->dir - y->dir;
+}
+
+static int by_key(const void *a, const void *b)
+{
+	return gnv_port_key_cmp(a, b);
 }
 
 static const char *dir_name(__u8 dir)
@@ -110,18 +132,19 @@ static void print_heading(FILE *out, const struct gnv_port_entry *e)
 }
 
 /* bcc's print_log2_hist layout: low -> high : count |stars|. */
-static void print_log2(FILE *out, const __u64 *slots)
+static void print_log2(FILE *out, const char *unit, const __u64 *slots,
+		       int n_slots)
 {
 	int last = -1;
 	__u64 max = 0;
 
-	for (int i = 0; i < GNV_HIST_SLOTS; i++) {
+	for (int i = 0; i < n_slots; i++) {
 		if (slots[i])
 			last = i;
 		if (slots[i] > max)
 			max = slots[i];
 	}
-	fprintf(out, "%24s : count    distribution\n", "frame bytes");
+	fprintf(out, "%24s : count    distribution\n", unit);
 	for (int i = 0; i <= last; i++) {
 		unsigned long long lo = i ? 1ULL << i : 0;
 		unsigned long long hi = (1ULL << (i + 1)) - 1;
@@ -133,44 +156,98 @@ static void print_log2(FILE *out, const __u64 *slots)
 	}
 }
 
-static void print_json(FILE *out, const struct gnv_port_entry *e)
+int gnv_port_has_echoes(const struct gnv_port_entry *e)
+{
+	return e->stats.rtt_count || e->unanswered;
+}
+
+static void print_rtt(FILE *out, const struct gnv_port_entry *e)
+{
+	const struct gnv_port_stats *st = &e->stats;
+
+	fprintf(out, "echo round trips: %llu, average %.1f us, %llu "
+		"unanswered\n", (unsigned long long)st->rtt_count,
+		st->rtt_count ? st->rtt_sum_ns / 1e3 / st->rtt_count : 0.0,
+		(unsigned long long)e->unanswered);
+	if (st->rtt_count)
+		print_log2(out, "usecs", st->rtt_slots, GNV_RTT_SLOTS);
+}
+
+static void print_json_buckets(FILE *out, const __u64 *slots, int n_slots)
 {
 	int first = 1;
 
-	fprintf(out, "{\"hist\":\"size\",\"vni\":%u", e->key.vni);
-	if (e->key.has_port)
-		fprintf(out, ",\"port\":%u", e->key.port);
-	fprintf(out, ",\"dir\":\"%s\",\"packets\":%llu,\"bytes\":%llu,"
-		"\"buckets\":[", dir_name(e->key.dir),
-		(unsigned long long)e->stats.packets,
-		(unsigned long long)e->stats.bytes);
-	for (int i = 0; i < GNV_HIST_SLOTS; i++) {
-		if (!e->stats.size_slots[i])
+	fprintf(out, "\"buckets\":[");
+	for (int i = 0; i < n_slots; i++) {
+		if (!slots[i])
 			continue;
 		fprintf(out, "%s{\"min\":%llu,\"max\":%llu,\"count\":%llu}",
 			first ? "" : ",", i ? 1ULL << i : 0ULL,
-			(1ULL << (i + 1)) - 1,
-			(unsigned long long)e->stats.size_slots[i]);
+			(1ULL << (i + 1)) - 1, (unsigned long long)slots[i]);
 		first = 0;
 	}
 	fprintf(out, "]}\n");
 }
 
-void gnv_hist_print(FILE *out, struct gnv_hist *h, enum gnv_format mode)
+static void print_json_key(FILE *out, const char *kind,
+			   const struct gnv_port_entry *e)
+{
+	fprintf(out, "{\"hist\":\"%s\",\"vni\":%u", kind, e->key.vni);
+	if (e->key.has_port)
+		fprintf(out, ",\"port\":%u", e->key.port);
+	fprintf(out, ",\"dir\":\"%s\",", dir_name(e->key.dir));
+}
+
+static void print_json(FILE *out, const struct gnv_port_entry *e, int kinds)
+{
+	const struct gnv_port_stats *st = &e->stats;
+
+	if (kinds & GNV_HIST_SIZE) {
+		print_json_key(out, "size", e);
+		fprintf(out, "\"packets\":%llu,\"bytes\":%llu,",
+			(unsigned long long)st->packets,
+			(unsigned long long)st->bytes);
+		print_json_buckets(out, st->size_slots, GNV_HIST_SLOTS);
+	}
+	if ((kinds & GNV_HIST_RTT) && gnv_port_has_echoes(e)) {
+		print_json_key(out, "rtt", e);
+		fprintf(out, "\"unit\":\"us\",\"count\":%llu,"
+			"\"sum_ns\":%llu,\"unanswered\":%llu,",
+			(unsigned long long)st->rtt_count,
+			(unsigned long long)st->rtt_sum_ns,
+			(unsigned long long)e->unanswered);
+		print_json_buckets(out, st->rtt_slots, GNV_RTT_SLOTS);
+	}
+}
+
+void gnv_hist_print(FILE *out, struct gnv_hist *h, int kinds,
+		    enum gnv_format mode)
 {
 	qsort(h->e, h->n, sizeof(h->e[0]), by_key);
 	for (size_t i = 0; i < h->n; i++) {
+		const struct gnv_port_entry *e = &h->e[i];
+
 		if (mode == GNV_OUT_JSON) {
-			print_json(out, &h->e[i]);
+			print_json(out, e, kinds);
 			continue;
 		}
-		print_heading(out, &h->e[i]);
-		print_log2(out, h->e[i].stats.size_slots);
+		if (!(kinds & GNV_HIST_SIZE) && !gnv_port_has_echoes(e))
+			continue;
+		print_heading(out, e);
+		if (kinds & GNV_HIST_SIZE)
+			print_log2(out, "frame bytes", e->stats.size_slots,
+				   GNV_HIST_SLOTS);
+		if (kinds & GNV_HIST_RTT)
+			print_rtt(out, e);
 	}
 	if (h->dropped)
 		fprintf(stderr, "gnvtrace: %llu packets of ports past the first "
 			"%d were not counted in the histograms\n",
 			(unsigned long long)h->dropped, GNV_MAX_PORT_KEYS);
+	if (h->evicted)
+		fprintf(stderr, "gnvtrace: %llu port keys were evicted from the "
+			"kernel's map of %d: their counts are gone\n",
+			(unsigned long long)h->evicted, GNV_MAX_PORT_KEYS);
 	fflush(out);
 }
 

@@ -29,14 +29,26 @@ struct gnv_hist {
 void gnv_hist_init(struct gnv_hist *h);
 void gnv_hist_free(struct gnv_hist *h);
 /* The entry for key, made (zeroed) when new; NULL when the table is full. */
-struct gnv_port_stats *gnv_hist_entry(struct gnv_hist *h,
+struct gnv_port_entry *gnv_hist_entry(struct gnv_hist *h,
 				      const struct gnv_port_key *key);
+/* One more echo request of key's port with no reply in time. */
+void gnv_hist_unanswered(struct gnv_hist *h, const struct gnv_port_key *key);
+/* The order histograms print in: VNI, then port (none first), then in/out. */
+int gnv_port_key_cmp(const struct gnv_port_key *x,
+		     const struct gnv_port_key *y);
+/* Whether e saw echo round trips or unanswered requests. */
+int gnv_port_has_echoes(const struct gnv_port_entry *e);
+/* Adds add's counts and slots to to's. */
+void gnv_port_stats_sum(struct gnv_port_stats *to,
+			const struct gnv_port_stats *add);
 /* Counts one matched packet of len bytes, as the kernel does. */
 void gnv_hist_count(struct gnv_hist *h, const struct gnv_pkt *p, __u8 dir,
 		    __u32 len);
 /* Adds from's counts to h's. */
 void gnv_hist_merge(struct gnv_hist *h, const struct gnv_hist *from);
-void gnv_hist_print(FILE *out, struct gnv_hist *h, enum gnv_format mode);
+/* kinds: GNV_HIST_SIZE, GNV_HIST_RTT or both. Sorts h by key. */
+void gnv_hist_print(FILE *out, struct gnv_hist *h, int kinds,
+		    enum gnv_format mode);
 
 struct gnv_trace_opts;
 /* Standard output, unless -w - made it the capture: then stderr. */

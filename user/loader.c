@@ -8,6 +8,7 @@
 
 #include "hist.h"
 #include "loader.h"
+#include "port_stats.h"
 #include "gnvtrace.skel.h"	/* after trace.h: it uses the ABI types */
 
 static int verbose_libbpf;
@@ -80,6 +81,9 @@ int gnv_bpf_load(struct gnv_bpf *b, const struct gnv_trace_opts *o,
 		b->skel->bss->targ_snaplen = o->snaplen < GNV_SNAP_MAX ?
 					      o->snaplen : GNV_SNAP_MAX;
 	b->skel->bss->targ_hist = o->hist;
+	b->skel->bss->targ_echo_timeout_ns = o->echo_timeout_ns;
+	b->skel->bss->targ_no_events = o->quiet && !o->write_file &&
+				       !o->count;
 	err = gnvtrace_bpf__load(b->skel);
 	if (err) {
 		explain_load_error(err);
@@ -120,6 +124,8 @@ void gnv_bpf_add_hist(const struct gnv_bpf *b, struct gnv_hist *h)
 {
 	int ncpu = libbpf_num_possible_cpus(), fd;
 	struct gnv_port_key key, *prev = NULL;
+	struct gnv_counts c = { { 0 } };
+	__u64 keys = 0;
 
 	if (ncpu <= 0)
 		return;
@@ -127,20 +133,43 @@ void gnv_bpf_add_hist(const struct gnv_bpf *b, struct gnv_hist *h)
 
 	fd = bpf_map__fd(b->skel->maps.port_stats);
 	while (!bpf_map_get_next_key(fd, prev, &key)) {
-		struct gnv_port_stats *st;
+		struct gnv_port_entry *e;
 
 		prev = &key;
 		if (bpf_map_lookup_elem(fd, &key, vals))
 			continue;
-		st = gnv_hist_entry(h, &key);
-		if (!st)
+		keys++;
+		e = gnv_hist_entry(h, &key);
+		if (!e)
 			continue;
-		for (int cpu = 0; cpu < ncpu; cpu++) {
-			st->packets += vals[cpu].packets;
-			st->bytes += vals[cpu].bytes;
-			for (int i = 0; i < GNV_HIST_SLOTS; i++)
-				st->size_slots[i] += vals[cpu].size_slots[i];
-		}
+		for (int cpu = 0; cpu < ncpu; cpu++)
+			gnv_port_stats_sum(&e->stats, &vals[cpu]);
+	}
+	/* Keys are only ever added: those not there were evicted. */
+	gnv_bpf_add_counts(b, &c);
+	if (c.v[GNV_STAT_PORT_KEYS] > keys)
+		h->evicted += c.v[GNV_STAT_PORT_KEYS] - keys;
+}
+
+void gnv_bpf_reap_echoes(const struct gnv_bpf *b, struct gnv_hist *h,
+			 __u64 now_ns, __u64 timeout_ns)
+{
+	int fd = bpf_map__fd(b->skel->maps.echoes);
+	struct gnv_echo_key key, next;
+	struct gnv_echo echo;
+	int more;
+
+	/* Deleting the key just visited would restart the walk: look ahead. */
+	more = !bpf_map_get_next_key(fd, NULL, &next);
+	while (more) {
+		key = next;
+		more = !bpf_map_get_next_key(fd, &key, &next);
+		if (bpf_map_lookup_elem(fd, &key, &echo) ||
+		    gnv_echo_in_time(echo.ts_ns, now_ns, timeout_ns))
+			continue;
+		/* The kernel may have taken it for its reply meanwhile. */
+		if (!bpf_map_delete_elem(fd, &key))
+			gnv_hist_unanswered(h, &echo.port);
 	}
 }
 

@@ -38,6 +38,12 @@ void gnv_bpf_add_counts(const struct gnv_bpf *b, struct gnv_counts *c);
 /* Adds the kernel's per-port statistics, summed over CPUs, into h. */
 struct gnv_hist;
 void gnv_bpf_add_hist(const struct gnv_bpf *b, struct gnv_hist *h);
+/*
+ * Echo requests older than the timeout at now_ns (CLOCK_MONOTONIC): taken
+ * out of the kernel's map and counted in h as unanswered.
+ */
+void gnv_bpf_reap_echoes(const struct gnv_bpf *b, struct gnv_hist *h,
+			 __u64 now_ns, __u64 timeout_ns);
 void gnv_bpf_close(struct gnv_bpf *b);
 
 #endif /* GNV_LOADER_H */

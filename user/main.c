@@ -9,6 +9,7 @@
 
 #include "demo.h"
 #include "filter_compile.h"
+#include "metrics.h"
 #include "trace.h"
 
 #define EXIT_USAGE 2
@@ -40,10 +41,12 @@ static const char doc[] =
 enum {
 	OPT_DURATION = 1000, OPT_PORT, OPT_DEMO, OPT_SNAPLEN, OPT_KERNEL,
 	OPT_DIRECTION, OPT_TC_MODE, OPT_XDP_MODE, OPT_CLEANUP, OPT_HIST,
+	OPT_ECHO_TIMEOUT, OPT_INTERVAL, OPT_METRICS, OPT_METRICS_FILE,
 };
 
 #define SNAPLEN_OFFLINE	65535
 #define SNAPLEN_LIVE	256
+#define ECHO_TIMEOUT_S	5
 
 static const struct argp_option options[] = {
 	{ "interface", 'i', "IFACE", 0, "Trace Geneve on IFACE; repeatable", 0 },
@@ -60,7 +63,11 @@ static const struct argp_option options[] = {
 	{ "output", 'o', "text|json", 0, "Output format (default text)", 0 },
 	{ "verbose", 'v', NULL, 0, "Show every Geneve option in hex; twice: libbpf debug", 0 },
 	{ "quiet", 'q', NULL, 0, "No per-packet lines, only the summary", 0 },
-	{ "hist", OPT_HIST, "size", 0, "At exit, per OVN port: packets, bytes and a log2 histogram of frame sizes", 0 },
+	{ "hist", OPT_HIST, "size|rtt|all", 0, "Per OVN port: packets, bytes and log2 histograms of frame sizes and/or ICMP echo round trips, at exit (and every --interval)", 0 },
+	{ "echo-timeout", OPT_ECHO_TIMEOUT, "SECONDS", 0, "An echo request with no reply this long is unanswered (default 5)", 0 },
+	{ "interval", OPT_INTERVAL, "SECONDS", 0, "Live: print the histograms and write --metrics-file every SECONDS", 0 },
+	{ "metrics", OPT_METRICS, "[ADDR:]PORT", 0, "Live: serve Prometheus metrics on http://ADDR:PORT/metrics (ADDR default 127.0.0.1)", 0 },
+	{ "metrics-file", OPT_METRICS_FILE, "PATH", 0, "Write the metrics to PATH (node_exporter's textfile collector), at exit and every --interval", 0 },
 	{ "port", OPT_PORT, "PORT", 0, "Geneve UDP destination port (default 6081)", 0 },
 	{ "demo", OPT_DEMO, NULL, 0, "Run on a built-in lab: two netns, a veth pair, Geneve traffic", 0 },
 	{ NULL, 'h', NULL, OPTION_HIDDEN, "Show this help", 0 },
@@ -86,6 +93,20 @@ static int parse_ulong(const char *arg, unsigned long max, unsigned long *out)
 	       -1 : 0;
 }
 
+/* A positive number of seconds, or a usage error. */
+static double seconds(struct argp_state *state, const char *opt,
+		      const char *arg)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(arg, &end);
+	if (errno || end == arg || *end || !(v > 0) || v > 1e6)
+		argp_error(state, "%s needs a positive number of seconds, not '%s'", opt, arg);
+	return v;
+}
+
 /* The words an option takes, and what each means; NULL-terminated. */
 struct choice {
 	const char *word;
@@ -103,6 +124,10 @@ static const struct choice tc_modes[] = {
 static const struct choice xdp_modes[] = {
 	{ "auto", GNV_XDP_AUTO }, { "native", GNV_XDP_NATIVE },
 	{ "generic", GNV_XDP_GENERIC }, {},
+};
+static const struct choice hists[] = {
+	{ "size", GNV_HIST_SIZE }, { "rtt", GNV_HIST_RTT },
+	{ "all", GNV_HIST_SIZE | GNV_HIST_RTT }, {},
 };
 static const struct choice outputs[] = {
 	{ "text", GNV_OUT_TEXT }, { "json", GNV_OUT_JSON }, {},
@@ -129,7 +154,6 @@ static int choose(struct argp_state *state, const char *opt, const char *arg,
 static error_t parse_arg(int key, char *arg, struct argp_state *state)
 {
 	unsigned long n;
-	char *end;
 
 	switch (key) {
 	case 'i':
@@ -161,9 +185,27 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		env.t.xdp_mode = choose(state, "--xdp-mode", arg, xdp_modes);
 		break;
 	case OPT_HIST:
-		if (strcmp(arg, "size"))
-			argp_error(state, "--hist takes size (rtt is not there yet), not '%s'", arg);
-		env.t.hist = 1;
+		env.t.hist = choose(state, "--hist", arg, hists);
+		break;
+	case OPT_ECHO_TIMEOUT:
+		env.t.echo_timeout_ns = seconds(state, "--echo-timeout", arg) * 1e9;
+		break;
+	case OPT_INTERVAL:
+		env.t.interval = seconds(state, "--interval", arg);
+		break;
+	case OPT_METRICS: {
+		struct sockaddr_storage ss;
+		char err[256];
+		socklen_t len;
+
+		/* A bad spec is a usage error; binding fails at run time. */
+		if (gnv_metrics_parse(arg, &ss, &len, err, sizeof(err)))
+			argp_error(state, "%s", err);
+		env.t.metrics = arg;
+		break;
+	}
+	case OPT_METRICS_FILE:
+		env.t.metrics_file = arg;
 		break;
 	case OPT_CLEANUP:
 		env.cleanup = arg;
@@ -174,10 +216,7 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		env.t.count = n;
 		break;
 	case OPT_DURATION:
-		errno = 0;
-		env.t.duration = strtod(arg, &end);
-		if (errno || end == arg || *end || env.t.duration <= 0)
-			argp_error(state, "--duration needs a positive number of seconds, not '%s'", arg);
+		env.t.duration = seconds(state, "--duration", arg);
 		break;
 	case 'o':
 		env.t.mode = choose(state, "-o", arg, outputs);
@@ -215,6 +254,13 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		if (!env.t.snaplen)
 			env.t.snaplen = env.t.read_file ? SNAPLEN_OFFLINE :
 							  SNAPLEN_LIVE;
+		if (env.t.read_file && (env.t.metrics || env.t.interval))
+			argp_error(state, "--metrics and --interval go with a live trace; with -r, --metrics-file writes the metrics once");
+		/* The metrics are per port: they need the histograms. */
+		if ((env.t.metrics || env.t.metrics_file) && !env.t.hist)
+			env.t.hist = GNV_HIST_SIZE | GNV_HIST_RTT;
+		if (!env.t.echo_timeout_ns)
+			env.t.echo_timeout_ns = ECHO_TIMEOUT_S * 1000000000ULL;
 		break;
 	default:
 		return ARGP_ERR_UNKNOWN;

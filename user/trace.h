@@ -25,7 +25,11 @@ struct gnv_trace_opts {
 	__u32 snaplen;			/* -w: bytes of each frame kept */
 	int kernel;			/* -r --kernel: the BPF program parses */
 	int directions;			/* GNV_DIRECTION_* */
-	int hist;			/* --hist size: per-port histograms */
+	int hist;			/* --hist: GNV_HIST_* mask, 0: none */
+	__u64 echo_timeout_ns;		/* --echo-timeout */
+	double interval;		/* --interval seconds, 0: at exit only */
+	const char *metrics;		/* --metrics [ADDR:]PORT */
+	const char *metrics_file;	/* --metrics-file PATH */
 	enum gnv_tc_mode tc_mode;
 	enum gnv_xdp_mode xdp_mode;
 	__u64 count;			/* -c: stop after this many events */

@@ -10,7 +10,9 @@
 #include <bpf/bpf.h>
 
 #include "filter.h"
+#include "gnvtrace.skel.h"
 #include "loader.h"
+#include "report.h"
 #include "trace_file.h"
 
 /*
@@ -45,6 +47,9 @@ static void trace_host(struct file_reader *r, struct gnv_event *ev)
 	r->matched++;
 	if (r->o->hist)
 		gnv_hist_count(&r->hist, &ev->pkt, GNV_DIR_IN, pkt->len);
+	if (r->echoes)
+		gnv_echo_count(r->echoes, &r->hist, &ev->pkt, GNV_DIR_IN,
+			       pkt->ts_ns, r->o->echo_timeout_ns);
 	ev->ts_ns = pkt->ts_ns;
 	ev->pkt_len = pkt->len;
 	memcpy(ev->opts, pkt->data + ev->pkt.opts_off, ev->pkt.opts_len);
@@ -94,7 +99,11 @@ static int trace_kernel(struct file_reader *r, struct gnv_bpf *b)
 				r->pkt.caplen : TEST_RUN_LINEAR_MAX,
 		.repeat = 1,
 	);
-	int err = bpf_prog_test_run_opts(
+	int err;
+
+	/* Echo round trips in capture time (0 is the kernel's clock). */
+	b->skel->bss->targ_now_ns = r->pkt.ts_ns ? r->pkt.ts_ns : 1;
+	err = bpf_prog_test_run_opts(
 		bpf_program__fd(gnv_bpf_prog(b, GNV_PROG_XDP_IN)), &run);
 
 	if (err) {
@@ -147,6 +156,9 @@ static int run_kernel(struct file_reader *r)
 		return err;
 	err = read_kernel(r, &kernel);
 	gnv_bpf_add_counts(&kernel, &r->c);
+	if (r->o->hist & GNV_HIST_RTT)
+		gnv_bpf_reap_echoes(&kernel, &r->hist, r->pkt.ts_ns,
+				    r->o->echo_timeout_ns);
 	if (r->o->hist)
 		gnv_bpf_add_hist(&kernel, &r->hist);
 	gnv_bpf_close(&kernel);
@@ -158,12 +170,24 @@ static int run_host(struct file_reader *r)
 	char err[256];
 	int n;
 
+	if (r->o->hist & GNV_HIST_RTT) {
+		r->echoes = gnv_echo_table_new();
+		if (!r->echoes) {
+			fprintf(stderr, "gnvtrace: out of memory\n");
+			return -ENOMEM;
+		}
+	}
 	if (gnv_split_fits(r->o, r->cap))
 		n = gnv_trace_split(r, err, sizeof(err));
 	else
 		n = gnv_read_records(r, err, sizeof(err));
 	if (n)
 		fprintf(stderr, "gnvtrace: %s\n", err);
+	/* Requests past the timeout when the capture ends: unanswered. */
+	if (r->echoes)
+		gnv_echo_reap(r->echoes, &r->hist, r->pkt.ts_ns,
+			      r->o->echo_timeout_ns);
+	gnv_echo_table_free(r->echoes);
 	return n;
 }
 
@@ -185,7 +209,7 @@ int gnv_trace_file(const struct gnv_trace_opts *o, struct gnv_counts *c)
 		c->v[i] += r.c.v[i];
 	if (!n && o->hist) {
 		gnv_output_flush(&r.out);
-		gnv_hist_print(gnv_hist_out(o), &r.hist, o->mode);
+		n = gnv_report_file(o, &r.c, &r.hist);
 	}
 	gnv_hist_free(&r.hist);
 	gnv_output_close(&r.out);

@@ -8,6 +8,7 @@
 #define GNV_TRACE_FILE_H
 
 #include "capture.h"
+#include "echo_table.h"
 #include "hist.h"
 #include "output.h"
 #include "trace.h"
@@ -18,6 +19,7 @@ struct file_reader {
 	struct gnv_output out;
 	struct gnv_counts c;
 	struct gnv_hist hist;		/* --hist */
+	struct gnv_echo_table *echoes;	/* --hist rtt, host path */
 	struct capture_pkt pkt;		/* the packet being traced */
 	__u64 matched;
 	/* gnv_trace_split: the offset it read on sequentially from, or 0 */

@@ -57,10 +57,12 @@ struct split {
 int gnv_split_fits(const struct gnv_trace_opts *o, const struct capture *cap)
 {
 	/*
-	 * -c stops at a packet, -w writes frames through libpcap: both
-	 * sequential. --kernel never comes here.
+	 * -c stops at a packet, -w writes frames through libpcap, echo
+	 * replies meet their requests in order: all sequential. --kernel
+	 * never comes here.
 	 */
 	return capture_splittable(cap) && !o->count && !o->write_file &&
+	       !(o->hist & GNV_HIST_RTT) &&
 	       capture_size(cap) > 2 * CHUNK_LEN &&
 	       sysconf(_SC_NPROCESSORS_ONLN) > 1;
 }

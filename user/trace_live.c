@@ -16,6 +16,7 @@
 #include "loader.h"
 #include "netdev.h"
 #include "output.h"
+#include "report.h"
 
 struct live {
 	struct gnv_bpf bpf;
@@ -24,6 +25,7 @@ struct live {
 	struct gnv_tc tc_in[GNV_MAX_IFACES];	/* a Geneve device's ingress */
 	struct gnv_tc tc_out[GNV_MAX_IFACES];	/* egress */
 	struct gnv_output out;
+	struct gnv_report report;
 	const struct gnv_trace_opts *o;
 	__u64 events;
 };
@@ -59,6 +61,7 @@ static int poll_events(struct live *l)
 	while (!gnv_exiting) {
 		err = ring_buffer__poll(l->bpf.rb, 100);
 		gnv_output_flush(&l->out);
+		gnv_report_tick(&l->report);
 		if (err == -EINTR)
 			continue;
 		if (err < 0) {
@@ -179,6 +182,10 @@ int gnv_trace_live(const struct gnv_trace_opts *o, struct gnv_counts *c)
 	err = gnv_bpf_load(&l.bpf, o, progs, on_event, &l);
 	if (err)
 		return err;
+	/* Before attaching: a port in use stops the run with nothing done. */
+	err = gnv_report_start(&l.report, o, &l.bpf);
+	if (err)
+		goto out;
 	for (int i = 0; i < o->n_ifaces; i++) {
 		err = attach(&l, i);
 		if (err)
@@ -191,21 +198,15 @@ int gnv_trace_live(const struct gnv_trace_opts *o, struct gnv_counts *c)
 			goto out;
 	}
 	err = gnv_output_open(&l.out, o, stdout, 1, GNV_DLT_EN10MB);
-	if (err)
-		goto out;
-	err = poll_events(&l);
+	if (!err)
+		err = poll_events(&l);
 	gnv_output_close(&l.out);
 	gnv_bpf_add_counts(&l.bpf, c);
-	if (o->hist) {
-		struct gnv_hist h;
-
-		gnv_hist_init(&h);
-		gnv_bpf_add_hist(&l.bpf, &h);
-		gnv_hist_print(gnv_hist_out(o), &h, o->mode);
-		gnv_hist_free(&h);
-	}
+	if (gnv_report_final(&l.report) && !err)
+		err = -EIO;
 out:
 	detach_all(&l);
+	gnv_report_close(&l.report);
 	gnv_bpf_close(&l.bpf);
 	return err;
 }

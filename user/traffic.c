@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include <netinet/in.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "gnvtrace.h"
@@ -75,6 +76,51 @@ static void ping_pair(struct list *l, int seq, int v6)
 	memcpy(rep->inner_eth_src, req->inner_eth_dst, 6);
 	memcpy(rep->inner_eth_dst, req->inner_eth_src, 6);
 	rep->icmp_type = v6 ? 129 : 0;
+}
+
+/* Request start and reply gap of each echo in traffic_rtt, microseconds. */
+static const struct {
+	__u64 start_us;
+	long gap_us;		/* -1: never answered */
+	int v6;
+} rtt_echoes[] = {
+	{ 0, 1, 0 },			/* slot 0 */
+	{ 1000000, 3, 0 },		/* slot 1: [2, 4) us */
+	{ 2000000, 100, 0 },		/* slot 6: [64, 128) */
+	{ 3000000, 1500, 0 },		/* slot 10 */
+	{ 4000000, 20000, 0 },		/* slot 14 */
+	{ 5000000, -1, 0 },		/* unanswered */
+	{ 6000000, 6000000, 0 },	/* answered past a 5 s timeout */
+	{ 7000000, 1000000, 0 },	/* slot 19 */
+	{ 9000000, 50, 1 },		/* ICMPv6, slot 5 */
+};
+
+static int by_time(const void *a, const void *b)
+{
+	const struct traffic_frame *x = a, *y = b;
+
+	return x->ts_us < y->ts_us ? -1 : x->ts_us > y->ts_us;
+}
+
+int traffic_rtt(struct traffic_frame *frames, int max)
+{
+	struct list l = { .f = frames, .max = max };
+	int n = sizeof(rtt_echoes) / sizeof(rtt_echoes[0]);
+
+	for (int i = 0; i < n; i++) {
+		int first = l.n;
+
+		ping_pair(&l, i + 1, rtt_echoes[i].v6);
+		if (l.n != first + 2)
+			return -1;
+		frames[first].ts_us = TRAFFIC_EPOCH_US + rtt_echoes[i].start_us;
+		frames[first + 1].ts_us = frames[first].ts_us +
+					  rtt_echoes[i].gap_us;
+		if (rtt_echoes[i].gap_us < 0)
+			l.n--;
+	}
+	qsort(frames, l.n, sizeof(frames[0]), by_time);
+	return l.n;
 }
 
 int traffic_demo(struct traffic_frame *frames, int max)

@@ -47,6 +47,16 @@ struct traffic_frame {
  */
 int traffic_demo(struct traffic_frame *frames, int max);
 
+#define TRAFFIC_RTT_FRAMES	18
+
+/*
+ * ICMP echo exchanges between two VMs with known request/reply gaps, one
+ * per log2 slot from 1 us to 1 s, one request never answered and one
+ * answered after 6 s (past the default timeout), in time order: for the
+ * round-trip histograms. Returns the number of frames, -1 if max is short.
+ */
+int traffic_rtt(struct traffic_frame *frames, int max);
+
 /*
  * Frame number index of a cloud underlay's traffic, the same for the same
  * index and seed: Geneve+OVN between a few datapaths' VMs on a rack of

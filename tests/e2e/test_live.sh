@@ -266,6 +266,35 @@ test_hist_live() {
 		same_lines "$TMP/hist.off" "$TMP/hist.json"
 }
 
+# gnv-pktgen rtt's exchanges replayed at 4x their speed (3 s): the gaps
+# of 1 s and 20 ms become 250 ms and 5 ms on the wire, the reply 6 s late
+# 1.5 s, past --echo-timeout 1, like the request never answered.
+test_rtt_live() {
+	local key='vni="5",port="3",direction="in"'
+	start_tracer "$TMP/rtt.json" -q -o json --hist rtt --direction in \
+		--echo-timeout 1 --metrics-file "$TMP/rtt.prom" ||
+		{ fail "--hist rtt live"; return; }
+	ip netns exec "$NS_TX" tcpreplay --multiplier=4 -i "$TX_IF" \
+		"$TMP/rtt.pcap" >/dev/null 2>&1
+	sleep 1.2	# the last request is reaped after 1 s
+	stop_gnvtrace
+	grep '"port":3,' "$TMP/rtt.json" >"$TMP/rtt.port3"
+	check "--hist rtt live: 6 round trips and 2 unanswered on port 3" \
+		grep -q '"count":6,.*"unanswered":2,' "$TMP/rtt.port3"
+	check "--hist rtt live: the 250 ms gap in [131072, 262143] us" \
+		grep -q '{"min":131072,"max":262143,"count":1}' "$TMP/rtt.port3"
+	check "--hist rtt live: the 5 ms gap in [4096, 8191] us" \
+		grep -q '{"min":4096,"max":8191,"count":1}' "$TMP/rtt.port3"
+	check "--hist rtt live: the ICMPv6 round trip on port 4" \
+		grep -q '"port":4,.*"count":1,.*"unanswered":0,' "$TMP/rtt.json"
+	check "--metrics-file at exit: the round trips of port 3" \
+		grep -q "^gnvtrace_port_icmp_rtt_seconds_count{$key} 6\$" \
+		"$TMP/rtt.prom"
+	check "--metrics-file at exit: the unanswered of port 3" \
+		grep -q "^gnvtrace_port_icmp_unanswered_total{$key} 2\$" \
+		"$TMP/rtt.prom"
+}
+
 test_duration_stops() {
 	local t0 t1
 	t0=$(date +%s%N)
@@ -332,6 +361,7 @@ main() {
 		exit 1
 	fi
 	"$BUILD/tools/gnv-pktgen" demo "$TMP/demo.pcap"
+	"$BUILD/tools/gnv-pktgen" rtt "$TMP/rtt.pcap"
 
 	test_text_output
 	test_malformed_counted
@@ -351,6 +381,7 @@ main() {
 	test_count_stops
 	test_duration_stops
 	test_hist_live
+	test_rtt_live
 	test_two_interfaces
 	test_xdp_modes
 	test_egress "$TMP/demo.pcap" tcx

@@ -53,7 +53,7 @@ static void read_file(const char *path, int split, struct result *res)
 	res->rc = split && capture_splittable(r.cap) ? gnv_trace_split(&r, res->err, sizeof(res->err)) :
 			  gnv_read_records(&r, res->err, sizeof(res->err));
 	gnv_output_flush(&r.out);
-	gnv_hist_print(mem, &r.hist, opts.mode);
+	gnv_hist_print(mem, &r.hist, opts.hist, opts.mode);
 	res->c = r.c;
 	res->resumed_at = r.resumed_at;
 	gnv_hist_free(&r.hist);
@@ -283,7 +283,7 @@ int main(int argc, char **argv)
 	opts.read_file = "test";
 	opts.mode = GNV_OUT_JSON;
 	opts.verbose = 1;
-	opts.hist = 1;
+	opts.hist = GNV_HIST_SIZE;
 	mix_and_its_faults(argv[1]);
 	false_boundaries();
 	flips(argv[1]);

@@ -749,7 +749,7 @@ static void test_port_stats(void)
 
 	test_case("port stats: log2 slots");
 	for (size_t i = 0; i < ARRAY_SIZE(slots); i++)
-		ASSERT_EQ(gnv_log2_slot(slots[i].len), slots[i].slot, "slot");
+		ASSERT_EQ(gnv_log2_slot(slots[i].len, GNV_HIST_SLOTS), slots[i].slot, "slot");
 
 	test_case("port stats: keys");
 	if (!make_frame(NULL, NULL, &f) ||

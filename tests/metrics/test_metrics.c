@@ -1,0 +1,914 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The Prometheus exposition of a trace's counters: the text of crafted
+ * counts, label escaping, the atomic file, and the /metrics server over a
+ * plain socket (status, content type, body, 404, 405, bind errors).
+ */
+#include <arpa/inet.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "metrics.h"
+#include "names.h"
+#include "test_util.h"
+
+/* Renders into a string the caller frees. */
+static char *render(const struct gnv_counts *c, const struct gnv_hist *h,
+		    size_t *lenp)
+{
+	struct outbuf ob;
+	size_t len = 0;
+	char *text = NULL;
+	FILE *f = open_memstream(&text, &len);
+
+	ob_init(&ob, f);
+	gnv_metrics_render(&ob, c, h);
+	ob_free(&ob);
+	fclose(f);
+	if (lenp)
+		*lenp = len;
+	return text;
+}
+
+static char *labels_text(const struct gnv_label *l, int n)
+{
+	struct outbuf ob;
+	size_t len = 0;
+	char *text = NULL;
+	FILE *f = open_memstream(&text, &len);
+
+	ob_init(&ob, f);
+	gnv_metrics_labels(&ob, l, n);
+	ob_free(&ob);
+	fclose(f);
+	return text;
+}
+
+/* Where line starts a whole line of text, or NULL. */
+static const char *find_line(const char *text, const char *line)
+{
+	size_t n = strlen(line);
+
+	for (const char *p = text; (p = strstr(p, line)); p++)
+		if ((p == text || p[-1] == '\n') && p[n] == '\n')
+			return p;
+	return NULL;
+}
+
+#define ASSERT_LINE(text, line) ({					\
+	int ok_ = test_check(find_line(text, line) != NULL, __FILE__,	\
+			     __LINE__, "line");				\
+	if (!ok_)							\
+		fprintf(stderr, "no line '%s'\n", line);		\
+	ok_;								\
+})
+
+#define ASSERT_NO_LINE_WITH(text, sub) ({				\
+	int ok_ = test_check(strstr(text, sub) == NULL, __FILE__,	\
+			     __LINE__, "absent");			\
+	if (!ok_)							\
+		fprintf(stderr, "unexpected '%s'\n", sub);		\
+	ok_;								\
+})
+
+static int count_str(const char *text, const char *sub)
+{
+	int n = 0;
+
+	for (const char *p = text; (p = strstr(p, sub)); p++)
+		n++;
+	return n;
+}
+
+static void add_key(struct gnv_hist *h, __u32 vni, int has_port, __u16 port,
+		    __u8 dir, struct gnv_port_entry **out)
+{
+	struct gnv_port_key k = {
+		.vni = vni, .port = port, .dir = dir, .has_port = has_port,
+	};
+
+	gnv_hist_entry(h, &k);
+	*out = &h->e[h->n - 1];
+}
+
+static struct gnv_counts counts;
+static struct gnv_hist hist;
+
+/* Keys added out of order; the expected text sorts them. */
+static void craft(void)
+{
+	struct gnv_port_entry *e;
+
+	memset(&counts, 0, sizeof(counts));
+	counts.v[GNV_STAT_PACKETS] = 100;
+	counts.v[GNV_STAT_GENEVE] = 90;
+	counts.v[GNV_STAT_MATCHED] = 80;
+	counts.v[GNV_STAT_LOST] = 2;
+	counts.v[GNV_STAT_PORT_KEYS] = 4;
+	counts.v[GNV_STAT_MALFORMED + GNV_BAD_OPTS_OVERRUN] = 5;
+	counts.v[GNV_STAT_MALFORMED + GNV_BAD_TRUNC_INNER_L4] = 6;
+
+	gnv_hist_free(&hist);
+	hist.dropped = 11;
+	hist.evicted = 12;
+
+	/* vni 5 port 3 out: 7 frames of 64..127, 2 of 1024..2047, 1 huge */
+	add_key(&hist, 5, 1, 3, GNV_DIR_OUT, &e);
+	e->stats.packets = 10;
+	e->stats.bytes = 7 * 100 + 2 * 1500 + 70000;
+	e->stats.size_slots[6] = 7;
+	e->stats.size_slots[10] = 2;
+	e->stats.size_slots[16] = 1;
+	/* round trips: one under 2 us, two of 512..1023 us */
+	e->stats.rtt_count = 3;
+	e->stats.rtt_slots[0] = 1;
+	e->stats.rtt_slots[9] = 2;
+	e->stats.rtt_sum_ns = 500 + 2 * 700000;
+	e->unanswered = 1;
+
+	/* vni 5 without OVN's option */
+	add_key(&hist, 5, 0, 0, GNV_DIR_IN, &e);
+	e->stats.packets = 4;
+	e->stats.bytes = 400;
+	e->stats.size_slots[6] = 4;
+
+	/* vni 2 port 9 in: one frame of 60 bytes, one round trip of 100 s */
+	add_key(&hist, 2, 1, 9, GNV_DIR_IN, &e);
+	e->stats.packets = 1;
+	e->stats.bytes = 60;
+	e->stats.size_slots[5] = 1;
+	e->stats.rtt_count = 1;
+	e->stats.rtt_slots[26] = 1;
+	e->stats.rtt_sum_ns = 100000000000ULL;
+
+	/* vni 5 port 3 in: no round trips, but unanswered requests */
+	add_key(&hist, 5, 1, 3, GNV_DIR_IN, &e);
+	e->stats.packets = 3;
+	e->stats.bytes = 3 * 98;
+	e->stats.size_slots[6] = 3;
+	e->unanswered = 3;
+}
+
+static const char *const families[][2] = {
+	{ "gnvtrace_packets_total", "counter" },
+	{ "gnvtrace_geneve_packets_total", "counter" },
+	{ "gnvtrace_matched_packets_total", "counter" },
+	{ "gnvtrace_lost_events_total", "counter" },
+	{ "gnvtrace_malformed_packets_total", "counter" },
+	{ "gnvtrace_port_keys_added_total", "counter" },
+	{ "gnvtrace_port_keys_evicted_total", "counter" },
+	{ "gnvtrace_port_uncounted_packets_total", "counter" },
+	{ "gnvtrace_port_packets_total", "counter" },
+	{ "gnvtrace_port_bytes_total", "counter" },
+	{ "gnvtrace_port_packet_size_bytes", "histogram" },
+	{ "gnvtrace_port_icmp_rtt_seconds", "histogram" },
+	{ "gnvtrace_port_icmp_unanswered_total", "counter" },
+};
+#define N_FAMILIES (int)(sizeof(families) / sizeof(families[0]))
+
+/* The family a sample line belongs to, by the families table. */
+static int family_of(const char *line)
+{
+	size_t n = strcspn(line, "{ ");
+	int best = -1;
+	size_t best_len = 0;
+
+	for (int i = 0; i < N_FAMILIES; i++) {
+		size_t fl = strlen(families[i][0]);
+
+		if (fl <= n && !strncmp(line, families[i][0], fl) &&
+		    (fl == n || !strcmp(families[i][1], "histogram")) &&
+		    fl > best_len) {
+			best = i;
+			best_len = fl;
+		}
+	}
+	return best;
+}
+
+/* HELP then TYPE before each family's samples, families not interleaved. */
+static void check_structure(const char *text)
+{
+	int seen[N_FAMILIES] = { 0 }, cur = -1, bad = 0, samples = 0;
+	char *copy = strdup(text), *save, *line;
+
+	for (line = strtok_r(copy, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save)) {
+		if (!strncmp(line, "# HELP ", 7)) {
+			int f = family_of(line + 7);
+
+			if (f < 0 || seen[f]++) {
+				fprintf(stderr, "stray HELP: %s\n", line);
+				bad++;
+			}
+			cur = f;
+			continue;
+		}
+		if (!strncmp(line, "# TYPE ", 7)) {
+			char want[128];
+
+			if (cur >= 0)
+				snprintf(want, sizeof(want), "# TYPE %s %s",
+					 families[cur][0], families[cur][1]);
+			if (cur < 0 || strcmp(line, want)) {
+				fprintf(stderr, "bad TYPE: %s\n", line);
+				bad++;
+			}
+			continue;
+		}
+		samples++;
+		if (family_of(line) != cur || cur < 0) {
+			fprintf(stderr, "sample outside its family: %s\n", line);
+			bad++;
+		}
+	}
+	free(copy);
+	ASSERT_EQ(bad, 0, "HELP, TYPE and samples in order");
+	for (int i = 0; i < N_FAMILIES; i++)
+		if (!ASSERT_EQ(seen[i], 1, "each family once"))
+			fprintf(stderr, "  %s\n", families[i][0]);
+	ASSERT_GT(samples, 0, "samples");
+}
+
+static void test_render(void)
+{
+	struct gnv_port_entry before[4];
+	char *text, *again;
+	const char *a, *b, *c, *d;
+
+	test_case("render");
+	craft();
+	memcpy(before, hist.e, sizeof(before));
+	text = render(&counts, &hist, NULL);
+
+	ASSERT_MEMEQ(hist.e, before, sizeof(before), "caller's hist untouched");
+	check_structure(text);
+	ASSERT_LINE(text, "# HELP gnvtrace_packets_total Frames the BPF program saw, Geneve or not.");
+	ASSERT_LINE(text, "# TYPE gnvtrace_packets_total counter");
+	ASSERT_LINE(text, "gnvtrace_packets_total 100");
+	ASSERT_LINE(text, "gnvtrace_geneve_packets_total 90");
+	ASSERT_LINE(text, "gnvtrace_matched_packets_total 80");
+	ASSERT_LINE(text, "gnvtrace_lost_events_total 2");
+	ASSERT_LINE(text, "gnvtrace_port_keys_added_total 4");
+	ASSERT_LINE(text, "gnvtrace_port_keys_evicted_total 12");
+	ASSERT_LINE(text, "gnvtrace_port_uncounted_packets_total 11");
+
+	/* Every reason, zeros included; never "none". */
+	ASSERT_EQ(count_str(text, "\ngnvtrace_malformed_packets_total{reason=\""),
+		  GNV_BAD_MAX - 1, "a series per malformed reason");
+	ASSERT_LINE(text, "gnvtrace_malformed_packets_total{reason=\"opts_overrun\"} 5");
+	ASSERT_LINE(text, "gnvtrace_malformed_packets_total{reason=\"trunc_inner_l4\"} 6");
+	ASSERT_LINE(text, "gnvtrace_malformed_packets_total{reason=\"trunc_eth\"} 0");
+	ASSERT_NO_LINE_WITH(text, "reason=\"none\"");
+	ASSERT_NO_LINE_WITH(text, "reason=\"unknown\"");
+
+	/* Per port: labels, and no port label without OVN's option. */
+	ASSERT_LINE(text, "gnvtrace_port_packets_total{vni=\"5\",port=\"3\",direction=\"out\"} 10");
+	ASSERT_LINE(text, "gnvtrace_port_packets_total{vni=\"5\",port=\"3\",direction=\"in\"} 3");
+	ASSERT_LINE(text, "gnvtrace_port_packets_total{vni=\"5\",direction=\"in\"} 4");
+	ASSERT_LINE(text, "gnvtrace_port_packets_total{vni=\"2\",port=\"9\",direction=\"in\"} 1");
+	ASSERT_LINE(text, "gnvtrace_port_bytes_total{vni=\"5\",port=\"3\",direction=\"out\"} 73700");
+	ASSERT_LINE(text, "gnvtrace_port_bytes_total{vni=\"5\",direction=\"in\"} 400");
+	ASSERT_NO_LINE_WITH(text, "port=\"0\"");
+
+	/* Sorted by vni, has_port, port, dir. */
+	a = strstr(text, "gnvtrace_port_packets_total{vni=\"2\",port=\"9\",direction=\"in\"}");
+	b = strstr(text, "gnvtrace_port_packets_total{vni=\"5\",direction=\"in\"}");
+	c = strstr(text, "gnvtrace_port_packets_total{vni=\"5\",port=\"3\",direction=\"in\"}");
+	d = strstr(text, "gnvtrace_port_packets_total{vni=\"5\",port=\"3\",direction=\"out\"}");
+	ASSERT_TRUE(a && b && c && d && a < b && b < c && c < d, "keys sorted");
+
+	/* The size histogram: cumulative, le = 2^(k+1) - 1, slot 16 in +Inf. */
+#define SZ "gnvtrace_port_packet_size_bytes"
+#define K53O "{vni=\"5\",port=\"3\",direction=\"out\""
+	ASSERT_LINE(text, "# TYPE " SZ " histogram");
+	ASSERT_LINE(text, SZ "_bucket" K53O ",le=\"1\"} 0");
+	ASSERT_LINE(text, SZ "_bucket" K53O ",le=\"3\"} 0");
+	ASSERT_LINE(text, SZ "_bucket" K53O ",le=\"63\"} 0");
+	ASSERT_LINE(text, SZ "_bucket" K53O ",le=\"127\"} 7");
+	ASSERT_LINE(text, SZ "_bucket" K53O ",le=\"1023\"} 7");
+	ASSERT_LINE(text, SZ "_bucket" K53O ",le=\"2047\"} 9");
+	ASSERT_LINE(text, SZ "_bucket" K53O ",le=\"65535\"} 9");
+	ASSERT_LINE(text, SZ "_bucket" K53O ",le=\"+Inf\"} 10");
+	ASSERT_LINE(text, SZ "_sum" K53O "} 73700");
+	ASSERT_LINE(text, SZ "_count" K53O "} 10");
+	ASSERT_NO_LINE_WITH(text, "le=\"131071\"");
+	ASSERT_EQ(count_str(text, SZ "_bucket" K53O ","), GNV_HIST_SLOTS,
+		  "size buckets: 16 bounds and +Inf");
+	ASSERT_LINE(text, SZ "_bucket{vni=\"5\",direction=\"in\",le=\"127\"} 4");
+	ASSERT_LINE(text, SZ "_bucket{vni=\"2\",port=\"9\",direction=\"in\",le=\"31\"} 0");
+	ASSERT_LINE(text, SZ "_bucket{vni=\"2\",port=\"9\",direction=\"in\",le=\"63\"} 1");
+
+	/* The round-trip histogram: le = 2^(k+1) us in seconds. */
+#define RTT "gnvtrace_port_icmp_rtt_seconds"
+	ASSERT_LINE(text, "# TYPE " RTT " histogram");
+	ASSERT_LINE(text, RTT "_bucket" K53O ",le=\"2e-06\"} 1");
+	ASSERT_LINE(text, RTT "_bucket" K53O ",le=\"4e-06\"} 1");
+	ASSERT_LINE(text, RTT "_bucket" K53O ",le=\"1.6e-05\"} 1");
+	ASSERT_LINE(text, RTT "_bucket" K53O ",le=\"0.000512\"} 1");
+	ASSERT_LINE(text, RTT "_bucket" K53O ",le=\"0.001024\"} 3");
+	ASSERT_LINE(text, RTT "_bucket" K53O ",le=\"1.048576\"} 3");
+	ASSERT_LINE(text, RTT "_bucket" K53O ",le=\"67.108864\"} 3");
+	ASSERT_LINE(text, RTT "_bucket" K53O ",le=\"+Inf\"} 3");
+	ASSERT_LINE(text, RTT "_sum" K53O "} 0.0014005");
+	ASSERT_LINE(text, RTT "_count" K53O "} 3");
+	ASSERT_EQ(count_str(text, RTT "_bucket" K53O ","), GNV_RTT_SLOTS,
+		  "rtt buckets: 26 bounds and +Inf");
+	ASSERT_NO_LINE_WITH(text, "le=\"134.217728\"");
+	/* The last slot (67 s and above) only in +Inf; whole seconds. */
+	ASSERT_LINE(text, RTT "_bucket{vni=\"2\",port=\"9\",direction=\"in\",le=\"67.108864\"} 0");
+	ASSERT_LINE(text, RTT "_bucket{vni=\"2\",port=\"9\",direction=\"in\",le=\"+Inf\"} 1");
+	ASSERT_LINE(text, RTT "_sum{vni=\"2\",port=\"9\",direction=\"in\"} 100");
+	/* A key with unanswered requests only has the family, at zero. */
+	ASSERT_LINE(text, RTT "_count{vni=\"5\",port=\"3\",direction=\"in\"} 0");
+	ASSERT_LINE(text, RTT "_sum{vni=\"5\",port=\"3\",direction=\"in\"} 0");
+	/* A key without echoes has none. */
+	ASSERT_NO_LINE_WITH(text, RTT "_count{vni=\"5\",direction=\"in\"}");
+	ASSERT_NO_LINE_WITH(text, "gnvtrace_port_icmp_unanswered_total{vni=\"5\",direction=\"in\"}");
+
+	ASSERT_LINE(text, "gnvtrace_port_icmp_unanswered_total" K53O "} 1");
+	ASSERT_LINE(text, "gnvtrace_port_icmp_unanswered_total{vni=\"5\",port=\"3\",direction=\"in\"} 3");
+	ASSERT_LINE(text, "gnvtrace_port_icmp_unanswered_total{vni=\"2\",port=\"9\",direction=\"in\"} 0");
+
+	ASSERT_EQ(text[strlen(text) - 1], '\n', "ends with a newline");
+	again = render(&counts, &hist, NULL);
+	ASSERT_TRUE(!strcmp(text, again), "the same counts, the same text");
+	free(again);
+	free(text);
+}
+
+static void test_render_empty(void)
+{
+	struct gnv_counts zero = { 0 };
+	struct gnv_hist empty;
+	char *text, *text2;
+
+	test_case("render without ports");
+	gnv_hist_init(&empty);
+	text = render(&zero, &empty, NULL);
+	text2 = render(&zero, NULL, NULL);
+	check_structure(text);
+	ASSERT_TRUE(!strcmp(text, text2), "no hist == empty hist");
+	ASSERT_LINE(text, "gnvtrace_packets_total 0");
+	ASSERT_LINE(text, "gnvtrace_malformed_packets_total{reason=\"trunc_eth\"} 0");
+	ASSERT_LINE(text, "# TYPE gnvtrace_port_packet_size_bytes histogram");
+	ASSERT_NO_LINE_WITH(text, "gnvtrace_port_packets_total{");
+	free(text);
+	free(text2);
+}
+
+/* Reasons whose names need no escaping, and all of them in the text. */
+static void test_reasons_named(void)
+{
+	char *text;
+
+	test_case("malformed reasons");
+	craft();
+	text = render(&counts, &hist, NULL);
+	for (int r = 1; r < GNV_BAD_MAX; r++) {
+		char line[160];
+
+		snprintf(line, sizeof(line),
+			 "gnvtrace_malformed_packets_total{reason=\"%s\"} %llu",
+			 gnv_malformed_name(r),
+			 (unsigned long long)counts.v[GNV_STAT_MALFORMED + r]);
+		if (!ASSERT_LINE(text, line))
+			fprintf(stderr, "  reason %d\n", r);
+	}
+	free(text);
+}
+
+static void test_labels(void)
+{
+	struct gnv_label l[] = {
+		{ "datapath", "ls-\"a\"\\b\nc" },
+		{ "port_name", "" },
+		{ "x", "\\" },
+	};
+	char *t;
+
+	test_case("label escaping");
+	t = labels_text(l, 3);
+	ASSERT_TRUE(!strcmp(t, "datapath=\"ls-\\\"a\\\"\\\\b\\nc\",port_name=\"\",x=\"\\\\\""),
+		    "backslash, quote and newline escaped");
+	if (strcmp(t, "datapath=\"ls-\\\"a\\\"\\\\b\\nc\",port_name=\"\",x=\"\\\\\""))
+		fprintf(stderr, "  got %s\n", t);
+	free(t);
+	t = labels_text(l, 1);
+	ASSERT_TRUE(!strcmp(t, "datapath=\"ls-\\\"a\\\"\\\\b\\nc\""), "one label");
+	free(t);
+	t = labels_text(l, 0);
+	ASSERT_TRUE(!strcmp(t, ""), "no label");
+	free(t);
+}
+
+/* 16384 keys, the most the kernel holds: render time and size. */
+static void test_render_many(void)
+{
+	struct gnv_hist big;
+	struct timespec t0, t1;
+	size_t len;
+	char *text;
+	double ms;
+
+	test_case("16384 ports");
+	gnv_hist_init(&big);
+	for (int i = GNV_MAX_PORT_KEYS - 1; i >= 0; i--) {
+		struct gnv_port_key k = {
+			.vni = i / 512, .port = i % 512 / 2, .dir = i & 1,
+			.has_port = 1,
+		};
+		struct gnv_port_stats *st = &gnv_hist_entry(&big, &k)->stats;
+
+		st->packets = 1;
+		st->bytes = 100;
+		st->size_slots[6] = 1;
+		st->rtt_count = 1;
+		st->rtt_slots[3] = 1;
+		st->rtt_sum_ns = 9000;
+	}
+	ASSERT_EQ(big.n, GNV_MAX_PORT_KEYS, "keys");
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	text = render(&counts, &big, &len);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	ms = (t1.tv_sec - t0.tv_sec) * 1e3 + (t1.tv_nsec - t0.tv_nsec) / 1e6;
+	printf("rendered 16384 ports in %.0f ms, %zu bytes\n", ms, len);
+	/* Linear: a quadratic sort or copy would take minutes. */
+	ASSERT_TRUE(ms < 5000, "renders in under 5 s");
+	ASSERT_EQ(count_str(text, "\ngnvtrace_port_packets_total{"),
+		  GNV_MAX_PORT_KEYS, "a series per key");
+	ASSERT_TRUE(strstr(text, "gnvtrace_port_packets_total{vni=\"0\",port=\"0\",direction=\"in\"} 1\n"
+			   "gnvtrace_port_packets_total{vni=\"0\",port=\"0\",direction=\"out\"} 1\n"
+			   "gnvtrace_port_packets_total{vni=\"0\",port=\"1\",direction=\"in\"} 1\n"),
+		    "sorted");
+	ASSERT_LINE(text, "gnvtrace_port_icmp_rtt_seconds_sum{vni=\"31\",port=\"255\",direction=\"out\"} 0.000009");
+	free(text);
+	gnv_hist_free(&big);
+}
+
+/* Runs fn with stderr going to a string, returned. */
+static char *capture_stderr(int (*fn)(void *), void *arg, int *ret)
+{
+	char path[] = "/tmp/gnvt-metrics-err-XXXXXX";
+	int fd = mkstemp(path), saved = dup(2);
+	char *text = calloc(1, 4096);
+
+	fflush(stderr);
+	dup2(fd, 2);
+	*ret = fn(arg);
+	fflush(stderr);
+	dup2(saved, 2);
+	close(saved);
+	lseek(fd, 0, SEEK_SET);
+	if (read(fd, text, 4095) < 0)
+		text[0] = 0;
+	close(fd);
+	unlink(path);
+	return text;
+}
+
+static int write_it(void *path)
+{
+	return gnv_metrics_write_file(path, &counts, &hist);
+}
+
+static char *slurp(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	size_t len = 0, cap = 1 << 16;
+	char *buf = malloc(cap + 1);
+	size_t n;
+
+	if (!f) {
+		free(buf);
+		return NULL;
+	}
+	while ((n = fread(buf + len, 1, cap - len, f)) > 0) {
+		len += n;
+		if (len == cap)
+			buf = realloc(buf, (cap *= 2) + 1);
+	}
+	buf[len] = 0;
+	fclose(f);
+	return buf;
+}
+
+static int leftovers(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	int n = 0;
+
+	while (d && (de = readdir(d)))
+		if (strstr(de->d_name, ".tmp."))
+			n++;
+	if (d)
+		closedir(d);
+	return n;
+}
+
+static void test_write_file(void)
+{
+	char dir[] = "/tmp/gnvt-metrics-XXXXXX", path[256], bad[300],
+	     want[400];
+	char *text, *got, *err;
+	int ret;
+
+	test_case("write file");
+	craft();
+	ASSERT_OK_PTR(mkdtemp(dir), "mkdtemp");
+	snprintf(path, sizeof(path), "%s/gnvtrace.prom", dir);
+	text = render(&counts, &hist, NULL);
+
+	err = capture_stderr(write_it, path, &ret);
+	ASSERT_OK(ret, "write_file");
+	ASSERT_TRUE(!strcmp(err, ""), "nothing on stderr");
+	free(err);
+	got = slurp(path);
+	ASSERT_TRUE(got && !strcmp(got, text), "the file holds the rendered text");
+	free(got);
+	ASSERT_EQ(leftovers(dir), 0, "no temporary file left");
+
+	/* Over an older file, which a reader may hold open. */
+	counts.v[GNV_STAT_PACKETS] = 101;
+	{
+		struct stat st1, st2;
+
+		stat(path, &st1);
+		ASSERT_OK(gnv_metrics_write_file(path, &counts, &hist), "again");
+		stat(path, &st2);
+		ASSERT_NEQ(st1.st_ino, st2.st_ino, "replaced by rename, not rewritten");
+	}
+	got = slurp(path);
+	ASSERT_TRUE(got && find_line(got, "gnvtrace_packets_total 101"), "updated");
+	ASSERT_EQ(leftovers(dir), 0, "no temporary file left");
+	free(got);
+
+	snprintf(bad, sizeof(bad), "%s/nonexistent/x.prom", dir);
+	err = capture_stderr(write_it, bad, &ret);
+	ASSERT_EQ(ret, -ENOENT, "missing directory: -ENOENT");
+	snprintf(want, sizeof(want),
+		 "gnvtrace: cannot write metrics file %s: %s\n", bad,
+		 strerror(ENOENT));
+	if (!ASSERT_TRUE(!strcmp(err, want), "missing directory: one line"))
+		fprintf(stderr, "  got '%s'\n", err);
+	free(err);
+
+	/* The target is a directory: the rename fails, the file goes. */
+	snprintf(bad, sizeof(bad), "%s/adir", dir);
+	mkdir(bad, 0755);
+	err = capture_stderr(write_it, bad, &ret);
+	ASSERT_EQ(ret, -EISDIR, "a directory: -EISDIR");
+	ASSERT_EQ(count_str(err, "\n"), 1, "a directory: one line");
+	ASSERT_STRSTR(err, "gnvtrace: cannot write metrics file ", "a directory: the message");
+	ASSERT_EQ(leftovers(dir), 0, "no temporary file left after a failure");
+	free(err);
+	rmdir(bad);
+
+	unlink(path);
+	rmdir(dir);
+	free(text);
+}
+
+/* The server */
+
+struct reply {
+	char *raw;		/* the whole reply */
+	const char *body;	/* after the blank line */
+	size_t body_len;
+	char status[64];	/* the status line */
+};
+
+static int http(int family, int port, const char *request, struct reply *r)
+{
+	struct sockaddr_storage ss = { 0 };
+	struct timeval tv = { .tv_sec = 5 };
+	size_t len = 0, cap = 1 << 16;
+	socklen_t slen;
+	ssize_t n;
+	int fd;
+
+	memset(r, 0, sizeof(*r));
+	if (family == AF_INET6) {
+		struct sockaddr_in6 *s6 = (void *)&ss;
+
+		s6->sin6_family = AF_INET6;
+		s6->sin6_port = htons(port);
+		s6->sin6_addr = in6addr_loopback;
+		slen = sizeof(*s6);
+	} else {
+		struct sockaddr_in *s4 = (void *)&ss;
+
+		s4->sin_family = AF_INET;
+		s4->sin_port = htons(port);
+		s4->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		slen = sizeof(*s4);
+	}
+	fd = socket(family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	if (connect(fd, (struct sockaddr *)&ss, slen) ||
+	    write(fd, request, strlen(request)) != (ssize_t)strlen(request)) {
+		close(fd);
+		return -1;
+	}
+	r->raw = malloc(cap + 1);
+	while ((n = read(fd, r->raw + len, cap - len)) > 0) {
+		len += n;
+		if (len == cap)
+			r->raw = realloc(r->raw, (cap *= 2) + 1);
+	}
+	close(fd);
+	r->raw[len] = 0;
+	snprintf(r->status, sizeof(r->status), "%.*s",
+		 (int)strcspn(r->raw, "\r\n"), r->raw);
+	r->body = strstr(r->raw, "\r\n\r\n");
+	if (r->body) {
+		r->body += 4;
+		r->body_len = r->raw + len - r->body;
+	}
+	return n < 0 ? -1 : 0;
+}
+
+static int open_fds(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	int n = 0;
+
+	while (readdir(d))
+		n++;
+	closedir(d);
+	return n;
+}
+
+static struct gnv_metrics_server *listen_lo(int family, char *err,
+					    size_t errlen)
+{
+	struct sockaddr_in6 s6 = {
+		.sin6_family = AF_INET6, .sin6_addr = IN6ADDR_LOOPBACK_INIT,
+	};
+	struct sockaddr_in s4 = {
+		.sin_family = AF_INET,
+		.sin_addr.s_addr = htonl(INADDR_LOOPBACK),
+	};
+
+	if (family == AF_INET6)
+		return gnv_metrics_listen((struct sockaddr *)&s6, sizeof(s6),
+					  err, errlen);
+	return gnv_metrics_listen((struct sockaddr *)&s4, sizeof(s4), err,
+				  errlen);
+}
+
+static void test_server(void)
+{
+	struct gnv_metrics_server *s, *s2;
+	char err[256] = "", spec[64], want[128];
+	struct reply r;
+	char *text;
+	int port, fds;
+
+	test_case("server");
+	craft();
+	fds = open_fds();
+	s = listen_lo(AF_INET, err, sizeof(err));
+	if (!ASSERT_OK_PTR(s, "listen on 127.0.0.1, any port")) {
+		fprintf(stderr, "  %s\n", err);
+		return;
+	}
+	port = gnv_metrics_port(s);
+	ASSERT_GT(port, 0, "a port");
+
+	/* Before the first publish: zero counters. */
+	ASSERT_OK(http(AF_INET, port, "GET /metrics HTTP/1.0\r\n\r\n", &r), "GET");
+	ASSERT_STRSTR(r.status, " 200 OK", "before publish: 200");
+	ASSERT_TRUE(r.body && find_line(r.body, "gnvtrace_packets_total 0"),
+		    "before publish: zero counters");
+	free(r.raw);
+
+	gnv_metrics_publish(s, &counts, &hist);
+	text = render(&counts, &hist, NULL);
+	ASSERT_OK(http(AF_INET, port, "GET /metrics HTTP/1.0\r\n\r\n", &r), "GET");
+	ASSERT_TRUE(!strncmp(r.status, "HTTP/1.", 7) && strstr(r.status, " 200 OK"),
+		    "status line");
+	ASSERT_STRSTR(r.raw, "\r\nContent-Type: text/plain; version=0.0.4; charset=utf-8\r\n",
+		      "content type");
+	ASSERT_TRUE(r.body && r.body_len == strlen(text) &&
+		    !memcmp(r.body, text, r.body_len), "body: the rendered text");
+	ASSERT_TRUE(r.body && find_line(r.body,
+		"gnvtrace_port_packet_size_bytes_bucket{vni=\"5\",port=\"3\",direction=\"out\",le=\"127\"} 7"),
+		"a series");
+	free(r.raw);
+	free(text);
+
+	/* HTTP/1.1 with a query string, as Prometheus asks. */
+	ASSERT_OK(http(AF_INET, port, "GET /metrics?x=1 HTTP/1.1\r\nHost: x\r\n"
+		       "Connection: close\r\n\r\n", &r), "GET 1.1");
+	ASSERT_STRSTR(r.status, " 200 OK", "HTTP/1.1: 200");
+	free(r.raw);
+
+	ASSERT_OK(http(AF_INET, port, "GET /other HTTP/1.0\r\n\r\n", &r), "GET /other");
+	ASSERT_STRSTR(r.status, " 404 ", "other path: 404");
+	free(r.raw);
+	ASSERT_OK(http(AF_INET, port, "GET / HTTP/1.0\r\n\r\n", &r), "GET /");
+	ASSERT_STRSTR(r.status, " 404 ", "/: 404");
+	free(r.raw);
+	ASSERT_OK(http(AF_INET, port, "POST /metrics HTTP/1.0\r\nContent-Length: 0\r\n\r\n",
+		       &r), "POST");
+	ASSERT_STRSTR(r.status, " 405 ", "POST: 405");
+	ASSERT_STRSTR(r.raw, "\r\nAllow: GET, HEAD\r\n", "405: Allow");
+	free(r.raw);
+	ASSERT_OK(http(AF_INET, port, "HEAD /metrics HTTP/1.0\r\n\r\n", &r), "HEAD");
+	ASSERT_STRSTR(r.status, " 200 OK", "HEAD: 200");
+	ASSERT_TRUE(r.body && r.body_len == 0, "HEAD: no body");
+	free(r.raw);
+
+	/* Each publish is served whole from the next request on. */
+	for (int i = 0; i < 20; i++) {
+		char line[64];
+
+		counts.v[GNV_STAT_PACKETS] = 1000 + i;
+		gnv_metrics_publish(s, &counts, &hist);
+		snprintf(line, sizeof(line), "gnvtrace_packets_total %d", 1000 + i);
+		if (http(AF_INET, port, "GET /metrics HTTP/1.0\r\n\r\n", &r) ||
+		    !r.body || !find_line(r.body, line) ||
+		    !find_line(r.body, "gnvtrace_port_icmp_unanswered_total{vni=\"5\",port=\"3\",direction=\"out\"} 1")) {
+			ASSERT_TRUE(0, "publish then GET");
+			free(r.raw);
+			break;
+		}
+		free(r.raw);
+	}
+
+	/* The same port again: in use. */
+	snprintf(spec, sizeof(spec), "127.0.0.1:%d", port);
+	s2 = gnv_metrics_start(spec, err, sizeof(err));
+	ASSERT_TRUE(!s2, "second server on the port: refused");
+	snprintf(want, sizeof(want), "--metrics 127.0.0.1:%d: address already in use", port);
+	if (!ASSERT_TRUE(!strcmp(err, want), "in use: the message"))
+		fprintf(stderr, "  got '%s'\n", err);
+	gnv_metrics_stop(s2);
+	snprintf(spec, sizeof(spec), "%d", port);
+	s2 = gnv_metrics_start(spec, err, sizeof(err));
+	ASSERT_TRUE(!s2 && !strcmp(err, want), "PORT alone: 127.0.0.1, in use");
+
+	gnv_metrics_stop(s);
+	ASSERT_EQ(open_fds(), fds, "stop closes every descriptor");
+	ASSERT_TRUE(http(AF_INET, port, "GET /metrics HTTP/1.0\r\n\r\n", &r) < 0,
+		    "stopped: connection refused");
+	free(r.raw);
+
+	/* The port is free again at once (SO_REUSEADDR). */
+	s = gnv_metrics_start(spec, err, sizeof(err));
+	if (!ASSERT_OK_PTR(s, "restart on the same port"))
+		fprintf(stderr, "  %s\n", err);
+	if (s)
+		ASSERT_EQ(gnv_metrics_port(s), port, "same port");
+	gnv_metrics_stop(s);
+	gnv_metrics_stop(NULL);
+}
+
+static void test_server_ipv6(void)
+{
+	struct gnv_metrics_server *s;
+	char err[256];
+	struct reply r;
+	int probe = socket(AF_INET6, SOCK_STREAM, 0);
+	struct sockaddr_in6 s6 = {
+		.sin6_family = AF_INET6, .sin6_addr = IN6ADDR_LOOPBACK_INIT,
+	};
+
+	test_case("server on ::1");
+	if (probe < 0 || bind(probe, (struct sockaddr *)&s6, sizeof(s6))) {
+		printf("note: no IPv6 loopback here, [::1] not tested\n");
+		if (probe >= 0)
+			close(probe);
+		return;
+	}
+	close(probe);
+	s = listen_lo(AF_INET6, err, sizeof(err));
+	if (!ASSERT_OK_PTR(s, "listen on ::1")) {
+		fprintf(stderr, "  %s\n", err);
+		return;
+	}
+	ASSERT_OK(http(AF_INET6, gnv_metrics_port(s), "GET /metrics HTTP/1.0\r\n\r\n", &r),
+		  "GET over IPv6");
+	ASSERT_STRSTR(r.status, " 200 OK", "IPv6: 200");
+	free(r.raw);
+	gnv_metrics_stop(s);
+}
+
+static void expect_spec_error(const char *spec, const char *want)
+{
+	struct gnv_metrics_server *s;
+	char err[256] = "";
+
+	test_case("spec '%s'", spec);
+	s = gnv_metrics_start(spec, err, sizeof(err));
+	ASSERT_TRUE(!s, "refused");
+	if (!ASSERT_TRUE(!strcmp(err, want), "message"))
+		fprintf(stderr, "  got  '%s'\n  want '%s'\n", err, want);
+	gnv_metrics_stop(s);
+}
+
+static void expect_spec(const char *spec, int family, const char *addr,
+			int port)
+{
+	struct sockaddr_storage ss;
+	char err[256] = "", text[INET6_ADDRSTRLEN] = "";
+	socklen_t len = 0;
+	int got_port;
+
+	test_case("spec '%s'", spec);
+	if (!ASSERT_OK(gnv_metrics_parse(spec, &ss, &len, err, sizeof(err)),
+		       "parses")) {
+		fprintf(stderr, "  %s\n", err);
+		return;
+	}
+	ASSERT_EQ(ss.ss_family, family, "family");
+	if (family == AF_INET6) {
+		struct sockaddr_in6 *s6 = (void *)&ss;
+
+		inet_ntop(AF_INET6, &s6->sin6_addr, text, sizeof(text));
+		got_port = ntohs(s6->sin6_port);
+		ASSERT_EQ(len, sizeof(*s6), "length");
+	} else {
+		struct sockaddr_in *s4 = (void *)&ss;
+
+		inet_ntop(AF_INET, &s4->sin_addr, text, sizeof(text));
+		got_port = ntohs(s4->sin_port);
+		ASSERT_EQ(len, sizeof(*s4), "length");
+	}
+	if (!ASSERT_TRUE(!strcmp(text, addr), "address"))
+		fprintf(stderr, "  got %s\n", text);
+	ASSERT_EQ(got_port, port, "port");
+}
+
+static void test_specs(void)
+{
+	const char *syntax = "--metrics: '%s' is not PORT, ADDR:PORT or [ADDR6]:PORT";
+	const char *bad_port = "--metrics: the port needs a number from 1 to 65535, not '%s'";
+	static const char *const syntax_errors[] = {
+		"abc", "1.2.3.4:", ":0", ":9100", "[::1:9100", "::1:9100",
+		"[::1]9100", "[::1]:", "", "-1",
+	};
+	static const char *const port_errors[][2] = {
+		{ "99999", "99999" }, { "0", "0" }, { "65536", "65536" },
+		{ "127.0.0.1:0", "0" }, { "127.0.0.1:http", "http" },
+		{ "127.0.0.1:-5", "-5" }, { "[::1]:70000", "70000" },
+		{ "1.2.3.4:123456789012345678901", "123456789012345678901" },
+		{ "1.2.3.4:9100x", "9100x" },
+	};
+	char want[256];
+
+	for (size_t i = 0; i < sizeof(syntax_errors) / sizeof(*syntax_errors); i++) {
+		snprintf(want, sizeof(want), syntax, syntax_errors[i]);
+		expect_spec_error(syntax_errors[i], want);
+	}
+	for (size_t i = 0; i < sizeof(port_errors) / sizeof(*port_errors); i++) {
+		snprintf(want, sizeof(want), bad_port, port_errors[i][1]);
+		expect_spec_error(port_errors[i][0], want);
+	}
+	expect_spec_error("300.1.1.1:9100",
+			  "--metrics: '300.1.1.1' is not an IPv4 address (IPv6: [ADDR6]:PORT)");
+	expect_spec_error("example.com:9100",
+			  "--metrics: 'example.com' is not an IPv4 address (IPv6: [ADDR6]:PORT)");
+	expect_spec_error("[zz::1]:9100", "--metrics: 'zz::1' is not an IPv6 address");
+	expect_spec_error("10.255.255.1:9100",
+			  "--metrics 10.255.255.1:9100: no such address on this host");
+
+	expect_spec("9677", AF_INET, "127.0.0.1", 9677);
+	expect_spec("localhost:9677", AF_INET, "127.0.0.1", 9677);
+	expect_spec("0.0.0.0:9677", AF_INET, "0.0.0.0", 9677);
+	expect_spec("192.0.2.7:1", AF_INET, "192.0.2.7", 1);
+	expect_spec("[::1]:65535", AF_INET6, "::1", 65535);
+	expect_spec("[::]:9677", AF_INET6, "::", 9677);
+}
+
+int main(int argc, char **argv)
+{
+	/* --dump FILE: the crafted counts' text, for check_promtool.sh. */
+	if (argc == 3 && !strcmp(argv[1], "--dump")) {
+		craft();
+		int ret = gnv_metrics_write_file(argv[2], &counts, &hist);
+		gnv_hist_free(&hist);
+		return ret ? 1 : 0;
+	}
+	test_render();
+	test_render_empty();
+	test_reasons_named();
+	test_labels();
+	test_render_many();
+	test_write_file();
+	test_server();
+	test_server_ipv6();
+	test_specs();
+	gnv_hist_free(&hist);
+	return test_summary();
+}

@@ -1,0 +1,111 @@
+// SPDX-License-Identifier: MIT
+#include <errno.h>
+#include <string.h>
+#include <time.h>
+
+#include "metrics.h"
+#include "report.h"
+
+static __u64 mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+int gnv_report_start(struct gnv_report *r, const struct gnv_trace_opts *o,
+		     const struct gnv_bpf *bpf)
+{
+	char err[256];
+	double now = mono_ns() / 1e9;
+
+	memset(r, 0, sizeof(*r));
+	r->o = o;
+	r->bpf = bpf;
+	gnv_hist_init(&r->unanswered);
+	r->next_second = now + 1;
+	r->next_interval = o->interval ? now + o->interval : 0;
+	if (!o->metrics)
+		return 0;
+	r->server = gnv_metrics_start(o->metrics, err, sizeof(err));
+	if (!r->server) {
+		fprintf(stderr, "gnvtrace: %s\n", err);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* The counters and per-port statistics now, reaping first. */
+static void snapshot(struct gnv_report *r, struct gnv_counts *c,
+		     struct gnv_hist *h)
+{
+	if (r->o->hist & GNV_HIST_RTT)
+		gnv_bpf_reap_echoes(r->bpf, &r->unanswered, mono_ns(),
+				    r->o->echo_timeout_ns);
+	memset(c, 0, sizeof(*c));
+	gnv_bpf_add_counts(r->bpf, c);
+	gnv_hist_init(h);
+	gnv_bpf_add_hist(r->bpf, h);
+	gnv_hist_merge(h, &r->unanswered);
+}
+
+/* Prints the histograms and writes the metrics file. */
+static int report(const struct gnv_trace_opts *o, const struct gnv_counts *c,
+		  struct gnv_hist *h)
+{
+	gnv_hist_print(gnv_hist_out(o), h, o->hist, o->mode);
+	if (o->metrics_file)
+		return gnv_metrics_write_file(o->metrics_file, c, h);
+	return 0;
+}
+
+void gnv_report_tick(struct gnv_report *r)
+{
+	double now = mono_ns() / 1e9;
+	int interval = r->next_interval && now >= r->next_interval;
+	struct gnv_counts c;
+	struct gnv_hist h;
+
+	if (!r->o->hist || (now < r->next_second && !interval))
+		return;
+	r->next_second = now + 1;
+	snapshot(r, &c, &h);
+	if (r->server)
+		gnv_metrics_publish(r->server, &c, &h);
+	if (interval) {
+		r->next_interval += r->o->interval;
+		if (r->next_interval < now)
+			r->next_interval = now + r->o->interval;
+		report(r->o, &c, &h);
+	}
+	gnv_hist_free(&h);
+}
+
+int gnv_report_final(struct gnv_report *r)
+{
+	struct gnv_counts c;
+	struct gnv_hist h;
+	int err;
+
+	if (!r->o->hist)
+		return 0;
+	snapshot(r, &c, &h);
+	err = report(r->o, &c, &h);
+	gnv_hist_free(&h);
+	return err;
+}
+
+void gnv_report_close(struct gnv_report *r)
+{
+	if (r->server)
+		gnv_metrics_stop(r->server);
+	r->server = NULL;
+	gnv_hist_free(&r->unanswered);
+}
+
+int gnv_report_file(const struct gnv_trace_opts *o,
+		    const struct gnv_counts *c, struct gnv_hist *h)
+{
+	return o->hist ? report(o, c, h) : 0;
+}
