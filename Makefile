@@ -29,7 +29,7 @@ CFLAGS    ?= -O2 -g
 CFLAGS    += -std=gnu11 -Wall -Wextra -Werror -Wmissing-field-initializers \
 	-Wno-unused-parameter -Iinclude -Ibpf -I$(OUT) -Iuser -MMD -MP \
 	$(EXTRA_CFLAGS)
-LDLIBS    := -lbpf -lelf -lz -lpcap -lmicrohttpd -lpthread
+LDLIBS    := -lbpf -lelf -lz -lpcap -lmicrohttpd -ljansson -lpthread
 
 BPF_SRCS  := $(wildcard bpf/*.bpf.c)
 BPF_OBJS  := $(patsubst bpf/%.bpf.c,$(OUT)/%.bpf.o,$(BPF_SRCS))
@@ -37,7 +37,7 @@ SKELS     := $(patsubst bpf/%.bpf.c,$(OUT)/%.skel.h,$(BPF_SRCS))
 LIB_SRCS  := $(filter-out user/main.c,$(wildcard user/*.c))
 LIB_OBJS  := $(patsubst user/%.c,$(OUT)/user/%.o,$(LIB_SRCS))
 TEST_SRCS := $(wildcard tests/unit/*.c tests/kern/*.c tests/split/*.c tests/metrics/*.c \
-	tools/*.c)
+	tests/ovn/*.c tools/*.c)
 TEST_BINS := $(patsubst %.c,$(OUT)/%,$(TEST_SRCS))
 TEST_BPF  := $(patsubst tests/e2e/%.bpf.c,$(OUT)/tests/%.bpf.o,$(wildcard tests/e2e/*.bpf.c))
 

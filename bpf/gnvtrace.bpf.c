@@ -51,15 +51,16 @@ struct {
 const struct gnv_port_stats zero_stats;
 
 /*
- * Echo requests awaiting their reply (--hist rtt). User space reaps those
- * past the timeout and counts them as unanswered.
+ * Echo requests awaiting their reply (--hist rtt), a direct-mapped table
+ * (see struct gnv_echo_slot). Mappable: user space scans it every second
+ * and takes out the requests past the timeout, counted unanswered.
  */
 struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(map_flags, BPF_F_NO_COMMON_LRU);
-	__uint(max_entries, GNV_MAX_ECHOES);
-	__type(key, struct gnv_echo_key);
-	__type(value, struct gnv_echo);
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__uint(max_entries, GNV_ECHO_SLOTS);
+	__type(key, __u32);
+	__type(value, struct gnv_echo_slot);
 } echoes SEC(".maps");
 
 struct {
@@ -253,31 +254,33 @@ static __always_inline void count_echo(const struct gnv_pkt *pkt, __u8 dir,
 {
 	int kind = gnv_echo_kind(pkt);
 	struct gnv_port_stats *st;
+	struct gnv_echo_slot *s;
 	struct gnv_echo_key key;
-	struct gnv_echo *req;
+	__u64 rtt_ns = 0;
+	__u32 idx;
 
 	if (!kind)
 		return;
 	__builtin_memset(&key, 0, sizeof(key));
 	gnv_echo_key_of(pkt, kind, &key);
+	idx = gnv_echo_slot_of(&key);
+	s = bpf_map_lookup_elem(&echoes, &idx);
+	if (!s)
+		return;
 	if (targ_now_ns)
 		now = targ_now_ns;
-	if (kind == GNV_ECHO_REQUEST) {
-		struct gnv_echo e;
-
-		__builtin_memset(&e, 0, sizeof(e));
-		e.ts_ns = now;
-		gnv_port_key_of(pkt, dir, &e.port);
-		bpf_map_update_elem(&echoes, &key, &e, BPF_ANY);
-		return;
+	switch (gnv_echo_update(s, kind, &key, pkt, dir, now,
+				targ_echo_timeout_ns, &rtt_ns)) {
+	case GNV_ECHO_DISPLACED:
+		stat_inc(GNV_STAT_ECHO_DISPLACED);
+		break;
+	case GNV_ECHO_ANSWERED:
+		st = port_entry(&s->port);
+		if (st)
+			gnv_port_rtt_add(st, rtt_ns);
+		s->ts_ns = 0;
+		break;
 	}
-	req = bpf_map_lookup_elem(&echoes, &key);
-	if (!req || !gnv_echo_in_time(req->ts_ns, now, targ_echo_timeout_ns))
-		return;
-	st = port_entry(&req->port);
-	if (st)
-		gnv_port_rtt_add(st, now - req->ts_ns);
-	bpf_map_delete_elem(&echoes, &key);
 }
 
 /* What every hook does once the frame is parsed. */

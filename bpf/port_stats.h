@@ -94,4 +94,63 @@ GNV_INLINE int gnv_echo_in_time(__u64 req_ns, __u64 now_ns, __u64 timeout_ns)
 	return now_ns >= req_ns && now_ns - req_ns <= timeout_ns;
 }
 
+/* The 32-bit word of 16 address bytes that differs most between hosts. */
+GNV_INLINE __u32 gnv_addr_tail(const __u8 *a)
+{
+	return (__u32)a[12] << 24 | (__u32)a[13] << 16 | (__u32)a[14] << 8 |
+	       a[15];
+}
+
+/* The request's slot in the echo table: a multiplicative hash. */
+GNV_INLINE __u32 gnv_echo_slot_of(const struct gnv_echo_key *k)
+{
+	__u32 h = ((__u32)k->id << 16 | k->seq) * 0x9e3779b1u;
+
+	h = (h ^ gnv_addr_tail(k->src)) * 0x85ebca6bu;
+	h = (h ^ gnv_addr_tail(k->dst)) * 0xc2b2ae35u;
+	return (h ^ h >> 16) & (GNV_ECHO_SLOTS - 1);
+}
+
+/* Keys compared as five 8-byte words (both are 8-byte aligned). */
+GNV_INLINE int gnv_echo_key_eq(const struct gnv_echo_key *a,
+			       const struct gnv_echo_key *b)
+{
+	const __u64 *x = (const __u64 *)a, *y = (const __u64 *)b;
+
+	return x[0] == y[0] && x[1] == y[1] && x[2] == y[2] &&
+	       x[3] == y[3] && x[4] == y[4];
+}
+
+/*
+ * What a matched packet does to its echo slot s at time now: a request
+ * takes the slot (GNV_ECHO_DISPLACED when another was waiting there); a
+ * reply in time gives its round trip in *rtt_ns (GNV_ECHO_ANSWERED), and
+ * the caller frees the slot (ts 0) once it has counted it to s->port.
+ */
+#define GNV_ECHO_DISPLACED	1
+#define GNV_ECHO_ANSWERED	2
+
+GNV_INLINE int gnv_echo_update(struct gnv_echo_slot *s, int kind,
+			       const struct gnv_echo_key *k,
+			       const struct gnv_pkt *p, __u8 dir, __u64 now,
+			       __u64 timeout_ns, __u64 *rtt_ns)
+{
+	int displaced;
+
+	if (kind == GNV_ECHO_REQUEST) {
+		displaced = s->ts_ns && !gnv_echo_key_eq(&s->key, k);
+		/* A reader on another CPU sees ts 0 while the slot changes. */
+		s->ts_ns = 0;
+		__builtin_memcpy(&s->key, k, sizeof(*k));
+		gnv_port_key_of(p, dir, &s->port);
+		s->ts_ns = now;
+		return displaced ? GNV_ECHO_DISPLACED : 0;
+	}
+	if (!s->ts_ns || !gnv_echo_key_eq(&s->key, k) ||
+	    !gnv_echo_in_time(s->ts_ns, now, timeout_ns))
+		return 0;
+	*rtt_ns = now - s->ts_ns;
+	return GNV_ECHO_ANSWERED;
+}
+
 #endif /* GNV_PORT_STATS_H */

@@ -94,6 +94,7 @@ enum gnv_stat {
 	GNV_STAT_MATCHED,	/* Geneve frames the filter accepted */
 	GNV_STAT_LOST,		/* matched, but the ring buffer was full */
 	GNV_STAT_PORT_KEYS,	/* port keys added to the per-port map */
+	GNV_STAT_ECHO_DISPLACED,	/* echo requests lost to another's slot */
 	GNV_STAT_MALFORMED,	/* first of GNV_BAD_MAX reason slots */
 	GNV_STAT_MAX = GNV_STAT_MALFORMED + GNV_BAD_MAX,
 };
@@ -188,7 +189,7 @@ _Static_assert(sizeof(struct gnv_event) == 24 + 128 + 256, "gnv_event layout");
 #define GNV_HIST_SLOTS		17	/* [2^k, 2^(k+1)) bytes, k = 0..16 */
 #define GNV_RTT_SLOTS		27	/* [2^k, 2^(k+1)) us, k = 0..26 (67 s) */
 #define GNV_MAX_PORT_KEYS	16384
-#define GNV_MAX_ECHOES		65536	/* echo requests awaiting a reply */
+#define GNV_ECHO_SLOTS		65536	/* echo requests awaiting a reply */
 
 struct gnv_port_key {
 	__u32 vni;
@@ -224,10 +225,18 @@ struct gnv_echo_key {
 };
 _Static_assert(sizeof(struct gnv_echo_key) == 40, "gnv_echo_key layout");
 
-struct gnv_echo {
-	__u64 ts_ns;		/* when the request was seen */
+/*
+ * The requests live in a direct-mapped table of GNV_ECHO_SLOTS slots
+ * (slot gnv_echo_slot_of(key)): remembering one is a few stores, where a
+ * hash map insert cost ~90 ns. A request whose slot another takes before
+ * its reply is lost (counted: GNV_STAT_ECHO_DISPLACED).
+ */
+struct gnv_echo_slot {
+	struct gnv_echo_key key;
+	__u64 ts_ns;		/* when the request was seen; 0: free */
 	struct gnv_port_key port;	/* whose round trip it is */
 };
+_Static_assert(sizeof(struct gnv_echo_slot) == 56, "gnv_echo_slot layout");
 
 /* --hist: what is counted per port, a mask. */
 #define GNV_HIST_SIZE	1

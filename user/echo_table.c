@@ -1,38 +1,19 @@
 // SPDX-License-Identifier: MIT
-/*
- * The requests live in a ring in the order they were seen, which is their
- * age order: reaping pops the ring's head, and a full ring drops its head
- * as the kernel's LRU map would. An open-addressing index (linear probing,
- * deletion by backward shift) finds a request by key for its reply.
- */
 #include <stdlib.h>
 #include <string.h>
 
 #include "echo_table.h"
 #include "port_stats.h"
 
-#define INDEX_SLOTS	(2 * GNV_MAX_ECHOES)	/* a power of two */
-#define EMPTY		((__u32)-1)
-
-struct request {
-	struct gnv_echo_key key;
-	struct gnv_echo echo;
-	int live;		/* not answered, not replaced */
-};
+#define REAP_EVERY_NS	1000000000ULL	/* as the live reaper */
 
 struct gnv_echo_table {
-	struct request ring[GNV_MAX_ECHOES];
-	__u32 head, count;	/* the oldest request, how many in the ring */
-	__u32 index[INDEX_SLOTS];	/* ring positions, EMPTY */
+	struct gnv_echo_slot slots[GNV_ECHO_SLOTS];
 };
 
 struct gnv_echo_table *gnv_echo_table_new(void)
 {
-	struct gnv_echo_table *t = calloc(1, sizeof(*t));
-
-	if (t)
-		memset(t->index, 0xff, sizeof(t->index));
-	return t;
+	return calloc(1, sizeof(struct gnv_echo_table));
 }
 
 void gnv_echo_table_free(struct gnv_echo_table *t)
@@ -40,135 +21,64 @@ void gnv_echo_table_free(struct gnv_echo_table *t)
 	free(t);
 }
 
-static __u32 hash_key(const struct gnv_echo_key *k)
+void gnv_echo_reap_slots(struct gnv_echo_slot *slots, struct gnv_hist *h,
+			 __u64 now_ns, __u64 timeout_ns)
 {
-	const __u8 *p = (const __u8 *)k;
-	__u32 h = 2166136261u;	/* FNV-1a */
+	for (__u32 i = 0; i < GNV_ECHO_SLOTS; i++) {
+		struct gnv_echo_slot *s = &slots[i];
+		__u64 ts = __atomic_load_n(&s->ts_ns, __ATOMIC_ACQUIRE);
+		struct gnv_port_key port = s->port;
 
-	for (size_t i = 0; i < sizeof(*k); i++)
-		h = (h ^ p[i]) * 16777619u;
-	return h & (INDEX_SLOTS - 1);
-}
-
-/* The index slot holding key, or the empty slot where it would go. */
-static __u32 find_slot(const struct gnv_echo_table *t,
-		       const struct gnv_echo_key *k)
-{
-	__u32 i = hash_key(k);
-
-	while (t->index[i] != EMPTY &&
-	       memcmp(&t->ring[t->index[i]].key, k, sizeof(*k)))
-		i = (i + 1) & (INDEX_SLOTS - 1);
-	return i;
-}
-
-/* Empties index slot i, moving back the entries that probed past it. */
-static void unindex(struct gnv_echo_table *t, __u32 i)
-{
-	__u32 j = i, home;
-
-	for (;;) {
-		t->index[i] = EMPTY;
-		for (;;) {
-			j = (j + 1) & (INDEX_SLOTS - 1);
-			if (t->index[j] == EMPTY)
-				return;
-			home = hash_key(&t->ring[t->index[j]].key);
-			/* Movable when its home is not in (i, j] cyclically. */
-			if (i <= j ? (home <= i || home > j) :
-				     (home <= i && home > j))
-				break;
-		}
-		t->index[i] = t->index[j];
-		i = j;
+		if (!ts || gnv_echo_in_time(ts, now_ns, timeout_ns))
+			continue;
+		/* Only if the kernel did not take the slot meanwhile. */
+		if (__atomic_compare_exchange_n(&s->ts_ns, &ts, 0, 0,
+						__ATOMIC_ACQ_REL,
+						__ATOMIC_ACQUIRE))
+			gnv_hist_unanswered(h, &port);
 	}
 }
 
-static void forget(struct gnv_echo_table *t, struct request *r)
+int gnv_echo_reap_due(__u64 *next_ns, __u64 now_ns)
 {
-	r->live = 0;
-	unindex(t, find_slot(t, &r->key));
-}
+	int due = *next_ns && now_ns >= *next_ns;
 
-/* Pops the head: unanswered when reaped, dropped when evicted. */
-static void pop(struct gnv_echo_table *t, struct gnv_hist *h, int reaped)
-{
-	struct request *r = &t->ring[t->head];
-
-	if (r->live) {
-		if (reaped)
-			gnv_hist_unanswered(h, &r->echo.port);
-		forget(t, r);
-	}
-	t->head = (t->head + 1) % GNV_MAX_ECHOES;
-	t->count--;
+	if (!*next_ns || due)
+		*next_ns = now_ns + REAP_EVERY_NS;
+	return due;
 }
 
 void gnv_echo_reap(struct gnv_echo_table *t, struct gnv_hist *h,
 		   __u64 now_ns, __u64 timeout_ns)
 {
-	while (t->count) {
-		const struct request *r = &t->ring[t->head];
-
-		if (r->live &&
-		    gnv_echo_in_time(r->echo.ts_ns, now_ns, timeout_ns))
-			break;
-		pop(t, h, 1);
-	}
-}
-
-static void remember(struct gnv_echo_table *t, struct gnv_hist *h,
-		     const struct gnv_echo_key *k, const struct gnv_echo *e)
-{
-	__u32 slot = find_slot(t, k), pos;
-
-	/* A request seen again starts over, as the kernel's update does. */
-	if (t->index[slot] != EMPTY) {
-		forget(t, &t->ring[t->index[slot]]);
-		slot = find_slot(t, k);
-	}
-	if (t->count == GNV_MAX_ECHOES) {
-		pop(t, h, 0);
-		slot = find_slot(t, k);
-	}
-	pos = (t->head + t->count++) % GNV_MAX_ECHOES;
-	t->ring[pos].key = *k;
-	t->ring[pos].echo = *e;
-	t->ring[pos].live = 1;
-	t->index[slot] = pos;
+	gnv_echo_reap_slots(t->slots, h, now_ns, timeout_ns);
 }
 
 void gnv_echo_count(struct gnv_echo_table *t, struct gnv_hist *h,
 		    const struct gnv_pkt *p, __u8 dir, __u64 now_ns,
-		    __u64 timeout_ns)
+		    __u64 timeout_ns, __u64 *displaced)
 {
 	int kind = gnv_echo_kind(p);
 	struct gnv_port_entry *pe;
+	struct gnv_echo_slot *s;
 	struct gnv_echo_key k;
-	struct request *r;
-	struct gnv_echo e;
-	__u32 slot;
+	__u64 rtt_ns = 0;
 
-	gnv_echo_reap(t, h, now_ns, timeout_ns);
 	if (!kind)
 		return;
 	memset(&k, 0, sizeof(k));
 	gnv_echo_key_of(p, kind, &k);
-	if (kind == GNV_ECHO_REQUEST) {
-		memset(&e, 0, sizeof(e));
-		e.ts_ns = now_ns;
-		gnv_port_key_of(p, dir, &e.port);
-		remember(t, h, &k, &e);
-		return;
+	s = &t->slots[gnv_echo_slot_of(&k)];
+	switch (gnv_echo_update(s, kind, &k, p, dir, now_ns, timeout_ns,
+				&rtt_ns)) {
+	case GNV_ECHO_DISPLACED:
+		(*displaced)++;
+		break;
+	case GNV_ECHO_ANSWERED:
+		pe = gnv_hist_entry(h, &s->port);
+		if (pe)
+			gnv_port_rtt_add(&pe->stats, rtt_ns);
+		s->ts_ns = 0;
+		break;
 	}
-	slot = find_slot(t, &k);
-	if (t->index[slot] == EMPTY)
-		return;
-	r = &t->ring[t->index[slot]];
-	if (!gnv_echo_in_time(r->echo.ts_ns, now_ns, timeout_ns))
-		return;
-	pe = gnv_hist_entry(h, &r->echo.port);
-	if (pe)
-		gnv_port_rtt_add(&pe->stats, now_ns - r->echo.ts_ns);
-	forget(t, r);
 }

@@ -4,11 +4,12 @@
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/mman.h>
 #include <bpf/bpf.h>
 
 #include "hist.h"
 #include "loader.h"
-#include "port_stats.h"
+#include "echo_table.h"
 #include "gnvtrace.skel.h"	/* after trace.h: it uses the ABI types */
 
 static int verbose_libbpf;
@@ -58,6 +59,23 @@ struct bpf_program *gnv_bpf_prog(const struct gnv_bpf *b, enum gnv_prog prog)
 	return NULL;
 }
 
+#define ECHO_TABLE_BYTES	(GNV_ECHO_SLOTS * sizeof(struct gnv_echo_slot))
+
+/* The kernel's echo table, mapped for the reaper to scan and free slots. */
+static int map_echoes(struct gnv_bpf *b)
+{
+	void *m = mmap(NULL, ECHO_TABLE_BYTES, PROT_READ | PROT_WRITE,
+		       MAP_SHARED, bpf_map__fd(b->skel->maps.echoes), 0);
+
+	if (m == MAP_FAILED) {
+		fprintf(stderr, "gnvtrace: cannot map the echo table: %s\n",
+			strerror(errno));
+		return -errno;
+	}
+	b->echo_slots = m;
+	return 0;
+}
+
 int gnv_bpf_load(struct gnv_bpf *b, const struct gnv_trace_opts *o,
 		 unsigned int progs, ring_buffer_sample_fn on_event, void *ctx)
 {
@@ -88,6 +106,11 @@ int gnv_bpf_load(struct gnv_bpf *b, const struct gnv_trace_opts *o,
 	if (err) {
 		explain_load_error(err);
 		goto fail;
+	}
+	if (o->hist & GNV_HIST_RTT) {
+		err = map_echoes(b);
+		if (err)
+			goto fail;
 	}
 	b->rb = ring_buffer__new(bpf_map__fd(b->skel->maps.rb), on_event, ctx,
 				 NULL);
@@ -154,27 +177,15 @@ void gnv_bpf_add_hist(const struct gnv_bpf *b, struct gnv_hist *h)
 void gnv_bpf_reap_echoes(const struct gnv_bpf *b, struct gnv_hist *h,
 			 __u64 now_ns, __u64 timeout_ns)
 {
-	int fd = bpf_map__fd(b->skel->maps.echoes);
-	struct gnv_echo_key key, next;
-	struct gnv_echo echo;
-	int more;
-
-	/* Deleting the key just visited would restart the walk: look ahead. */
-	more = !bpf_map_get_next_key(fd, NULL, &next);
-	while (more) {
-		key = next;
-		more = !bpf_map_get_next_key(fd, &key, &next);
-		if (bpf_map_lookup_elem(fd, &key, &echo) ||
-		    gnv_echo_in_time(echo.ts_ns, now_ns, timeout_ns))
-			continue;
-		/* The kernel may have taken it for its reply meanwhile. */
-		if (!bpf_map_delete_elem(fd, &key))
-			gnv_hist_unanswered(h, &echo.port);
-	}
+	if (b->echo_slots)
+		gnv_echo_reap_slots(b->echo_slots, h, now_ns, timeout_ns);
 }
 
 void gnv_bpf_close(struct gnv_bpf *b)
 {
+	if (b->echo_slots)
+		munmap(b->echo_slots, ECHO_TABLE_BYTES);
+	b->echo_slots = NULL;
 	ring_buffer__free(b->rb);
 	gnvtrace_bpf__destroy(b->skel);
 	b->rb = NULL;

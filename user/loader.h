@@ -16,6 +16,7 @@ struct gnvtrace_bpf;
 struct gnv_bpf {
 	struct gnvtrace_bpf *skel;
 	struct ring_buffer *rb;
+	struct gnv_echo_slot *echo_slots;	/* --hist rtt: mapped */
 };
 
 /* The programs, as a mask of what a run needs loaded. */

@@ -346,6 +346,10 @@ void gnv_metrics_render(struct outbuf *ob, const struct gnv_counts *c,
 	counter(ob, "gnvtrace_port_keys_evicted_total",
 		"Port keys the kernel's per-port map evicted when full; their "
 		"counts restart.", h ? h->evicted : 0);
+	counter(ob, "gnvtrace_icmp_echo_displaced_total",
+		"Echo requests that lost their slot in the echo table to "
+		"another before a reply or the timeout.",
+		c->v[GNV_STAT_ECHO_DISPLACED]);
 	counter(ob, "gnvtrace_port_uncounted_packets_total",
 		"Matched packets in no port's series: the per-port table was "
 		"full.", h ? h->dropped : 0);

@@ -33,6 +33,9 @@ static void trace_host(struct file_reader *r, struct gnv_event *ev)
 	int verdict;
 
 	r->c.v[GNV_STAT_PACKETS]++;
+	if (r->echoes && gnv_echo_reap_due(&r->next_reap_ns, pkt->ts_ns))
+		gnv_echo_reap(r->echoes, &r->hist, pkt->ts_ns,
+			      r->o->echo_timeout_ns);
 	verdict = gnv_parse_frame(pkt->data, pkt->data + pkt->caplen,
 				  capture_link(r->cap, pkt),
 				  r->o->filter.geneve_port, &ev->pkt);
@@ -49,7 +52,8 @@ static void trace_host(struct file_reader *r, struct gnv_event *ev)
 		gnv_hist_count(&r->hist, &ev->pkt, GNV_DIR_IN, pkt->len);
 	if (r->echoes)
 		gnv_echo_count(r->echoes, &r->hist, &ev->pkt, GNV_DIR_IN,
-			       pkt->ts_ns, r->o->echo_timeout_ns);
+			       pkt->ts_ns, r->o->echo_timeout_ns,
+			       &r->c.v[GNV_STAT_ECHO_DISPLACED]);
 	ev->ts_ns = pkt->ts_ns;
 	ev->pkt_len = pkt->len;
 	memcpy(ev->opts, pkt->data + ev->pkt.opts_off, ev->pkt.opts_len);
@@ -128,6 +132,10 @@ static int read_kernel(struct file_reader *r, struct gnv_bpf *kernel)
 		}
 		if (n == 0)
 			break;
+		if ((r->o->hist & GNV_HIST_RTT) &&
+		    gnv_echo_reap_due(&r->next_reap_ns, r->pkt.ts_ns))
+			gnv_bpf_reap_echoes(kernel, &r->hist, r->pkt.ts_ns,
+					    r->o->echo_timeout_ns);
 		/* XDP_PASS needs at least an Ethernet header's worth. */
 		if (r->pkt.caplen < 14) {
 			r->c.v[GNV_STAT_PACKETS]++;

@@ -20,6 +20,7 @@ struct file_reader {
 	struct gnv_counts c;
 	struct gnv_hist hist;		/* --hist */
 	struct gnv_echo_table *echoes;	/* --hist rtt, host path */
+	__u64 next_reap_ns;		/* --hist rtt: capture time */
 	struct capture_pkt pkt;		/* the packet being traced */
 	__u64 matched;
 	/* gnv_trace_split: the offset it read on sequentially from, or 0 */

@@ -113,6 +113,7 @@ static void craft(void)
 	counts.v[GNV_STAT_MATCHED] = 80;
 	counts.v[GNV_STAT_LOST] = 2;
 	counts.v[GNV_STAT_PORT_KEYS] = 4;
+	counts.v[GNV_STAT_ECHO_DISPLACED] = 2;
 	counts.v[GNV_STAT_MALFORMED + GNV_BAD_OPTS_OVERRUN] = 5;
 	counts.v[GNV_STAT_MALFORMED + GNV_BAD_TRUNC_INNER_L4] = 6;
 
@@ -165,6 +166,7 @@ static const char *const families[][2] = {
 	{ "gnvtrace_malformed_packets_total", "counter" },
 	{ "gnvtrace_port_keys_added_total", "counter" },
 	{ "gnvtrace_port_keys_evicted_total", "counter" },
+	{ "gnvtrace_icmp_echo_displaced_total", "counter" },
 	{ "gnvtrace_port_uncounted_packets_total", "counter" },
 	{ "gnvtrace_port_packets_total", "counter" },
 	{ "gnvtrace_port_bytes_total", "counter" },
@@ -258,6 +260,7 @@ static void test_render(void)
 	ASSERT_LINE(text, "gnvtrace_matched_packets_total 80");
 	ASSERT_LINE(text, "gnvtrace_lost_events_total 2");
 	ASSERT_LINE(text, "gnvtrace_port_keys_added_total 4");
+	ASSERT_LINE(text, "gnvtrace_icmp_echo_displaced_total 2");
 	ASSERT_LINE(text, "gnvtrace_port_keys_evicted_total 12");
 	ASSERT_LINE(text, "gnvtrace_port_uncounted_packets_total 11");
 
