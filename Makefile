@@ -132,7 +132,8 @@ FUZZ_CC     ?= $(CLANG)
 FUZZ_CFLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -DWINDOW_LEN=4096u \
 	-fno-sanitize-recover=undefined -std=gnu11 -Wall -Wextra \
 	-Wno-unused-parameter -Iinclude -Ibpf -Iuser -MMD -MP
-FUZZ_USER   := capture filter_compile format format_text format_json names outbuf
+FUZZ_USER   := capture filter_compile format format_text format_json names outbuf \
+	ovn_names
 FUZZ_OBJS   := $(patsubst %,$(OUT)/fuzz/obj/%.o,$(FUZZ_USER))
 FUZZ_BINS   := $(patsubst tests/fuzz/%.c,$(OUT)/fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
 
@@ -145,7 +146,7 @@ $(FUZZ_OBJS): $(OUT)/fuzz/obj/%.o: user/%.c | $(OUT)/fuzz/obj
 
 $(FUZZ_BINS): $(OUT)/fuzz/%: tests/fuzz/%.c $(FUZZ_OBJS)
 	$(call msg,FUZZ,$@)
-	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -MF $@.d $< $(FUZZ_OBJS) -lpcap -o $@
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -MF $@.d $< $(FUZZ_OBJS) -lpcap -ljansson -o $@
 
 $(OUT)/fuzz/obj:
 	$(Q)mkdir -p $@

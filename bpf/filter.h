@@ -46,7 +46,8 @@ GNV_INLINE int gnv_term_match(const struct gnv_term *t,
 			      const struct gnv_pkt *p)
 {
 	__u32 val = t->val;
-	int ovn = p->flags & GNV_F_OVN;
+	/* A named port's key means something only in its datapath. */
+	int ovn = (p->flags & GNV_F_OVN) && (!t->has_vni || p->vni == t->vni);
 
 	switch (t->kind) {
 	case GNV_T_PROTO:
@@ -69,6 +70,10 @@ GNV_INLINE int gnv_term_match(const struct gnv_term *t,
 	case GNV_T_OUTER_HOST:
 		return gnv_addr_match(t, p->outer_family, p->outer_src) ||
 		       gnv_addr_match(t, p->outer_family, p->outer_dst);
+	case GNV_T_OUTER_SRC_HOST:
+		return gnv_addr_match(t, p->outer_family, p->outer_src);
+	case GNV_T_OUTER_DST_HOST:
+		return gnv_addr_match(t, p->outer_family, p->outer_dst);
 	case GNV_T_VLAN:
 		return (p->n_vlans > 0 && p->vlan[0] == val) ||
 		       (p->n_vlans > 1 && p->vlan[1] == val);

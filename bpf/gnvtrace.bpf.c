@@ -16,14 +16,18 @@
 #include "port_stats.h"
 
 /*
- * The filter lives in .data, a map the loader can rewrite while the program
- * runs (names resolved to new keys, later). It is deliberately not const
- * volatile rodata: unrolling 16 terms over constant values made clang spill
- * past the 512-byte stack, and a small loop over live data costs a few ns.
+ * The filter lives in .data, a map user space rewrites while the program
+ * runs when OVN names resolve to new keys: into the filter not in use, then
+ * targ_filter_idx flips, so no packet sees half a filter. It is
+ * deliberately not const volatile rodata: unrolling 16 terms over constant
+ * values made clang spill past the 512-byte stack, and a small loop over
+ * live data costs a few ns.
  */
-struct gnv_filter targ_filter = {
-	.geneve_port = GENEVE_UDP_PORT,
+struct gnv_filter targ_filters[2] = {
+	{ .geneve_port = GENEVE_UDP_PORT },
+	{ .geneve_port = GENEVE_UDP_PORT },
 };
+__u32 targ_filter_idx;
 
 /* Frame bytes to copy after each event (-w), at most GNV_SNAP_MAX. */
 __u32 targ_snaplen;
@@ -297,7 +301,7 @@ static __always_inline void count_filter_emit(void *ctx, enum hook hook,
 		return;
 	}
 	stat_inc(GNV_STAT_GENEVE);
-	if (!gnv_filter_match(&targ_filter, pkt))
+	if (!gnv_filter_match(&targ_filters[targ_filter_idx & 1], pkt))
 		return;
 	stat_inc(GNV_STAT_MATCHED);
 	/* One clock read for the event and the echo (a helper call each). */
@@ -334,7 +338,7 @@ static __always_inline void trace_frame(void *ctx, enum hook hook,
 	pkt = &buf->ev.pkt;
 	pull(ctx, hook, PULL_OUTER);
 	verdict = gnv_parse(pkt_data(ctx, hook), pkt_end(ctx, hook),
-			    GNV_LINK_ETH, targ_filter.geneve_port, pkt);
+			    GNV_LINK_ETH, targ_filters[0].geneve_port, pkt);
 	if (verdict == GNV_NOT_GENEVE)
 		return;
 	/* Each stage from fresh packet pointers: see gnv_parse() for why. */

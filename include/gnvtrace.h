@@ -255,6 +255,9 @@ enum gnv_term_kind {
 	GNV_T_OUTER_HOST,	/* outer src or dst in addr/mask */
 	GNV_T_VLAN,		/* val: any outer VLAN ID */
 	GNV_T_ICMP_TYPE,	/* val: see GNV_ICMP*_VALID */
+	GNV_T_NOTHING,		/* an OVN name not known (yet) */
+	GNV_T_OUTER_SRC_HOST,	/* outer src in addr/mask */
+	GNV_T_OUTER_DST_HOST,
 };
 
 /*
@@ -278,12 +281,13 @@ struct gnv_term {
 	__u8 addr[16];		/* already masked */
 	__u8 mask[16];
 	__u32 val;
+	__u32 vni;		/* port terms with has_vni: in this datapath */
 	__u8 kind;		/* enum gnv_term_kind */
 	__u8 negate;
 	__u8 family;		/* 4 or 6, for address terms */
-	__u8 pad;
+	__u8 has_vni;		/* a port named: its key is the datapath's */
 };
-_Static_assert(sizeof(struct gnv_term) == 40, "gnv_term layout");
+_Static_assert(sizeof(struct gnv_term) == 44, "gnv_term layout");
 
 struct gnv_filter {
 	__u16 geneve_port;	/* outer UDP destination port */
@@ -291,6 +295,6 @@ struct gnv_filter {
 	__u8 pad[5];
 	struct gnv_term terms[GNV_MAX_TERMS];
 };
-_Static_assert(sizeof(struct gnv_filter) == 8 + 16 * 40, "gnv_filter layout");
+_Static_assert(sizeof(struct gnv_filter) == 8 + 16 * 44, "gnv_filter layout");
 
 #endif /* GNVTRACE_H */

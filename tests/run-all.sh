@@ -42,6 +42,7 @@ run_suite() { # run_suite NAME COMMAND...
 run_suite unit "$BUILD/tests/unit/test_parse"
 run_suite metrics "$BUILD/tests/metrics/test_metrics"
 run_suite promtool tests/metrics/check_promtool.sh "$BUILD"
+run_suite ovn-names "$BUILD/tests/ovn/test_names"
 "$BUILD/tools/gnv-pktgen" mix -n 20000 -o "$BUILD/mix20k.pcap" 2>/dev/null
 "$BUILD/tools/gnv-pktgen" rtt "$BUILD/rtt.pcap"
 run_suite split "$BUILD/tests/split/test_split" "$BUILD/mix20k.pcap" "$CAPS"
@@ -53,6 +54,7 @@ run_suite hist "$PY" tests/captures/check_hist.py "$BUILD/gnvtrace" "$BUILD/rtt.
 run_suite fuzz tests/fuzz/run.sh "$BUILD" 200000
 run_suite e2e tests/e2e/test_live.sh "$BUILD" "$CAPS"
 run_suite prometheus tests/e2e/test_prometheus.sh "$BUILD"
+run_suite ovn-lab tests/ovn/test_ovn_lab.sh "$BUILD"
 
 [ ${#failed_suites[@]} -eq 0 ] || echo "failed suites: ${failed_suites[*]}"
 echo "$total_pass passed, $total_fail failed"

@@ -49,6 +49,16 @@ start_gnvtrace() {
 	return 1
 }
 
+# wait_lines FILE N: until FILE has N lines, at most 3 s: what was sent may
+# still sit in the receiving veth's queue when the sender returns.
+wait_lines() {
+	for _ in $(seq 60); do
+		[ "$(wc -l <"$1" 2>/dev/null || echo 0)" -ge "$2" ] && return 0
+		sleep 0.05
+	done
+	return 1
+}
+
 stop_gnvtrace() { # SIGINT, as an operator's Ctrl-C; its exit status
 	local rc
 	kill -INT "$GNV_PID" 2>/dev/null

@@ -83,7 +83,7 @@ static int open_bench(struct bench *b, const char *filter)
 		return -1;
 	snprintf(words, sizeof(words), "%s", filter);
 	if (gnv_filter_compile(1, argv, GENEVE_UDP_PORT,
-			       &b->skel->data->targ_filter, err, sizeof(err))) {
+			       &b->skel->data->targ_filters[0], err, sizeof(err))) {
 		fprintf(stderr, "bench: filter: %s\n", err);
 		return -1;
 	}

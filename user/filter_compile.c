@@ -9,6 +9,7 @@
 
 #include "filter_compile.h"
 #include "names.h"
+#include "ovn_names.h"
 
 #define MAX_WORDS 128
 
@@ -17,6 +18,9 @@ struct lexer {
 	int n, at;
 	char *err;
 	size_t errlen;
+	const struct gnv_ovn_names *names;	/* NULL: numbers only */
+	char *unknown;		/* names not (yet) in OVN, comma-separated */
+	size_t unknown_len;
 };
 
 static int fail(struct lexer *lx, const char *fmt, ...)
@@ -130,6 +134,113 @@ static int parse_icmp_type(struct lexer *lx, struct gnv_term *t)
 	return 0;
 }
 
+static int is_number(const char *v)
+{
+	return v[0] >= '0' && v[0] <= '9';
+}
+
+/* A name OVN does not know (yet): the term matches nothing till it does. */
+static int unknown_name(struct lexer *lx, struct gnv_term *t, const char *v)
+{
+	size_t used = strlen(lx->unknown);
+
+	t->kind = GNV_T_NOTHING;
+	snprintf(lx->unknown + used, lx->unknown_len - used, "%s%s",
+		 used ? ", " : "", v);
+	return 0;
+}
+
+/* "datapath N|NAME": a VNI, by OVN's name for its datapath. */
+static int parse_datapath(struct lexer *lx, const char *word,
+			  struct gnv_term *t)
+{
+	const char *v = lx->at < lx->n ? lx->words[lx->at] : NULL;
+
+	t->kind = GNV_T_VNI;
+	if (!v || is_number(v))
+		return parse_num(lx, word, 0xffffff, &t->val);
+	lx->at++;
+	if (!lx->names)
+		return fail(lx, "'%s %s': names need --ovn-sb or --ovn-names",
+			    word, v);
+	switch (gnv_ovn_find_datapath(lx->names, v, &t->val)) {
+	case 0:
+		return 0;
+	case -EEXIST:
+		return fail(lx, "'%s %s': several OVN datapaths have that "
+			    "name; give its key", word, v);
+	}
+	return unknown_name(lx, t, v);
+}
+
+/* "inport|outport|port N|NAME": a name is a port of one datapath. */
+static int parse_port(struct lexer *lx, const char *word, struct gnv_term *t)
+{
+	const char *v = lx->at < lx->n ? lx->words[lx->at] : NULL;
+	__u32 dp, key;
+
+	t->kind = word[0] == 'i' ? GNV_T_INPORT :
+		  word[0] == 'o' ? GNV_T_OUTPORT : GNV_T_PORT;
+	if (!v || is_number(v))
+		return parse_num(lx, word, t->kind == GNV_T_INPORT ? 0x7fff :
+				 0xffff, &t->val);
+	lx->at++;
+	if (!lx->names)
+		return fail(lx, "'%s %s': names need --ovn-sb or --ovn-names",
+			    word, v);
+	if (gnv_ovn_find_port(lx->names, v, &dp, &key))
+		return unknown_name(lx, t, v);
+	t->val = key;
+	t->vni = dp;
+	t->has_vni = 1;
+	return 0;
+}
+
+/* "chassis NAME": the address of the chassis' Geneve encap, exactly. */
+static int parse_chassis(struct lexer *lx, const char *word,
+			 struct gnv_term *t)
+{
+	const char *v = next(lx);
+	int family, more;
+
+	if (!v)
+		return fail(lx, "'%s' needs an OVN chassis name", word);
+	if (!lx->names)
+		return fail(lx, "'%s %s': names need --ovn-sb or --ovn-names",
+			    word, v);
+	switch (gnv_ovn_find_chassis(lx->names, v, &family, t->addr, &more)) {
+	case 0:
+		break;
+	case -EEXIST:
+		return fail(lx, "'%s %s': several OVN chassis have that "
+			    "name; give its address", word, v);
+	default:
+		return unknown_name(lx, t, v);
+	}
+	t->family = family;
+	memset(t->mask, 0xff, family == 4 ? 4 : 16);
+	return 0;
+}
+
+/* "outer [src|dst] host A|net CIDR|chassis NAME": the underlay's ends. */
+static int parse_outer(struct lexer *lx, struct gnv_term *t)
+{
+	const char *w = next(lx);
+
+	t->kind = GNV_T_OUTER_HOST;
+	if (w && (!strcmp(w, "src") || !strcmp(w, "dst"))) {
+		t->kind = w[0] == 's' ? GNV_T_OUTER_SRC_HOST :
+			  GNV_T_OUTER_DST_HOST;
+		w = next(lx);
+	}
+	if (w && !strcmp(w, "chassis"))
+		return parse_chassis(lx, w, t);
+	if (!w || (strcmp(w, "host") && strcmp(w, "net")))
+		return fail(lx, "'outer' must be followed by [src|dst] and "
+			    "'host', 'net' or 'chassis'");
+	return parse_addr(lx, w, w[0] == 'n', t);
+}
+
 static int parse_primitive(struct lexer *lx, struct gnv_term *t)
 {
 	const char *w = next(lx), *w2;
@@ -147,13 +258,11 @@ static int parse_primitive(struct lexer *lx, struct gnv_term *t)
 		t->kind = GNV_T_VNI;
 		return parse_num(lx, w, 0xffffff, &t->val);
 	}
+	if (!strcmp(w, "datapath"))
+		return parse_datapath(lx, w, t);
 	if (!strcmp(w, "inport") || !strcmp(w, "outport") ||
-	    !strcmp(w, "port")) {
-		t->kind = w[0] == 'i' ? GNV_T_INPORT :
-			  w[0] == 'o' ? GNV_T_OUTPORT : GNV_T_PORT;
-		return parse_num(lx, w, t->kind == GNV_T_INPORT ? 0x7fff :
-				 0xffff, &t->val);
-	}
+	    !strcmp(w, "port"))
+		return parse_port(lx, w, t);
 	if (!strcmp(w, "vlan")) {
 		t->kind = GNV_T_VLAN;
 		return parse_num(lx, w, 4095, &t->val);
@@ -170,13 +279,14 @@ static int parse_primitive(struct lexer *lx, struct gnv_term *t)
 		t->kind = GNV_T_HOST;
 		return parse_addr(lx, w, 1, t);
 	}
-	if (!strcmp(w, "src") || !strcmp(w, "dst") || !strcmp(w, "outer")) {
+	if (!strcmp(w, "outer"))
+		return parse_outer(lx, t);
+	if (!strcmp(w, "src") || !strcmp(w, "dst")) {
 		w2 = next(lx);
 		if (!w2 || (strcmp(w2, "host") && strcmp(w2, "net")))
 			return fail(lx, "'%s' must be followed by 'host' or "
 				    "'net'", w);
-		t->kind = w[0] == 's' ? GNV_T_SRC_HOST :
-			  w[0] == 'd' ? GNV_T_DST_HOST : GNV_T_OUTER_HOST;
+		t->kind = w[0] == 's' ? GNV_T_SRC_HOST : GNV_T_DST_HOST;
 		return parse_addr(lx, w2, w2[0] == 'n', t);
 	}
 	return fail(lx, "unknown word '%s'", w);
@@ -201,7 +311,23 @@ static int split(struct lexer *lx, int argc, char **argv)
 int gnv_filter_compile(int argc, char **argv, __u16 geneve_port,
 		       struct gnv_filter *f, char *err, size_t errlen)
 {
-	struct lexer lx = { .err = err, .errlen = errlen };
+	return gnv_filter_compile_ovn(argc, argv, geneve_port, NULL, f, NULL,
+				      0, err, errlen);
+}
+
+int gnv_filter_compile_ovn(int argc, char **argv, __u16 geneve_port,
+			   const struct gnv_ovn_names *names,
+			   struct gnv_filter *f, char *unknown,
+			   size_t unknown_len, char *err, size_t errlen)
+{
+	char no_unknown[1];
+	struct lexer lx = {
+		.err = err, .errlen = errlen, .names = names,
+		.unknown = unknown ? unknown : no_unknown,
+		.unknown_len = unknown ? unknown_len : sizeof(no_unknown),
+	};
+
+	lx.unknown[0] = '\0';
 
 	memset(f, 0, sizeof(*f));
 	f->geneve_port = geneve_port;

@@ -13,4 +13,17 @@
 int gnv_filter_compile(int argc, char **argv, __u16 geneve_port,
 		       struct gnv_filter *f, char *err, size_t errlen);
 
+struct gnv_ovn_names;
+/*
+ * The same, with OVN's names: "datapath NAME", "inport|outport|port
+ * NAME" resolve through names to keys (a port's in its datapath only). A
+ * name OVN does not know makes its term match nothing, and is listed in
+ * unknown (comma-separated; "" when all resolved), for the caller to say
+ * so and compile again when the names change.
+ */
+int gnv_filter_compile_ovn(int argc, char **argv, __u16 geneve_port,
+			   const struct gnv_ovn_names *names,
+			   struct gnv_filter *f, char *unknown,
+			   size_t unknown_len, char *err, size_t errlen);
+
 #endif /* GNV_FILTER_COMPILE_H */

@@ -6,6 +6,8 @@
 #include "gnvtrace.h"
 #include "outbuf.h"
 
+struct gnv_ovn_names;
+
 enum gnv_format { GNV_OUT_TEXT, GNV_OUT_JSON };
 
 struct gnv_fmt {
@@ -14,6 +16,8 @@ struct gnv_fmt {
 	int verbose;		/* -v: every Geneve option in hex */
 	int live;		/* events carry an interface and a direction */
 	__s64 clock_offset_ns;	/* ts_ns + offset = wall-clock time */
+	/* OVN's names of the keys (--ovn-sb, --ovn-names), or NULL. */
+	const struct gnv_ovn_names *names;
 };
 
 void gnv_fmt_init(struct gnv_fmt *f, FILE *out, enum gnv_format mode,

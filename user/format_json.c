@@ -4,6 +4,7 @@
  * versions add fields, never rename them (README lists them all).
  */
 #include "format.h"
+#include "ovn_names.h"
 #include "names.h"
 #include "filter.h"
 
@@ -18,6 +19,22 @@ static void key_u(struct outbuf *ob, const char *name, __u64 v)
 {
 	key(ob, name);
 	ob_u64(ob, v);
+}
+
+/* "name":"..." when OVN has a name for it; nothing otherwise. */
+static void key_str(struct outbuf *ob, const char *name, const char *value)
+{
+	if (!value)
+		return;
+	key(ob, name);
+	ob_json_str(ob, value);
+}
+
+static void key_port(struct outbuf *ob, const struct gnv_fmt *f,
+		     const char *name, __u32 vni, __u16 port)
+{
+	if (f->names)
+		key_str(ob, name, gnv_ovn_port_name(f->names, vni, port));
 }
 
 static void key_addr(struct outbuf *ob, const char *name, int family,
@@ -142,6 +159,12 @@ void gnv_format_json(struct gnv_fmt *f, const struct gnv_event *ev)
 	}
 	key_addr(ob, "outer_src", p->outer_family, p->outer_src);
 	key_addr(ob, "outer_dst", p->outer_family, p->outer_dst);
+	if (f->names) {
+		key_str(ob, "outer_src_chassis", gnv_ovn_chassis_of_addr(
+				f->names, p->outer_family, p->outer_src));
+		key_str(ob, "outer_dst_chassis", gnv_ovn_chassis_of_addr(
+				f->names, p->outer_family, p->outer_dst));
+	}
 	/* A Geneve device's metadata has no UDP ports: none are invented. */
 	if (p->flags & GNV_F_DECAP) {
 		key(ob, "decap");
@@ -157,6 +180,8 @@ void gnv_format_json(struct gnv_fmt *f, const struct gnv_event *ev)
 	if (p->n_vlans > 1)
 		key_u(ob, "vlan_inner", p->vlan[1]);
 	key_u(ob, "vni", p->vni);
+	if (f->names)
+		key_str(ob, "datapath", gnv_ovn_datapath_name(f->names, p->vni));
 	key_u(ob, "geneve_proto", p->geneve_proto);
 	key(ob, "oam");
 	ob_str(ob, p->flags & GNV_F_OAM ? "true" : "false");
@@ -165,6 +190,8 @@ void gnv_format_json(struct gnv_fmt *f, const struct gnv_event *ev)
 	if (p->flags & GNV_F_OVN) {
 		key_u(ob, "ovn_inport", p->ovn_inport);
 		key_u(ob, "ovn_outport", p->ovn_outport);
+		key_port(ob, f, "ovn_inport_name", p->vni, p->ovn_inport);
+		key_port(ob, f, "ovn_outport_name", p->vni, p->ovn_outport);
 	}
 	put_options(ob, ev);
 	put_inner(ob, p);

@@ -1,13 +1,16 @@
 // SPDX-License-Identifier: MIT
 /*
  * One line per event, read like tcpdump's:
- * TIME IFACE DIR OUTER_SRC > OUTER_DST [vlan N] vni N [ovn IN->OUT] |
+ * TIME IFACE DIR OUTER_SRC > OUTER_DST [vlan N] vni N [(DATAPATH)]
+ *   [ovn IN->OUT [(IN_NAME -> OUT_NAME)]] |
  *   INNER_MAC > INNER_MAC INNER_SRC > INNER_DST: PROTOCOL DETAILS
+ * with OVN's names where they are known (a key with none stays a number).
  */
 #include <time.h>
 
 #include "format.h"
 #include "names.h"
+#include "ovn_names.h"
 #include "parse.h"
 
 static void put_time(struct outbuf *ob, __u64 ns)
@@ -167,6 +170,65 @@ static void put_inner(struct outbuf *ob, const struct gnv_pkt *p)
 	}
 }
 
+/* An underlay address, after the name of its OVN chassis if known. */
+static void put_outer(struct outbuf *ob, const struct gnv_fmt *f, int family,
+		      const __u8 *addr)
+{
+	const char *chassis = f->names ?
+		gnv_ovn_chassis_of_addr(f->names, family, addr) : NULL;
+
+	if (!chassis) {
+		ob_addr(ob, family, addr);
+		return;
+	}
+	ob_str(ob, chassis);
+	ob_char(ob, '(');
+	ob_addr(ob, family, addr);
+	ob_char(ob, ')');
+}
+
+/* A port's name, or its key when OVN has no name for it. */
+static void put_port(struct outbuf *ob, const char *name, __u16 key)
+{
+	if (name)
+		ob_str(ob, name);
+	else
+		ob_u64(ob, key);
+}
+
+/* "vni 5 (network1) ovn 1->3 (vm1 -> vm2)": names beside the keys. */
+static void put_ovn(struct outbuf *ob, const struct gnv_fmt *f,
+		    const struct gnv_pkt *p)
+{
+	const char *dp = NULL, *in = NULL, *out = NULL;
+
+	if (f->names) {
+		dp = gnv_ovn_datapath_name(f->names, p->vni);
+		in = gnv_ovn_port_name(f->names, p->vni, p->ovn_inport);
+		out = gnv_ovn_port_name(f->names, p->vni, p->ovn_outport);
+	}
+	ob_str(ob, " vni ");
+	ob_u64(ob, p->vni);
+	if (dp) {
+		ob_str(ob, " (");
+		ob_str(ob, dp);
+		ob_char(ob, ')');
+	}
+	if (!(p->flags & GNV_F_OVN))
+		return;
+	ob_str(ob, " ovn ");
+	ob_u64(ob, p->ovn_inport);
+	ob_str(ob, "->");
+	ob_u64(ob, p->ovn_outport);
+	if (in || out) {
+		ob_str(ob, " (");
+		put_port(ob, in, p->ovn_inport);
+		ob_str(ob, " -> ");
+		put_port(ob, out, p->ovn_outport);
+		ob_char(ob, ')');
+	}
+}
+
 void gnv_format_text(struct gnv_fmt *f, const struct gnv_event *ev)
 {
 	const struct gnv_pkt *p = &ev->pkt;
@@ -181,21 +243,14 @@ void gnv_format_text(struct gnv_fmt *f, const struct gnv_event *ev)
 	}
 	if (p->flags & GNV_F_DECAP)
 		ob_str(ob, "decap ");
-	ob_addr(ob, p->outer_family, p->outer_src);
+	put_outer(ob, f, p->outer_family, p->outer_src);
 	ob_str(ob, " > ");
-	ob_addr(ob, p->outer_family, p->outer_dst);
+	put_outer(ob, f, p->outer_family, p->outer_dst);
 	for (int i = 0; i < p->n_vlans; i++) {
 		ob_str(ob, i ? "," : " vlan ");
 		ob_u64(ob, p->vlan[i]);
 	}
-	ob_str(ob, " vni ");
-	ob_u64(ob, p->vni);
-	if (p->flags & GNV_F_OVN) {
-		ob_str(ob, " ovn ");
-		ob_u64(ob, p->ovn_inport);
-		ob_str(ob, "->");
-		ob_u64(ob, p->ovn_outport);
-	}
+	put_ovn(ob, f, p);
 	if (f->verbose) {
 		ob_str(ob, " ttl ");
 		ob_u64(ob, p->outer_ttl);

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "hist.h"
+#include "ovn_names.h"
 #include "port_stats.h"
 #include "trace.h"
 
@@ -119,13 +120,33 @@ static const char *dir_name(__u8 dir)
 	return dir == GNV_DIR_OUT ? "out" : "in";
 }
 
-static void print_heading(FILE *out, const struct gnv_port_entry *e)
+/* OVN's names of e's datapath and port, NULL where there are none. */
+static void names_of(const struct gnv_hist *h, const struct gnv_port_entry *e,
+		     const char **dp, const char **port)
 {
+	*dp = *port = NULL;
+	if (!h->names)
+		return;
+	*dp = gnv_ovn_datapath_name(h->names, e->key.vni);
+	if (e->key.has_port)
+		*port = gnv_ovn_port_name(h->names, e->key.vni, e->key.port);
+}
+
+static void print_heading(FILE *out, const struct gnv_hist *h,
+			  const struct gnv_port_entry *e)
+{
+	const char *dp, *port;
+
+	names_of(h, e, &dp, &port);
 	fprintf(out, "\nvni %u", e->key.vni);
+	if (dp)
+		fprintf(out, " (%s)", dp);
 	if (e->key.has_port)
 		fprintf(out, " port %u", e->key.port);
 	else
 		fprintf(out, " (no OVN option)");
+	if (port)
+		fprintf(out, " (%s)", port);
 	fprintf(out, " %s: %llu packets, %llu bytes\n", dir_name(e->key.dir),
 		(unsigned long long)e->stats.packets,
 		(unsigned long long)e->stats.bytes);
@@ -189,28 +210,53 @@ static void print_json_buckets(FILE *out, const __u64 *slots, int n_slots)
 	fprintf(out, "]}\n");
 }
 
-static void print_json_key(FILE *out, const char *kind,
-			   const struct gnv_port_entry *e)
+/* A JSON string of OVN's: printable ASCII as is, the rest escaped. */
+static void print_json_str(FILE *out, const char *key, const char *s)
 {
+	if (!s)
+		return;
+	fprintf(out, ",\"%s\":\"", key);
+	for (; *s; s++) {
+		unsigned char c = *s;
+
+		if (c == '"' || c == '\\')
+			fprintf(out, "\\%c", c);
+		else if (c < 0x20)
+			fprintf(out, "\\u%04x", c);
+		else
+			fputc(c, out);
+	}
+	fputc('"', out);
+}
+
+static void print_json_key(FILE *out, const struct gnv_hist *h,
+			   const char *kind, const struct gnv_port_entry *e)
+{
+	const char *dp, *port;
+
+	names_of(h, e, &dp, &port);
 	fprintf(out, "{\"hist\":\"%s\",\"vni\":%u", kind, e->key.vni);
+	print_json_str(out, "datapath", dp);
 	if (e->key.has_port)
 		fprintf(out, ",\"port\":%u", e->key.port);
+	print_json_str(out, "port_name", port);
 	fprintf(out, ",\"dir\":\"%s\",", dir_name(e->key.dir));
 }
 
-static void print_json(FILE *out, const struct gnv_port_entry *e, int kinds)
+static void print_json(FILE *out, const struct gnv_hist *h,
+		       const struct gnv_port_entry *e, int kinds)
 {
 	const struct gnv_port_stats *st = &e->stats;
 
 	if (kinds & GNV_HIST_SIZE) {
-		print_json_key(out, "size", e);
+		print_json_key(out, h, "size", e);
 		fprintf(out, "\"packets\":%llu,\"bytes\":%llu,",
 			(unsigned long long)st->packets,
 			(unsigned long long)st->bytes);
 		print_json_buckets(out, st->size_slots, GNV_HIST_SLOTS);
 	}
 	if ((kinds & GNV_HIST_RTT) && gnv_port_has_echoes(e)) {
-		print_json_key(out, "rtt", e);
+		print_json_key(out, h, "rtt", e);
 		fprintf(out, "\"unit\":\"us\",\"count\":%llu,"
 			"\"sum_ns\":%llu,\"unanswered\":%llu,",
 			(unsigned long long)st->rtt_count,
@@ -228,12 +274,12 @@ void gnv_hist_print(FILE *out, struct gnv_hist *h, int kinds,
 		const struct gnv_port_entry *e = &h->e[i];
 
 		if (mode == GNV_OUT_JSON) {
-			print_json(out, e, kinds);
+			print_json(out, h, e, kinds);
 			continue;
 		}
 		if (!(kinds & GNV_HIST_SIZE) && !gnv_port_has_echoes(e))
 			continue;
-		print_heading(out, e);
+		print_heading(out, h, e);
 		if (kinds & GNV_HIST_SIZE)
 			print_log2(out, "frame bytes", e->stats.size_slots,
 				   GNV_HIST_SLOTS);

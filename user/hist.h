@@ -12,6 +12,8 @@
 #include "format.h"
 #include "gnvtrace.h"
 
+struct gnv_ovn_names;
+
 struct gnv_port_entry {
 	struct gnv_port_key key;
 	struct gnv_port_stats stats;
@@ -24,6 +26,8 @@ struct gnv_hist {
 	size_t n, cap;
 	__u64 dropped;		/* keys past GNV_MAX_PORT_KEYS, not counted */
 	__u64 evicted;		/* keys the kernel's LRU map let go */
+	/* OVN's names of the keys, for headings and labels; or NULL. */
+	const struct gnv_ovn_names *names;
 };
 
 void gnv_hist_init(struct gnv_hist *h);

@@ -92,7 +92,8 @@ int gnv_bpf_load(struct gnv_bpf *b, const struct gnv_trace_opts *o,
 			strerror(-err));
 		return err;
 	}
-	b->skel->data->targ_filter = o->filter;
+	b->skel->data->targ_filters[0] = o->filter;
+	b->skel->data->targ_filters[1] = o->filter;
 	for (unsigned int p = GNV_PROG_XDP_IN; p <= GNV_PROG_GENEVE_OUT; p <<= 1)
 		bpf_program__set_autoload(gnv_bpf_prog(b, p), progs & p);
 	if (o->write_file)
@@ -172,6 +173,16 @@ void gnv_bpf_add_hist(const struct gnv_bpf *b, struct gnv_hist *h)
 	gnv_bpf_add_counts(b, &c);
 	if (c.v[GNV_STAT_PORT_KEYS] > keys)
 		h->evicted += c.v[GNV_STAT_PORT_KEYS] - keys;
+}
+
+void gnv_bpf_set_filter(const struct gnv_bpf *b, const struct gnv_filter *f)
+{
+	__u32 next = !(b->skel->bss->targ_filter_idx & 1);
+
+	/* The filter not in use, then the switch: both are mapped. */
+	b->skel->data->targ_filters[next] = *f;
+	__atomic_store_n(&b->skel->bss->targ_filter_idx, next,
+			 __ATOMIC_RELEASE);
 }
 
 void gnv_bpf_reap_echoes(const struct gnv_bpf *b, struct gnv_hist *h,

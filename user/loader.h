@@ -34,6 +34,8 @@ enum gnv_prog {
 int gnv_bpf_load(struct gnv_bpf *b, const struct gnv_trace_opts *o,
 		 unsigned int progs, ring_buffer_sample_fn on_event, void *ctx);
 struct bpf_program *gnv_bpf_prog(const struct gnv_bpf *b, enum gnv_prog prog);
+/* Replaces the running programs' filter; no packet sees half of it. */
+void gnv_bpf_set_filter(const struct gnv_bpf *b, const struct gnv_filter *f);
 /* Adds the per-CPU counters, summed, into c. */
 void gnv_bpf_add_counts(const struct gnv_bpf *b, struct gnv_counts *c);
 /* Adds the kernel's per-port statistics, summed over CPUs, into h. */

@@ -8,8 +8,8 @@
 #include <string.h>
 
 #include "demo.h"
-#include "filter_compile.h"
 #include "metrics.h"
+#include "ovn.h"
 #include "trace.h"
 
 #define EXIT_USAGE 2
@@ -42,6 +42,7 @@ enum {
 	OPT_DURATION = 1000, OPT_PORT, OPT_DEMO, OPT_SNAPLEN, OPT_KERNEL,
 	OPT_DIRECTION, OPT_TC_MODE, OPT_XDP_MODE, OPT_CLEANUP, OPT_HIST,
 	OPT_ECHO_TIMEOUT, OPT_INTERVAL, OPT_METRICS, OPT_METRICS_FILE,
+	OPT_OVN_SB, OPT_OVN_NAMES,
 };
 
 #define SNAPLEN_OFFLINE	65535
@@ -68,6 +69,8 @@ static const struct argp_option options[] = {
 	{ "interval", OPT_INTERVAL, "SECONDS", 0, "Live: print the histograms and write --metrics-file every SECONDS", 0 },
 	{ "metrics", OPT_METRICS, "[ADDR:]PORT", 0, "Live: serve Prometheus metrics on http://ADDR:PORT/metrics (ADDR default 127.0.0.1)", 0 },
 	{ "metrics-file", OPT_METRICS_FILE, "PATH", 0, "Write the metrics to PATH (node_exporter's textfile collector), at exit and every --interval", 0 },
+	{ "ovn-sb", OPT_OVN_SB, "REMOTE", 0, "Name datapaths and ports from OVN's Southbound DB, kept current (tcp:IP:6642, unix:/var/run/ovn/ovnsb_db.sock)", 0 },
+	{ "ovn-names", OPT_OVN_NAMES, "FILE", 0, "Name them from a file of ovn-sbctl --format=json list output (see README)", 0 },
 	{ "port", OPT_PORT, "PORT", 0, "Geneve UDP destination port (default 6081)", 0 },
 	{ "demo", OPT_DEMO, NULL, 0, "Run on a built-in lab: two netns, a veth pair, Geneve traffic", 0 },
 	{ NULL, 'h', NULL, OPTION_HIDDEN, "Show this help", 0 },
@@ -76,6 +79,7 @@ static const struct argp_option options[] = {
 
 static struct env {
 	struct gnv_trace_opts t;
+	const char *ovn_sb, *ovn_names;
 	const char *cleanup;
 	int demo;
 	unsigned long port;
@@ -207,6 +211,12 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 	case OPT_METRICS_FILE:
 		env.t.metrics_file = arg;
 		break;
+	case OPT_OVN_SB:
+		env.ovn_sb = arg;
+		break;
+	case OPT_OVN_NAMES:
+		env.ovn_names = arg;
+		break;
 	case OPT_CLEANUP:
 		env.cleanup = arg;
 		break;
@@ -276,19 +286,22 @@ int main(int argc, char **argv)
 		.doc = doc,
 	};
 	struct gnv_counts counts = {};
-	char err[256];
+	struct gnv_ovn ovn;
 	int r;
 
 	argp_err_exit_status = EXIT_USAGE;
 	if (argp_parse(&argp, argc, argv, 0, NULL, NULL))
 		return EXIT_USAGE;
-	if (gnv_filter_compile(env.n_words, env.words, env.port, &env.t.filter,
-			       err, sizeof(err))) {
-		fprintf(stderr, "gnvtrace: bad filter: %s\n", err);
-		return EXIT_USAGE;
-	}
 	if (env.cleanup)
 		return gnv_tc_cleanup(env.cleanup) ? 1 : 0;
+	r = gnv_ovn_setup(&ovn, env.ovn_sb, env.ovn_names, env.n_words,
+			  env.words, env.port, &env.t.filter);
+	if (r) {
+		gnv_ovn_close(&ovn);
+		return r == GNV_OVN_USAGE ? EXIT_USAGE : 1;
+	}
+	env.t.names = ovn.names;
+	env.t.ovn = &ovn;
 	gnv_install_signals();
 	if (env.demo)
 		r = gnv_demo(&env.t, &counts);
@@ -296,6 +309,7 @@ int main(int argc, char **argv)
 		r = gnv_trace_file(&env.t, &counts);
 	else
 		r = gnv_trace_live(&env.t, &counts);
+	gnv_ovn_close(&ovn);
 	if (r)
 		return 1;
 	gnv_print_summary(stderr, &counts);

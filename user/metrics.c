@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "metrics.h"
+#include "ovn_names.h"
 #include "names.h"
 
 void gnv_metrics_label_value(struct outbuf *ob, const char *value)
@@ -264,16 +265,27 @@ static int key_texts(const struct gnv_hist *h, struct key_text **keysp,
 		goto nomem;
 	for (i = 0; i < h->n; i++) {
 		const struct gnv_port_key *k = &sorted[i]->key;
+		const char *dp = NULL, *port_name = NULL;
 		char vni[12], port[8];
-		struct gnv_label l[3];
+		struct gnv_label l[5];
 		struct outbuf ob;
 		int n = 0;
 
+		if (h->names) {
+			dp = gnv_ovn_datapath_name(h->names, k->vni);
+			if (k->has_port)
+				port_name = gnv_ovn_port_name(h->names, k->vni,
+							      k->port);
+		}
 		snprintf(vni, sizeof(vni), "%u", k->vni);
 		snprintf(port, sizeof(port), "%u", k->port);
 		l[n++] = (struct gnv_label){ "vni", vni };
+		if (dp)
+			l[n++] = (struct gnv_label){ "datapath", dp };
 		if (k->has_port)
 			l[n++] = (struct gnv_label){ "port", port };
+		if (port_name)
+			l[n++] = (struct gnv_label){ "port_name", port_name };
 		l[n++] = (struct gnv_label){
 			"direction", k->dir == GNV_DIR_OUT ? "out" : "in" };
 		/* Straight into the arena: bounded, so never flushed. */

@@ -14,6 +14,7 @@ int gnv_output_open(struct gnv_output *out, const struct gnv_trace_opts *o,
 	/* With -w -, standard output is the capture: no lines there. */
 	out->lines = !o->quiet && !to_stdout;
 	gnv_fmt_init(&out->fmt, lines_to, o->mode, o->verbose, live);
+	out->fmt.names = o->names;
 	if (!o->write_file)
 		return 0;
 	out->snaplen = o->snaplen;

@@ -46,6 +46,7 @@ static void snapshot(struct gnv_report *r, struct gnv_counts *c,
 	memset(c, 0, sizeof(*c));
 	gnv_bpf_add_counts(r->bpf, c);
 	gnv_hist_init(h);
+	h->names = r->o->names;
 	gnv_bpf_add_hist(r->bpf, h);
 	gnv_hist_merge(h, &r->unanswered);
 }
@@ -107,5 +108,6 @@ void gnv_report_close(struct gnv_report *r)
 int gnv_report_file(const struct gnv_trace_opts *o,
 		    const struct gnv_counts *c, struct gnv_hist *h)
 {
+	h->names = o->names;
 	return o->hist ? report(o, c, h) : 0;
 }

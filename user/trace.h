@@ -10,6 +10,8 @@
 #include "format.h"
 #include "gnvtrace.h"
 
+struct gnv_ovn;
+
 #define GNV_MAX_IFACES	8
 
 /* --direction, a mask: ingress through XDP, egress through TC. */
@@ -30,6 +32,10 @@ struct gnv_trace_opts {
 	double interval;		/* --interval seconds, 0: at exit only */
 	const char *metrics;		/* --metrics [ADDR:]PORT */
 	const char *metrics_file;	/* --metrics-file PATH */
+	/* OVN's names for the keys (--ovn-sb, --ovn-names), or NULL. */
+	struct gnv_ovn_names *names;
+	/* Their source and the filter's words, to follow changes live. */
+	struct gnv_ovn *ovn;
 	enum gnv_tc_mode tc_mode;
 	enum gnv_xdp_mode xdp_mode;
 	__u64 count;			/* -c: stop after this many events */

@@ -16,6 +16,7 @@
 #include "loader.h"
 #include "netdev.h"
 #include "output.h"
+#include "ovn.h"
 #include "report.h"
 
 struct live {
@@ -26,6 +27,7 @@ struct live {
 	struct gnv_tc tc_out[GNV_MAX_IFACES];	/* egress */
 	struct gnv_output out;
 	struct gnv_report report;
+	struct gnv_filter filter;		/* the programs' filter now */
 	const struct gnv_trace_opts *o;
 	__u64 events;
 };
@@ -62,6 +64,8 @@ static int poll_events(struct live *l)
 		err = ring_buffer__poll(l->bpf.rb, 100);
 		gnv_output_flush(&l->out);
 		gnv_report_tick(&l->report);
+		if (l->o->ovn && gnv_ovn_refresh(l->o->ovn, &l->filter))
+			gnv_bpf_set_filter(&l->bpf, &l->filter);
 		if (err == -EINTR)
 			continue;
 		if (err < 0) {
@@ -170,7 +174,7 @@ static void detach_all(struct live *l)
 
 int gnv_trace_live(const struct gnv_trace_opts *o, struct gnv_counts *c)
 {
-	struct live l = { .o = o };
+	struct live l = { .o = o, .filter = o->filter };
 	unsigned int progs;
 	int err;
 

@@ -76,7 +76,8 @@ test_replay_matches_offline() { # a capture replayed live == gnvtrace -r
 	shift
 	start_tracer "$TMP/live.json" -o json "$@" || { fail "replay $name"; return; }
 	replay "$pcap"
-	sleep 0.3
+	wait_lines "$TMP/live.json" \
+		"$("$GNV" -r "$pcap" -o json "$@" 2>/dev/null | wc -l)"
 	stop_gnvtrace
 	check "replay $name ${*:-(no filter)}: live XDP events equal gnvtrace -r" \
 		same_as_offline "$TMP/live.json" "$pcap" "$@"

@@ -104,7 +104,7 @@ static int set_filter(struct tracer *t, const char *text, __u16 port)
 
 	snprintf(buf, sizeof(buf), "%s", text);
 	return ASSERT_OK(gnv_filter_compile(1, argv, port,
-					    &t->skel->data->targ_filter,
+					    &t->skel->data->targ_filters[0],
 					    err, sizeof(err)), err);
 }
 
@@ -241,7 +241,7 @@ static void assert_event(const struct gnv_event *ev, const struct host_view *hv,
 static void host_view(struct tracer *t, const __u8 *data, size_t len,
 		      struct host_view *hv)
 {
-	const struct gnv_filter *f = &t->skel->data->targ_filter;
+	const struct gnv_filter *f = &t->skel->data->targ_filters[0];
 
 	hv->verdict = gnv_parse_frame(data, data + len, GNV_LINK_ETH,
 				      f->geneve_port, &hv->pkt);

@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * OVN's names in a run: loaded from a file (--ovn-names) or kept live from
+ * the Southbound DB (--ovn-sb), and the filter compiled with them, again
+ * whenever they change, so a port created while tracing becomes matchable.
+ */
+#ifndef GNV_OVN_H
+#define GNV_OVN_H
+
+#include "gnvtrace.h"
+
+struct gnv_ovn_names;
+struct gnv_ovn_sb;
+
+struct gnv_ovn {
+	struct gnv_ovn_names *names;	/* NULL: no names asked for */
+	struct gnv_ovn_sb *sb;		/* --ovn-sb */
+	const char *sb_remote;
+	char *filter_text;		/* the filter's words, joined */
+	__u16 geneve_port;
+	char unknown[256];		/* names the filter could not resolve */
+};
+
+#define GNV_OVN_USAGE	-1	/* a bad filter: exit 2 */
+#define GNV_OVN_FAILED	-2	/* names could not be had: exit 1 */
+
+/*
+ * Names from sb_remote or names_file (either may be NULL), then the filter
+ * words compiled into *f. 0, or GNV_OVN_* after one line on stderr.
+ */
+int gnv_ovn_setup(struct gnv_ovn *ovn, const char *sb_remote,
+		  const char *names_file, int n_words, char **words,
+		  __u16 geneve_port, struct gnv_filter *f);
+
+/*
+ * Live: takes what the Southbound DB says without blocking; 1 when the
+ * names changed the compiled filter (*f, then), 0 otherwise.
+ */
+int gnv_ovn_refresh(struct gnv_ovn *ovn, struct gnv_filter *f);
+
+void gnv_ovn_close(struct gnv_ovn *ovn);
+
+#endif /* GNV_OVN_H */
