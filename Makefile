@@ -29,7 +29,7 @@ CFLAGS    ?= -O2 -g
 CFLAGS    += -std=gnu11 -Wall -Wextra -Werror -Wmissing-field-initializers \
 	-Wno-unused-parameter -Iinclude -Ibpf -I$(OUT) -Iuser -MMD -MP \
 	$(EXTRA_CFLAGS)
-LDLIBS    := -lbpf -lelf -lz -lpcap -lmicrohttpd -ljansson -lpthread
+LDLIBS    := -lbpf -lelf -lz -lpcap -lmicrohttpd -ljansson -lssl -lcrypto -lpthread
 
 BPF_SRCS  := $(wildcard bpf/*.bpf.c)
 BPF_OBJS  := $(patsubst bpf/%.bpf.c,$(OUT)/%.bpf.o,$(BPF_SRCS))

@@ -48,18 +48,20 @@ GNV_INLINE int gnv_term_match(const struct gnv_term *t,
 	__u32 val = t->val;
 	/* A named port's key means something only in its datapath. */
 	int ovn = (p->flags & GNV_F_OVN) && (!t->has_vni || p->vni == t->vni);
+	int vxlan = p->flags & GNV_F_VXLAN;
 
 	switch (t->kind) {
 	case GNV_T_PROTO:
 		return gnv_proto_of(p) == val;
 	case GNV_T_VNI:
 		return p->vni == val;
-	case GNV_T_INPORT:
-		return ovn && p->ovn_inport == val;
+	case GNV_T_INPORT:	/* OVN's VXLAN carries no ingress port */
+		return ovn && !vxlan && p->ovn_inport == val;
 	case GNV_T_OUTPORT:
 		return ovn && p->ovn_outport == val;
 	case GNV_T_PORT:
-		return ovn && (p->ovn_inport == val || p->ovn_outport == val);
+		return ovn && ((!vxlan && p->ovn_inport == val) ||
+			       p->ovn_outport == val);
 	case GNV_T_HOST:
 		return gnv_addr_match(t, p->inner_family, p->inner_src) ||
 		       gnv_addr_match(t, p->inner_family, p->inner_dst);

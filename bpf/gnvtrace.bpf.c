@@ -338,7 +338,8 @@ static __always_inline void trace_frame(void *ctx, enum hook hook,
 	pkt = &buf->ev.pkt;
 	pull(ctx, hook, PULL_OUTER);
 	verdict = gnv_parse(pkt_data(ctx, hook), pkt_end(ctx, hook),
-			    GNV_LINK_ETH, targ_filters[0].geneve_port, pkt);
+			    GNV_LINK_ETH, targ_filters[0].geneve_port,
+			    targ_filters[0].vxlan_port, pkt);
 	if (verdict == GNV_NOT_GENEVE)
 		return;
 	/* Each stage from fresh packet pointers: see gnv_parse() for why. */

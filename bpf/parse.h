@@ -434,13 +434,39 @@ bad:
  * as a whole ran the verifier past its million-instruction budget.
  *
  * gnv_parse() fills *p starting at the given link layer. Only UDP to
- * geneve_port is taken for Geneve. What *p holds is defined only for
+ * geneve_port is taken for Geneve, and to vxlan_port (when not 0) for
+ * OVN's VXLAN encoding, which continues like Geneve without options. What *p holds is defined only for
  * GNV_GENEVE (every field, padding included) and, for GNV_MALFORMED,
  * p->malformed: clearing the whole struct up front would be the largest
  * cost of a frame that is not Geneve at all.
  */
+/*
+ * OVN's VXLAN header at h: the VNI split into the datapath key (in vni)
+ * and the egress port key; no ingress port, no options.
+ */
+GNV_INLINE int parse_ovn_vxlan(const __u8 *data, const __u8 *h,
+			       const __u8 *end, struct gnv_pkt *p)
+{
+	__u32 vni, out;
+
+	if (h + VXLAN_HDR_LEN > end)
+		return -GNV_BAD_TRUNC_VXLAN;
+	if (!(h[0] & VXLAN_FLAG_VNI))
+		return -GNV_BAD_VXLAN_FLAGS;
+	vni = rd32(h + 4) >> 8;
+	out = vni >> OVN_VXLAN_KEY_BITS;
+	p->vni = vni & ((1u << OVN_VXLAN_KEY_BITS) - 1);
+	p->ovn_outport = out < OVN_VXLAN_MC_MIN ? out :
+			 out - OVN_VXLAN_MC_MIN + OVN_MC_KEY_MIN;
+	p->flags |= GNV_F_VXLAN | GNV_F_OVN;
+	p->geneve_proto = ETH_P_TEB;
+	p->opts_off = h + VXLAN_HDR_LEN - data;
+	return GNV_GENEVE;
+}
+
 GNV_INLINE int gnv_parse(const __u8 *data, const __u8 *end, int link,
-			 __u16 geneve_port, struct gnv_pkt *p)
+			 __u16 geneve_port, __u16 vxlan_port,
+			 struct gnv_pkt *p)
 {
 	struct gnv_cursor c = { .pos = data, .end = end };
 	struct gnv_ip ip = {};
@@ -480,7 +506,8 @@ GNV_INLINE int gnv_parse(const __u8 *data, const __u8 *end, int link,
 	}
 	p->outer_sport = rd16(h);
 	p->outer_dport = rd16(h + 2);
-	if (p->outer_dport != geneve_port)
+	if (p->outer_dport != geneve_port &&
+	    (!vxlan_port || p->outer_dport != vxlan_port))
 		return GNV_NOT_GENEVE;
 
 	/* Geneve from here on: clear what the outer headers did not fill. */
@@ -494,6 +521,12 @@ GNV_INLINE int gnv_parse(const __u8 *data, const __u8 *end, int link,
 	p->outer_tos = ip.tos;
 
 	h += 8;
+	if (p->outer_dport != geneve_port) {
+		r = parse_ovn_vxlan(data, h, end, p);
+		if (r < 0)
+			goto bad;
+		return r;
+	}
 	if (h + GENEVE_HDR_LEN > end) {
 		r = -GNV_BAD_TRUNC_GENEVE;
 		goto bad;
@@ -591,9 +624,10 @@ GNV_INLINE int gnv_parse_inner(const __u8 *data, const __u8 *end,
 
 /* All three stages, for callers that hold the whole frame (the host side). */
 GNV_INLINE int gnv_parse_frame(const __u8 *data, const __u8 *end, int link,
-			       __u16 geneve_port, struct gnv_pkt *p)
+			       __u16 geneve_port, __u16 vxlan_port,
+			       struct gnv_pkt *p)
 {
-	int verdict = gnv_parse(data, end, link, geneve_port, p);
+	int verdict = gnv_parse(data, end, link, geneve_port, vxlan_port, p);
 
 	if (verdict == GNV_GENEVE)
 		verdict = gnv_parse_opts(data, end, p);

@@ -13,7 +13,9 @@ GNV_INLINE void gnv_port_key_of(const struct gnv_pkt *p, __u8 dir,
 {
 	k->vni = p->vni;
 	k->dir = dir;
-	k->has_port = !!(p->flags & GNV_F_OVN);
+	/* OVN's VXLAN has no ingress port: what leaves is keyed by VNI. */
+	k->has_port = (p->flags & GNV_F_OVN) &&
+		      !((p->flags & GNV_F_VXLAN) && dir == GNV_DIR_OUT);
 	/* This side's port: who sends what leaves, who receives what comes. */
 	if (!k->has_port)
 		k->port = 0;

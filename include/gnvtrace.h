@@ -18,6 +18,17 @@
 #define GNV_ABI_VERSION		1
 
 #define GENEVE_UDP_PORT		6081
+#define VXLAN_UDP_PORT		4789
+#define VXLAN_HDR_LEN		8
+#define VXLAN_FLAG_VNI		0x08	/* the I flag */
+/*
+ * OVN's VXLAN encoding (ovn-architecture(7), and seen on the wire): the
+ * 24-bit VNI is the 12-bit egress port key above the 12-bit datapath key;
+ * 12-bit egress keys of 2048 and up stand for multicast groups, 32768 up.
+ */
+#define OVN_VXLAN_KEY_BITS	12
+#define OVN_VXLAN_MC_MIN	2048
+#define OVN_MC_KEY_MIN		32768
 #define GENEVE_VERSION		0
 #define GENEVE_HDR_LEN		8
 #define GENEVE_OPT_HDR_LEN	4
@@ -43,6 +54,9 @@
 						 * outer headers come from the
 						 * tunnel metadata, and the UDP
 						 * ports are unknown */
+#define GNV_F_VXLAN		(1 << 7)	/* OVN's VXLAN encoding: vni is
+						 * the datapath key, with
+						 * GNV_F_OVN ovn_outport only */
 
 /* Where parsing starts: the capture's link layer. */
 enum gnv_link {
@@ -84,6 +98,8 @@ enum gnv_malformed {
 	GNV_BAD_TRUNC_INNER_IP,
 	GNV_BAD_INNER_IPV4_IHL,
 	GNV_BAD_TRUNC_INNER_L4,
+	GNV_BAD_TRUNC_VXLAN,
+	GNV_BAD_VXLAN_FLAGS,		/* the I flag (VNI valid) not set */
 	GNV_BAD_MAX,
 };
 
@@ -291,8 +307,9 @@ _Static_assert(sizeof(struct gnv_term) == 44, "gnv_term layout");
 
 struct gnv_filter {
 	__u16 geneve_port;	/* outer UDP destination port */
+	__u16 vxlan_port;	/* OVN's VXLAN encoding too (--vxlan), or 0 */
 	__u8 n_terms;
-	__u8 pad[5];
+	__u8 pad[3];
 	struct gnv_term terms[GNV_MAX_TERMS];
 };
 _Static_assert(sizeof(struct gnv_filter) == 8 + 16 * 44, "gnv_filter layout");

@@ -143,4 +143,19 @@ static inline void one_other_opt(struct pkt_spec *s)
 	add_opt(s, 0x0132, 1, 4);
 }
 
+/* OVN's VXLAN: datapath 0xabc, egress port 0x7fe (12 bits each). */
+static inline void ovn_vxlan(struct pkt_spec *s)
+{
+	s->vxlan = 1;
+	s->vni = 0xabc;
+	s->ovn_outport = 0x7fe;
+}
+
+/* OVN's VXLAN to the first multicast group (32768, 2048 on the wire). */
+static inline void ovn_vxlan_mc(struct pkt_spec *s)
+{
+	ovn_vxlan(s);
+	s->ovn_outport = 32768 + 5;
+}
+
 #endif /* GNV_TEST_FIXTURES_H */

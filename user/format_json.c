@@ -21,6 +21,16 @@ static void key_u(struct outbuf *ob, const char *name, __u64 v)
 	ob_u64(ob, v);
 }
 
+/* The VNI on the wire of OVN's VXLAN: egress key above datapath key. */
+static __u32 ovn_vxlan_vni(const struct gnv_pkt *p)
+{
+	__u32 out = p->ovn_outport >= OVN_MC_KEY_MIN ?
+		    p->ovn_outport - OVN_MC_KEY_MIN + OVN_VXLAN_MC_MIN :
+		    p->ovn_outport;
+
+	return out << OVN_VXLAN_KEY_BITS | p->vni;
+}
+
 /* "name":"..." when OVN has a name for it; nothing otherwise. */
 static void key_str(struct outbuf *ob, const char *name, const char *value)
 {
@@ -182,18 +192,29 @@ void gnv_format_json(struct gnv_fmt *f, const struct gnv_event *ev)
 	key_u(ob, "vni", p->vni);
 	if (f->names)
 		key_str(ob, "datapath", gnv_ovn_datapath_name(f->names, p->vni));
-	key_u(ob, "geneve_proto", p->geneve_proto);
-	key(ob, "oam");
-	ob_str(ob, p->flags & GNV_F_OAM ? "true" : "false");
-	key(ob, "critical");
-	ob_str(ob, p->flags & GNV_F_CRITICAL ? "true" : "false");
+	if (p->flags & GNV_F_VXLAN) {
+		/* OVN's VXLAN: no protocol field, flags or options. */
+		key(ob, "encap");
+		ob_str(ob, "\"vxlan\"");
+		key_u(ob, "vxlan_vni", ovn_vxlan_vni(p));
+	} else {
+		key_u(ob, "geneve_proto", p->geneve_proto);
+		key(ob, "oam");
+		ob_str(ob, p->flags & GNV_F_OAM ? "true" : "false");
+		key(ob, "critical");
+		ob_str(ob, p->flags & GNV_F_CRITICAL ? "true" : "false");
+		if (p->flags & GNV_F_OVN) {
+			key_u(ob, "ovn_inport", p->ovn_inport);
+			key_port(ob, f, "ovn_inport_name", p->vni,
+				 p->ovn_inport);
+		}
+	}
 	if (p->flags & GNV_F_OVN) {
-		key_u(ob, "ovn_inport", p->ovn_inport);
 		key_u(ob, "ovn_outport", p->ovn_outport);
-		key_port(ob, f, "ovn_inport_name", p->vni, p->ovn_inport);
 		key_port(ob, f, "ovn_outport_name", p->vni, p->ovn_outport);
 	}
-	put_options(ob, ev);
+	if (!(p->flags & GNV_F_VXLAN))
+		put_options(ob, ev);
 	put_inner(ob, p);
 	key_u(ob, "len", ev->pkt_len);
 	ob_str(ob, "}\n");

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
  * One line per event, read like tcpdump's:
- * TIME IFACE DIR OUTER_SRC > OUTER_DST [vlan N] vni N [(DATAPATH)]
+ * TIME IFACE DIR OUTER_SRC > OUTER_DST [vlan N] [vxlan] vni N [(DATAPATH)]
  *   [ovn IN->OUT [(IN_NAME -> OUT_NAME)]] |
  *   INNER_MAC > INNER_MAC INNER_SRC > INNER_DST: PROTOCOL DETAILS
  * with OVN's names where they are known (a key with none stays a number).
@@ -196,18 +196,23 @@ static void put_port(struct outbuf *ob, const char *name, __u16 key)
 		ob_u64(ob, key);
 }
 
-/* "vni 5 (network1) ovn 1->3 (vm1 -> vm2)": names beside the keys. */
+/*
+ * "vni 5 (network1) ovn 1->3 (vm1 -> vm2)": names beside the keys. OVN's
+ * VXLAN has no ingress port: "vxlan vni 5 (network1) ovn ->3 (-> vm2)".
+ */
 static void put_ovn(struct outbuf *ob, const struct gnv_fmt *f,
 		    const struct gnv_pkt *p)
 {
+	int vxlan = p->flags & GNV_F_VXLAN;
 	const char *dp = NULL, *in = NULL, *out = NULL;
 
 	if (f->names) {
 		dp = gnv_ovn_datapath_name(f->names, p->vni);
-		in = gnv_ovn_port_name(f->names, p->vni, p->ovn_inport);
+		if (!vxlan)
+			in = gnv_ovn_port_name(f->names, p->vni, p->ovn_inport);
 		out = gnv_ovn_port_name(f->names, p->vni, p->ovn_outport);
 	}
-	ob_str(ob, " vni ");
+	ob_str(ob, vxlan ? " vxlan vni " : " vni ");
 	ob_u64(ob, p->vni);
 	if (dp) {
 		ob_str(ob, " (");
@@ -217,13 +222,17 @@ static void put_ovn(struct outbuf *ob, const struct gnv_fmt *f,
 	if (!(p->flags & GNV_F_OVN))
 		return;
 	ob_str(ob, " ovn ");
-	ob_u64(ob, p->ovn_inport);
+	if (!vxlan)
+		ob_u64(ob, p->ovn_inport);
 	ob_str(ob, "->");
 	ob_u64(ob, p->ovn_outport);
 	if (in || out) {
 		ob_str(ob, " (");
-		put_port(ob, in, p->ovn_inport);
-		ob_str(ob, " -> ");
+		if (!vxlan) {
+			put_port(ob, in, p->ovn_inport);
+			ob_char(ob, ' ');
+		}
+		ob_str(ob, "-> ");
 		put_port(ob, out, p->ovn_outport);
 		ob_char(ob, ')');
 	}

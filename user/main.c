@@ -10,6 +10,7 @@
 #include "demo.h"
 #include "metrics.h"
 #include "ovn.h"
+#include "ovsdb_sb.h"
 #include "trace.h"
 
 #define EXIT_USAGE 2
@@ -42,7 +43,8 @@ enum {
 	OPT_DURATION = 1000, OPT_PORT, OPT_DEMO, OPT_SNAPLEN, OPT_KERNEL,
 	OPT_DIRECTION, OPT_TC_MODE, OPT_XDP_MODE, OPT_CLEANUP, OPT_HIST,
 	OPT_ECHO_TIMEOUT, OPT_INTERVAL, OPT_METRICS, OPT_METRICS_FILE,
-	OPT_OVN_SB, OPT_OVN_NAMES,
+	OPT_OVN_SB, OPT_OVN_NAMES, OPT_VXLAN, OPT_OVN_SSL_KEY, OPT_OVN_SSL_CERT,
+	OPT_OVN_SSL_CA,
 };
 
 #define SNAPLEN_OFFLINE	65535
@@ -69,9 +71,13 @@ static const struct argp_option options[] = {
 	{ "interval", OPT_INTERVAL, "SECONDS", 0, "Live: print the histograms and write --metrics-file every SECONDS", 0 },
 	{ "metrics", OPT_METRICS, "[ADDR:]PORT", 0, "Live: serve Prometheus metrics on http://ADDR:PORT/metrics (ADDR default 127.0.0.1)", 0 },
 	{ "metrics-file", OPT_METRICS_FILE, "PATH", 0, "Write the metrics to PATH (node_exporter's textfile collector), at exit and every --interval", 0 },
-	{ "ovn-sb", OPT_OVN_SB, "REMOTE", 0, "Name datapaths and ports from OVN's Southbound DB, kept current (tcp:IP:6642, unix:/var/run/ovn/ovnsb_db.sock)", 0 },
+	{ "ovn-sb", OPT_OVN_SB, "REMOTE", 0, "Name datapaths, ports and chassis from OVN's Southbound DB, kept current (tcp:IP:6642, ssl:IP:6642, unix:/var/run/ovn/ovnsb_db.sock)", 0 },
+	{ "ovn-ssl-key", OPT_OVN_SSL_KEY, "FILE", 0, "For ssl: remotes: the private key (as ovn-controller's --private-key)", 0 },
+	{ "ovn-ssl-cert", OPT_OVN_SSL_CERT, "FILE", 0, "For ssl: remotes: its certificate", 0 },
+	{ "ovn-ssl-ca", OPT_OVN_SSL_CA, "FILE", 0, "For ssl: remotes: the CA certificate the DB's must chain to", 0 },
 	{ "ovn-names", OPT_OVN_NAMES, "FILE", 0, "Name them from a file of ovn-sbctl --format=json list output (see README)", 0 },
 	{ "port", OPT_PORT, "PORT", 0, "Geneve UDP destination port (default 6081)", 0 },
+	{ "vxlan", OPT_VXLAN, "PORT", OPTION_ARG_OPTIONAL, "Also trace OVN's VXLAN encoding (--vxlan=PORT, default 4789)", 0 },
 	{ "demo", OPT_DEMO, NULL, 0, "Run on a built-in lab: two netns, a veth pair, Geneve traffic", 0 },
 	{ NULL, 'h', NULL, OPTION_HIDDEN, "Show this help", 0 },
 	{},
@@ -80,9 +86,11 @@ static const struct argp_option options[] = {
 static struct env {
 	struct gnv_trace_opts t;
 	const char *ovn_sb, *ovn_names;
+	struct gnv_ovn_ssl ovn_ssl;
 	const char *cleanup;
 	int demo;
 	unsigned long port;
+	unsigned long vxlan_port;
 	char *words[256];
 	int n_words;
 } env = { .port = GENEVE_UDP_PORT };
@@ -217,6 +225,15 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 	case OPT_OVN_NAMES:
 		env.ovn_names = arg;
 		break;
+	case OPT_OVN_SSL_KEY:
+		env.ovn_ssl.key = arg;
+		break;
+	case OPT_OVN_SSL_CERT:
+		env.ovn_ssl.cert = arg;
+		break;
+	case OPT_OVN_SSL_CA:
+		env.ovn_ssl.ca = arg;
+		break;
 	case OPT_CLEANUP:
 		env.cleanup = arg;
 		break;
@@ -240,6 +257,12 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 	case OPT_PORT:
 		if (parse_ulong(arg, 65535, &env.port) || !env.port)
 			argp_error(state, "--port needs a number from 1 to 65535, not '%s'", arg);
+		break;
+	case OPT_VXLAN:
+		env.vxlan_port = VXLAN_UDP_PORT;
+		if (arg && (parse_ulong(arg, 65535, &env.vxlan_port) ||
+			    !env.vxlan_port))
+			argp_error(state, "--vxlan needs a port from 1 to 65535, not '%s'", arg);
 		break;
 	case OPT_DEMO:
 		env.demo = 1;
@@ -294,8 +317,9 @@ int main(int argc, char **argv)
 		return EXIT_USAGE;
 	if (env.cleanup)
 		return gnv_tc_cleanup(env.cleanup) ? 1 : 0;
-	r = gnv_ovn_setup(&ovn, env.ovn_sb, env.ovn_names, env.n_words,
-			  env.words, env.port, &env.t.filter);
+	r = gnv_ovn_setup(&ovn, env.ovn_sb, &env.ovn_ssl, env.ovn_names,
+			  env.n_words, env.words, env.port, env.vxlan_port,
+			  &env.t.filter);
 	if (r) {
 		gnv_ovn_close(&ovn);
 		return r == GNV_OVN_USAGE ? EXIT_USAGE : 1;

@@ -44,14 +44,15 @@ static int compile(struct gnv_ovn *ovn, struct gnv_filter *f, char *err,
 	r = gnv_filter_compile_ovn(1, &copy, ovn->geneve_port, ovn->names, f,
 				   ovn->unknown, sizeof(ovn->unknown), err,
 				   errlen);
+	f->vxlan_port = ovn->vxlan_port;
 	free(copy);
 	return r;
 }
 
 static int load_names(struct gnv_ovn *ovn, const char *sb_remote,
-		      const char *names_file)
+		      const struct gnv_ovn_ssl *ssl, const char *names_file)
 {
-	char err[256];
+	char err[512];	/* a key/certificate mismatch names both paths */
 
 	ovn->names = gnv_ovn_names_new();
 	if (!ovn->names) {
@@ -65,8 +66,9 @@ static int load_names(struct gnv_ovn *ovn, const char *sb_remote,
 	}
 	if (sb_remote) {
 		ovn->sb_remote = sb_remote;
-		ovn->sb = gnv_ovn_sb_open(sb_remote, ovn->names,
-					  SB_OPEN_TIMEOUT_MS, err, sizeof(err));
+		ovn->sb = gnv_ovn_sb_open_ssl(sb_remote, ovn->names,
+					      SB_OPEN_TIMEOUT_MS, ssl, err,
+					      sizeof(err));
 		if (!ovn->sb) {
 			fprintf(stderr, "gnvtrace: %s\n", err);
 			return GNV_OVN_FAILED;
@@ -76,21 +78,23 @@ static int load_names(struct gnv_ovn *ovn, const char *sb_remote,
 }
 
 int gnv_ovn_setup(struct gnv_ovn *ovn, const char *sb_remote,
-		  const char *names_file, int n_words, char **words,
-		  __u16 geneve_port, struct gnv_filter *f)
+		  const struct gnv_ovn_ssl *ssl, const char *names_file,
+		  int n_words, char **words, __u16 geneve_port,
+		  __u16 vxlan_port, struct gnv_filter *f)
 {
 	char err[256];
 	int r;
 
 	memset(ovn, 0, sizeof(*ovn));
 	ovn->geneve_port = geneve_port;
+	ovn->vxlan_port = vxlan_port;
 	ovn->filter_text = join(n_words, words);
 	if (!ovn->filter_text) {
 		fprintf(stderr, "gnvtrace: out of memory\n");
 		return GNV_OVN_FAILED;
 	}
 	if (sb_remote || names_file) {
-		r = load_names(ovn, sb_remote, names_file);
+		r = load_names(ovn, sb_remote, ssl, names_file);
 		if (r)
 			return r;
 	}

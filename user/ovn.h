@@ -11,6 +11,7 @@
 
 struct gnv_ovn_names;
 struct gnv_ovn_sb;
+struct gnv_ovn_ssl;
 
 struct gnv_ovn {
 	struct gnv_ovn_names *names;	/* NULL: no names asked for */
@@ -18,6 +19,7 @@ struct gnv_ovn {
 	const char *sb_remote;
 	char *filter_text;		/* the filter's words, joined */
 	__u16 geneve_port;
+	__u16 vxlan_port;		/* --vxlan, or 0 */
 	char unknown[256];		/* names the filter could not resolve */
 };
 
@@ -25,12 +27,14 @@ struct gnv_ovn {
 #define GNV_OVN_FAILED	-2	/* names could not be had: exit 1 */
 
 /*
- * Names from sb_remote or names_file (either may be NULL), then the filter
- * words compiled into *f. 0, or GNV_OVN_* after one line on stderr.
+ * Names from sb_remote (with ssl's key, certificate and CA for ssl:
+ * remotes) or names_file (either may be NULL), then the filter words
+ * compiled into *f. 0, or GNV_OVN_* after one line on stderr.
  */
 int gnv_ovn_setup(struct gnv_ovn *ovn, const char *sb_remote,
-		  const char *names_file, int n_words, char **words,
-		  __u16 geneve_port, struct gnv_filter *f);
+		  const struct gnv_ovn_ssl *ssl, const char *names_file,
+		  int n_words, char **words, __u16 geneve_port,
+		  __u16 vxlan_port, struct gnv_filter *f);
 
 /*
  * Live: takes what the Southbound DB says without blocking; 1 when the

@@ -8,6 +8,13 @@
  *      ^                                                  |
  *      +------------- EOF, error, timeout ----------------+
  *
+ * An ssl: remote has a TLS handshake between CONNECTING and HANDSHAKE
+ * (TLS, below), driven by the same polls: SSL_connect() is called again
+ * whenever the socket may have moved it on. Afterwards every byte in and
+ * out goes through SSL_read() and SSL_write(), over a socket BIO of our
+ * own that sends with MSG_NOSIGNAL: a server gone away must not raise a
+ * SIGPIPE, which ends the tracer's run.
+ *
  * HANDSHAKE sends list_dbs and get_schema together: the first tells an
  * OVS conf.db (or any other server) from a Southbound DB, the second that
  * the tables and columns we monitor exist (Chassis and Encap, for the
@@ -25,6 +32,7 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <limits.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
@@ -33,12 +41,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdint.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <jansson.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
 
 #include "ovsdb_sb.h"
 
@@ -46,6 +59,7 @@
 #define BACKOFF_MIN_MS		500
 #define BACKOFF_MAX_MS		8000
 #define CONNECT_TIMEOUT_MS	5000	/* a reconnect's TCP handshake */
+#define TLS_TIMEOUT_MS		10000	/* a reconnect's TLS handshake */
 #define HANDSHAKE_TIMEOUT_MS	60000	/* a reconnect's replies, no input */
 #define PROBE_IDLE_MS		30000	/* silence before our own echo */
 #define DEAD_IDLE_MS		60000	/* silence that means it is gone */
@@ -59,6 +73,7 @@ enum { ID_LIST_DBS = 1, ID_SCHEMA, ID_MONITOR, ID_ECHO };
 enum sb_state {
 	ST_BACKOFF,	/* disconnected, waiting for retry_at */
 	ST_CONNECTING,	/* non-blocking connect in progress */
+	ST_TLS,		/* ssl: only, TLS handshake in progress */
 	ST_HANDSHAKE,	/* list_dbs and get_schema sent */
 	ST_MONITORING,	/* monitor sent, waiting for the contents */
 	ST_ACTIVE,	/* contents applied, following updates */
@@ -67,6 +82,7 @@ enum sb_state {
 
 struct sb_remote {
 	char *text;
+	bool ssl;
 	struct sockaddr_storage sa;
 	socklen_t salen;
 };
@@ -93,6 +109,12 @@ struct gnv_ovn_sb {
 	char *wbuf;
 	size_t wlen, wcap;
 	int changed;
+	/* TLS, when a remote is ssl: */
+	char *ssl_path[3];		/* key, cert, CA */
+	struct stat ssl_stamp[3];	/* the files ctx was made from */
+	SSL_CTX *ctx;
+	SSL *ssl;			/* on fd, while connected */
+	bool ssl_want_write;		/* OpenSSL waits for POLLOUT */
 	char err[512];
 	struct gnv_ovn_sb_stats stats;
 };
@@ -128,7 +150,8 @@ static int parse_remote(const char *text, struct sb_remote *r, char *err,
 		sun->sun_family = AF_UNIX;
 		strcpy(sun->sun_path, path);
 		r->salen = sizeof(*sun);
-	} else if (!strncmp(text, "tcp:", 4)) {
+	} else if (!strncmp(text, "tcp:", 4) || !strncmp(text, "ssl:", 4)) {
+		/* The same for both but for the handshake. */
 		char host[INET6_ADDRSTRLEN + 2];
 		const char *h = text + 4, *colon, *end;
 		size_t hlen;
@@ -139,8 +162,8 @@ static int parse_remote(const char *text, struct sb_remote *r, char *err,
 			end = strchr(h, ']');
 			if (!end) {
 				gnv_ovn_seterr(err, errlen, "%s: no ']' after the IPv6 "
-				       "address (expected tcp:[IPv6]:PORT)",
-				       text);
+				       "address (expected %.3s:[IPv6]:PORT)",
+				       text, text);
 				return -1;
 			}
 			h++;
@@ -155,15 +178,16 @@ static int parse_remote(const char *text, struct sb_remote *r, char *err,
 			colon = strchr(h, ':');
 			if (colon && strchr(colon + 1, ':')) {
 				gnv_ovn_seterr(err, errlen, "%s: an IPv6 address needs "
-				       "brackets (tcp:[IPv6]:PORT)", text);
+				       "brackets (%.3s:[IPv6]:PORT)", text,
+				       text);
 				return -1;
 			}
 			hlen = colon ? (size_t)(colon - h) : strlen(h);
 		}
 		if (!colon || !colon[1]) {
 			gnv_ovn_seterr(err, errlen, "%s: no port (expected "
-			       "tcp:IP:PORT; the SB DB's is usually 6642)",
-			       text);
+			       "%.3s:IP:PORT; the SB DB's is usually 6642)",
+			       text, text);
 			return -1;
 		}
 		errno = 0;
@@ -200,18 +224,16 @@ static int parse_remote(const char *text, struct sb_remote *r, char *err,
 			       "(host names are not resolved)", text, host);
 			return -1;
 		}
-	} else if (!strncmp(text, "ssl:", 4)) {
-		gnv_ovn_seterr(err, errlen, "%s: ssl: is not supported yet (use tcp: "
-		       "or unix:, or an ovsdb-server relay)", text);
-		return -1;
+		r->ssl = text[0] == 's';
 	} else if (!strncmp(text, "ptcp:", 5) || !strncmp(text, "punix:", 6) ||
 		   !strncmp(text, "pssl:", 5)) {
 		gnv_ovn_seterr(err, errlen, "%s: a passive remote; gnvtrace connects: "
-		       "use tcp:IP:PORT or unix:PATH", text);
+		       "use tcp:IP:PORT, ssl:IP:PORT or unix:PATH", text);
 		return -1;
 	} else {
 		gnv_ovn_seterr(err, errlen, "%s: unknown remote type (expected "
-		       "tcp:IP:PORT, tcp:[IPv6]:PORT or unix:PATH)", text);
+		       "tcp:IP:PORT, ssl:IP:PORT (IPv6 in brackets) or "
+		       "unix:PATH)", text);
 		return -1;
 	}
 	r->text = strdup(text);
@@ -225,6 +247,217 @@ static int parse_remote(const char *text, struct sb_remote *r, char *err,
 static const char *remote(const struct gnv_ovn_sb *c)
 {
 	return c->remotes[c->cur].text;
+}
+
+/* ---- TLS ---- */
+
+static const char *const ssl_flag[3] = {
+	"--ovn-ssl-key", "--ovn-ssl-cert", "--ovn-ssl-ca",
+};
+
+/*
+ * A socket BIO that sends with MSG_NOSIGNAL (OpenSSL's own write()s, and
+ * a write to a server that went away raises SIGPIPE). The fd is the
+ * BIO's data; the socket is ours to close.
+ */
+static int sock_bio_write(BIO *b, const char *buf, int len)
+{
+	int fd = (int)(intptr_t)BIO_get_data(b);
+	ssize_t n;
+
+	BIO_clear_retry_flags(b);
+	do
+		n = send(fd, buf, len, MSG_NOSIGNAL | MSG_DONTWAIT);
+	while (n < 0 && errno == EINTR);
+	if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+		BIO_set_retry_write(b);
+	return n;
+}
+
+static int sock_bio_read(BIO *b, char *buf, int len)
+{
+	int fd = (int)(intptr_t)BIO_get_data(b);
+	ssize_t n;
+
+	BIO_clear_retry_flags(b);
+	do
+		n = recv(fd, buf, len, MSG_DONTWAIT);
+	while (n < 0 && errno == EINTR);
+	if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+		BIO_set_retry_read(b);
+	return n;
+}
+
+static long sock_bio_ctrl(BIO *b, int cmd, long num, void *ptr)
+{
+	return cmd == BIO_CTRL_FLUSH;
+}
+
+static BIO *sock_bio_new(int fd)
+{
+	static BIO_METHOD *meth;
+	BIO *b;
+
+	if (!meth) {
+		meth = BIO_meth_new(BIO_get_new_index() | BIO_TYPE_SOURCE_SINK,
+				    "gnvtrace socket");
+		if (!meth || !BIO_meth_set_write(meth, sock_bio_write) ||
+		    !BIO_meth_set_read(meth, sock_bio_read) ||
+		    !BIO_meth_set_ctrl(meth, sock_bio_ctrl)) {
+			BIO_meth_free(meth);
+			meth = NULL;
+			return NULL;
+		}
+	}
+	b = BIO_new(meth);
+	if (b) {
+		BIO_set_data(b, (void *)(intptr_t)fd);
+		BIO_set_init(b, 1);
+	}
+	return b;
+}
+
+/* The reason of the first error queued by OpenSSL, and empties the queue. */
+static const char *ssl_reason(void)
+{
+	unsigned long e = ERR_peek_error();
+	const char *r = e ? ERR_reason_error_string(e) : NULL;
+
+	ERR_clear_error();
+	return r ? r : "unknown error";
+}
+
+static int no_passphrase(char *buf, int size, int rwflag, void *asked)
+{
+	*(bool *)asked = true;
+	return -1;
+}
+
+/*
+ * A client context from the files: TLS 1.2 or later, the server's
+ * certificate verified against the CA. Only its chain is verified, not
+ * the name or address in it: OVS (ovn-controller, ovsdb-client) does not
+ * check them either, and the certificates ovs-pki makes name no host.
+ * NULL with one line in err.
+ */
+static SSL_CTX *ssl_ctx_new(char *const path[3], char *err, size_t errlen)
+{
+	bool asked = false;
+	SSL_CTX *ctx;
+
+	for (int i = 0; i < 3; i++) {
+		FILE *f = fopen(path[i], "r");
+
+		if (!f) {
+			gnv_ovn_seterr(err, errlen, "%s %s: %s", ssl_flag[i],
+				       path[i], strerror(errno));
+			return NULL;
+		}
+		fclose(f);
+	}
+	ERR_clear_error();
+	ctx = SSL_CTX_new(TLS_client_method());
+	if (!ctx) {
+		gnv_ovn_seterr(err, errlen, "SSL_CTX_new: %s", ssl_reason());
+		return NULL;
+	}
+	SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
+	/*
+	 * A server killed without close_notify reads as an EOF, as over tcp;
+	 * a renegotiation is refused (ovsdb-server asks for none).
+	 */
+	SSL_CTX_set_options(ctx, SSL_OP_IGNORE_UNEXPECTED_EOF |
+			    SSL_OP_NO_RENEGOTIATION);
+	/* What flush_out needs: it resends a grown, moved buffer. */
+	SSL_CTX_set_mode(ctx, SSL_MODE_ENABLE_PARTIAL_WRITE |
+			 SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+	SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, NULL);
+	/* Never a prompt on the terminal for a passphrase. */
+	SSL_CTX_set_default_passwd_cb(ctx, no_passphrase);
+	SSL_CTX_set_default_passwd_cb_userdata(ctx, &asked);
+
+	if (SSL_CTX_use_certificate_chain_file(ctx, path[1]) != 1) {
+		gnv_ovn_seterr(err, errlen, "%s %s: not a PEM certificate (%s)",
+			       ssl_flag[1], path[1], ssl_reason());
+		goto fail;
+	}
+	if (SSL_CTX_use_PrivateKey_file(ctx, path[0], SSL_FILETYPE_PEM) != 1) {
+		unsigned long e;
+		bool mismatch = false;
+
+		while ((e = ERR_get_error()))
+			if (ERR_GET_LIB(e) == ERR_LIB_X509 &&
+			    ERR_GET_REASON(e) == X509_R_KEY_VALUES_MISMATCH)
+				mismatch = true;
+		if (mismatch)
+			gnv_ovn_seterr(err, errlen, "%s %s does not match %s "
+				       "%s", ssl_flag[0], path[0], ssl_flag[1],
+				       path[1]);
+		else if (asked)
+			gnv_ovn_seterr(err, errlen, "%s %s: the key is "
+				       "encrypted (keys with a passphrase are "
+				       "not supported)", ssl_flag[0], path[0]);
+		else
+			gnv_ovn_seterr(err, errlen, "%s %s: not a PEM private "
+				       "key", ssl_flag[0], path[0]);
+		goto fail;
+	}
+	/* A key of another type than the certificate's passes the above. */
+	if (SSL_CTX_check_private_key(ctx) != 1) {
+		ERR_clear_error();
+		gnv_ovn_seterr(err, errlen, "%s %s does not match %s %s",
+			       ssl_flag[0], path[0], ssl_flag[1], path[1]);
+		goto fail;
+	}
+	if (SSL_CTX_load_verify_locations(ctx, path[2], NULL) != 1) {
+		gnv_ovn_seterr(err, errlen, "%s %s: no PEM CA certificate in it "
+			       "(%s)", ssl_flag[2], path[2], ssl_reason());
+		goto fail;
+	}
+	SSL_CTX_set_default_passwd_cb_userdata(ctx, NULL);
+	SSL_CTX_set_default_passwd_cb(ctx, NULL);
+	return ctx;
+fail:
+	ERR_clear_error();
+	SSL_CTX_free(ctx);
+	return NULL;
+}
+
+static bool same_file(const struct stat *a, const struct stat *b)
+{
+	return a->st_dev == b->st_dev && a->st_ino == b->st_ino &&
+	       a->st_size == b->st_size &&
+	       a->st_mtim.tv_sec == b->st_mtim.tv_sec &&
+	       a->st_mtim.tv_nsec == b->st_mtim.tv_nsec;
+}
+
+/*
+ * Makes c->ctx from the files when they changed since it was made (or
+ * it was not yet). On a reconnect, a failure keeps the context that
+ * worked: a certificate half rotated (the key written, not yet the
+ * certificate) is tried again on the next attempt. 0, or -1 with err.
+ */
+static int ssl_refresh(struct gnv_ovn_sb *c, char *err, size_t errlen)
+{
+	struct stat st[3];
+	SSL_CTX *ctx;
+	bool changed = !c->ctx;
+
+	for (int i = 0; i < 3; i++) {
+		if (stat(c->ssl_path[i], &st[i]))
+			memset(&st[i], 0, sizeof(st[i]));
+		if (!same_file(&st[i], &c->ssl_stamp[i]))
+			changed = true;
+	}
+	if (!changed)
+		return 0;
+	ctx = ssl_ctx_new(c->ssl_path, err, errlen);
+	if (!ctx)
+		return c->ctx ? 0 : -1;
+	SSL_CTX_free(c->ctx);
+	c->ctx = ctx;
+	memcpy(c->ssl_stamp, st, sizeof(st));
+	return 0;
 }
 
 /* ---- Output ---- */
@@ -267,24 +500,45 @@ static int request(struct gnv_ovn_sb *c, int id, const char *method,
 	return msg ? queue_json(c, msg) : -ENOMEM;
 }
 
-/* 0, or -errno when the connection is broken. */
+static void conn_fail(struct gnv_ovn_sb *c, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+static int ssl_io_failed(struct gnv_ovn_sb *c, int ret);
+
+/* 0, or -1 when the connection failed. */
 static int flush_out(struct gnv_ovn_sb *c)
 {
 	size_t off = 0;
 
 	while (off < c->wlen) {
-		ssize_t n = send(c->fd, c->wbuf + off, c->wlen - off,
-				 MSG_NOSIGNAL | MSG_DONTWAIT);
+		size_t left = c->wlen - off;
+		ssize_t n;
 
+		if (c->ssl) {
+			ERR_clear_error();
+			errno = 0;
+			n = SSL_write(c->ssl, c->wbuf + off,
+				      left > INT_MAX ? INT_MAX : (int)left);
+			if (n <= 0) {
+				if (ssl_io_failed(c, n))
+					return -1;
+				break;
+			}
+			off += n;
+			continue;
+		}
+		n = send(c->fd, c->wbuf + off, left,
+			 MSG_NOSIGNAL | MSG_DONTWAIT);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
 			if (errno == EAGAIN || errno == EWOULDBLOCK)
 				break;
-			return -errno;
+			conn_fail(c, "%s", strerror(errno));
+			return -1;
 		}
 		off += n;
 	}
+	/* Unsent bytes stay where SSL_write will look for them again. */
 	memmove(c->wbuf, c->wbuf + off, c->wlen - off);
 	c->wlen -= off;
 	return 0;
@@ -294,6 +548,11 @@ static int flush_out(struct gnv_ovn_sb *c)
 
 static void reset_conn(struct gnv_ovn_sb *c)
 {
+	/* No close_notify: the connection failed (see gnv_ovn_sb_close). */
+	SSL_free(c->ssl);
+	c->ssl = NULL;
+	c->ssl_want_write = false;
+	ERR_clear_error();
 	if (c->fd >= 0)
 		close(c->fd);
 	c->fd = -1;
@@ -317,9 +576,6 @@ static void set_state(struct gnv_ovn_sb *c, enum sb_state st)
  * at once until each has been; afterwards the client backs off and
  * reconnects, saying once that it lost the DB.
  */
-static void conn_fail(struct gnv_ovn_sb *c, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
 static void conn_fail(struct gnv_ovn_sb *c, const char *fmt, ...)
 {
 	char why[256];
@@ -361,6 +617,120 @@ static void send_handshake(struct gnv_ovn_sb *c)
 		conn_fail(c, "out of memory");
 }
 
+/*
+ * After an SSL_* call on c->ssl returned ret <= 0: 0 when it only waits
+ * for the socket (noting it when it is for POLLOUT), else -1 after
+ * conn_fail with why in one line.
+ */
+static int ssl_io_failed(struct gnv_ovn_sb *c, int ret)
+{
+	int saved = errno, e = SSL_get_error(c->ssl, ret), reason;
+	bool in_tls = c->st == ST_TLS;
+	const char *pre = c->st == ST_ACTIVE ? "" : remote(c);
+	const char *sep = *pre ? ": " : "";
+	unsigned long q;
+	long v;
+
+	switch (e) {
+	case SSL_ERROR_WANT_READ:
+		ERR_clear_error();
+		return 0;
+	case SSL_ERROR_WANT_WRITE:
+		ERR_clear_error();
+		c->ssl_want_write = true;
+		return 0;
+	case SSL_ERROR_ZERO_RETURN:
+	case SSL_ERROR_SYSCALL:
+		ERR_clear_error();
+		if (e == SSL_ERROR_SYSCALL && saved)
+			conn_fail(c, "%s%s%s", pre, sep, strerror(saved));
+		else if (in_tls)
+			conn_fail(c, "%s: the server closed the connection in "
+				  "the TLS handshake (is it a pssl: remote?)",
+				  remote(c));
+		else
+			conn_fail(c, "the server closed the connection");
+		return -1;
+	}
+	q = ERR_peek_error();
+	reason = ERR_GET_LIB(q) == ERR_LIB_SSL ? ERR_GET_REASON(q) : 0;
+	v = SSL_get_verify_result(c->ssl);
+	if (reason == SSL_R_CERTIFICATE_VERIFY_FAILED && v != X509_V_OK) {
+		ERR_clear_error();
+		conn_fail(c, "%s%scertificate verify failed (%s)", pre, sep,
+			  X509_verify_cert_error_string(v));
+	} else if (reason >= SSL_AD_REASON_OFFSET) {
+		/* An alert from the server: mostly our certificate. */
+		int ad = reason - SSL_AD_REASON_OFFSET;
+		bool ours = ad == SSL_AD_UNKNOWN_CA ||
+			ad == SSL_AD_BAD_CERTIFICATE ||
+			ad == SSL_AD_CERTIFICATE_REQUIRED ||
+			ad == SSL_AD_CERTIFICATE_EXPIRED ||
+			ad == SSL_AD_CERTIFICATE_REVOKED ||
+			ad == SSL_AD_UNSUPPORTED_CERTIFICATE ||
+			ad == SSL_AD_CERTIFICATE_UNKNOWN ||
+			ad == SSL_AD_DECRYPT_ERROR;
+
+		conn_fail(c, "%s%sthe server refused the TLS connection: %s%s",
+			  pre, sep, ssl_reason(), ours ? " (does its --ca-cert "
+			  "trust --ovn-ssl-cert?)" : "");
+	} else if (in_tls && (reason == SSL_R_WRONG_VERSION_NUMBER ||
+			      reason == SSL_R_PACKET_LENGTH_TOO_LONG)) {
+		conn_fail(c, "%s: TLS handshake failed: %s (is it a pssl: "
+			  "remote?)", remote(c), ssl_reason());
+	} else {
+		conn_fail(c, "%s%sTLS%s: %s", pre, sep,
+			  in_tls ? " handshake failed" : "", ssl_reason());
+	}
+	return -1;
+}
+
+/* One step of the TLS handshake, when the socket may have moved it on. */
+static void tls_step(struct gnv_ovn_sb *c)
+{
+	int ret;
+
+	ERR_clear_error();
+	errno = 0;
+	ret = SSL_connect(c->ssl);
+	if (ret == 1) {
+		send_handshake(c);
+		return;
+	}
+	if (ssl_io_failed(c, ret))
+		return;
+	if (!c->opening && now_ms() - c->state_since > TLS_TIMEOUT_MS)
+		conn_fail(c, "%s: no TLS handshake in %d s", remote(c),
+			  TLS_TIMEOUT_MS / 1000);
+}
+
+/* The socket is connected: TLS first for ssl:, then the JSON-RPC. */
+static void on_connected(struct gnv_ovn_sb *c)
+{
+	char why[256];
+	BIO *bio;
+
+	if (!c->remotes[c->cur].ssl) {
+		send_handshake(c);
+		return;
+	}
+	if (ssl_refresh(c, why, sizeof(why))) {
+		conn_fail(c, "%s", why);
+		return;
+	}
+	c->ssl = SSL_new(c->ctx);
+	bio = sock_bio_new(c->fd);
+	if (!c->ssl || !bio) {
+		BIO_free(bio);
+		conn_fail(c, "out of memory");
+		return;
+	}
+	SSL_set_bio(c->ssl, bio, bio);
+	SSL_set_connect_state(c->ssl);
+	set_state(c, ST_TLS);
+	tls_step(c);
+}
+
 static void start_connect(struct gnv_ovn_sb *c)
 {
 	const struct sb_remote *r = &c->remotes[c->cur];
@@ -377,7 +747,7 @@ static void start_connect(struct gnv_ovn_sb *c)
 	if (r->sa.ss_family != AF_UNIX)
 		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	if (!connect(fd, (const struct sockaddr *)&r->sa, r->salen)) {
-		send_handshake(c);
+		on_connected(c);
 		return;
 	}
 	if (errno == EINPROGRESS) {
@@ -407,7 +777,7 @@ static void check_connect(struct gnv_ovn_sb *c)
 			  strerror(soerr));
 		return;
 	}
-	send_handshake(c);
+	on_connected(c);
 }
 
 /* ---- Replies and notifications ---- */
@@ -752,8 +1122,21 @@ static int read_input(struct gnv_ovn_sb *c, size_t budget)
 			c->rbuf = nb;
 			c->rcap = cap;
 		}
-		n = recv(c->fd, c->rbuf + c->rlen, c->rcap - c->rlen,
-			 MSG_DONTWAIT);
+		if (c->ssl) {
+			size_t room = c->rcap - c->rlen;
+
+			/* Left in OpenSSL's buffer when the budget ends:
+			 * gnv_ovn_sb_timeout_ms says 0 then. */
+			ERR_clear_error();
+			errno = 0;
+			n = SSL_read(c->ssl, c->rbuf + c->rlen,
+				     room > INT_MAX ? INT_MAX : (int)room);
+			if (n <= 0)
+				return ssl_io_failed(c, n);
+		} else {
+			n = recv(c->fd, c->rbuf + c->rlen, c->rcap - c->rlen,
+				 MSG_DONTWAIT);
+		}
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
@@ -781,12 +1164,14 @@ static int read_input(struct gnv_ovn_sb *c, size_t budget)
 static void drive(struct gnv_ovn_sb *c)
 {
 	__u64 now = now_ms();
-	int ret;
 
+	c->ssl_want_write = false;
 	if (c->st == ST_BACKOFF && now >= c->retry_at)
 		start_connect(c);
 	if (c->st == ST_CONNECTING)
 		check_connect(c);
+	else if (c->st == ST_TLS)
+		tls_step(c);
 	if (!connected(c))
 		return;
 	if (read_input(c, READ_BUDGET))
@@ -809,9 +1194,7 @@ static void drive(struct gnv_ovn_sb *c)
 		}
 		c->probe_sent = true;
 	}
-	ret = flush_out(c);
-	if (ret)
-		conn_fail(c, "%s", strerror(-ret));
+	flush_out(c);
 }
 
 /* ---- API ---- */
@@ -832,13 +1215,21 @@ int gnv_ovn_sb_timeout_ms(const struct gnv_ovn_sb *c)
 		return c->retry_at > now ? (int)(c->retry_at - now) : 0;
 	case ST_CONNECTING:
 		return 20;
+	case ST_TLS:
+		if (c->ssl_want_write)
+			return 20;
+		due = c->state_since + TLS_TIMEOUT_MS;
+		return due > now ? (int)(due - now) + 1 : 0;
 	case ST_FAILED:
 		return -1;
 	default:
 		break;
 	}
-	if (c->wlen)
+	if (c->wlen || c->ssl_want_write)
 		return 20;
+	/* Input OpenSSL has read from the socket but not yet given us. */
+	if (c->ssl && SSL_pending(c->ssl) > 0)
+		return 0;
 	due = c->last_input + (c->probe_sent ? DEAD_IDLE_MS : PROBE_IDLE_MS);
 	if (c->st != ST_ACTIVE &&
 	    c->last_input + HANDSHAKE_TIMEOUT_MS < due)
@@ -865,7 +1256,15 @@ void gnv_ovn_sb_close(struct gnv_ovn_sb *c)
 {
 	if (!c)
 		return;
+	if (c->ssl && connected(c)) {
+		/* close_notify, if the socket takes it now. */
+		ERR_clear_error();
+		SSL_shutdown(c->ssl);
+	}
 	reset_conn(c);
+	SSL_CTX_free(c->ctx);
+	for (int i = 0; i < 3; i++)
+		free(c->ssl_path[i]);
 	free(c->wbuf);
 	for (int i = 0; i < c->n_remotes; i++)
 		free(c->remotes[i].text);
@@ -900,7 +1299,7 @@ static int parse_remotes(struct gnv_ovn_sb *c, const char *list, char *err,
 	}
 	if (!ret && !c->n_remotes) {
 		gnv_ovn_seterr(err, errlen, "no OVN Southbound remote given (expected "
-		       "tcp:IP:PORT or unix:PATH)");
+		       "tcp:IP:PORT, ssl:IP:PORT or unix:PATH)");
 		ret = -1;
 	}
 	free(copy);
@@ -912,6 +1311,8 @@ static const char *waiting_for(enum sb_state st)
 	switch (st) {
 	case ST_CONNECTING:
 		return "connecting";
+	case ST_TLS:
+		return "in the TLS handshake";
 	case ST_HANDSHAKE:
 		return "waiting for its schema";
 	case ST_MONITORING:
@@ -921,9 +1322,54 @@ static const char *waiting_for(enum sb_state st)
 	}
 }
 
+/* The TLS credentials, when a remote needs them. 0, or -1 with err. */
+static int setup_ssl(struct gnv_ovn_sb *c, const struct gnv_ovn_ssl *ssl,
+		     char *err, size_t errlen)
+{
+	const char *path[3] = { ssl ? ssl->key : NULL, ssl ? ssl->cert : NULL,
+				ssl ? ssl->ca : NULL };
+	const char *first = NULL;
+	char missing[64] = "";
+
+	for (int i = 0; i < c->n_remotes && !first; i++)
+		if (c->remotes[i].ssl)
+			first = c->remotes[i].text;
+	if (!first)
+		return 0;
+	for (int i = 0; i < 3; i++)
+		if (!path[i] || !*path[i])
+			snprintf(missing + strlen(missing),
+				 sizeof(missing) - strlen(missing), "%s%s",
+				 *missing ? ", " : "", ssl_flag[i]);
+	if (*missing) {
+		gnv_ovn_seterr(err, errlen, "%s: an ssl: remote needs "
+			       "--ovn-ssl-key, --ovn-ssl-cert and --ovn-ssl-ca "
+			       "(missing: %s)", first, missing);
+		return -1;
+	}
+	for (int i = 0; i < 3; i++) {
+		c->ssl_path[i] = strdup(path[i]);
+		if (!c->ssl_path[i]) {
+			gnv_ovn_seterr(err, errlen, "out of memory");
+			return -1;
+		}
+	}
+	return ssl_refresh(c, err, errlen);
+}
+
 struct gnv_ovn_sb *gnv_ovn_sb_open(const char *remote_list,
 				   struct gnv_ovn_names *names, int timeout_ms,
 				   char *err, size_t errlen)
+{
+	return gnv_ovn_sb_open_ssl(remote_list, names, timeout_ms, NULL, err,
+				   errlen);
+}
+
+struct gnv_ovn_sb *gnv_ovn_sb_open_ssl(const char *remote_list,
+				       struct gnv_ovn_names *names,
+				       int timeout_ms,
+				       const struct gnv_ovn_ssl *ssl,
+				       char *err, size_t errlen)
 {
 	struct gnv_ovn_sb *c = calloc(1, sizeof(*c));
 	__u64 deadline;
@@ -937,7 +1383,8 @@ struct gnv_ovn_sb *gnv_ovn_sb_open(const char *remote_list,
 	c->names = names;
 	c->opening = true;
 	c->backoff_ms = BACKOFF_MIN_MS;
-	if (parse_remotes(c, remote_list, err, errlen)) {
+	if (parse_remotes(c, remote_list, err, errlen) ||
+	    setup_ssl(c, ssl, err, errlen)) {
 		gnv_ovn_sb_close(c);
 		return NULL;
 	}
@@ -968,9 +1415,11 @@ struct gnv_ovn_sb *gnv_ovn_sb_open(const char *remote_list,
 			gnv_ovn_sb_close(c);
 			return NULL;
 		}
-		if (c->st == ST_CONNECTING || c->wlen)
+		if (c->st == ST_CONNECTING || c->wlen || c->ssl_want_write)
 			pfd.events |= POLLOUT;
 		wait = timeout_ms < 0 ? 1000 : (int)(deadline - now);
+		if (c->ssl && SSL_pending(c->ssl) > 0)
+			wait = 0;
 		if (poll(&pfd, 1, wait) < 0 && errno != EINTR) {
 			gnv_ovn_seterr(err, errlen, "poll: %s", strerror(errno));
 			gnv_ovn_sb_close(c);

@@ -18,12 +18,36 @@
 struct gnv_ovn_sb;
 
 /*
- * remote: tcp:IP:PORT, tcp:[IPv6]:PORT or unix:PATH (ssl: is refused with
- * a clear error). Connects, checks that the server has an OVN_Southbound
+ * The client's TLS credentials for ssl: remotes, as ovn-controller's
+ * --private-key, --certificate and --ca-cert: PEM files, read when the
+ * client opens and again on a reconnect after any of them changed (so
+ * that rotated certificates are picked up). The server's certificate must
+ * chain to ca; its name is not checked, as OVS does not check it either.
+ */
+struct gnv_ovn_ssl {
+	const char *key;	/* --ovn-ssl-key: our private key */
+	const char *cert;	/* --ovn-ssl-cert: our certificate (chain) */
+	const char *ca;		/* --ovn-ssl-ca: the CA certificate(s) */
+};
+
+/*
+ * remote: tcp:IP:PORT, tcp:[IPv6]:PORT, ssl:IP:PORT, ssl:[IPv6]:PORT or
+ * unix:PATH, or a comma-separated list of them (tried in turn, as
+ * ovn-remote). Connects, checks that the server has an OVN_Southbound
  * database with the tables it needs, monitors them, waits at most
  * timeout_ms for their contents and fills names with them (replacing what
  * it held). NULL with one line in err on failure.
+ *
+ * ssl is needed, with all three files, when a remote is ssl:; it may be
+ * NULL otherwise (and is then ignored). The strings are copied.
  */
+struct gnv_ovn_sb *gnv_ovn_sb_open_ssl(const char *remote,
+				       struct gnv_ovn_names *names,
+				       int timeout_ms,
+				       const struct gnv_ovn_ssl *ssl,
+				       char *err, size_t errlen);
+
+/* gnv_ovn_sb_open_ssl without TLS credentials. */
 struct gnv_ovn_sb *gnv_ovn_sb_open(const char *remote,
 				   struct gnv_ovn_names *names, int timeout_ms,
 				   char *err, size_t errlen);
@@ -54,7 +78,7 @@ struct gnv_ovn_sb_stats {
 	__u64 disconnects;	/* connections lost after being established */
 	__u64 echoes_answered;	/* the server's inactivity probes */
 	__u64 updates;		/* "update" notifications applied */
-	__u64 bytes_in;
+	__u64 bytes_in;		/* JSON-RPC bytes (after TLS, for ssl:) */
 };
 void gnv_ovn_sb_get_stats(const struct gnv_ovn_sb *c,
 			  struct gnv_ovn_sb_stats *st);

@@ -240,6 +240,24 @@ static void put_opt(struct writer *w, __u16 cls, __u8 type, __u8 len,
 	memcpy(h + 4, data, len);
 }
 
+/* OVN's VXLAN header: egress port key (12 bits) above datapath key. */
+static void put_ovn_vxlan(struct writer *w, const struct pkt_spec *s)
+{
+	__u32 out = s->ovn_outport >= OVN_MC_KEY_MIN ?
+		    s->ovn_outport - OVN_MC_KEY_MIN + OVN_VXLAN_MC_MIN :
+		    s->ovn_outport;
+	__u32 vni = (out & 0xfff) << OVN_VXLAN_KEY_BITS | (s->vni & 0xfff);
+	__u8 *h = put(w, VXLAN_HDR_LEN);
+
+	if (!h)
+		return;
+	memset(h, 0, VXLAN_HDR_LEN);
+	h[0] = VXLAN_FLAG_VNI;
+	h[4] = vni >> 16;
+	h[5] = vni >> 8;
+	h[6] = vni;
+}
+
 size_t pkt_build(const struct pkt_spec *s, __u8 *buf, size_t cap)
 {
 	static const __u16 tpids[2][2] = { { 0x8100 }, { 0x88A8, 0x8100 } };
@@ -261,7 +279,12 @@ size_t pkt_build(const struct pkt_spec *s, __u8 *buf, size_t cap)
 	g = put(&w, 8);
 	if (g) {
 		wr16(g, s->outer_sport);
-		wr16(g + 2, s->outer_dport ? s->outer_dport : GENEVE_UDP_PORT);
+		wr16(g + 2, s->outer_dport ? s->outer_dport :
+			    s->vxlan ? VXLAN_UDP_PORT : GENEVE_UDP_PORT);
+	}
+	if (s->vxlan) {
+		put_ovn_vxlan(&w, s);
+		goto inner;
 	}
 
 	g = put(&w, GENEVE_HDR_LEN);
@@ -285,7 +308,7 @@ size_t pkt_build(const struct pkt_spec *s, __u8 *buf, size_t cap)
 	g[4] = s->vni >> 16;
 	g[5] = s->vni >> 8;
 	g[6] = s->vni;
-
+inner:
 	put_inner(&w, s);
 	if (w.overflow)
 		return 0;

@@ -29,6 +29,8 @@ struct pkt_spec {
 	int n_vlans;
 	__u16 vlan[2];			/* outermost first; 2 tags: 802.1ad+802.1Q */
 	/* Geneve */
+	int vxlan;			/* OVN's VXLAN instead: vni (12 bits)
+					 * and ovn_outport in the VNI */
 	__u32 vni;
 	__u16 geneve_proto;		/* 0: 0x6558 (inner Ethernet) */
 	int oam, critical;

@@ -38,7 +38,8 @@ static void trace_host(struct file_reader *r, struct gnv_event *ev)
 			      r->o->echo_timeout_ns);
 	verdict = gnv_parse_frame(pkt->data, pkt->data + pkt->caplen,
 				  capture_link(r->cap, pkt),
-				  r->o->filter.geneve_port, &ev->pkt);
+				  r->o->filter.geneve_port,
+				  r->o->filter.vxlan_port, &ev->pkt);
 	if (verdict == GNV_MALFORMED)
 		r->c.v[GNV_STAT_MALFORMED + ev->pkt.malformed]++;
 	if (verdict != GNV_GENEVE)

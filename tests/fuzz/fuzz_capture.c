@@ -116,7 +116,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort();
 		memcpy(copy, pkt.data, pkt.caplen);
 		verdict = gnv_parse_frame(copy, copy + pkt.caplen, link,
-					  GENEVE_UDP_PORT, &p);
+					  GENEVE_UDP_PORT, VXLAN_UDP_PORT, &p);
 		CHECK(verdict >= GNV_NOT_GENEVE && verdict <= GNV_MALFORMED);
 		if (verdict == GNV_MALFORMED)
 			CHECK(p.malformed > 0 && p.malformed < GNV_BAD_MAX);

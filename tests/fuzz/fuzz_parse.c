@@ -179,8 +179,10 @@ static int run_one(const uint8_t *data, size_t size, int link, __u16 port,
 
 	memset(&a, 0xa5, sizeof(a));
 	memset(&b, 0x5a, sizeof(b));
-	va = gnv_parse_frame(data, data + size, link, port, &a);
-	vb = gnv_parse_frame(data, data + size, link, port, &b);
+	va = gnv_parse_frame(data, data + size, link, port, VXLAN_UDP_PORT,
+			     &a);
+	vb = gnv_parse_frame(data, data + size, link, port, VXLAN_UDP_PORT,
+			     &b);
 	CHECK(va == vb);
 	CHECK(va == GNV_NOT_GENEVE || va == GNV_GENEVE || va == GNV_MALFORMED);
 	*out = a;

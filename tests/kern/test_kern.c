@@ -103,9 +103,13 @@ static int set_filter(struct tracer *t, const char *text, __u16 port)
 	char buf[256], err[256] = "", *argv[] = { buf };
 
 	snprintf(buf, sizeof(buf), "%s", text);
-	return ASSERT_OK(gnv_filter_compile(1, argv, port,
-					    &t->skel->data->targ_filters[0],
-					    err, sizeof(err)), err);
+	if (!ASSERT_OK(gnv_filter_compile(1, argv, port,
+					  &t->skel->data->targ_filters[0],
+					  err, sizeof(err)), err))
+		return 0;
+	/* OVN's VXLAN on too, so its frames go through both paths. */
+	t->skel->data->targ_filters[0].vxlan_port = VXLAN_UDP_PORT;
+	return 1;
 }
 
 static void read_stats(struct tracer *t, __u64 *out)
@@ -244,7 +248,7 @@ static void host_view(struct tracer *t, const __u8 *data, size_t len,
 	const struct gnv_filter *f = &t->skel->data->targ_filters[0];
 
 	hv->verdict = gnv_parse_frame(data, data + len, GNV_LINK_ETH,
-				      f->geneve_port, &hv->pkt);
+				      f->geneve_port, f->vxlan_port, &hv->pkt);
 	hv->match = hv->verdict == GNV_GENEVE && gnv_filter_match(f, &hv->pkt);
 }
 
@@ -398,6 +402,8 @@ static const struct kern_case kern_cases[] = {
 	{ "63-word option area", opts_63_words, NULL, GNV_GENEVE, 0 },
 	{ "62 options, ovn last", opts_252_bytes, opts_62, GNV_GENEVE, 0 },
 	{ "inner fragment", NULL, inner_frag, GNV_GENEVE, 0 },
+	{ "ovn vxlan", ovn_vxlan, NULL, GNV_GENEVE, 0 },
+	{ "ovn vxlan to a multicast group", ovn_vxlan_mc, NULL, GNV_GENEVE, 0 },
 	{ "udp port 53", port_53, NULL, GNV_NOT_GENEVE, 0 },
 	{ "non-ip", NULL, non_ip, GNV_NOT_GENEVE, 0 },
 	{ "geneve version 1", NULL, geneve_ver1, GNV_MALFORMED,

@@ -43,6 +43,7 @@ PREFIX=${GNVLAB_PREFIX:-gnvlab}
 NB_PORT=${GNVLAB_NB_PORT:-16641}
 SB_PORT=${GNVLAB_SB_PORT:-16642}
 WAIT=${GNVLAB_WAIT:-30} # seconds any one wait may take
+ENCAP=${GNVLAB_ENCAP:-geneve} # or vxlan: OVN's VXLAN encoding
 
 OVS_SCHEMA=/usr/share/openvswitch/vswitch.ovsschema
 NB_SCHEMA=/usr/share/ovn/ovn-nb.ovsschema
@@ -175,7 +176,7 @@ start_chassis() {
 		external_ids:system-id="$ch" \
 		external_ids:hostname="$PREFIX-$ch" \
 		external_ids:ovn-remote="unix:$DIR/sb.sock" \
-		external_ids:ovn-encap-type=geneve \
+		external_ids:ovn-encap-type="$ENCAP" \
 		external_ids:ovn-encap-ip="$UL_NET.$n" \
 		external_ids:ovn-bridge-datapath-type=netdev
 	# With no openvswitch module, ovs-vswitchd logs that it cannot reach the
@@ -239,8 +240,15 @@ make_vm() {
 # OVN 23.03), chosen to catch byte-order and field-width bugs: a datapath
 # key above 16 bits and one above 8, port keys at the top of the 15-bit
 # ingress field and above 8 bits.
-declare -A LS_KEY=([ls0]=70000 [ls1]=300)
-declare -A LSP_KEY=([vm1]=32766 [vm2]=258 [vm3]=4660)
+# With VXLAN (GNVLAB_ENCAP=vxlan) OVN has 12 bits for a datapath and an
+# egress port key (unicast ports below 2048): the keys shrink to fit.
+if [ "$ENCAP" = vxlan ]; then
+	declare -A LS_KEY=([ls0]=4000 [ls1]=300)
+	declare -A LSP_KEY=([vm1]=2046 [vm2]=258 [vm3]=1234)
+else
+	declare -A LS_KEY=([ls0]=70000 [ls1]=300)
+	declare -A LSP_KEY=([vm1]=32766 [vm2]=258 [vm3]=4660)
+fi
 
 make_logical() {
 	local ls vm

@@ -9,7 +9,13 @@
  *   BUILD/tests/ovn/test_names
  *
  * Needs openvswitch-switch (ovsdb-server, ovsdb-tool), openvswitch-common
- * (ovsdb-client) and ovn-central/ovn-common (ovn-sbctl, the schema).
+ * (ovsdb-client, ovs-pki) and ovn-central/ovn-common (ovn-sbctl, the
+ * schema).
+ *
+ * ssl: remotes use a PKI made by ovs-pki in the temporary directory, laid
+ * out as in an OVS deployment: the server's certificate is signed by
+ * controllerca and it trusts switchca; the client's is signed by switchca
+ * and it trusts controllerca.
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -51,9 +57,24 @@
 
 static char dir[64];
 static char sb_db[128], sb_sock[128], sb_ctl[128], sb_log[128];
-static char sb_tcp[64], sb_tcp6[64];
-static int sb_port, sb_port6;
+static char sb_tcp[64], sb_tcp6[64], sb_ssl[64], sb_ssl6[64];
+static int sb_port, sb_port6, sb_sport, sb_sport6;
 static pid_t sb_pid, vs_pid;
+
+/* The PKI: NAME-privkey.pem and NAME-cert.pem under pki_dir. */
+static char pki_dir[96], ca_ctl[160], ca_sw[160];
+static char key_sb[160], cert_sb[160];	/* the server's, controllerca */
+static char key_cl[160], cert_cl[160];	/* ours, switchca */
+static char key_bc[160], cert_bc[160];	/* ours, but controllerca */
+static char key_ss[160], cert_ss[160];	/* self-signed */
+static struct gnv_ovn_ssl cl_ssl = { key_cl, cert_cl, ca_ctl };
+
+/* A server's TLS side: pssl: on port (IPv4) and port6 (IPv6), or none. */
+struct srv_ssl {
+	const char *key, *cert, *ca;
+	int port, port6;
+	const char *protocols;	/* --ssl-protocols, or NULL */
+};
 
 static __u64 now_ms(void)
 {
@@ -187,11 +208,26 @@ static int can_connect(const char *path)
  * ovsdb-server on db, in the foreground as our child, killed by the
  * kernel if we die. Returns its pid once sock accepts, else 0.
  */
-static pid_t start_server(const char *db, const char *sock, const char *ctl,
-			  const char *log, int port, int port6)
+static int can_connect_tcp(int port)
 {
-	char r1[160], r2[64], r3[64], u[160], l[160];
-	char *argv[12];
+	struct sockaddr_in sin = { .sin_family = AF_INET,
+				   .sin_port = htons(port),
+				   .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	int fd = socket(AF_INET, SOCK_STREAM, 0), ok;
+
+	ok = fd >= 0 && !connect(fd, (struct sockaddr *)&sin, sizeof(sin));
+	if (fd >= 0)
+		close(fd);
+	return ok;
+}
+
+static pid_t start_server(const char *db, const char *sock, const char *ctl,
+			  const char *log, int port, int port6,
+			  const struct srv_ssl *ssl)
+{
+	char r1[160], r2[64], r3[64], r4[64], r5[64], u[160], l[160];
+	char k[200], c[200], a[200], p[64];
+	char *argv[20];
 	int i = 0;
 	pid_t pid;
 	__u64 deadline = now_ms() + 10000;
@@ -209,6 +245,27 @@ static pid_t start_server(const char *db, const char *sock, const char *ctl,
 	if (port6) {
 		snprintf(r3, sizeof(r3), "--remote=ptcp:%d:[::1]", port6);
 		argv[i++] = r3;
+	}
+	if (ssl) {
+		snprintf(k, sizeof(k), "--private-key=%s", ssl->key);
+		snprintf(c, sizeof(c), "--certificate=%s", ssl->cert);
+		snprintf(a, sizeof(a), "--ca-cert=%s", ssl->ca);
+		argv[i++] = k;
+		argv[i++] = c;
+		argv[i++] = a;
+		snprintf(r4, sizeof(r4), "--remote=pssl:%d:127.0.0.1",
+			 ssl->port);
+		argv[i++] = r4;
+		if (ssl->protocols) {
+			snprintf(p, sizeof(p), "--ssl-protocols=%s",
+				 ssl->protocols);
+			argv[i++] = p;
+		}
+		if (ssl->port6) {
+			snprintf(r5, sizeof(r5), "--remote=pssl:%d:[::1]",
+				 ssl->port6);
+			argv[i++] = r5;
+		}
 	}
 	argv[i++] = u;
 	argv[i++] = l;
@@ -229,7 +286,8 @@ static pid_t start_server(const char *db, const char *sock, const char *ctl,
 	while (now_ms() < deadline) {
 		if (waitpid(pid, NULL, WNOHANG) == pid)
 			return 0;
-		if (can_connect(sock))
+		/* Its unix socket first, its pssl: one may be later. */
+		if (can_connect(sock) && (!ssl || can_connect_tcp(ssl->port)))
 			return pid;
 		usleep(20000);
 	}
@@ -240,8 +298,11 @@ static pid_t start_server(const char *db, const char *sock, const char *ctl,
 
 static int start_sb(void)
 {
+	struct srv_ssl ssl = { key_sb, cert_sb, ca_sw, sb_sport, sb_sport6,
+			       NULL };
+
 	sb_pid = start_server(sb_db, sb_sock, sb_ctl, sb_log, sb_port,
-			      sb_port6);
+			      sb_port6, &ssl);
 	return sb_pid ? 0 : -1;
 }
 
@@ -291,9 +352,10 @@ static int transact_offline(const char *ops)
 
 /* ---- Polling clients with a deadline ---- */
 
-#define MAX_CLIENTS 4
+#define MAX_CLIENTS 8
 
 struct client {
+	const char *via;
 	struct gnv_ovn_sb *sb;
 	struct gnv_ovn_names *names;
 	int changed;		/* poll returned 1 */
@@ -711,13 +773,18 @@ static void test_chassis_apply(void)
 
 /* ---- Parts ---- */
 
-static struct client *open_client(const char *remote)
+static struct client *open_client(const char *via, const char *remote,
+				  const struct gnv_ovn_ssl *ssl)
 {
 	struct client *cl = &clients[n_clients];
 	char err[512] = "";
 
+	if (!ASSERT_TRUE(n_clients < MAX_CLIENTS, "room for a client"))
+		return NULL;
+	cl->via = via;
 	cl->names = gnv_ovn_names_new();
-	cl->sb = gnv_ovn_sb_open(remote, cl->names, 5000, err, sizeof(err));
+	cl->sb = gnv_ovn_sb_open_ssl(remote, cl->names, 5000, ssl, err,
+				     sizeof(err));
 	if (!ASSERT_OK_PTR(cl->sb, "gnv_ovn_sb_open")) {
 		fprintf(stderr, "  %s: %s\n", remote, err);
 		gnv_ovn_names_free(cl->names);
@@ -751,7 +818,14 @@ static void test_bad_remotes(void)
 		{ "tcp:1.2.3.4:99999", "bad port" },
 		{ "tcp:localhost:6642", "not an IP address" },
 		{ "tcp:::1:6642", "brackets" },
-		{ "ssl:127.0.0.1:6642", "ssl: is not supported yet" },
+		{ "ssl:127.0.0.1:6642", "ssl: remote needs --ovn-ssl-key, "
+		  "--ovn-ssl-cert and --ovn-ssl-ca" },
+		{ "tcp:127.0.0.1:1,ssl:127.0.0.1:6642", "ssl: remote needs" },
+		{ "ssl:127.0.0.1", "no port (expected ssl:IP:PORT" },
+		{ "ssl:::1:6642", "brackets (ssl:[IPv6]:PORT)" },
+		{ "ssl:[::1]:0", "bad port" },
+		{ "ssl:ovn-sb.example.org:6642", "not an IP address" },
+		{ "pssl:6642", "passive remote" },
 		{ "punix:/tmp/x", "passive remote" },
 		{ "", "no OVN Southbound remote" },
 	};
@@ -783,7 +857,8 @@ static void test_bad_remotes(void)
 	if (ASSERT_EQ(run((char *const[]){ "ovsdb-tool", "create", vs_db,
 					   VS_SCHEMA, NULL }, NULL), 0,
 		      "ovsdb-tool create conf.db")) {
-		vs_pid = start_server(vs_db, vs_sock, vs_ctl, vs_log, 0, 0);
+		vs_pid = start_server(vs_db, vs_sock, vs_ctl, vs_log, 0, 0,
+				      NULL);
 		if (ASSERT_TRUE(vs_pid > 0, "conf.db server up")) {
 			snprintf(remote, sizeof(remote), "unix:%s", vs_sock);
 			err[0] = 0;
@@ -840,6 +915,215 @@ static int write_file(const char *path, const char *text)
 		return -1;
 	fputs(text, f);
 	return fclose(f);
+}
+
+/* ---- ssl: ---- */
+
+static int ovs_pki(const char *cmd, const char *name, const char *type)
+{
+	char d[128], l[128], path[160];
+
+	snprintf(d, sizeof(d), "--dir=%s", pki_dir);
+	snprintf(l, sizeof(l), "--log=%s/ovs-pki.log", dir);
+	snprintf(path, sizeof(path), "%s/%s", pki_dir, name ? name : "");
+	return run((char *const[]){ "ovs-pki", d, l, "-b", "-u", (char *)cmd,
+				    name ? path : NULL, (char *)type, NULL },
+		   NULL);
+}
+
+static void pki_names(const char *name, char *key, char *cert)
+{
+	snprintf(key, 160, "%s/%s-privkey.pem", pki_dir, name);
+	snprintf(cert, 160, "%s/%s-cert.pem", pki_dir, name);
+}
+
+/* controllerca signs the server's, switchca the client's, as in OVS. */
+static int make_pki(void)
+{
+	snprintf(pki_dir, sizeof(pki_dir), "%s/pki", dir);
+	snprintf(ca_ctl, sizeof(ca_ctl), "%s/controllerca/cacert.pem",
+		 pki_dir);
+	snprintf(ca_sw, sizeof(ca_sw), "%s/switchca/cacert.pem", pki_dir);
+	pki_names("sb", key_sb, cert_sb);
+	pki_names("cl", key_cl, cert_cl);
+	pki_names("bc", key_bc, cert_bc);
+	pki_names("ss", key_ss, cert_ss);
+	if (ovs_pki("init", NULL, NULL) ||
+	    ovs_pki("req+sign", "sb", "controller") ||
+	    ovs_pki("req+sign", "cl", "switch") ||
+	    ovs_pki("req+sign", "bc", "controller") ||
+	    ovs_pki("req", "ss", NULL) || ovs_pki("self-sign", "ss", NULL))
+		return -1;
+	return 0;
+}
+
+/* Opening remote with ssl fails with want in err, in one line. */
+static void open_fails(const char *what, const char *remote,
+		       const struct gnv_ovn_ssl *ssl, int ms, const char *want,
+		       int exact)
+{
+	struct gnv_ovn_names *n = gnv_ovn_names_new();
+	struct gnv_ovn_sb *c;
+	char err[512] = "";
+
+	test_case("ssl: %s", what);
+	c = gnv_ovn_sb_open_ssl(remote, n, ms, ssl, err, sizeof(err));
+	ASSERT_TRUE(!c, "NULL");
+	gnv_ovn_sb_close(c);
+	if (exact)
+		ASSERT_NAME(err, want, "err");
+	else
+		ASSERT_STRSTR(err, want, "err");
+	ASSERT_TRUE(!strchr(err, '\n'), "one line");
+	printf("ok   %s -> %s\n", what, err);
+	gnv_ovn_names_free(n);
+}
+
+static void test_ssl_errors(void)
+{
+	char nope[160], text[160], want[512], remote[200];
+	char vs_db[128], vs_sock[128], vs_ctl[128], vs_log[128];
+	struct sockaddr_in sin = { .sin_family = AF_INET,
+				   .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t len = sizeof(sin);
+	struct gnv_ovn_names *n;
+	struct gnv_ovn_sb *c;
+	char err[512];
+	int fd;
+
+	snprintf(nope, sizeof(nope), "%s/nope.pem", dir);
+	snprintf(text, sizeof(text), "%s/text.pem", dir);
+	write_file(text, "not PEM\n");
+
+	open_fails("no credentials", sb_ssl, NULL, 2000, "remote needs "
+		   "--ovn-ssl-key, --ovn-ssl-cert and --ovn-ssl-ca (missing: "
+		   "--ovn-ssl-key, --ovn-ssl-cert, --ovn-ssl-ca)", 0);
+	open_fails("no CA", sb_ssl, &(struct gnv_ovn_ssl){ key_cl, cert_cl,
+			NULL }, 2000, "(missing: --ovn-ssl-ca)", 0);
+	open_fails("empty key", sb_ssl, &(struct gnv_ovn_ssl){ "", cert_cl,
+			ca_ctl }, 2000, "(missing: --ovn-ssl-key)", 0);
+
+	snprintf(want, sizeof(want), "--ovn-ssl-key %s: No such file or "
+		 "directory", nope);
+	open_fails("missing key", sb_ssl, &(struct gnv_ovn_ssl){ nope,
+			cert_cl, ca_ctl }, 2000, want, 1);
+	snprintf(want, sizeof(want), "--ovn-ssl-cert %s: No such file or "
+		 "directory", nope);
+	open_fails("missing cert", sb_ssl, &(struct gnv_ovn_ssl){ key_cl,
+			nope, ca_ctl }, 2000, want, 1);
+	snprintf(want, sizeof(want), "--ovn-ssl-ca %s: No such file or "
+		 "directory", nope);
+	open_fails("missing CA", sb_ssl, &(struct gnv_ovn_ssl){ key_cl,
+			cert_cl, nope }, 2000, want, 1);
+	snprintf(want, sizeof(want), "--ovn-ssl-key %s: not a PEM private key",
+		 text);
+	open_fails("text as key", sb_ssl, &(struct gnv_ovn_ssl){ text,
+			cert_cl, ca_ctl }, 2000, want, 1);
+	snprintf(want, sizeof(want), "--ovn-ssl-key %s: not a PEM private key",
+		 cert_cl);
+	open_fails("certificate as key", sb_ssl, &(struct gnv_ovn_ssl){
+			cert_cl, cert_cl, ca_ctl }, 2000, want, 1);
+	snprintf(want, sizeof(want), "--ovn-ssl-cert %s: not a PEM "
+		 "certificate", key_cl);
+	open_fails("key as certificate", sb_ssl, &(struct gnv_ovn_ssl){
+			key_cl, key_cl, ca_ctl }, 2000, want, 0);
+	snprintf(want, sizeof(want), "--ovn-ssl-ca %s: no PEM CA certificate",
+		 text);
+	open_fails("text as CA", sb_ssl, &(struct gnv_ovn_ssl){ key_cl,
+			cert_cl, text }, 2000, want, 0);
+	snprintf(want, sizeof(want), "--ovn-ssl-key %s does not match "
+		 "--ovn-ssl-cert %s", key_bc, cert_cl);
+	open_fails("key of another certificate", sb_ssl,
+		   &(struct gnv_ovn_ssl){ key_bc, cert_cl, ca_ctl }, 2000,
+		   want, 1);
+
+	/* The CA of the clients' certificates, not of the server's. */
+	snprintf(want, sizeof(want), "%s: certificate verify failed (unable "
+		 "to get local issuer certificate)", sb_ssl);
+	open_fails("wrong CA", sb_ssl, &(struct gnv_ovn_ssl){ key_cl,
+			cert_cl, ca_sw }, 3000, want, 1);
+	/* Ours signed by a CA the server does not trust: it drops us. */
+	open_fails("client certificate of an untrusted CA", sb_ssl,
+		   &(struct gnv_ovn_ssl){ key_bc, cert_bc, ca_ctl }, 3000,
+		   "the server refused the TLS connection", 0);
+	/* ovsdb-server reads our ClientHello as JSON. */
+	snprintf(remote, sizeof(remote), "ssl:127.0.0.1:%d", sb_port);
+	open_fails("a ptcp: port", remote, &cl_ssl, 3000,
+		   "is it a pssl: remote?", 0);
+
+	/* A TLS handshake that never ends does not block. */
+	fd = socket(AF_INET, SOCK_STREAM, 0);
+	if (ASSERT_TRUE(fd >= 0 && !bind(fd, (struct sockaddr *)&sin,
+					 sizeof(sin)) && !listen(fd, 4) &&
+			!getsockname(fd, (struct sockaddr *)&sin, &len),
+			"silent listener")) {
+		__u64 t0 = now_ms();
+
+		snprintf(remote, sizeof(remote), "ssl:127.0.0.1:%d",
+			 ntohs(sin.sin_port));
+		open_fails("silent server", remote, &cl_ssl, 300,
+			   "no answer in 300 ms (in the TLS handshake)", 0);
+		ASSERT_TRUE(now_ms() - t0 < 2000, "gave up in time");
+	}
+	if (fd >= 0)
+		close(fd);
+
+	/*
+	 * A self-signed server, which is OVS's conf.db to boot, and speaks
+	 * TLS 1.2 only: there, unlike in TLS 1.3, the server checks our
+	 * certificate before our handshake ends.
+	 */
+	test_case("ssl: self-signed server");
+	snprintf(vs_db, sizeof(vs_db), "%s/conf2.db", dir);
+	snprintf(vs_sock, sizeof(vs_sock), "%s/vs2.sock", dir);
+	snprintf(vs_ctl, sizeof(vs_ctl), "%s/vs2.ctl", dir);
+	snprintf(vs_log, sizeof(vs_log), "%s/vs2.log", dir);
+	if (ASSERT_EQ(run((char *const[]){ "ovsdb-tool", "create", vs_db,
+					   VS_SCHEMA, NULL }, NULL), 0,
+		      "ovsdb-tool create conf.db")) {
+		struct srv_ssl ss = { key_ss, cert_ss, ca_sw,
+				      free_port(AF_INET), 0, "TLSv1.2" };
+
+		vs_pid = start_server(vs_db, vs_sock, vs_ctl, vs_log, 0, 0,
+				      &ss);
+		if (ASSERT_TRUE(vs_pid > 0, "self-signed server up")) {
+			snprintf(remote, sizeof(remote), "ssl:127.0.0.1:%d",
+				 ss.port);
+			snprintf(want, sizeof(want), "%s: certificate verify "
+				 "failed (self-signed certificate)", remote);
+			open_fails("self-signed server", remote, &cl_ssl,
+				   3000, want, 1);
+			open_fails("self-signed server, trusted", remote,
+				   &(struct gnv_ovn_ssl){ key_cl, cert_cl,
+					   cert_ss }, 3000,
+				   "is not an OVN Southbound DB (it serves "
+				   "Open_vSwitch)", 0);
+			open_fails("TLS 1.2, untrusted client certificate",
+				   remote, &(struct gnv_ovn_ssl){ key_bc,
+					   cert_bc, cert_ss }, 3000,
+				   "the server refused the TLS connection", 0);
+			stop(&vs_pid, SIGTERM);
+		}
+	}
+
+	test_case("ssl: remote list");
+	n = gnv_ovn_names_new();
+	snprintf(remote, sizeof(remote), "ssl:127.0.0.1:1,%s", sb_ssl);
+	err[0] = 0;
+	c = gnv_ovn_sb_open_ssl(remote, n, 3000, &cl_ssl, err, sizeof(err));
+	if (ASSERT_OK_PTR(c, "open a list"))
+		ASSERT_NAME(gnv_ovn_datapath_name(n, DP_LS2), "ls2",
+			    "names from the second remote");
+	else
+		fprintf(stderr, "  %s\n", err);
+	gnv_ovn_sb_close(c);
+
+	test_case("ssl: credentials with a tcp: remote");
+	c = gnv_ovn_sb_open_ssl(sb_tcp, n, 3000, &(struct gnv_ovn_ssl){
+					nope, nope, nope }, err, sizeof(err));
+	ASSERT_OK_PTR(c, "ignored");
+	gnv_ovn_sb_close(c);
+	gnv_ovn_names_free(n);
 }
 
 static void test_offline(void)
@@ -1225,21 +1509,25 @@ static void test_live_chassis(void)
 	check_chassis(clients[0].names, "unix, after the live changes");
 }
 
-/* ovsdb-server probes a tcp client after 5 s of silence. */
-static void test_echo(struct client *tcp)
+/* ovsdb-server probes a tcp or ssl client after 5 s of silence. */
+static void test_echo(struct client *tcp, struct client *ssl)
 {
-	struct gnv_ovn_sb_stats st;
+	struct gnv_ovn_sb_stats st, st2;
 	__u64 deadline = now_ms() + 16000;
 
 	test_case("echo probes");
 	do {
 		poll_clients(200);
 		gnv_ovn_sb_get_stats(tcp->sb, &st);
-	} while (st.echoes_answered < 2 && now_ms() < deadline);
+		gnv_ovn_sb_get_stats(ssl->sb, &st2);
+	} while ((st.echoes_answered < 2 || st2.echoes_answered < 2) &&
+		 now_ms() < deadline);
 	ASSERT_GE(st.echoes_answered, 2, "echoes answered");
 	ASSERT_EQ(st.disconnects, 0, "never dropped");
 	ASSERT_NAME(gnv_ovn_port_name(tcp->names, DP_PRIV, 1), "vm-a2",
 		    "names still there");
+	ASSERT_GE(st2.echoes_answered, 2, "echoes answered over ssl");
+	ASSERT_EQ(st2.disconnects, 0, "ssl never dropped");
 }
 
 static int count_lines(const char *text, const char *what)
@@ -1340,6 +1628,105 @@ static void test_restart(void)
 	}
 }
 
+static int copy_file(const char *from, const char *to)
+{
+	char *text = slurp(from);
+	int ret = *text ? write_file(to, text) : -1;
+
+	free(text);
+	return ret;
+}
+
+/*
+ * Polls until the client has had connects and disconnects as many as
+ * wanted, for ms at most (all of them when full: to see that nothing
+ * more happens). Its stats in st.
+ */
+static int wait_stats(struct client *cl, __u64 connects, __u64 disconnects,
+		      int ms, int full, struct gnv_ovn_sb_stats *st)
+{
+	__u64 deadline = now_ms() + ms;
+
+	for (;;) {
+		gnv_ovn_sb_get_stats(cl->sb, st);
+		if ((!full && st->connects == connects &&
+		     st->disconnects == disconnects) || now_ms() >= deadline)
+			return st->connects == connects &&
+			       st->disconnects == disconnects;
+		poll_clients(50);
+	}
+}
+
+/*
+ * Files replaced under a running client are read on its next connect
+ * (the server drops us with ovsdb-server/reconnect): a key that does not
+ * match yet keeps the old credentials, a certificate the server does not
+ * trust keeps us out, a good one lets us in again.
+ */
+static void test_ssl_rotation(void)
+{
+	char key[160], cert[160], key2[160], cert2[160], errpath[160];
+	char *const drop[] = { "ovs-appctl", "-t", sb_ctl,
+			       "ovsdb-server/reconnect", NULL };
+	struct gnv_ovn_ssl rot = { key, cert, ca_ctl };
+	struct gnv_ovn_sb_stats st;
+	struct client *cl;
+	int saved, fd;
+	char *text;
+
+	test_case("ssl: certificates rotated");
+	snprintf(key, sizeof(key), "%s/rot-privkey.pem", dir);
+	snprintf(cert, sizeof(cert), "%s/rot-cert.pem", dir);
+	pki_names("cl2", key2, cert2);
+	if (!ASSERT_OK(copy_file(key_cl, key), "copy key") ||
+	    !ASSERT_OK(copy_file(cert_cl, cert), "copy cert") ||
+	    !ASSERT_OK(ovs_pki("req+sign", "cl2", "switch"), "new cert"))
+		return;
+	cl = open_client("ssl, rotated", sb_ssl, &rot);
+	if (!cl)
+		return;
+	snprintf(errpath, sizeof(errpath), "%s/stderr2.txt", dir);
+	fflush(stderr);
+	saved = dup(2);
+	fd = open(errpath, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	dup2(fd, 2);
+	close(fd);
+
+	/* Half rotated: the new key, the old certificate. */
+	ASSERT_OK(copy_file(key2, key), "new key");
+	ASSERT_EQ(run(drop, NULL), 0, "ovsdb-server/reconnect");
+	ASSERT_TRUE(wait_stats(cl, 2, 1, 5000, 0, &st), "the old ones kept");
+
+	/* A certificate of the CA the server does not trust. */
+	ASSERT_OK(copy_file(key_bc, key), "untrusted key");
+	ASSERT_OK(copy_file(cert_bc, cert), "untrusted cert");
+	ASSERT_EQ(run(drop, NULL), 0, "ovsdb-server/reconnect");
+	ASSERT_TRUE(wait_stats(cl, 2, 2, 5000, 0, &st), "dropped");
+	/* Attempts at 0.5 and 1.5 s, both refused. */
+	ASSERT_TRUE(wait_stats(cl, 2, 2, 2000, 1, &st), "refused");
+	ASSERT_NAME(gnv_ovn_port_name(cl->names, DP_PRIV, 1), "vm-a2",
+		    "names kept");
+
+	ASSERT_OK(copy_file(key2, key), "new key");
+	ASSERT_OK(copy_file(cert2, cert), "new cert");
+	ASSERT_TRUE(wait_stats(cl, 3, 2, 10000, 0, &st), "in again");
+	ASSERT_NAME(gnv_ovn_port_name(cl->names, DP_PRIV, 1), "vm-a2",
+		    "names");
+
+	fflush(stderr);
+	dup2(saved, 2);
+	close(saved);
+	text = slurp(errpath);
+	fputs(text, stdout);
+	ASSERT_EQ(count_lines(text, "gnvtrace: lost the OVN Southbound DB at "),
+		  2, "two 'lost' lines");
+	ASSERT_EQ(count_lines(text, "gnvtrace: reconnected to the OVN "
+			      "Southbound DB at "), 2, "two 'reconnected'");
+	ASSERT_EQ(count_lines(text, "\n"), 4, "nothing else");
+	free(text);
+	close_clients();
+}
+
 /* 20 datapaths of 500 ports, in 20 transactions. */
 static void test_big(void)
 {
@@ -1375,18 +1762,24 @@ static void test_big(void)
 	       (unsigned long long)(now_ms() - t0));
 	ASSERT_TRUE(wait_port(1000 + n_dp - 1, per_dp, "big-19-500", 10000),
 		    "running clients got them");
-	t0 = now_ms();
-	cl = open_client(sb_tcp);
-	if (!cl)
-		return;
-	printf("ok   a new client's initial contents in %llu ms\n",
-	       (unsigned long long)(now_ms() - t0));
-	gnv_ovn_names_count(cl->names, &dps, &ports);
-	ASSERT_EQ(dps, dps0 + n_dp, "datapaths");
-	ASSERT_EQ(ports, ports0 + n_dp * per_dp, "ports");
-	ASSERT_NAME(gnv_ovn_port_name(cl->names, 1007, 321), "big-7-321",
-		    "a port among many");
-	ASSERT_NAME(gnv_ovn_datapath_name(cl->names, 1019), "big-19", "dp");
+	/* Over ssl, the initial contents are some 70 TLS records. */
+	for (int i = 0; i < 2; i++) {
+		t0 = now_ms();
+		cl = i ? open_client("big ssl", sb_ssl, &cl_ssl) :
+			open_client("big tcp", sb_tcp, NULL);
+		if (!cl)
+			return;
+		printf("ok   a new %s client's initial contents in %llu ms\n",
+		       i ? "ssl" : "tcp",
+		       (unsigned long long)(now_ms() - t0));
+		gnv_ovn_names_count(cl->names, &dps, &ports);
+		ASSERT_EQ(dps, dps0 + n_dp, "datapaths");
+		ASSERT_EQ(ports, ports0 + n_dp * per_dp, "ports");
+		ASSERT_NAME(gnv_ovn_port_name(cl->names, 1007, 321),
+			    "big-7-321", "a port among many");
+		ASSERT_NAME(gnv_ovn_datapath_name(cl->names, 1019), "big-19",
+			    "dp");
+	}
 	t0 = now_ms();
 	ok = 1;
 	for (int i = 0; i < 1000000; i++) {
@@ -1534,6 +1927,7 @@ int main(void)
 {
 	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGSEGV, SIGABRT,
 				    SIGBUS, SIGFPE, SIGALRM };
+	struct client *tcp, *ssl;
 	char remote[160];
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -1554,41 +1948,53 @@ int main(void)
 	snprintf(sb_log, sizeof(sb_log), "%s/sb.log", dir);
 	sb_port = free_port(AF_INET);
 	sb_port6 = free_port(AF_INET6);
+	do
+		sb_sport = free_port(AF_INET);
+	while (sb_sport == sb_port);
+	do
+		sb_sport6 = sb_port6 ? free_port(AF_INET6) : 0;
+	while (sb_sport6 && sb_sport6 == sb_port6);
 	snprintf(sb_tcp, sizeof(sb_tcp), "tcp:127.0.0.1:%d", sb_port);
 	snprintf(sb_tcp6, sizeof(sb_tcp6), "tcp:[::1]:%d", sb_port6);
+	snprintf(sb_ssl, sizeof(sb_ssl), "ssl:127.0.0.1:%d", sb_sport);
+	snprintf(sb_ssl6, sizeof(sb_ssl6), "ssl:[::1]:%d", sb_sport6);
 
 	test_case("setup");
 	if (!ASSERT_EQ(run((char *const[]){ "ovsdb-tool", "create", sb_db,
 					    SB_SCHEMA, NULL }, NULL), 0,
 		       "ovsdb-tool create (openvswitch-switch, ovn-common)") ||
+	    !ASSERT_OK(make_pki(), "ovs-pki (openvswitch-common)") ||
 	    !ASSERT_OK(start_sb(), "ovsdb-server up") ||
 	    !ASSERT_OK(transact(fixture), "fixture") ||
 	    !ASSERT_OK(transact(chassis_fixture), "chassis fixture"))
 		return test_summary();
 
 	snprintf(remote, sizeof(remote), "unix:%s", sb_sock);
-	open_client(remote);
-	open_client(sb_tcp);
+	open_client("unix", remote, NULL);
+	tcp = open_client("tcp", sb_tcp, NULL);
 	if (sb_port6)
-		open_client(sb_tcp6);
+		open_client("tcp6", sb_tcp6, NULL);
+	ssl = open_client("ssl", sb_ssl, &cl_ssl);
+	if (sb_sport6)
+		open_client("ssl6", sb_ssl6, &cl_ssl);
 	for (int i = 0; i < n_clients; i++) {
-		check_fixture(clients[i].names, i == 0 ? "unix" :
-			      i == 1 ? "tcp" : "tcp6");
-		check_chassis(clients[i].names, i == 0 ? "unix" :
-			      i == 1 ? "tcp" : "tcp6");
+		check_fixture(clients[i].names, clients[i].via);
+		check_chassis(clients[i].names, clients[i].via);
 	}
-	if (n_clients < 2)
+	if (!tcp || !ssl)
 		return test_summary();
 
 	test_chassis_apply();
 	test_bad_remotes();
+	test_ssl_errors();
 	test_fake_server();
 	test_offline();
 	test_live_changes();
 	test_live_chassis();
-	test_echo(&clients[1]);
+	test_echo(tcp, ssl);
 	test_restart();
 	test_big();
 	close_clients();
+	test_ssl_rotation();
 	return test_summary();
 }

@@ -17,6 +17,7 @@ export GNVLAB_PREFIX=gnvtl GNVLAB_NB_PORT=16651 GNVLAB_SB_PORT=16652
 GNV=$BUILD/gnvtrace
 HERE=$(cd "$(dirname "$0")" && pwd)
 LAB=$(mktemp -d /tmp/gnvlab.XXXXXX)
+LABX=$(mktemp -d /tmp/gnvlabx.XXXXXX)	# the same with OVN's VXLAN
 TMP=$(mktemp -d)
 
 # shellcheck source=tests/testlib.sh
@@ -25,7 +26,8 @@ TMP=$(mktemp -d)
 cleanup() {
 	[ -n "${GNV_PID:-}" ] && kill -9 "$GNV_PID" 2>/dev/null
 	"$HERE/lab.sh" down "$LAB" >/dev/null 2>&1
-	rm -rf "$LAB" "$TMP"
+	GNVLAB_PREFIX=gnvtx "$HERE/lab.sh" down "$LABX" >/dev/null 2>&1
+	rm -rf "$LAB" "$LABX" "$TMP"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
@@ -141,6 +143,28 @@ test_filter_follows_db() {
 	nbctl lsp-del ls0-late
 }
 
+# A port that appears while tracing carries traffic the filter then
+# catches: vm2's interface is rebound to a new logical port ls0-vm9 (a
+# migration, as a cloud does it), and the pings to it match
+# `outport ls0-vm9`, which named nothing when gnvtrace started. Changes
+# the lab: run last on it.
+test_new_port_matches() {
+	trace "$TMP/mig.json" --ovn-sb "$SB" -o json outport ls0-vm9 ||
+		{ fail "new port: gnvtrace did not start"; return; }
+	# Two transactions: in one, ovn-nbctl sees vm2's address twice.
+	nbctl lsp-del ls0-vm2
+	nbctl lsp-add ls0 ls0-vm9 -- lsp-set-addresses ls0-vm9 "$VM2_MAC $VM2_IP"
+	ovs-vsctl --db="$CH2_OVS_DB" set Interface vm2 \
+		external_ids:iface-id=ls0-vm9
+	nbctl --timeout=10 wait-until Logical_Switch_Port ls0-vm9 up=true
+	nbctl --timeout=10 --wait=hv sync
+	ping_vm "$VM1_NS" "$VM2_IP" 3
+	untrace
+	check "new port: its pings matched once it existed" test "$(json_count \
+		"$TMP/mig.json" "e['ovn_outport_name'] == 'ls0-vm9' and \
+		e['icmp_type'] == 8")" -ge 2
+}
+
 test_offline_names() {
 	ch1 tcpdump -U -ni "$CH1_UNDERLAY" -w "$TMP/lab.pcap" udp port 6081 \
 		2>/dev/null &
@@ -202,10 +226,72 @@ test_errors() {
 	"$GNV" -r "$TMP/demo.pcap" --ovn-sb tcp:127.0.0.1:1 >"$TMP/e.out" 2>&1
 	check "a wrong remote: exit 1" test $? -eq 1
 	check "a wrong remote: one line" test "$(wc -l <"$TMP/e.out")" -eq 1
+	"$GNV" -r "$TMP/demo.pcap" --ovn-sb ssl:127.0.0.1:6642 >"$TMP/e3.out" 2>&1
+	check "ssl: without credentials: exit 1" test $? -eq 1
+	check "ssl: without credentials: says which are missing" grep -q \
+		"needs --ovn-ssl-key, --ovn-ssl-cert and --ovn-ssl-ca" "$TMP/e3.out"
 	"$GNV" -r "$TMP/demo.pcap" inport ls0-vm1 >"$TMP/e2.out" 2>&1
 	check "a port name without names: usage error" test $? -eq 2
 	check "a port name without names: says what is needed" grep -q \
 		"names need --ovn-sb or --ovn-names" "$TMP/e2.out"
+}
+
+# OVN's VXLAN encoding (a second lab, ovn-encap-type=vxlan): the 24-bit
+# VNI is the egress port key above the datapath key; no ingress port.
+test_vxlan() {
+	if ! GNVLAB_PREFIX=gnvtx GNVLAB_NB_PORT=16661 GNVLAB_SB_PORT=16662 \
+	     GNVLAB_ENCAP=vxlan "$HERE/lab.sh" up "$LABX" >"$TMP/labx.env" \
+	     2>"$TMP/labx.err"; then
+		fail "the VXLAN lab did not come up"
+		tail -5 "$TMP/labx.err"
+		return
+	fi
+	# shellcheck disable=SC1091
+	. "$TMP/labx.env"
+	ch1 tcpdump -U -ni "$CH1_UNDERLAY" -w "$TMP/vx.pcap" udp port 4789 \
+		2>/dev/null &
+	local dump=$!
+	trace "$TMP/vx.json" --vxlan --ovn-sb "$SB" -o json ||
+		{ fail "vxlan: gnvtrace did not start"; kill "$dump"; return; }
+	ping_vm "$VM1_NS" "$VM2_IP" 2
+	ping_vm "$VM1_NS" "$VM3_IP" 2
+	ip netns exec "$VM1_NS" ping -q -c 1 -W 1 10.0.0.98 >/dev/null
+	sleep 0.5
+	untrace
+	kill "$dump"
+	wait "$dump" 2>/dev/null
+	check "vxlan: vm1 -> vm2 on ls0's key, egress port named" \
+		test "$(json_count "$TMP/vx.json" "e.get('encap') == 'vxlan' and \
+		e['dir'] == 'out' and e['vni'] == $LS0_KEY and \
+		e['datapath'] == 'ls0' and e['ovn_outport'] == $VM2_LSP_KEY and \
+		e['ovn_outport_name'] == 'ls0-vm2' and 'ovn_inport' not in e and \
+		e.get('icmp_type') == 8")" -eq 2
+	check "vxlan: routed to vm3 on ls1's key" test "$(json_count \
+		"$TMP/vx.json" "e['vni'] == $LS1_KEY and \
+		e['ovn_outport_name'] == 'ls1-vm3'")" -eq 2
+	check "vxlan: the ARP flood to _MC_flood (32768, 2048 on the wire)" \
+		test "$(json_count "$TMP/vx.json" "e['ovn_outport'] == 32768 and \
+		e['ovn_outport_name'] == '_MC_flood' and \
+		e['vxlan_vni'] == (2048 << 12 | $LS0_KEY)")" -ge 1
+	# tshark as the oracle of the VNI on the wire, frame by frame.
+	tshark -r "$TMP/vx.pcap" -T fields -e vxlan.vni 2>/dev/null \
+		>"$TMP/vx.tshark"
+	"$GNV" -r "$TMP/vx.pcap" --vxlan -o json 2>/dev/null |
+		/usr/bin/python3 -c 'import json, sys
+print("\n".join(str(json.loads(l)["vxlan_vni"]) for l in sys.stdin))' \
+		>"$TMP/vx.ours"
+	check "vxlan: every VNI as tshark reads it" \
+		test -s "$TMP/vx.ours" -a "$(sort "$TMP/vx.ours" | md5sum)" = \
+		"$(sort "$TMP/vx.tshark" | md5sum)"
+	"$GNV" -r "$TMP/vx.pcap" --vxlan --ovn-sb "$SB" -o json outport ls0-vm2 \
+		>"$TMP/vxf.json" 2>/dev/null
+	check "vxlan: filter outport ls0-vm2" test "$(wc -l <"$TMP/vxf.json")" \
+		-eq 2
+	"$GNV" -r "$TMP/vx.pcap" --vxlan -o json inport 0 >"$TMP/vxi.json" \
+		2>/dev/null
+	check "vxlan: no ingress port, so inport never matches" \
+		test ! -s "$TMP/vxi.json"
+	GNVLAB_PREFIX=gnvtx "$HERE/lab.sh" down "$LABX" >/dev/null 2>&1
 }
 
 main() {
@@ -230,6 +316,9 @@ main() {
 	test_offline_names
 	test_chassis_names
 	test_errors
+	test_new_port_matches
+	"$HERE/lab.sh" down "$LAB" >/dev/null 2>&1
+	test_vxlan
 	finish
 }
 

@@ -57,10 +57,15 @@ static int make_frame(setup_fn setup, patch_fn patch, struct frame *f)
 	return 1;
 }
 
+/* port 4789 stands for --vxlan (Geneve on 6081 as well), else Geneve's. */
 static int parse(const struct frame *f, size_t len, __u16 port,
 		 struct gnv_pkt *p)
 {
-	return gnv_parse_frame(f->data, f->data + len, GNV_LINK_ETH, port, p);
+	int vxlan = port == VXLAN_UDP_PORT;
+
+	return gnv_parse_frame(f->data, f->data + len, GNV_LINK_ETH,
+			       vxlan ? GENEVE_UDP_PORT : port,
+			       vxlan ? VXLAN_UDP_PORT : 0, p);
 }
 
 static void vlan2_inner_vlan6_tcp(struct pkt_spec *s)
@@ -114,6 +119,19 @@ static void flags_oam_critical(struct pkt_spec *s)
 	s->oam = 1;
 	s->critical = 1;
 	s->vni = 0xffffff;
+}
+
+/* Offsets in an untagged IPv4 frame: the VXLAN header after UDP. */
+#define OFF_VXLAN	(14 + 20 + 8)
+
+static void vxlan_no_i_flag(struct frame *f)
+{
+	f->data[OFF_VXLAN] = 0;
+}
+
+static void vxlan_cut(struct frame *f)
+{
+	f->len = OFF_VXLAN + 7;
 }
 
 static void port_4789(struct pkt_spec *s)
@@ -331,6 +349,18 @@ static const struct parse_case parse_cases[] = {
 	    .flags = GNV_F_OVN | GNV_F_INNER_ETH | GNV_F_INNER_FRAG } },
 	{ "configured port 7000", port_7000, NULL, 7000, V4_OUTER, V4_INNER,
 	  { WANT_ICMP, .outer_dport = 7000 } },
+	{ "ovn vxlan: datapath and egress port from the vni", ovn_vxlan, NULL,
+	  VXLAN_UDP_PORT, V4_OUTER, V4_INNER,
+	  { WANT_ICMP, .vni = 0xabc, .outer_dport = 4789, .opts_len = 0,
+	    .n_opts = 0, .ovn_inport = 0, .ovn_outport = 0x7fe,
+	    .flags = F_BASE | GNV_F_VXLAN } },
+	{ "ovn vxlan: a multicast group's key", ovn_vxlan_mc, NULL,
+	  VXLAN_UDP_PORT, V4_OUTER, V4_INNER,
+	  { WANT_ICMP, .vni = 0xabc, .outer_dport = 4789, .opts_len = 0,
+	    .n_opts = 0, .ovn_inport = 0, .ovn_outport = 32768 + 5,
+	    .flags = F_BASE | GNV_F_VXLAN } },
+	{ "geneve still, with --vxlan", NULL, NULL, VXLAN_UDP_PORT, V4_OUTER,
+	  V4_INNER, { WANT_ICMP } },
 };
 #pragma GCC diagnostic pop
 
@@ -390,6 +420,11 @@ struct bad_case {
 
 static const struct bad_case bad_cases[] = {
 	{ "udp port 4789", port_4789, NULL, 0, GNV_NOT_GENEVE, 0 },
+	{ "ovn vxlan without --vxlan", ovn_vxlan, NULL, 0, GNV_NOT_GENEVE, 0 },
+	{ "vxlan without the I flag", ovn_vxlan, vxlan_no_i_flag,
+	  VXLAN_UDP_PORT, GNV_MALFORMED, GNV_BAD_VXLAN_FLAGS },
+	{ "vxlan header cut", ovn_vxlan, vxlan_cut, VXLAN_UDP_PORT,
+	  GNV_MALFORMED, GNV_BAD_TRUNC_VXLAN },
 	{ "port 6081 when 7000 is configured", NULL, NULL, 7000,
 	  GNV_NOT_GENEVE, 0 },
 	{ "port 7000 when 6081 is configured", port_7000, NULL, 0,
@@ -526,7 +561,7 @@ static void test_truncations(void)
 /* The filter: frames to match against. */
 enum frame_kind {
 	FR_ICMP, FR_ICMP6, FR_TCP, FR_UDP, FR_ARP, FR_VLAN, FR_OUTER6,
-	FR_REPLY, FR_NO_OVN, FR_MAX,
+	FR_REPLY, FR_NO_OVN, FR_VXLAN, FR_MAX,
 };
 
 static const struct {
@@ -542,6 +577,7 @@ static const struct {
 	[FR_OUTER6] = { "ipv6 underlay", outer6 },
 	[FR_REPLY] = { "echo reply", icmp_reply },
 	[FR_NO_OVN] = { "no ovn option", no_opts },
+	[FR_VXLAN] = { "ovn vxlan", ovn_vxlan },
 };
 
 struct match_case {
@@ -592,6 +628,9 @@ static const struct match_case match_cases[] = {
 	{ "outer src net 172.17.2.0/24", FR_ICMP, 1 },
 	{ "outer dst host 2001:db8::2", FR_OUTER6, 1 },
 	{ "outer dst host 2001:db8::1", FR_OUTER6, 0 },
+	{ "vni 0xabc", FR_VXLAN, 1 }, { "outport 0x7fe", FR_VXLAN, 1 },
+	{ "port 0x7fe", FR_VXLAN, 1 }, { "inport 0", FR_VXLAN, 0 },
+	{ "port 0", FR_VXLAN, 0 }, { "not inport 0", FR_VXLAN, 1 },
 	{ "vlan 100", FR_VLAN, 1 }, { "vlan 200", FR_VLAN, 1 },
 	{ "vlan 300", FR_VLAN, 0 }, { "vlan 100", FR_ICMP, 0 },
 	{ "icmp-type echo-request", FR_ICMP, 1 },
@@ -659,7 +698,7 @@ static void test_matches(void)
 
 		test_case("filter frame %s", frames[i].name);
 		if (make_frame(frames[i].setup, NULL, &f))
-			ASSERT_EQ(parse(&f, f.len, GENEVE_UDP_PORT, &pkts[i]),
+			ASSERT_EQ(parse(&f, f.len, VXLAN_UDP_PORT, &pkts[i]),
 				  GNV_GENEVE, "verdict");
 	}
 	for (size_t i = 0; i < ARRAY_SIZE(match_cases); i++)
@@ -778,6 +817,15 @@ static void test_port_stats(void)
 	gnv_port_key_of(&p, GNV_DIR_IN, &k);
 	ASSERT_EQ(k.has_port, 0, "no OVN option: no port");
 	ASSERT_EQ(k.port, 0, "no OVN option: port 0");
+	if (!make_frame(ovn_vxlan, NULL, &f) ||
+	    !ASSERT_EQ(parse(&f, f.len, VXLAN_UDP_PORT, &p), GNV_GENEVE,
+		       "parse vxlan"))
+		return;
+	gnv_port_key_of(&p, GNV_DIR_IN, &k);
+	ASSERT_EQ(k.port, 0x7fe, "vxlan arriving: the egress port");
+	ASSERT_EQ(k.has_port, 1, "vxlan arriving: has_port");
+	gnv_port_key_of(&p, GNV_DIR_OUT, &k);
+	ASSERT_EQ(k.has_port, 0, "vxlan leaving: no ingress port, no port");
 
 	test_case("port stats: counting");
 	gnv_port_stats_add(&st, 156);
