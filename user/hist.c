@@ -15,20 +15,59 @@ void gnv_hist_init(struct gnv_hist *h)
 void gnv_hist_free(struct gnv_hist *h)
 {
 	free(h->e);
+	free(h->index);
 	gnv_hist_init(h);
 }
 
 /*
- * A linear search: a trace has a few dozen ports, and the table is only
- * walked offline per packet, where a port's entry is found within the
- * first few comparisons in practice.
+ * The index: open addressing over twice the most keys, each slot an entry
+ * number + 1 (0: empty). The exporter rebuilds the table from the kernel's
+ * map every second, so a linear search (quadratic in the keys) would cost
+ * a cloud node with thousands of ports most of a CPU.
  */
+#define INDEX_SLOTS	(2 * GNV_MAX_PORT_KEYS)	/* a power of two */
+
+static __u32 key_slot(const struct gnv_port_key *k)
+{
+	__u64 v;
+
+	memcpy(&v, k, sizeof(v));
+	v *= 0x9e3779b97f4a7c15ULL;
+	return (v >> 32) & (INDEX_SLOTS - 1);
+}
+
+/* The slot that holds key, or the empty one where it would go. */
+static __u32 *find_slot(struct gnv_hist *h, const struct gnv_port_key *key)
+{
+	__u32 i = key_slot(key);
+
+	while (h->index[i] &&
+	       memcmp(&h->e[h->index[i] - 1].key, key, sizeof(*key)))
+		i = (i + 1) & (INDEX_SLOTS - 1);
+	return &h->index[i];
+}
+
+/* Made when first needed, and again after gnv_hist_print's sort. */
+static int build_index(struct gnv_hist *h)
+{
+	h->index = calloc(INDEX_SLOTS, sizeof(*h->index));
+	if (!h->index)
+		return -1;
+	for (size_t i = 0; i < h->n; i++)
+		*find_slot(h, &h->e[i].key) = i + 1;
+	return 0;
+}
+
 struct gnv_port_entry *gnv_hist_entry(struct gnv_hist *h,
 				      const struct gnv_port_key *key)
 {
-	for (size_t i = 0; i < h->n; i++)
-		if (!memcmp(&h->e[i].key, key, sizeof(*key)))
-			return &h->e[i];
+	__u32 *slot;
+
+	if (!h->index && build_index(h))
+		return NULL;
+	slot = find_slot(h, key);
+	if (*slot)
+		return &h->e[*slot - 1];
 	if (h->n == GNV_MAX_PORT_KEYS)
 		return NULL;
 	if (h->n == h->cap) {
@@ -42,7 +81,8 @@ struct gnv_port_entry *gnv_hist_entry(struct gnv_hist *h,
 	}
 	memset(&h->e[h->n], 0, sizeof(h->e[h->n]));
 	h->e[h->n].key = *key;
-	return &h->e[h->n++];
+	*slot = ++h->n;
+	return &h->e[h->n - 1];
 }
 
 void gnv_hist_count(struct gnv_hist *h, const struct gnv_pkt *p, __u8 dir,
@@ -270,6 +310,8 @@ void gnv_hist_print(FILE *out, struct gnv_hist *h, int kinds,
 		    enum gnv_format mode)
 {
 	qsort(h->e, h->n, sizeof(h->e[0]), by_key);
+	free(h->index);		/* the entries moved */
+	h->index = NULL;
 	for (size_t i = 0; i < h->n; i++) {
 		const struct gnv_port_entry *e = &h->e[i];
 

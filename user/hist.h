@@ -24,6 +24,7 @@ struct gnv_port_entry {
 struct gnv_hist {
 	struct gnv_port_entry *e;
 	size_t n, cap;
+	__u32 *index;		/* by key, see hist.c */
 	__u64 dropped;		/* keys past GNV_MAX_PORT_KEYS, not counted */
 	__u64 evicted;		/* keys the kernel's LRU map let go */
 	/* OVN's names of the keys, for headings and labels; or NULL. */

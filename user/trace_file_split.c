@@ -100,7 +100,7 @@ static void trace_chunk(struct split *s, size_t k, struct chunk *ch)
 	ch->end = capture_offset(r.cap);
 	ch->c = r.c;
 	ch->hist = r.hist;
-	r.hist.e = NULL;
+	gnv_hist_init(&r.hist);	/* moved to ch->hist */
 out:
 	if (mem)
 		fclose(mem);	/* ch->lines stays, for the main thread */
