@@ -133,7 +133,7 @@ FUZZ_CFLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -DWINDOW_LEN=4096u \
 	-fno-sanitize-recover=undefined -std=gnu11 -Wall -Wextra \
 	-Wno-unused-parameter -Iinclude -Ibpf -Iuser -MMD -MP
 FUZZ_USER   := capture filter_compile format format_text format_json names outbuf \
-	ovn_names
+	ovn_names ovn_zones
 FUZZ_OBJS   := $(patsubst %,$(OUT)/fuzz/obj/%.o,$(FUZZ_USER))
 FUZZ_BINS   := $(patsubst tests/fuzz/%.c,$(OUT)/fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
 

@@ -43,6 +43,7 @@ run_suite unit "$BUILD/tests/unit/test_parse"
 run_suite metrics "$BUILD/tests/metrics/test_metrics"
 run_suite promtool tests/metrics/check_promtool.sh "$BUILD"
 run_suite ovn-names "$BUILD/tests/ovn/test_names"
+run_suite ovn-zones tests/ovn/test_zones.sh "$BUILD"
 "$BUILD/tools/gnv-pktgen" mix -n 20000 -o "$BUILD/mix20k.pcap" 2>/dev/null
 "$BUILD/tools/gnv-pktgen" rtt "$BUILD/rtt.pcap"
 run_suite split "$BUILD/tests/split/test_split" "$BUILD/mix20k.pcap" "$CAPS"

@@ -9,7 +9,7 @@
 
 #include "filter_compile.h"
 #include "names.h"
-#include "ovn_names.h"
+#include "ovn_zones.h"
 
 #define MAX_WORDS 128
 
@@ -163,7 +163,7 @@ static int parse_datapath(struct lexer *lx, const char *word,
 	if (!lx->names)
 		return fail(lx, "'%s %s': names need --ovn-sb or --ovn-names",
 			    word, v);
-	switch (gnv_ovn_find_datapath(lx->names, v, &t->val)) {
+	switch (gnv_ovn_find_datapath_any(lx->names, v, &t->val)) {
 	case 0:
 		return 0;
 	case -EEXIST:
@@ -188,8 +188,15 @@ static int parse_port(struct lexer *lx, const char *word, struct gnv_term *t)
 	if (!lx->names)
 		return fail(lx, "'%s %s': names need --ovn-sb or --ovn-names",
 			    word, v);
-	if (gnv_ovn_find_port(lx->names, v, &dp, &key))
+	switch (gnv_ovn_find_port_any(lx->names, v, &dp, &key)) {
+	case 0:
+		break;
+	case -EEXIST:
+		return fail(lx, "'%s %s': zones disagree on that port's keys; "
+			    "give its key", word, v);
+	default:
 		return unknown_name(lx, t, v);
+	}
 	t->val = key;
 	t->vni = dp;
 	t->has_vni = 1;
@@ -208,7 +215,7 @@ static int parse_chassis(struct lexer *lx, const char *word,
 	if (!lx->names)
 		return fail(lx, "'%s %s': names need --ovn-sb or --ovn-names",
 			    word, v);
-	switch (gnv_ovn_find_chassis(lx->names, v, &family, t->addr, &more)) {
+	switch (gnv_ovn_find_chassis_any(lx->names, v, &family, t->addr, &more)) {
 	case 0:
 		break;
 	case -EEXIST:

@@ -4,7 +4,7 @@
  * versions add fields, never rename them (README lists them all).
  */
 #include "format.h"
-#include "ovn_names.h"
+#include "ovn_zones.h"
 #include "names.h"
 #include "filter.h"
 
@@ -40,11 +40,11 @@ static void key_str(struct outbuf *ob, const char *name, const char *value)
 	ob_json_str(ob, value);
 }
 
-static void key_port(struct outbuf *ob, const struct gnv_fmt *f,
+static void key_port(struct outbuf *ob, const struct gnv_ovn_names *z,
 		     const char *name, __u32 vni, __u16 port)
 {
-	if (f->names)
-		key_str(ob, name, gnv_ovn_port_name(f->names, vni, port));
+	if (z)
+		key_str(ob, name, gnv_ovn_port_name(z, vni, port));
 }
 
 static void key_addr(struct outbuf *ob, const char *name, int family,
@@ -158,6 +158,8 @@ static void put_inner(struct outbuf *ob, const struct gnv_pkt *p)
 void gnv_format_json(struct gnv_fmt *f, const struct gnv_event *ev)
 {
 	const struct gnv_pkt *p = &ev->pkt;
+	/* OVN's names from the sending chassis' zone. */
+	const struct gnv_ovn_names *z = gnv_ovn_zone_of(f->names, p);
 	struct outbuf *ob = &f->ob;
 
 	put_ts(ob, ev->ts_ns + f->clock_offset_ns);
@@ -170,9 +172,9 @@ void gnv_format_json(struct gnv_fmt *f, const struct gnv_event *ev)
 	key_addr(ob, "outer_src", p->outer_family, p->outer_src);
 	key_addr(ob, "outer_dst", p->outer_family, p->outer_dst);
 	if (f->names) {
-		key_str(ob, "outer_src_chassis", gnv_ovn_chassis_of_addr(
+		key_str(ob, "outer_src_chassis", gnv_ovn_chassis_any(
 				f->names, p->outer_family, p->outer_src));
-		key_str(ob, "outer_dst_chassis", gnv_ovn_chassis_of_addr(
+		key_str(ob, "outer_dst_chassis", gnv_ovn_chassis_any(
 				f->names, p->outer_family, p->outer_dst));
 	}
 	/* A Geneve device's metadata has no UDP ports: none are invented. */
@@ -190,8 +192,10 @@ void gnv_format_json(struct gnv_fmt *f, const struct gnv_event *ev)
 	if (p->n_vlans > 1)
 		key_u(ob, "vlan_inner", p->vlan[1]);
 	key_u(ob, "vni", p->vni);
-	if (f->names)
-		key_str(ob, "datapath", gnv_ovn_datapath_name(f->names, p->vni));
+	if (z && gnv_ovn_zones_many(f->names))
+		key_str(ob, "zone", gnv_ovn_zone(z));
+	if (z)
+		key_str(ob, "datapath", gnv_ovn_datapath_name(z, p->vni));
 	if (p->flags & GNV_F_VXLAN) {
 		/* OVN's VXLAN: no protocol field, flags or options. */
 		key(ob, "encap");
@@ -205,13 +209,13 @@ void gnv_format_json(struct gnv_fmt *f, const struct gnv_event *ev)
 		ob_str(ob, p->flags & GNV_F_CRITICAL ? "true" : "false");
 		if (p->flags & GNV_F_OVN) {
 			key_u(ob, "ovn_inport", p->ovn_inport);
-			key_port(ob, f, "ovn_inport_name", p->vni,
+			key_port(ob, z, "ovn_inport_name", p->vni,
 				 p->ovn_inport);
 		}
 	}
 	if (p->flags & GNV_F_OVN) {
 		key_u(ob, "ovn_outport", p->ovn_outport);
-		key_port(ob, f, "ovn_outport_name", p->vni, p->ovn_outport);
+		key_port(ob, z, "ovn_outport_name", p->vni, p->ovn_outport);
 	}
 	if (!(p->flags & GNV_F_VXLAN))
 		put_options(ob, ev);

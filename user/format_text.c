@@ -10,7 +10,7 @@
 
 #include "format.h"
 #include "names.h"
-#include "ovn_names.h"
+#include "ovn_zones.h"
 #include "parse.h"
 
 static void put_time(struct outbuf *ob, __u64 ns)
@@ -175,7 +175,7 @@ static void put_outer(struct outbuf *ob, const struct gnv_fmt *f, int family,
 		      const __u8 *addr)
 {
 	const char *chassis = f->names ?
-		gnv_ovn_chassis_of_addr(f->names, family, addr) : NULL;
+		gnv_ovn_chassis_any(f->names, family, addr) : NULL;
 
 	if (!chassis) {
 		ob_addr(ob, family, addr);
@@ -197,25 +197,32 @@ static void put_port(struct outbuf *ob, const char *name, __u16 key)
 }
 
 /*
- * "vni 5 (network1) ovn 1->3 (vm1 -> vm2)": names beside the keys. OVN's
- * VXLAN has no ingress port: "vxlan vni 5 (network1) ovn ->3 (-> vm2)".
+ * "vni 5 (network1) ovn 1->3 (vm1 -> vm2)": names beside the keys, from
+ * the sending chassis' zone ("(az1:network1)" when there are several).
+ * OVN's VXLAN has no ingress port: "vxlan vni 5 (network1) ovn ->3 (-> vm2)".
  */
 static void put_ovn(struct outbuf *ob, const struct gnv_fmt *f,
 		    const struct gnv_pkt *p)
 {
-	int vxlan = p->flags & GNV_F_VXLAN;
+	const struct gnv_ovn_names *z = gnv_ovn_zone_of(f->names, p);
 	const char *dp = NULL, *in = NULL, *out = NULL;
+	int vxlan = p->flags & GNV_F_VXLAN;
 
-	if (f->names) {
-		dp = gnv_ovn_datapath_name(f->names, p->vni);
+	if (z) {
+		dp = gnv_ovn_datapath_name(z, p->vni);
 		if (!vxlan)
-			in = gnv_ovn_port_name(f->names, p->vni, p->ovn_inport);
-		out = gnv_ovn_port_name(f->names, p->vni, p->ovn_outport);
+			in = gnv_ovn_port_name(z, p->vni, p->ovn_inport);
+		out = gnv_ovn_port_name(z, p->vni, p->ovn_outport);
 	}
 	ob_str(ob, vxlan ? " vxlan vni " : " vni ");
 	ob_u64(ob, p->vni);
 	if (dp) {
 		ob_str(ob, " (");
+		/* Several zones: whose names these are, "az1:net1". */
+		if (gnv_ovn_zones_many(f->names) && gnv_ovn_zone(z)) {
+			ob_str(ob, gnv_ovn_zone(z));
+			ob_char(ob, ':');
+		}
 		ob_str(ob, dp);
 		ob_char(ob, ')');
 	}

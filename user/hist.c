@@ -3,7 +3,7 @@
 #include <string.h>
 
 #include "hist.h"
-#include "ovn_names.h"
+#include "ovn_zones.h"
 #include "port_stats.h"
 #include "trace.h"
 
@@ -164,12 +164,16 @@ static const char *dir_name(__u8 dir)
 static void names_of(const struct gnv_hist *h, const struct gnv_port_entry *e,
 		     const char **dp, const char **port)
 {
+	const struct gnv_ovn_names *z;
+
 	*dp = *port = NULL;
 	if (!h->names)
 		return;
-	*dp = gnv_ovn_datapath_name(h->names, e->key.vni);
+	/* The key has no endpoints: the first zone that names the VNI. */
+	z = gnv_ovn_zone_naming(h->names, e->key.vni);
+	*dp = gnv_ovn_datapath_name(z, e->key.vni);
 	if (e->key.has_port)
-		*port = gnv_ovn_port_name(h->names, e->key.vni, e->key.port);
+		*port = gnv_ovn_port_name(z, e->key.vni, e->key.port);
 }
 
 static void print_heading(FILE *out, const struct gnv_hist *h,

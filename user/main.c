@@ -71,11 +71,11 @@ static const struct argp_option options[] = {
 	{ "interval", OPT_INTERVAL, "SECONDS", 0, "Live: print the histograms and write --metrics-file every SECONDS", 0 },
 	{ "metrics", OPT_METRICS, "[ADDR:]PORT", 0, "Live: serve Prometheus metrics on http://ADDR:PORT/metrics (ADDR default 127.0.0.1)", 0 },
 	{ "metrics-file", OPT_METRICS_FILE, "PATH", 0, "Write the metrics to PATH (node_exporter's textfile collector), at exit and every --interval", 0 },
-	{ "ovn-sb", OPT_OVN_SB, "REMOTE", 0, "Name datapaths, ports and chassis from OVN's Southbound DB, kept current (tcp:IP:6642, ssl:IP:6642, unix:/var/run/ovn/ovnsb_db.sock)", 0 },
+	{ "ovn-sb", OPT_OVN_SB, "[ZONE=]REMOTE", 0, "Name datapaths, ports and chassis from OVN's Southbound DB, kept current (tcp:IP:6642, ssl:IP:6642, unix:/var/run/ovn/ovnsb_db.sock); once per availability zone", 0 },
 	{ "ovn-ssl-key", OPT_OVN_SSL_KEY, "FILE", 0, "For ssl: remotes: the private key (as ovn-controller's --private-key)", 0 },
 	{ "ovn-ssl-cert", OPT_OVN_SSL_CERT, "FILE", 0, "For ssl: remotes: its certificate", 0 },
 	{ "ovn-ssl-ca", OPT_OVN_SSL_CA, "FILE", 0, "For ssl: remotes: the CA certificate the DB's must chain to", 0 },
-	{ "ovn-names", OPT_OVN_NAMES, "FILE", 0, "Name them from a file of ovn-sbctl --format=json list output (see README)", 0 },
+	{ "ovn-names", OPT_OVN_NAMES, "[ZONE=]FILE", 0, "Name them from a file of ovn-sbctl --format=json list output (see README); once per zone", 0 },
 	{ "port", OPT_PORT, "PORT", 0, "Geneve UDP destination port (default 6081)", 0 },
 	{ "vxlan", OPT_VXLAN, "PORT", OPTION_ARG_OPTIONAL, "Also trace OVN's VXLAN encoding (--vxlan=PORT, default 4789)", 0 },
 	{ "demo", OPT_DEMO, NULL, 0, "Run on a built-in lab: two netns, a veth pair, Geneve traffic", 0 },
@@ -85,7 +85,7 @@ static const struct argp_option options[] = {
 
 static struct env {
 	struct gnv_trace_opts t;
-	const char *ovn_sb, *ovn_names;
+	struct gnv_ovn_sources ovn;	/* --ovn-sb, --ovn-names */
 	struct gnv_ovn_ssl ovn_ssl;
 	const char *cleanup;
 	int demo;
@@ -220,10 +220,14 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		env.t.metrics_file = arg;
 		break;
 	case OPT_OVN_SB:
-		env.ovn_sb = arg;
+		if (env.ovn.n_sb == GNV_MAX_ZONES)
+			argp_error(state, "at most %d --ovn-sb", GNV_MAX_ZONES);
+		env.ovn.sb[env.ovn.n_sb++] = arg;
 		break;
 	case OPT_OVN_NAMES:
-		env.ovn_names = arg;
+		if (env.ovn.n_files == GNV_MAX_ZONES)
+			argp_error(state, "at most %d --ovn-names", GNV_MAX_ZONES);
+		env.ovn.files[env.ovn.n_files++] = arg;
 		break;
 	case OPT_OVN_SSL_KEY:
 		env.ovn_ssl.key = arg;
@@ -317,9 +321,9 @@ int main(int argc, char **argv)
 		return EXIT_USAGE;
 	if (env.cleanup)
 		return gnv_tc_cleanup(env.cleanup) ? 1 : 0;
-	r = gnv_ovn_setup(&ovn, env.ovn_sb, &env.ovn_ssl, env.ovn_names,
-			  env.n_words, env.words, env.port, env.vxlan_port,
-			  &env.t.filter);
+	env.ovn.ssl = &env.ovn_ssl;
+	r = gnv_ovn_setup(&ovn, &env.ovn, env.n_words, env.words, env.port,
+			  env.vxlan_port, &env.t.filter);
 	if (r) {
 		gnv_ovn_close(&ovn);
 		return r == GNV_OVN_USAGE ? EXIT_USAGE : 1;

@@ -14,7 +14,7 @@
 #include <unistd.h>
 
 #include "metrics.h"
-#include "ovn_names.h"
+#include "ovn_zones.h"
 #include "names.h"
 
 void gnv_metrics_label_value(struct outbuf *ob, const char *value)
@@ -272,9 +272,12 @@ static int key_texts(const struct gnv_hist *h, struct key_text **keysp,
 		int n = 0;
 
 		if (h->names) {
-			dp = gnv_ovn_datapath_name(h->names, k->vni);
+			const struct gnv_ovn_names *z =
+				gnv_ovn_zone_naming(h->names, k->vni);
+
+			dp = gnv_ovn_datapath_name(z, k->vni);
 			if (k->has_port)
-				port_name = gnv_ovn_port_name(h->names, k->vni,
+				port_name = gnv_ovn_port_name(z, k->vni,
 							      k->port);
 		}
 		snprintf(vni, sizeof(vni), "%u", k->vni);

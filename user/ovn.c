@@ -49,36 +49,86 @@ static int compile(struct gnv_ovn *ovn, struct gnv_filter *f, char *err,
 	return r;
 }
 
-static int load_names(struct gnv_ovn *ovn, const char *sb_remote,
-		      const struct gnv_ovn_ssl *ssl, const char *names_file)
+/* "az1=tcp:..." -> zone "az1"; a spec without one (or "=" after a ':'
+ * or '/', part of the spec) has the unnamed zone. */
+static const char *split_zone(const char *spec, char *zone, size_t len)
+{
+	const char *eq = strchr(spec, '=');
+
+	zone[0] = '\0';
+	if (!eq || eq == spec || (size_t)(eq - spec) >= len ||
+	    strcspn(spec, ":/") < (size_t)(eq - spec))
+		return spec;
+	memcpy(zone, spec, eq - spec);
+	zone[eq - spec] = '\0';
+	return eq + 1;
+}
+
+/* The table of zone (made, and chained after the others, when new). */
+static struct gnv_ovn_names *zone_table(struct gnv_ovn *ovn, const char *zone)
+{
+	struct gnv_ovn_names *n;
+	int i;
+
+	for (i = 0; i < ovn->n_zones; i++)
+		if (!strcmp(ovn->zone_label[i], zone))
+			return ovn->zone[i];
+	if (i == GNV_MAX_ZONES)
+		return NULL;
+	n = gnv_ovn_names_new();
+	ovn->zone_label[i] = strdup(zone);
+	if (!n || !ovn->zone_label[i]) {
+		gnv_ovn_names_free(n);
+		return NULL;
+	}
+	gnv_ovn_names_set_zone(n, zone[0] ? ovn->zone_label[i] : NULL, NULL);
+	if (i)
+		gnv_ovn_names_set_zone(ovn->zone[i - 1],
+				       gnv_ovn_zone(ovn->zone[i - 1]), n);
+	ovn->zone[i] = n;
+	ovn->n_zones++;
+	ovn->names = ovn->zone[0];
+	return n;
+}
+
+static int load_names(struct gnv_ovn *ovn, const struct gnv_ovn_sources *src)
 {
 	char err[512];	/* a key/certificate mismatch names both paths */
+	char zone[64];
+	struct gnv_ovn_names *n;
+	const char *spec;
 
-	ovn->names = gnv_ovn_names_new();
-	if (!ovn->names) {
-		fprintf(stderr, "gnvtrace: out of memory\n");
-		return GNV_OVN_FAILED;
-	}
-	if (names_file &&
-	    gnv_ovn_names_load(ovn->names, names_file, err, sizeof(err))) {
-		fprintf(stderr, "gnvtrace: %s\n", err);
-		return GNV_OVN_FAILED;
-	}
-	if (sb_remote) {
-		ovn->sb_remote = sb_remote;
-		ovn->sb = gnv_ovn_sb_open_ssl(sb_remote, ovn->names,
-					      SB_OPEN_TIMEOUT_MS, ssl, err,
-					      sizeof(err));
-		if (!ovn->sb) {
+	for (int i = 0; i < src->n_files; i++) {
+		spec = split_zone(src->files[i], zone, sizeof(zone));
+		n = zone_table(ovn, zone);
+		if (!n)
+			goto nomem;
+		if (gnv_ovn_names_load(n, spec, err, sizeof(err))) {
 			fprintf(stderr, "gnvtrace: %s\n", err);
 			return GNV_OVN_FAILED;
 		}
 	}
+	for (int i = 0; i < src->n_sb; i++) {
+		spec = split_zone(src->sb[i], zone, sizeof(zone));
+		n = zone_table(ovn, zone);
+		if (!n)
+			goto nomem;
+		ovn->sb[i] = gnv_ovn_sb_open_ssl(spec, n, SB_OPEN_TIMEOUT_MS,
+						 src->ssl, err, sizeof(err));
+		if (!ovn->sb[i]) {
+			fprintf(stderr, "gnvtrace: %s\n", err);
+			return GNV_OVN_FAILED;
+		}
+		ovn->n_sb++;
+	}
 	return 0;
+nomem:
+	fprintf(stderr, "gnvtrace: out of memory, or more than %d zones\n",
+		GNV_MAX_ZONES);
+	return GNV_OVN_FAILED;
 }
 
-int gnv_ovn_setup(struct gnv_ovn *ovn, const char *sb_remote,
-		  const struct gnv_ovn_ssl *ssl, const char *names_file,
+int gnv_ovn_setup(struct gnv_ovn *ovn, const struct gnv_ovn_sources *src,
 		  int n_words, char **words, __u16 geneve_port,
 		  __u16 vxlan_port, struct gnv_filter *f)
 {
@@ -93,8 +143,8 @@ int gnv_ovn_setup(struct gnv_ovn *ovn, const char *sb_remote,
 		fprintf(stderr, "gnvtrace: out of memory\n");
 		return GNV_OVN_FAILED;
 	}
-	if (sb_remote || names_file) {
-		r = load_names(ovn, sb_remote, ssl, names_file);
+	if (src->n_sb || src->n_files) {
+		r = load_names(ovn, src);
 		if (r)
 			return r;
 	}
@@ -104,7 +154,7 @@ int gnv_ovn_setup(struct gnv_ovn *ovn, const char *sb_remote,
 	}
 	if (ovn->unknown[0])
 		fprintf(stderr, "gnvtrace: OVN has no %s (yet): %s until it "
-			"does\n", ovn->unknown, ovn->sb ?
+			"does\n", ovn->unknown, ovn->n_sb ?
 			"the filter matches nothing there" :
 			"the filter matches nothing there; the names file "
 			"will not change");
@@ -115,8 +165,12 @@ int gnv_ovn_refresh(struct gnv_ovn *ovn, struct gnv_filter *f)
 {
 	struct gnv_filter next;
 	char err[256];
+	int changed = 0;
 
-	if (!ovn->sb || !gnv_ovn_sb_poll(ovn->sb))
+	/* Every client polled: each has its socket to drain. */
+	for (int i = 0; i < ovn->n_sb; i++)
+		changed |= gnv_ovn_sb_poll(ovn->sb[i]);
+	if (!changed)
 		return 0;
 	/* The words compiled once already: only the names can differ. */
 	if (compile(ovn, &next, err, sizeof(err)) ||
@@ -131,10 +185,12 @@ int gnv_ovn_refresh(struct gnv_ovn *ovn, struct gnv_filter *f)
 
 void gnv_ovn_close(struct gnv_ovn *ovn)
 {
-	if (ovn->sb)
-		gnv_ovn_sb_close(ovn->sb);
-	if (ovn->names)
-		gnv_ovn_names_free(ovn->names);
+	for (int i = 0; i < ovn->n_sb; i++)
+		gnv_ovn_sb_close(ovn->sb[i]);
+	for (int i = 0; i < ovn->n_zones; i++) {
+		gnv_ovn_names_free(ovn->zone[i]);
+		free(ovn->zone_label[i]);
+	}
 	free(ovn->filter_text);
 	memset(ovn, 0, sizeof(*ovn));
 }

@@ -13,10 +13,26 @@ struct gnv_ovn_names;
 struct gnv_ovn_sb;
 struct gnv_ovn_ssl;
 
+#define GNV_MAX_ZONES	8
+
+/* Where names come from: --ovn-sb and --ovn-names, each [ZONE=]SPEC. */
+struct gnv_ovn_sources {
+	const char *sb[GNV_MAX_ZONES];
+	int n_sb;
+	const char *files[GNV_MAX_ZONES];
+	int n_files;
+	const struct gnv_ovn_ssl *ssl;	/* for ssl: remotes */
+};
+
 struct gnv_ovn {
-	struct gnv_ovn_names *names;	/* NULL: no names asked for */
-	struct gnv_ovn_sb *sb;		/* --ovn-sb */
-	const char *sb_remote;
+	/* One table per availability zone, chained from the first; NULL:
+	 * no names asked for. Sources with the same zone share a table. */
+	struct gnv_ovn_names *names;
+	struct gnv_ovn_names *zone[GNV_MAX_ZONES];
+	char *zone_label[GNV_MAX_ZONES];
+	int n_zones;
+	struct gnv_ovn_sb *sb[GNV_MAX_ZONES];	/* --ovn-sb, live */
+	int n_sb;
 	char *filter_text;		/* the filter's words, joined */
 	__u16 geneve_port;
 	__u16 vxlan_port;		/* --vxlan, or 0 */
@@ -27,12 +43,11 @@ struct gnv_ovn {
 #define GNV_OVN_FAILED	-2	/* names could not be had: exit 1 */
 
 /*
- * Names from sb_remote (with ssl's key, certificate and CA for ssl:
- * remotes) or names_file (either may be NULL), then the filter words
- * compiled into *f. 0, or GNV_OVN_* after one line on stderr.
+ * Names from the sources (files first, then the Southbound DBs, which
+ * replace a file's names in their zone once connected), then the filter
+ * words compiled into *f. 0, or GNV_OVN_* after one line on stderr.
  */
-int gnv_ovn_setup(struct gnv_ovn *ovn, const char *sb_remote,
-		  const struct gnv_ovn_ssl *ssl, const char *names_file,
+int gnv_ovn_setup(struct gnv_ovn *ovn, const struct gnv_ovn_sources *src,
 		  int n_words, char **words, __u16 geneve_port,
 		  __u16 vxlan_port, struct gnv_filter *f);
 

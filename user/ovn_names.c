@@ -80,6 +80,9 @@ struct gnv_ovn_names {
 	struct htab ch_uuid, ch_name, ch_host;
 	struct htab en_uuid, en_addr, en_chname;
 	__u64 gen;
+	/* Availability zones: one table each, in a list (ovn_zones.c). */
+	const char *zone;
+	struct gnv_ovn_names *next;
 };
 
 static const __u8 zero_uuid[16];
@@ -334,6 +337,23 @@ void gnv_ovn_names_free(struct gnv_ovn_names *n)
 		return;
 	names_empty(n);
 	free(n);
+}
+
+void gnv_ovn_names_set_zone(struct gnv_ovn_names *n, const char *zone,
+			    struct gnv_ovn_names *next)
+{
+	n->zone = zone;
+	n->next = next;
+}
+
+const char *gnv_ovn_zone(const struct gnv_ovn_names *n)
+{
+	return n->zone;
+}
+
+const struct gnv_ovn_names *gnv_ovn_next_zone(const struct gnv_ovn_names *n)
+{
+	return n->next;
 }
 
 void gnv_ovn_names_clear(struct gnv_ovn_names *n)
@@ -1449,6 +1469,9 @@ int gnv_ovn_names_load(struct gnv_ovn_names *n, const char *path, char *err,
 	tmp = *n;
 	*n = *fresh;
 	*fresh = tmp;
+	/* The contents change, not the table's place among the zones. */
+	n->zone = tmp.zone;
+	n->next = tmp.next;
 	ret = 0;
 out:
 	gnv_ovn_names_free(fresh);

@@ -136,6 +136,16 @@ int gnv_ovn_names_apply(struct gnv_ovn_names *n, enum gnv_ovn_table t,
 /* Empties the table (bumping the generation when it held anything). */
 void gnv_ovn_names_clear(struct gnv_ovn_names *n);
 
+/*
+ * Availability zones (one Southbound DB each): tables chained in a list,
+ * each with its zone's label (NULL for a single, unnamed one). Every
+ * lookup above stays in its own table; ovn_zones.h walks the list.
+ */
+void gnv_ovn_names_set_zone(struct gnv_ovn_names *n, const char *zone,
+			    struct gnv_ovn_names *next);
+const char *gnv_ovn_zone(const struct gnv_ovn_names *n);
+const struct gnv_ovn_names *gnv_ovn_next_zone(const struct gnv_ovn_names *n);
+
 /* A one-line reason into err (when err is not NULL), printf-style. */
 void gnv_ovn_seterr(char *err, size_t errlen, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));

@@ -33,7 +33,8 @@
 #define CHECK(cond) do { if (!(cond)) __builtin_trap(); } while (0)
 
 #define GNV_F_KNOWN	(GNV_F_OAM | GNV_F_CRITICAL | GNV_F_OVN | \
-			 GNV_F_INNER_ETH | GNV_F_INNER_L4 | GNV_F_INNER_FRAG)
+			 GNV_F_INNER_ETH | GNV_F_INNER_L4 | GNV_F_INNER_FRAG | \
+			 GNV_F_VXLAN)
 
 /* Single primitives: each is also compiled with "not" in front. */
 static const char *const filter_words[] = {
@@ -195,7 +196,8 @@ static int run_one(const uint8_t *data, size_t size, int link, __u16 port,
 	if (va != GNV_GENEVE)
 		return va;
 	CHECK(!memcmp(&a, &b, sizeof(a)));
-	CHECK(a.outer_dport == port);
+	CHECK(a.outer_dport == port ||
+	      ((a.flags & GNV_F_VXLAN) && a.outer_dport == VXLAN_UDP_PORT));
 	check_geneve(&a, size);
 	run_geneve(data, size, &a);
 	return va;
