@@ -29,7 +29,9 @@ static void check_filter(const struct gnv_filter *f)
 	for (int i = 0; i < f->n_terms; i++) {
 		const struct gnv_term *t = &f->terms[i];
 
-		CHECK(t->kind >= GNV_T_PROTO && t->kind <= GNV_T_ICMP_TYPE);
+		CHECK(t->kind >= GNV_T_PROTO && t->kind <= GNV_T_OUTER_DST_HOST);
+		/* Without OVN's names no name can be unknown. */
+		CHECK(t->kind != GNV_T_NOTHING && !t->has_vni);
 		CHECK(t->negate <= 1);
 		switch (t->kind) {
 		case GNV_T_PROTO:
