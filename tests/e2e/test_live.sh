@@ -80,7 +80,8 @@ test_replay_matches_offline() { # a capture replayed live == gnvtrace -r
 		"$("$GNV" -r "$pcap" -o json "$@" 2>/dev/null | wc -l)"
 	stop_gnvtrace
 	check "replay $name ${*:-(no filter)}: live XDP events equal gnvtrace -r" \
-		same_as_offline "$TMP/live.json" "$pcap" "$@"
+		same_as_offline "$TMP/live.json" "$pcap" "$@" ||
+		sed 's/^/  gnvtrace: /' "$TMP/live.json.err"
 }
 
 test_text_output() {
