@@ -440,6 +440,15 @@ bad:
  * p->malformed: clearing the whole struct up front would be the largest
  * cost of a frame that is not Geneve at all.
  */
+/* The VNI OVN's VXLAN puts on the wire for a datapath and egress key. */
+GNV_INLINE __u32 gnv_ovn_vxlan_vni(__u32 dp_key, __u32 outport)
+{
+	__u32 out = outport >= OVN_MC_KEY_MIN ?
+		    outport - OVN_MC_KEY_MIN + OVN_VXLAN_MC_MIN : outport;
+
+	return (out & 0xfff) << OVN_VXLAN_KEY_BITS | (dp_key & 0xfff);
+}
+
 /*
  * OVN's VXLAN header at h: the VNI split into the datapath key (in vni)
  * and the egress port key; no ingress port, no options.

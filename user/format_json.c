@@ -21,16 +21,6 @@ static void key_u(struct outbuf *ob, const char *name, __u64 v)
 	ob_u64(ob, v);
 }
 
-/* The VNI on the wire of OVN's VXLAN: egress key above datapath key. */
-static __u32 ovn_vxlan_vni(const struct gnv_pkt *p)
-{
-	__u32 out = p->ovn_outport >= OVN_MC_KEY_MIN ?
-		    p->ovn_outport - OVN_MC_KEY_MIN + OVN_VXLAN_MC_MIN :
-		    p->ovn_outport;
-
-	return out << OVN_VXLAN_KEY_BITS | p->vni;
-}
-
 /* "name":"..." when OVN has a name for it; nothing otherwise. */
 static void key_str(struct outbuf *ob, const char *name, const char *value)
 {
@@ -200,7 +190,7 @@ void gnv_format_json(struct gnv_fmt *f, const struct gnv_event *ev)
 		/* OVN's VXLAN: no protocol field, flags or options. */
 		key(ob, "encap");
 		ob_str(ob, "\"vxlan\"");
-		key_u(ob, "vxlan_vni", ovn_vxlan_vni(p));
+		key_u(ob, "vxlan_vni", gnv_ovn_vxlan_vni(p->vni, p->ovn_outport));
 	} else {
 		key_u(ob, "geneve_proto", p->geneve_proto);
 		key(ob, "oam");

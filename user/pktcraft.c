@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "gnvtrace.h"
+#include "parse.h"
 #include "pktcraft.h"
 
 struct writer {
@@ -243,10 +244,7 @@ static void put_opt(struct writer *w, __u16 cls, __u8 type, __u8 len,
 /* OVN's VXLAN header: egress port key (12 bits) above datapath key. */
 static void put_ovn_vxlan(struct writer *w, const struct pkt_spec *s)
 {
-	__u32 out = s->ovn_outport >= OVN_MC_KEY_MIN ?
-		    s->ovn_outport - OVN_MC_KEY_MIN + OVN_VXLAN_MC_MIN :
-		    s->ovn_outport;
-	__u32 vni = (out & 0xfff) << OVN_VXLAN_KEY_BITS | (s->vni & 0xfff);
+	__u32 vni = gnv_ovn_vxlan_vni(s->vni, s->ovn_outport);
 	__u8 *h = put(w, VXLAN_HDR_LEN);
 
 	if (!h)
