@@ -37,12 +37,18 @@ int gnv_report_start(struct gnv_report *r, const struct gnv_trace_opts *o,
 }
 
 /* The counters and per-port statistics now, reaping first. */
-static void snapshot(struct gnv_report *r, struct gnv_counts *c,
-		     struct gnv_hist *h)
+/* Echo requests past the timeout, out of the kernel's table. */
+static void reap(struct gnv_report *r)
 {
 	if (r->o->hist & GNV_HIST_RTT)
 		gnv_bpf_reap_echoes(r->bpf, &r->unanswered, mono_ns(),
 				    r->o->echo_timeout_ns);
+}
+
+/* The counters and per-port statistics now. */
+static void snapshot(struct gnv_report *r, struct gnv_counts *c,
+		     struct gnv_hist *h)
+{
 	memset(c, 0, sizeof(*c));
 	gnv_bpf_add_counts(r->bpf, c);
 	gnv_hist_init(h);
@@ -71,6 +77,10 @@ void gnv_report_tick(struct gnv_report *r)
 	if (!r->o->hist || (now < r->next_second && !interval))
 		return;
 	r->next_second = now + 1;
+	reap(r);
+	/* Reading the whole port map is for someone: a scrape or a print. */
+	if (!r->server && !interval)
+		return;
 	snapshot(r, &c, &h);
 	if (r->server)
 		gnv_metrics_publish(r->server, &c, &h);
@@ -91,6 +101,7 @@ int gnv_report_final(struct gnv_report *r)
 
 	if (!r->o->hist)
 		return 0;
+	reap(r);
 	snapshot(r, &c, &h);
 	err = report(r->o, &c, &h);
 	gnv_hist_free(&h);
