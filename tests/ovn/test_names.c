@@ -296,6 +296,26 @@ static pid_t start_server(const char *db, const char *sock, const char *ctl,
 	return 0;
 }
 
+/*
+ * An ovsdb-server of OVS's conf.db (no Southbound DB), DIR/NAME.db with
+ * its socket at sock: its pid, or -1 after a failed check.
+ */
+static pid_t start_conf_db(const char *name, const struct srv_ssl *ssl,
+			   char *sock, size_t socklen)
+{
+	char db[128], ctl[128], log[128];
+
+	snprintf(db, sizeof(db), "%s/%s.db", dir, name);
+	snprintf(sock, socklen, "%s/%s.sock", dir, name);
+	snprintf(ctl, sizeof(ctl), "%s/%s.ctl", dir, name);
+	snprintf(log, sizeof(log), "%s/%s.log", dir, name);
+	if (!ASSERT_EQ(run((char *const[]){ "ovsdb-tool", "create", db,
+					    VS_SCHEMA, NULL }, NULL), 0,
+		       "ovsdb-tool create conf.db"))
+		return -1;
+	return start_server(db, sock, ctl, log, 0, 0, ssl);
+}
+
 static int start_sb(void)
 {
 	struct srv_ssl ssl = { key_sb, cert_sb, ca_sw, sb_sport, sb_sport6,
@@ -830,7 +850,7 @@ static void test_bad_remotes(void)
 		{ "", "no OVN Southbound remote" },
 	};
 	struct gnv_ovn_names *n = gnv_ovn_names_new();
-	char err[512], vs_db[128], vs_sock[128], vs_ctl[128], vs_log[128];
+	char err[512], vs_sock[128];
 	char remote[160], hang[100];
 	struct sockaddr_un sun = { .sun_family = AF_UNIX };
 	struct gnv_ovn_sb *c;
@@ -850,26 +870,17 @@ static void test_bad_remotes(void)
 
 	/* A server that is OVS's conf.db, not a Southbound DB. */
 	test_case("conf.db server");
-	snprintf(vs_db, sizeof(vs_db), "%s/conf.db", dir);
-	snprintf(vs_sock, sizeof(vs_sock), "%s/vs.sock", dir);
-	snprintf(vs_ctl, sizeof(vs_ctl), "%s/vs.ctl", dir);
-	snprintf(vs_log, sizeof(vs_log), "%s/vs.log", dir);
-	if (ASSERT_EQ(run((char *const[]){ "ovsdb-tool", "create", vs_db,
-					   VS_SCHEMA, NULL }, NULL), 0,
-		      "ovsdb-tool create conf.db")) {
-		vs_pid = start_server(vs_db, vs_sock, vs_ctl, vs_log, 0, 0,
-				      NULL);
-		if (ASSERT_TRUE(vs_pid > 0, "conf.db server up")) {
-			snprintf(remote, sizeof(remote), "unix:%s", vs_sock);
-			err[0] = 0;
-			c = gnv_ovn_sb_open(remote, n, 3000, err, sizeof(err));
-			ASSERT_TRUE(!c, "NULL");
-			gnv_ovn_sb_close(c);
-			ASSERT_STRSTR(err, "not an OVN Southbound DB", "err");
-			ASSERT_STRSTR(err, "Open_vSwitch", "err names the db");
-			printf("ok   conf.db server -> %s\n", err);
-			stop(&vs_pid, SIGTERM);
-		}
+	vs_pid = start_conf_db("vs", NULL, vs_sock, sizeof(vs_sock));
+	if (vs_pid >= 0 && ASSERT_TRUE(vs_pid > 0, "conf.db server up")) {
+		snprintf(remote, sizeof(remote), "unix:%s", vs_sock);
+		err[0] = 0;
+		c = gnv_ovn_sb_open(remote, n, 3000, err, sizeof(err));
+		ASSERT_TRUE(!c, "NULL");
+		gnv_ovn_sb_close(c);
+		ASSERT_STRSTR(err, "not an OVN Southbound DB", "err");
+		ASSERT_STRSTR(err, "Open_vSwitch", "err names the db");
+		printf("ok   conf.db server -> %s\n", err);
+		stop(&vs_pid, SIGTERM);
 	}
 
 	/* A socket that accepts (in its backlog) and never answers. */
@@ -982,7 +993,7 @@ static void open_fails(const char *what, const char *remote,
 static void test_ssl_errors(void)
 {
 	char nope[160], text[160], want[512], remote[200];
-	char vs_db[128], vs_sock[128], vs_ctl[128], vs_log[128];
+	char vs_sock[128];
 	struct sockaddr_in sin = { .sin_family = AF_INET,
 				   .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
 	socklen_t len = sizeof(sin);
@@ -1074,19 +1085,13 @@ static void test_ssl_errors(void)
 	 * certificate before our handshake ends.
 	 */
 	test_case("ssl: self-signed server");
-	snprintf(vs_db, sizeof(vs_db), "%s/conf2.db", dir);
-	snprintf(vs_sock, sizeof(vs_sock), "%s/vs2.sock", dir);
-	snprintf(vs_ctl, sizeof(vs_ctl), "%s/vs2.ctl", dir);
-	snprintf(vs_log, sizeof(vs_log), "%s/vs2.log", dir);
-	if (ASSERT_EQ(run((char *const[]){ "ovsdb-tool", "create", vs_db,
-					   VS_SCHEMA, NULL }, NULL), 0,
-		      "ovsdb-tool create conf.db")) {
+	{
 		struct srv_ssl ss = { key_ss, cert_ss, ca_sw,
 				      free_port(AF_INET), 0, "TLSv1.2" };
 
-		vs_pid = start_server(vs_db, vs_sock, vs_ctl, vs_log, 0, 0,
-				      &ss);
-		if (ASSERT_TRUE(vs_pid > 0, "self-signed server up")) {
+		vs_pid = start_conf_db("vs2", &ss, vs_sock, sizeof(vs_sock));
+		if (vs_pid >= 0 &&
+		    ASSERT_TRUE(vs_pid > 0, "self-signed server up")) {
 			snprintf(remote, sizeof(remote), "ssl:127.0.0.1:%d",
 				 ss.port);
 			snprintf(want, sizeof(want), "%s: certificate verify "
