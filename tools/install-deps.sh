@@ -7,7 +7,7 @@ set -euo pipefail
 build_pkgs=(make gcc clang llvm libbpf-dev libelf-dev zlib1g-dev libpcap-dev libmicrohttpd-dev libjansson-dev libssl-dev pkg-config
 	    linux-libc-dev bpftool time)
 run_pkgs=(iproute2 util-linux)
-test_pkgs=(tshark tcpdump tcpreplay python3 libclang-rt-14-dev qemu-system-x86 busybox-static xz-utils zstd kmod iputils-ping openvswitch-switch ovn-central ovn-host ethtool prometheus)
+test_pkgs=(tshark tcpdump tcpreplay python3 libclang-rt-14-dev qemu-system-x86 busybox-static xz-utils zstd kmod iputils-ping openvswitch-switch ovn-central ovn-host ovn-ic ovn-ic-db ethtool prometheus)
 
 want=("${build_pkgs[@]}" "${run_pkgs[@]}")
 case "${1:-}" in
