@@ -21,6 +21,9 @@ GNV_INLINE void gnv_port_key_of(const struct gnv_pkt *p, __u8 dir,
 		k->port = 0;
 	else
 		k->port = dir == GNV_DIR_OUT ? p->ovn_inport : p->ovn_outport;
+	__builtin_memcpy(k->outer_src, p->outer_src, sizeof(k->outer_src));
+	__builtin_memcpy(k->outer_dst, p->outer_dst, sizeof(k->outer_dst));
+	k->outer_family = p->outer_family;
 }
 
 /* The log2 slot of v: 0 for 0-1, k for [2^k, 2^(k+1)), capped at max. */

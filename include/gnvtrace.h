@@ -196,6 +196,9 @@ _Static_assert(sizeof(struct gnv_event) == 24 + 128 + 256, "gnv_event layout");
  * the tunnel: the ingress port of what leaves (the sending VM's), the
  * egress port of what arrives (the receiving VM's). Without OVN's option
  * the key has no port (has_port 0). Offline, everything counts as "in".
+ * The tunnel's outer addresses are key too, so that each series names
+ * the chassis pair it ran between (OVN's Encap.ip -> Chassis): a port
+ * talking to VMs on three other chassis has three keys per direction.
  *
  * ICMP and ICMPv6 echo round trips go to the port of the request's key:
  * a request that left from here, answered from the far side, measures the
@@ -212,8 +215,13 @@ struct gnv_port_key {
 	__u16 port;
 	__u8 dir;		/* GNV_DIR_* */
 	__u8 has_port;
+	/* The tunnel's endpoints, as in struct gnv_pkt: the chassis pair. */
+	__u8 outer_src[16];
+	__u8 outer_dst[16];
+	__u8 outer_family;	/* 4 or 6; 0 when unknown */
+	__u8 pad[3];
 };
-_Static_assert(sizeof(struct gnv_port_key) == 8, "gnv_port_key layout");
+_Static_assert(sizeof(struct gnv_port_key) == 44, "gnv_port_key layout");
 
 struct gnv_port_stats {
 	__u64 packets;
@@ -252,7 +260,7 @@ struct gnv_echo_slot {
 	__u64 ts_ns;		/* when the request was seen; 0: free */
 	struct gnv_port_key port;	/* whose round trip it is */
 };
-_Static_assert(sizeof(struct gnv_echo_slot) == 56, "gnv_echo_slot layout");
+_Static_assert(sizeof(struct gnv_echo_slot) == 96, "gnv_echo_slot layout");
 
 /* --hist: what is counted per port, a mask. */
 #define GNV_HIST_SIZE	1

@@ -56,6 +56,7 @@ run_suite fuzz tests/fuzz/run.sh "$BUILD" 200000
 run_suite e2e tests/e2e/test_live.sh "$BUILD" "$CAPS"
 run_suite prometheus tests/e2e/test_prometheus.sh "$BUILD"
 run_suite ovn-lab tests/ovn/test_ovn_lab.sh "$BUILD"
+run_suite ovn-ic-lab tests/ovn/test_ic_lab.sh "$BUILD"
 
 [ ${#failed_suites[@]} -eq 0 ] || echo "failed suites: ${failed_suites[*]}"
 echo "$total_pass passed, $total_fail failed"

@@ -166,6 +166,10 @@ void gnv_format_json(struct gnv_fmt *f, const struct gnv_event *ev)
 				f->names, p->outer_family, p->outer_src));
 		key_str(ob, "outer_dst_chassis", gnv_ovn_chassis_any(
 				f->names, p->outer_family, p->outer_dst));
+		key_str(ob, "outer_src_zone", gnv_ovn_chassis_zone_any(
+				f->names, p->outer_family, p->outer_src));
+		key_str(ob, "outer_dst_zone", gnv_ovn_chassis_zone_any(
+				f->names, p->outer_family, p->outer_dst));
 	}
 	/* A Geneve device's metadata has no UDP ports: none are invented. */
 	if (p->flags & GNV_F_DECAP) {

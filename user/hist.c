@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: MIT
+#include <arpa/inet.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -29,10 +30,12 @@ void gnv_hist_free(struct gnv_hist *h)
 
 static __u32 key_slot(const struct gnv_port_key *k)
 {
-	__u64 v;
+	__u32 w[sizeof(*k) / 4];
+	__u64 v = 0;
 
-	memcpy(&v, k, sizeof(v));
-	v *= 0x9e3779b97f4a7c15ULL;
+	memcpy(w, k, sizeof(w));
+	for (size_t i = 0; i < sizeof(w) / 4; i++)
+		v = (v ^ w[i]) * 0x9e3779b97f4a7c15ULL;
 	return (v >> 32) & (INDEX_SLOTS - 1);
 }
 
@@ -147,7 +150,12 @@ int gnv_port_key_cmp(const struct gnv_port_key *x,
 		return x->has_port - y->has_port;
 	if (x->port != y->port)
 		return x->port < y->port ? -1 : 1;
-	return x->dir - y->dir;
+	if (x->dir != y->dir)
+		return x->dir - y->dir;
+	if (x->outer_family != y->outer_family)
+		return x->outer_family - y->outer_family;
+	return memcmp(x->outer_src, y->outer_src,
+		      sizeof(x->outer_src) + sizeof(x->outer_dst));
 }
 
 static int by_key(const void *a, const void *b)
@@ -160,38 +168,50 @@ static const char *dir_name(__u8 dir)
 	return dir == GNV_DIR_OUT ? "out" : "in";
 }
 
-/* OVN's names of e's datapath and port, NULL where there are none. */
+/*
+ * OVN's names of e's datapath and port, NULL where there are none: from
+ * the zone of the chassis that sent its packets, as for an event.
+ */
 static void names_of(const struct gnv_hist *h, const struct gnv_port_entry *e,
 		     const char **dp, const char **port)
 {
+	const struct gnv_port_key *k = &e->key;
 	const struct gnv_ovn_names *z;
 
 	*dp = *port = NULL;
 	if (!h->names)
 		return;
-	/* The key has no endpoints: the first zone that names the VNI. */
-	z = gnv_ovn_zone_naming(h->names, e->key.vni);
-	*dp = gnv_ovn_datapath_name(z, e->key.vni);
-	if (e->key.has_port)
-		*port = gnv_ovn_port_name(z, e->key.vni, e->key.port);
+	z = gnv_ovn_zone_of_tunnel(h->names, k->vni, k->outer_family,
+				   k->outer_src, k->outer_dst);
+	*dp = gnv_ovn_datapath_name(z, k->vni);
+	if (k->has_port)
+		*port = gnv_ovn_port_name(z, k->vni, k->port);
 }
 
+/* "vni 5 (net1) port 3 (vm1) out ch1(10.0.0.1) > ch2(10.0.0.2): ..." */
 static void print_heading(FILE *out, const struct gnv_hist *h,
 			  const struct gnv_port_entry *e)
 {
+	const struct gnv_port_key *k = &e->key;
+	char src[GNV_ENDPOINT_STRLEN], dst[GNV_ENDPOINT_STRLEN];
 	const char *dp, *port;
 
 	names_of(h, e, &dp, &port);
-	fprintf(out, "\nvni %u", e->key.vni);
+	fprintf(out, "\nvni %u", k->vni);
 	if (dp)
 		fprintf(out, " (%s)", dp);
-	if (e->key.has_port)
-		fprintf(out, " port %u", e->key.port);
+	if (k->has_port)
+		fprintf(out, " port %u", k->port);
 	else
 		fprintf(out, " (no OVN option)");
 	if (port)
 		fprintf(out, " (%s)", port);
-	fprintf(out, " %s: %llu packets, %llu bytes\n", dir_name(e->key.dir),
+	fprintf(out, " %s %s > %s: %llu packets, %llu bytes\n",
+		dir_name(k->dir),
+		gnv_ovn_endpoint_str(h->names, k->outer_family, k->outer_src,
+				     src, sizeof(src)),
+		gnv_ovn_endpoint_str(h->names, k->outer_family, k->outer_dst,
+				     dst, sizeof(dst)),
 		(unsigned long long)e->stats.packets,
 		(unsigned long long)e->stats.bytes);
 }
@@ -273,6 +293,21 @@ static void print_json_str(FILE *out, const char *key, const char *s)
 	fputc('"', out);
 }
 
+/* "outer_src":"10.0.0.1", and its chassis' name when known. */
+static void print_json_endpoint(FILE *out, const struct gnv_hist *h,
+				const char *key, int family, const __u8 *addr)
+{
+	char ip[INET6_ADDRSTRLEN], chassis_key[32];
+
+	if (family != 4 && family != 6)
+		return;
+	inet_ntop(family == 4 ? AF_INET : AF_INET6, addr, ip, sizeof(ip));
+	fprintf(out, ",\"%s\":\"%s\"", key, ip);
+	snprintf(chassis_key, sizeof(chassis_key), "%s_chassis", key);
+	print_json_str(out, chassis_key,
+		       gnv_ovn_chassis_any(h->names, family, addr));
+}
+
 static void print_json_key(FILE *out, const struct gnv_hist *h,
 			   const char *kind, const struct gnv_port_entry *e)
 {
@@ -284,7 +319,12 @@ static void print_json_key(FILE *out, const struct gnv_hist *h,
 	if (e->key.has_port)
 		fprintf(out, ",\"port\":%u", e->key.port);
 	print_json_str(out, "port_name", port);
-	fprintf(out, ",\"dir\":\"%s\",", dir_name(e->key.dir));
+	fprintf(out, ",\"dir\":\"%s\"", dir_name(e->key.dir));
+	print_json_endpoint(out, h, "outer_src", e->key.outer_family,
+			    e->key.outer_src);
+	print_json_endpoint(out, h, "outer_dst", e->key.outer_family,
+			    e->key.outer_dst);
+	fputc(',', out);
 }
 
 static void print_json(FILE *out, const struct gnv_hist *h,

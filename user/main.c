@@ -44,7 +44,7 @@ enum {
 	OPT_DIRECTION, OPT_TC_MODE, OPT_XDP_MODE, OPT_CLEANUP, OPT_HIST,
 	OPT_ECHO_TIMEOUT, OPT_INTERVAL, OPT_METRICS, OPT_METRICS_FILE,
 	OPT_OVN_SB, OPT_OVN_NAMES, OPT_VXLAN, OPT_OVN_SSL_KEY, OPT_OVN_SSL_CERT,
-	OPT_OVN_SSL_CA,
+	OPT_OVN_SSL_CA, OPT_OVN_IC_SB, OPT_OVN_IC_NAMES,
 };
 
 #define SNAPLEN_OFFLINE	65535
@@ -76,6 +76,8 @@ static const struct argp_option options[] = {
 	{ "ovn-ssl-cert", OPT_OVN_SSL_CERT, "FILE", 0, "For ssl: remotes: its certificate", 0 },
 	{ "ovn-ssl-ca", OPT_OVN_SSL_CA, "FILE", 0, "For ssl: remotes: the CA certificate the DB's must chain to", 0 },
 	{ "ovn-names", OPT_OVN_NAMES, "[ZONE=]FILE", 0, "Name them from a file of ovn-sbctl --format=json list output (see README); once per zone", 0 },
+	{ "ovn-ic-sb", OPT_OVN_IC_SB, "REMOTE", 0, "Name transit switches, their ports and the gateways of every zone from OVN's interconnection Southbound DB (ovn-ic), kept current", 0 },
+	{ "ovn-ic-names", OPT_OVN_IC_NAMES, "FILE", 0, "The same from a file of ovn-ic-sbctl --format=json list output", 0 },
 	{ "port", OPT_PORT, "PORT", 0, "Geneve UDP destination port (default 6081)", 0 },
 	{ "vxlan", OPT_VXLAN, "PORT", OPTION_ARG_OPTIONAL, "Also trace OVN's VXLAN encoding (--vxlan=PORT, default 4789)", 0 },
 	{ "demo", OPT_DEMO, NULL, 0, "Run on a built-in lab: two netns, a veth pair, Geneve traffic", 0 },
@@ -228,6 +230,12 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		if (env.ovn.n_files == GNV_MAX_ZONES)
 			argp_error(state, "at most %d --ovn-names", GNV_MAX_ZONES);
 		env.ovn.files[env.ovn.n_files++] = arg;
+		break;
+	case OPT_OVN_IC_SB:
+		env.ovn.ic_sb = arg;
+		break;
+	case OPT_OVN_IC_NAMES:
+		env.ovn.ic_file = arg;
 		break;
 	case OPT_OVN_SSL_KEY:
 		env.ovn_ssl.key = arg;

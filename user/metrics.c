@@ -7,6 +7,7 @@
  * and copied into each of its ~50 lines: 16k ports (70 MB) render in
  * about 0.2 s, a hundred in about a millisecond.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -258,30 +259,43 @@ static int key_texts(const struct gnv_hist *h, struct key_text **keysp,
 		sorted[i] = &h->e[i];
 	qsort(sorted, h->n, sizeof(*sorted), by_key);
 
-	/* vni="4294967295",port="65535",direction="out" at most */
-	cap = h->n * 64;
+	/* Numbers and two IPv4 endpoints; longer labels grow the arena. */
+	cap = h->n * 128;
 	arena = malloc(cap);
 	if (!arena)
 		goto nomem;
 	for (i = 0; i < h->n; i++) {
 		const struct gnv_port_key *k = &sorted[i]->key;
 		const char *dp = NULL, *port_name = NULL;
+		const char *src_chassis = NULL, *dst_chassis = NULL;
 		char vni[12], port[8];
-		struct gnv_label l[5];
+		char src[INET6_ADDRSTRLEN] = "", dst[INET6_ADDRSTRLEN] = "";
+		struct gnv_label l[9];
 		struct outbuf ob;
 		int n = 0;
 
 		if (h->names) {
-			const struct gnv_ovn_names *z =
-				gnv_ovn_zone_naming(h->names, k->vni);
+			const struct gnv_ovn_names *z = gnv_ovn_zone_of_tunnel(
+				h->names, k->vni, k->outer_family,
+				k->outer_src, k->outer_dst);
 
 			dp = gnv_ovn_datapath_name(z, k->vni);
 			if (k->has_port)
 				port_name = gnv_ovn_port_name(z, k->vni,
 							      k->port);
+			src_chassis = gnv_ovn_chassis_any(
+				h->names, k->outer_family, k->outer_src);
+			dst_chassis = gnv_ovn_chassis_any(
+				h->names, k->outer_family, k->outer_dst);
 		}
 		snprintf(vni, sizeof(vni), "%u", k->vni);
 		snprintf(port, sizeof(port), "%u", k->port);
+		if (k->outer_family == 4 || k->outer_family == 6) {
+			int af = k->outer_family == 4 ? AF_INET : AF_INET6;
+
+			inet_ntop(af, k->outer_src, src, sizeof(src));
+			inet_ntop(af, k->outer_dst, dst, sizeof(dst));
+		}
 		l[n++] = (struct gnv_label){ "vni", vni };
 		if (dp)
 			l[n++] = (struct gnv_label){ "datapath", dp };
@@ -291,6 +305,16 @@ static int key_texts(const struct gnv_hist *h, struct key_text **keysp,
 			l[n++] = (struct gnv_label){ "port_name", port_name };
 		l[n++] = (struct gnv_label){
 			"direction", k->dir == GNV_DIR_OUT ? "out" : "in" };
+		if (*src) {
+			l[n++] = (struct gnv_label){ "outer_src", src };
+			l[n++] = (struct gnv_label){ "outer_dst", dst };
+		}
+		if (src_chassis)
+			l[n++] = (struct gnv_label){ "outer_src_chassis",
+						     src_chassis };
+		if (dst_chassis)
+			l[n++] = (struct gnv_label){ "outer_dst_chassis",
+						     dst_chassis };
 		/* Straight into the arena: bounded, so never flushed. */
 		ob.buf = arena + off;
 		ob.cap = labels_bound(l, n);

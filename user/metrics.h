@@ -14,8 +14,10 @@
  *   gnvtrace_port_keys_added_total		counter
  *   gnvtrace_port_keys_evicted_total		counter
  *   gnvtrace_port_uncounted_packets_total	counter (the table was full)
- * and per port key, labels vni, port (none without OVN's option) and
- * direction ("in" or "out"), keys sorted by vni, has_port, port, dir:
+ * and per port key, labels vni, port (none without OVN's option),
+ * direction ("in" or "out"), the tunnel's outer_src and outer_dst (and,
+ * with OVN's names, datapath, port_name, outer_src_chassis and
+ * outer_dst_chassis), keys sorted by vni, has_port, port, dir, tunnel:
  *   gnvtrace_port_packets_total		counter
  *   gnvtrace_port_bytes_total			counter
  *   gnvtrace_port_packet_size_bytes		histogram, le 1, 3, 7 .. 65535

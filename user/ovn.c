@@ -128,6 +128,43 @@ nomem:
 	return GNV_OVN_FAILED;
 }
 
+/*
+ * The interconnection DB's table, last in the chain: a transit switch is
+ * named the same from every zone, and what no zone names falls to it.
+ */
+static int load_ic(struct gnv_ovn *ovn, const struct gnv_ovn_sources *src)
+{
+	char err[512];
+
+	ovn->ic = gnv_ovn_names_new_ic();
+	if (!ovn->ic) {
+		fprintf(stderr, "gnvtrace: out of memory\n");
+		return GNV_OVN_FAILED;
+	}
+	gnv_ovn_names_set_zone(ovn->ic, "ic", NULL);
+	if (ovn->n_zones)
+		gnv_ovn_names_set_zone(ovn->zone[ovn->n_zones - 1],
+				       gnv_ovn_zone(ovn->zone[ovn->n_zones - 1]),
+				       ovn->ic);
+	else
+		ovn->names = ovn->ic;
+	if (src->ic_file &&
+	    gnv_ovn_names_load(ovn->ic, src->ic_file, err, sizeof(err))) {
+		fprintf(stderr, "gnvtrace: %s\n", err);
+		return GNV_OVN_FAILED;
+	}
+	if (src->ic_sb) {
+		ovn->ic_sb = gnv_ovn_sb_open_ssl(src->ic_sb, ovn->ic,
+						 SB_OPEN_TIMEOUT_MS, src->ssl,
+						 err, sizeof(err));
+		if (!ovn->ic_sb) {
+			fprintf(stderr, "gnvtrace: %s\n", err);
+			return GNV_OVN_FAILED;
+		}
+	}
+	return 0;
+}
+
 int gnv_ovn_setup(struct gnv_ovn *ovn, const struct gnv_ovn_sources *src,
 		  int n_words, char **words, __u16 geneve_port,
 		  __u16 vxlan_port, struct gnv_filter *f)
@@ -148,13 +185,18 @@ int gnv_ovn_setup(struct gnv_ovn *ovn, const struct gnv_ovn_sources *src,
 		if (r)
 			return r;
 	}
+	if (src->ic_sb || src->ic_file) {
+		r = load_ic(ovn, src);
+		if (r)
+			return r;
+	}
 	if (compile(ovn, f, err, sizeof(err))) {
 		fprintf(stderr, "gnvtrace: bad filter: %s\n", err);
 		return GNV_OVN_USAGE;
 	}
 	if (ovn->unknown[0])
 		fprintf(stderr, "gnvtrace: OVN has no %s (yet): %s until it "
-			"does\n", ovn->unknown, ovn->n_sb ?
+			"does\n", ovn->unknown, ovn->n_sb || ovn->ic_sb ?
 			"the filter matches nothing there" :
 			"the filter matches nothing there; the names file "
 			"will not change");
@@ -170,6 +212,8 @@ int gnv_ovn_refresh(struct gnv_ovn *ovn, struct gnv_filter *f)
 	/* Every client polled: each has its socket to drain. */
 	for (int i = 0; i < ovn->n_sb; i++)
 		changed |= gnv_ovn_sb_poll(ovn->sb[i]);
+	if (ovn->ic_sb)
+		changed |= gnv_ovn_sb_poll(ovn->ic_sb);
 	if (!changed)
 		return 0;
 	/* The words compiled once already: only the names can differ. */
@@ -187,6 +231,8 @@ void gnv_ovn_close(struct gnv_ovn *ovn)
 {
 	for (int i = 0; i < ovn->n_sb; i++)
 		gnv_ovn_sb_close(ovn->sb[i]);
+	gnv_ovn_sb_close(ovn->ic_sb);
+	gnv_ovn_names_free(ovn->ic);
 	for (int i = 0; i < ovn->n_zones; i++) {
 		gnv_ovn_names_free(ovn->zone[i]);
 		free(ovn->zone_label[i]);

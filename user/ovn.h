@@ -21,6 +21,8 @@ struct gnv_ovn_sources {
 	int n_sb;
 	const char *files[GNV_MAX_ZONES];
 	int n_files;
+	const char *ic_sb;		/* --ovn-ic-sb REMOTE, or NULL */
+	const char *ic_file;		/* --ovn-ic-names FILE, or NULL */
 	const struct gnv_ovn_ssl *ssl;	/* for ssl: remotes */
 };
 
@@ -33,6 +35,9 @@ struct gnv_ovn {
 	int n_zones;
 	struct gnv_ovn_sb *sb[GNV_MAX_ZONES];	/* --ovn-sb, live */
 	int n_sb;
+	/* The interconnection DB's names, chained last ("ic"), or NULL. */
+	struct gnv_ovn_names *ic;
+	struct gnv_ovn_sb *ic_sb;		/* --ovn-ic-sb, live */
 	char *filter_text;		/* the filter's words, joined */
 	__u16 geneve_port;
 	__u16 vxlan_port;		/* --vxlan, or 0 */
@@ -44,8 +49,9 @@ struct gnv_ovn {
 
 /*
  * Names from the sources (files first, then the Southbound DBs, which
- * replace a file's names in their zone once connected), then the filter
- * words compiled into *f. 0, or GNV_OVN_* after one line on stderr.
+ * replace a file's names in their zone once connected; the
+ * interconnection DB's after the zones'), then the filter words compiled
+ * into *f. 0, or GNV_OVN_* after one line on stderr.
  */
 int gnv_ovn_setup(struct gnv_ovn *ovn, const struct gnv_ovn_sources *src,
 		  int n_words, char **words, __u16 geneve_port,

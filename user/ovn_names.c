@@ -9,6 +9,11 @@
  * address and by chassis_name. An encap is tied to its chassis by name at
  * lookup time only (two hash lookups), so nothing has to be kept in step
  * when either side changes, arrives first or goes.
+ *
+ * A table of the interconnection DB holds its rows in the same shapes: a
+ * transit switch as a datapath named by transit_switch, its ports tied to
+ * it by that name (not by a datapath _uuid), a Gateway as a chassis with
+ * its Availability_Zone, an Encap as a chassis' by gateway_name.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -54,6 +59,7 @@ struct ovn_port {
 	bool has_dp;
 	bool mc;	/* a Multicast_Group row */
 	char *name;
+	char *ts;	/* interconnection: its transit switch's name */
 };
 
 struct ovn_chassis {
@@ -61,6 +67,17 @@ struct ovn_chassis {
 	__u8 uuid[16];
 	char *name;	/* the system-id; NULL or "": unindexed */
 	char *hostname;	/* NULL or "": unindexed */
+	/* Another zone's gateway that ovn-ic copied in: is-remote=true in
+	 * other_config (OVN >= 20.09) or external_ids (before). */
+	bool remote_oc, remote_ei;
+	bool has_az;	/* interconnection: a Gateway's availability_zone */
+	__u8 az[16];
+};
+
+struct ovn_az {
+	struct hnode by_uuid;
+	__u8 uuid[16];
+	char *name;
 };
 
 struct ovn_encap {
@@ -79,10 +96,12 @@ struct gnv_ovn_names {
 	struct htab port_uuid, port_dpkey, port_name;
 	struct htab ch_uuid, ch_name, ch_host;
 	struct htab en_uuid, en_addr, en_chname;
+	struct htab az_uuid;
 	__u64 gen;
 	/* Availability zones: one table each, in a list (ovn_zones.c). */
 	const char *zone;
 	struct gnv_ovn_names *next;
+	bool ic;	/* the interconnection DB's rows */
 };
 
 static const __u8 zero_uuid[16];
@@ -125,6 +144,12 @@ static __u32 hash_addr(int family, const __u8 *addr16)
 static __u32 hash_dpkey(const __u8 *dp_uuid, __u32 key)
 {
 	return hash_bytes(dp_uuid, 16, mix32(key + 1));
+}
+
+/* A transit switch's port: by the switch's name and the port's key. */
+static __u32 hash_tskey(const char *ts, __u32 key)
+{
+	return hash_bytes(ts, strlen(ts), mix32(key + 1));
 }
 
 static int htab_grow(struct htab *t)
@@ -247,6 +272,20 @@ struct gnv_ovn_names *gnv_ovn_names_new(void)
 	return calloc(1, sizeof(struct gnv_ovn_names));
 }
 
+struct gnv_ovn_names *gnv_ovn_names_new_ic(void)
+{
+	struct gnv_ovn_names *n = gnv_ovn_names_new();
+
+	if (n)
+		n->ic = true;
+	return n;
+}
+
+int gnv_ovn_names_is_ic(const struct gnv_ovn_names *n)
+{
+	return n && n->ic;
+}
+
 static void dp_free(struct ovn_dp *d)
 {
 	free(d->name);
@@ -257,7 +296,14 @@ static void dp_free(struct ovn_dp *d)
 static void port_free(struct ovn_port *p)
 {
 	free(p->name);
+	free(p->ts);
 	free(p);
+}
+
+static void az_free(struct ovn_az *a)
+{
+	free(a->name);
+	free(a);
 }
 
 static void chassis_free(struct ovn_chassis *c)
@@ -315,6 +361,16 @@ static void names_empty(struct gnv_ovn_names *n)
 			encap_free(container_of(e, struct ovn_encap, by_uuid));
 		}
 	}
+	t = &n->az_uuid;
+	for (__u32 i = 0; t->b && i <= t->mask; i++) {
+		struct hnode *e = t->b[i], *next;
+
+		for (; e; e = next) {
+			next = e->next;
+			az_free(container_of(e, struct ovn_az, by_uuid));
+		}
+	}
+	free(n->az_uuid.b);
 	free(n->ch_uuid.b);
 	free(n->ch_name.b);
 	free(n->ch_host.b);
@@ -358,7 +414,8 @@ const struct gnv_ovn_names *gnv_ovn_next_zone(const struct gnv_ovn_names *n)
 
 void gnv_ovn_names_clear(struct gnv_ovn_names *n)
 {
-	if (n->dp_uuid.n || n->port_uuid.n || n->ch_uuid.n || n->en_uuid.n)
+	if (n->dp_uuid.n || n->port_uuid.n || n->ch_uuid.n || n->en_uuid.n ||
+	    n->az_uuid.n)
 		n->gen++;
 	names_empty(n);
 }
@@ -433,6 +490,40 @@ static struct ovn_port *port_by_uuid(const struct gnv_ovn_names *n,
 	return NULL;
 }
 
+/* The one datapath whose display name is name, or NULL. */
+static struct ovn_dp *dp_named(const struct gnv_ovn_names *n, const char *name)
+{
+	struct ovn_dp *found = NULL;
+	struct hnode *e;
+
+	for_each_hash(e, &n->dp_name, hash_str(name)) {
+		struct ovn_dp *d = container_of(e, struct ovn_dp, by_name);
+
+		if (strcmp(dp_display(d), name))
+			continue;
+		if (found)
+			return NULL;
+		found = d;
+	}
+	return found;
+}
+
+/* A port's datapath: by _uuid, or a transit switch's by its name. */
+static struct ovn_dp *port_dp(const struct gnv_ovn_names *n,
+			      const struct ovn_port *p)
+{
+	if (p->ts)
+		return dp_named(n, p->ts);
+	return p->has_dp ? dp_by_uuid(n, p->dp_uuid) : NULL;
+}
+
+/* Where a port sits in port_dpkey: its datapath's identity and its key. */
+static __u32 port_link_hash(const struct ovn_port *p)
+{
+	return p->ts ? hash_tskey(p->ts, p->key) :
+		       hash_dpkey(p->dp_uuid, p->key);
+}
+
 const char *gnv_ovn_datapath_name(const struct gnv_ovn_names *n, __u32 dp_key)
 {
 	const struct ovn_dp *d = n ? dp_by_key(n, dp_key) : NULL;
@@ -444,14 +535,30 @@ const char *gnv_ovn_port_name(const struct gnv_ovn_names *n, __u32 dp_key,
 			      __u32 port_key)
 {
 	const struct ovn_dp *d = n ? dp_by_key(n, dp_key) : NULL;
+	const char *ts;
 	struct hnode *e;
 
 	if (!d || !port_key)
 		return NULL;
-	for_each_hash(e, &n->port_dpkey, hash_dpkey(d->uuid, port_key)) {
+	if (!n->ic) {
+		for_each_hash(e, &n->port_dpkey,
+			      hash_dpkey(d->uuid, port_key)) {
+			struct ovn_port *p =
+				container_of(e, struct ovn_port, by_dpkey);
+
+			if (p->key == port_key && !p->ts &&
+			    !memcmp(p->dp_uuid, d->uuid, 16))
+				return p->name;
+		}
+		return NULL;
+	}
+	ts = dp_display(d);
+	if (!ts)
+		return NULL;
+	for_each_hash(e, &n->port_dpkey, hash_tskey(ts, port_key)) {
 		struct ovn_port *p = container_of(e, struct ovn_port, by_dpkey);
 
-		if (p->key == port_key && !memcmp(p->dp_uuid, d->uuid, 16))
+		if (p->key == port_key && p->ts && !strcmp(p->ts, ts))
 			return p->name;
 	}
 	return NULL;
@@ -511,9 +618,9 @@ int gnv_ovn_find_port(const struct gnv_ovn_names *n, const char *logical_port,
 			container_of(e, struct ovn_port, by_name);
 		const struct ovn_dp *d;
 
-		if (!q->key || !q->has_dp || strcmp(q->name, logical_port))
+		if (!q->key || strcmp(q->name, logical_port))
 			continue;
-		d = dp_by_uuid(n, q->dp_uuid);
+		d = port_dp(n, q);
 		if (!d || !d->key)
 			continue;
 		if (q->mc) {
@@ -530,7 +637,7 @@ int gnv_ovn_find_port(const struct gnv_ovn_names *n, const char *logical_port,
 	if (!p)
 		return -ENOENT;
 	if (dp_key)
-		*dp_key = dp_by_uuid(n, p->dp_uuid)->key;
+		*dp_key = port_dp(n, p)->key;
 	if (port_key)
 		*port_key = p->key;
 	return 0;
@@ -559,6 +666,19 @@ static struct ovn_chassis *chassis_by_uuid(const struct gnv_ovn_names *n,
 
 		if (!memcmp(c->uuid, u, 16))
 			return c;
+	}
+	return NULL;
+}
+
+static struct ovn_az *az_by_uuid(const struct gnv_ovn_names *n, const __u8 *u)
+{
+	struct hnode *e;
+
+	for_each_hash(e, &n->az_uuid, hash_uuid(u)) {
+		struct ovn_az *a = container_of(e, struct ovn_az, by_uuid);
+
+		if (!memcmp(a->uuid, u, 16))
+			return a;
 	}
 	return NULL;
 }
@@ -608,11 +728,11 @@ static bool valid_family(int family)
 	return family == 4 || family == 6;
 }
 
-const char *gnv_ovn_chassis_of_addr(const struct gnv_ovn_names *n, int family,
-				    const __u8 *addr16)
+/* The one chassis whose encaps have the address, or NULL. */
+static const struct ovn_chassis *chassis_at(const struct gnv_ovn_names *n,
+					    int family, const __u8 *addr16)
 {
 	const char *owner = NULL;
-	const struct ovn_chassis *c;
 	struct hnode *e;
 
 	if (!n || !addr16 || !valid_family(family))
@@ -631,8 +751,30 @@ const char *gnv_ovn_chassis_of_addr(const struct gnv_ovn_names *n, int family,
 			return NULL;	/* two chassis claim it */
 		owner = en->chassis_name;
 	}
-	c = owner ? chassis_named(n, owner) : NULL;
+	return owner ? chassis_named(n, owner) : NULL;
+}
+
+const char *gnv_ovn_chassis_of_addr(const struct gnv_ovn_names *n, int family,
+				    const __u8 *addr16)
+{
+	const struct ovn_chassis *c = chassis_at(n, family, addr16);
+
 	return c ? chassis_display(c) : NULL;
+}
+
+const char *gnv_ovn_chassis_zone(const struct gnv_ovn_names *n, int family,
+				 const __u8 *addr16)
+{
+	const struct ovn_chassis *c = chassis_at(n, family, addr16);
+	const struct ovn_az *a;
+
+	if (!c)
+		return NULL;
+	if (!n->ic)
+		return c->remote_oc || c->remote_ei ? NULL :
+		       n->zone ? n->zone : "";
+	a = c->has_az ? az_by_uuid(n, c->az) : NULL;
+	return a && nonempty(a->name) ? a->name : NULL;
 }
 
 /* Counts c in *nm unless it is in m already; m keeps the first two. */
@@ -754,13 +896,18 @@ static int json_key(const json_t *v, __u32 min, __u32 max, __u32 *key)
 	return 0;
 }
 
-/* external_ids:name and name2 from ["map", [[k, v], ...]]. */
-static int json_names(const json_t *v, const char **name, const char **name2)
+/*
+ * The string values of keys k[0..n) in a string map, ["map", [[k, v],
+ * ...]]: NULL for a key it lacks. 0, or -EINVAL when it is no such map.
+ */
+static int json_map_get(const json_t *v, const char *const k[],
+			const char *val[], int n)
 {
 	const json_t *pairs, *pair;
 	size_t i;
 
-	*name = *name2 = NULL;
+	for (int j = 0; j < n; j++)
+		val[j] = NULL;
 	if (!json_is_array(v) || json_array_size(v) != 2 ||
 	    !json_is_string(json_array_get(v, 0)) ||
 	    strcmp(json_string_value(json_array_get(v, 0)), "map"))
@@ -769,17 +916,28 @@ static int json_names(const json_t *v, const char **name, const char **name2)
 	if (!json_is_array(pairs))
 		return -EINVAL;
 	json_array_foreach(pairs, i, pair) {
-		const json_t *k = json_array_get(pair, 0);
-		const json_t *val = json_array_get(pair, 1);
+		const json_t *key = json_array_get(pair, 0);
+		const json_t *value = json_array_get(pair, 1);
 
-		if (json_array_size(pair) != 2 || !json_is_string(k) ||
-		    !json_is_string(val))
+		if (json_array_size(pair) != 2 || !json_is_string(key) ||
+		    !json_is_string(value))
 			return -EINVAL;
-		if (!strcmp(json_string_value(k), "name"))
-			*name = json_string_value(val);
-		else if (!strcmp(json_string_value(k), "name2"))
-			*name2 = json_string_value(val);
+		for (int j = 0; j < n; j++)
+			if (!strcmp(json_string_value(key), k[j]))
+				val[j] = json_string_value(value);
 	}
+	return 0;
+}
+
+/* external_ids:name and name2. */
+static int json_names(const json_t *v, const char **name, const char **name2)
+{
+	const char *val[2];
+
+	if (json_map_get(v, (const char *const[]){ "name", "name2" }, val, 2))
+		return -EINVAL;
+	*name = val[0];
+	*name2 = val[1];
 	return 0;
 }
 
@@ -788,6 +946,44 @@ static int dup_opt(const char *s, char **out)
 	*out = NULL;
 	if (s && !(*out = strdup(s)))
 		return -ENOMEM;
+	return 0;
+}
+
+/*
+ * A string column: a string, or (as some clients write an optional one)
+ * a set of at most one. 0 with *s NULL for the empty set, or -EINVAL.
+ */
+static int json_str(const json_t *v, const char **s)
+{
+	if (json_is_array(v) && json_array_size(v) == 2 &&
+	    json_is_string(json_array_get(v, 0)) &&
+	    !strcmp(json_string_value(json_array_get(v, 0)), "set")) {
+		const json_t *set = json_array_get(v, 1);
+
+		if (!json_is_array(set) || json_array_size(set) > 1)
+			return -EINVAL;
+		if (!json_array_size(set)) {
+			*s = NULL;
+			return 0;
+		}
+		v = json_array_get(set, 0);
+	}
+	if (!json_is_string(v))
+		return -EINVAL;
+	*s = json_string_value(v);
+	return 0;
+}
+
+/* Reads the string column col of row into *s when row has it. */
+static int row_str(const json_t *row, const char *table, const char *col,
+		   const char **s, char *err, size_t errlen)
+{
+	const json_t *v = json_object_get(row, col);
+
+	if (v && json_str(v, s)) {
+		gnv_ovn_seterr(err, errlen, "%s: bad %s", table, col);
+		return -EINVAL;
+	}
 	return 0;
 }
 
@@ -831,7 +1027,8 @@ static int reserve_port(struct gnv_ovn_names *n)
 	return 0;
 }
 
-static int apply_dp(struct gnv_ovn_names *n, const __u8 *uuid,
+/* A Datapath_Binding, or (ic) a transit switch's, named transit_switch. */
+static int apply_dp(struct gnv_ovn_names *n, bool ic, const __u8 *uuid,
 		    const json_t *row, char *err, size_t errlen)
 {
 	struct ovn_dp *d = dp_by_uuid(n, uuid);
@@ -857,10 +1054,17 @@ static int apply_dp(struct gnv_ovn_names *n, const __u8 *uuid,
 		gnv_ovn_seterr(err, errlen, "Datapath_Binding: bad tunnel_key");
 		return -EINVAL;
 	}
-	v = json_object_get(row, "external_ids");
-	if (v && json_names(v, &name, &name2)) {
-		gnv_ovn_seterr(err, errlen, "Datapath_Binding: bad external_ids");
-		return -EINVAL;
+	if (ic) {
+		if (row_str(row, "Datapath_Binding", "transit_switch", &name,
+			    err, errlen))
+			return -EINVAL;
+	} else {
+		v = json_object_get(row, "external_ids");
+		if (v && json_names(v, &name, &name2)) {
+			gnv_ovn_seterr(err, errlen,
+				       "Datapath_Binding: bad external_ids");
+			return -EINVAL;
+		}
 	}
 	if (d && d->key == key && streq_opt(d->name, name) &&
 	    streq_opt(d->name2, name2))
@@ -894,17 +1098,24 @@ static int apply_dp(struct gnv_ovn_names *n, const __u8 *uuid,
 	return 1;
 }
 
-static int apply_port(struct gnv_ovn_names *n, bool mc, const __u8 *uuid,
-		      const json_t *row, char *err, size_t errlen)
+/*
+ * A Port_Binding or Multicast_Group row (t), or an interconnection
+ * Port_Binding, which names its transit switch instead of a datapath.
+ */
+static int apply_port(struct gnv_ovn_names *n, enum gnv_ovn_table t,
+		      const __u8 *uuid, const json_t *row, char *err,
+		      size_t errlen)
 {
+	bool mc = t == GNV_OVN_MULTICAST_GROUP;
+	bool ic = t == GNV_OVN_IC_PORT_BINDING;
 	const char *table = mc ? "Multicast_Group" : "Port_Binding";
 	struct ovn_port *p = port_by_uuid(n, uuid);
 	__u8 dp_uuid[16];
 	bool has_dp;
 	const json_t *v;
-	const char *name;
+	const char *name, *ts;
 	__u32 key;
-	char *s;
+	char *s, *ts_copy;
 
 	if (!row) {
 		if (!p)
@@ -919,6 +1130,7 @@ static int apply_port(struct gnv_ovn_names *n, bool mc, const __u8 *uuid,
 	}
 	key = p ? p->key : 0;
 	name = p ? p->name : NULL;
+	ts = p ? p->ts : NULL;
 	has_dp = p ? p->has_dp : false;
 	memcpy(dp_uuid, p ? p->dp_uuid : zero_uuid, 16);
 	v = json_object_get(row, "tunnel_key");
@@ -926,28 +1138,34 @@ static int apply_port(struct gnv_ovn_names *n, bool mc, const __u8 *uuid,
 		gnv_ovn_seterr(err, errlen, "%s: bad tunnel_key", table);
 		return -EINVAL;
 	}
-	v = json_object_get(row, mc ? "name" : "logical_port");
-	if (v && !json_is_string(v)) {
-		gnv_ovn_seterr(err, errlen, "%s: bad %s", table,
-		       mc ? "name" : "logical_port");
+	if (row_str(row, table, mc ? "name" : "logical_port", &name, err,
+		    errlen))
 		return -EINVAL;
-	}
-	if (v)
-		name = json_string_value(v);
-	v = json_object_get(row, "datapath");
-	if (v && json_uuid(v, dp_uuid, &has_dp)) {
-		gnv_ovn_seterr(err, errlen, "%s: bad datapath", table);
-		return -EINVAL;
+	if (ic) {
+		if (row_str(row, table, "transit_switch", &ts, err, errlen))
+			return -EINVAL;
+	} else {
+		v = json_object_get(row, "datapath");
+		if (v && json_uuid(v, dp_uuid, &has_dp)) {
+			gnv_ovn_seterr(err, errlen, "%s: bad datapath", table);
+			return -EINVAL;
+		}
 	}
 	if (p && p->key == key && streq_opt(p->name, name) &&
-	    p->has_dp == has_dp && !memcmp(p->dp_uuid, dp_uuid, 16))
+	    streq_opt(p->ts, ts) && p->has_dp == has_dp &&
+	    !memcmp(p->dp_uuid, dp_uuid, 16))
 		return 0;
 	if (reserve_port(n) || dup_opt(name, &s))
 		return -ENOMEM;
+	if (dup_opt(ts, &ts_copy)) {
+		free(s);
+		return -ENOMEM;
+	}
 	if (!p) {
 		p = calloc(1, sizeof(*p));
 		if (!p) {
 			free(s);
+			free(ts_copy);
 			return -ENOMEM;
 		}
 		memcpy(p->uuid, uuid, 16);
@@ -958,54 +1176,18 @@ static int apply_port(struct gnv_ovn_names *n, bool mc, const __u8 *uuid,
 		if (p->name)
 			htab_remove(&n->port_name, &p->by_name);
 		free(p->name);
+		free(p->ts);
 	}
 	p->key = key;
 	p->name = s;
+	p->ts = ts_copy;
 	p->has_dp = has_dp;
 	memcpy(p->dp_uuid, dp_uuid, 16);
-	htab_insert(&n->port_dpkey, &p->by_dpkey, hash_dpkey(dp_uuid, key));
+	htab_insert(&n->port_dpkey, &p->by_dpkey, port_link_hash(p));
 	if (p->name)
 		htab_insert(&n->port_name, &p->by_name, hash_str(p->name));
 	n->gen++;
 	return 1;
-}
-
-/*
- * A string column: a string, or (as some clients write an optional one)
- * a set of at most one. 0 with *s NULL for the empty set, or -EINVAL.
- */
-static int json_str(const json_t *v, const char **s)
-{
-	if (json_is_array(v) && json_array_size(v) == 2 &&
-	    json_is_string(json_array_get(v, 0)) &&
-	    !strcmp(json_string_value(json_array_get(v, 0)), "set")) {
-		const json_t *set = json_array_get(v, 1);
-
-		if (!json_is_array(set) || json_array_size(set) > 1)
-			return -EINVAL;
-		if (!json_array_size(set)) {
-			*s = NULL;
-			return 0;
-		}
-		v = json_array_get(set, 0);
-	}
-	if (!json_is_string(v))
-		return -EINVAL;
-	*s = json_string_value(v);
-	return 0;
-}
-
-/* Reads the string column col of row into *s when row has it. */
-static int row_str(const json_t *row, const char *table, const char *col,
-		   const char **s, char *err, size_t errlen)
-{
-	const json_t *v = json_object_get(row, col);
-
-	if (v && json_str(v, s)) {
-		gnv_ovn_seterr(err, errlen, "%s: bad %s", table, col);
-		return -EINVAL;
-	}
-	return 0;
 }
 
 /* Replaces the strings in *dst[i] with copies of src[i], all or none. */
@@ -1043,12 +1225,35 @@ static void chassis_index(struct gnv_ovn_names *n, struct ovn_chassis *c)
 		htab_insert(&n->ch_host, &c->by_host, hash_str(c->hostname));
 }
 
-static int apply_chassis(struct gnv_ovn_names *n, const __u8 *uuid,
-			 const json_t *row, char *err, size_t errlen)
+/* Whether map column col of row says is-remote=true; *r kept without it. */
+static int row_is_remote(const json_t *row, const char *col, bool *r,
+			 char *err, size_t errlen)
 {
+	const json_t *v = json_object_get(row, col);
+	const char *val;
+
+	if (!v)
+		return 0;
+	if (json_map_get(v, (const char *const[]){ "is-remote" }, &val, 1)) {
+		gnv_ovn_seterr(err, errlen, "Chassis: bad %s", col);
+		return -EINVAL;
+	}
+	*r = val && !strcmp(val, "true");
+	return 0;
+}
+
+/* A Chassis row, or (t GNV_OVN_IC_GATEWAY) a Gateway with its zone. */
+static int apply_chassis(struct gnv_ovn_names *n, enum gnv_ovn_table t,
+			 const __u8 *uuid, const json_t *row, char *err,
+			 size_t errlen)
+{
+	const char *table = t == GNV_OVN_IC_GATEWAY ? "Gateway" : "Chassis";
 	struct ovn_chassis *c = chassis_by_uuid(n, uuid);
+	bool remote_oc, remote_ei, has_az;
 	const char *name, *host;
 	bool fresh = false;
+	const json_t *v;
+	__u8 az[16];
 
 	if (!row) {
 		if (!c)
@@ -1061,10 +1266,23 @@ static int apply_chassis(struct gnv_ovn_names *n, const __u8 *uuid,
 	}
 	name = c ? c->name : NULL;
 	host = c ? c->hostname : NULL;
-	if (row_str(row, "Chassis", "name", &name, err, errlen) ||
-	    row_str(row, "Chassis", "hostname", &host, err, errlen))
+	remote_oc = c && c->remote_oc;
+	remote_ei = c && c->remote_ei;
+	has_az = c && c->has_az;
+	memcpy(az, c ? c->az : zero_uuid, 16);
+	if (row_str(row, table, "name", &name, err, errlen) ||
+	    row_str(row, table, "hostname", &host, err, errlen) ||
+	    row_is_remote(row, "other_config", &remote_oc, err, errlen) ||
+	    row_is_remote(row, "external_ids", &remote_ei, err, errlen))
 		return -EINVAL;
-	if (c && streq_opt(c->name, name) && streq_opt(c->hostname, host))
+	v = json_object_get(row, "availability_zone");
+	if (t == GNV_OVN_IC_GATEWAY && v && json_uuid(v, az, &has_az)) {
+		gnv_ovn_seterr(err, errlen, "Gateway: bad availability_zone");
+		return -EINVAL;
+	}
+	if (c && streq_opt(c->name, name) && streq_opt(c->hostname, host) &&
+	    c->remote_oc == remote_oc && c->remote_ei == remote_ei &&
+	    c->has_az == has_az && !memcmp(c->az, az, 16))
 		return 0;
 	if (htab_reserve(&n->ch_uuid) || htab_reserve(&n->ch_name) ||
 	    htab_reserve(&n->ch_host))
@@ -1087,9 +1305,51 @@ static int apply_chassis(struct gnv_ovn_names *n, const __u8 *uuid,
 			chassis_index(n, c);
 		return -ENOMEM;
 	}
+	c->remote_oc = remote_oc;
+	c->remote_ei = remote_ei;
+	c->has_az = has_az;
+	memcpy(c->az, az, 16);
 	if (fresh)
 		htab_insert(&n->ch_uuid, &c->by_uuid, hash_uuid(uuid));
 	chassis_index(n, c);
+	n->gen++;
+	return 1;
+}
+
+/* An interconnection Availability_Zone: its name, by _uuid. */
+static int apply_az(struct gnv_ovn_names *n, const __u8 *uuid,
+		    const json_t *row, char *err, size_t errlen)
+{
+	struct ovn_az *a = az_by_uuid(n, uuid);
+	const char *name;
+	char *copy;
+
+	if (!row) {
+		if (!a)
+			return 0;
+		htab_remove(&n->az_uuid, &a->by_uuid);
+		az_free(a);
+		n->gen++;
+		return 1;
+	}
+	name = a ? a->name : NULL;
+	if (row_str(row, "Availability_Zone", "name", &name, err, errlen))
+		return -EINVAL;
+	if (a && streq_opt(a->name, name))
+		return 0;
+	if (htab_reserve(&n->az_uuid) || dup_opt(name, &copy))
+		return -ENOMEM;
+	if (!a) {
+		a = calloc(1, sizeof(*a));
+		if (!a) {
+			free(copy);
+			return -ENOMEM;
+		}
+		memcpy(a->uuid, uuid, 16);
+		htab_insert(&n->az_uuid, &a->by_uuid, hash_uuid(uuid));
+	}
+	free(a->name);
+	a->name = copy;
 	n->gen++;
 	return 1;
 }
@@ -1128,7 +1388,8 @@ static void encap_index(struct gnv_ovn_names *n, struct ovn_encap *en)
 			    hash_str(en->chassis_name));
 }
 
-static int apply_encap(struct gnv_ovn_names *n, const __u8 *uuid,
+/* An Encap of a chassis, or (ic) of a gateway, named by gateway_name. */
+static int apply_encap(struct gnv_ovn_names *n, bool ic, const __u8 *uuid,
 		       const json_t *row, char *err, size_t errlen)
 {
 	struct ovn_encap *en = encap_by_uuid(n, uuid);
@@ -1149,7 +1410,8 @@ static int apply_encap(struct gnv_ovn_names *n, const __u8 *uuid,
 	chname = en ? en->chassis_name : NULL;
 	if (row_str(row, "Encap", "type", &type, err, errlen) ||
 	    row_str(row, "Encap", "ip", &ip, err, errlen) ||
-	    row_str(row, "Encap", "chassis_name", &chname, err, errlen))
+	    row_str(row, "Encap", ic ? "gateway_name" : "chassis_name",
+		    &chname, err, errlen))
 		return -EINVAL;
 	if (en && streq_opt(en->type, type) && streq_opt(en->ip, ip) &&
 	    streq_opt(en->chassis_name, chname))
@@ -1195,17 +1457,29 @@ int gnv_ovn_names_apply(struct gnv_ovn_names *n, enum gnv_ovn_table t,
 		gnv_ovn_seterr(err, errlen, "a row is not a JSON object");
 		return -EINVAL;
 	}
+	if ((t >= GNV_OVN_SB_TABLES) != n->ic) {
+		gnv_ovn_seterr(err, errlen, "a row of the %s DB in a table of "
+			       "the %s DB", n->ic ? "Southbound" :
+			       "interconnection", n->ic ? "interconnection" :
+			       "Southbound");
+		return -EINVAL;
+	}
 	switch (t) {
 	case GNV_OVN_DATAPATH_BINDING:
-		return apply_dp(n, u, row, err, errlen);
+	case GNV_OVN_IC_DATAPATH_BINDING:
+		return apply_dp(n, n->ic, u, row, err, errlen);
 	case GNV_OVN_PORT_BINDING:
-		return apply_port(n, false, u, row, err, errlen);
 	case GNV_OVN_MULTICAST_GROUP:
-		return apply_port(n, true, u, row, err, errlen);
+	case GNV_OVN_IC_PORT_BINDING:
+		return apply_port(n, t, u, row, err, errlen);
 	case GNV_OVN_CHASSIS:
-		return apply_chassis(n, u, row, err, errlen);
+	case GNV_OVN_IC_GATEWAY:
+		return apply_chassis(n, t, u, row, err, errlen);
 	case GNV_OVN_ENCAP:
-		return apply_encap(n, u, row, err, errlen);
+	case GNV_OVN_IC_ENCAP:
+		return apply_encap(n, n->ic, u, row, err, errlen);
+	case GNV_OVN_IC_AVAILABILITY_ZONE:
+		return apply_az(n, u, row, err, errlen);
 	case GNV_OVN_N_TABLES:
 		break;
 	}
@@ -1278,9 +1552,27 @@ static bool has_heading(const json_t *headings, const char *name)
 	return false;
 }
 
-/* Which table a {"data", "headings"} object lists, or -1. */
+/*
+ * Which table a {"data", "headings"} object lists, or -1. The
+ * interconnection DB's tables first: theirs have columns the Southbound
+ * tables of the same names lack (transit_switch, gateway_name,
+ * availability_zone).
+ */
 static int table_of(const json_t *headings)
 {
+	if (has_heading(headings, "transit_switch") &&
+	    has_heading(headings, "tunnel_key"))
+		return has_heading(headings, "logical_port") ?
+		       GNV_OVN_IC_PORT_BINDING : GNV_OVN_IC_DATAPATH_BINDING;
+	if (has_heading(headings, "gateway_name") &&
+	    has_heading(headings, "ip"))
+		return GNV_OVN_IC_ENCAP;
+	if (has_heading(headings, "availability_zone") &&
+	    has_heading(headings, "hostname"))
+		return GNV_OVN_IC_GATEWAY;
+	if (json_array_size(headings) == 2 && has_heading(headings, "_uuid") &&
+	    has_heading(headings, "name"))
+		return GNV_OVN_IC_AVAILABILITY_ZONE;
 	if (has_heading(headings, "hostname") &&
 	    has_heading(headings, "encaps") && has_heading(headings, "name"))
 		return GNV_OVN_CHASSIS;
@@ -1306,6 +1598,11 @@ static const char *const table_names[] = {
 	[GNV_OVN_MULTICAST_GROUP] = "Multicast_Group",
 	[GNV_OVN_CHASSIS] = "Chassis",
 	[GNV_OVN_ENCAP] = "Encap",
+	[GNV_OVN_IC_DATAPATH_BINDING] = "Datapath_Binding",
+	[GNV_OVN_IC_PORT_BINDING] = "Port_Binding",
+	[GNV_OVN_IC_AVAILABILITY_ZONE] = "Availability_Zone",
+	[GNV_OVN_IC_GATEWAY] = "Gateway",
+	[GNV_OVN_IC_ENCAP] = "Encap",
 };
 
 static int load_table(struct gnv_ovn_names *n, int t, const json_t *tab,
@@ -1427,8 +1724,8 @@ int gnv_ovn_names_load(struct gnv_ovn_names *n, const char *path, char *err,
 		    !json_is_array(json_object_get(v, "data"))) {
 			json_decref(v);
 			gnv_ovn_seterr(err, errlen, "%s: JSON value %d is not the "
-			       "output of ovn-sbctl --format=json list", path,
-			       count);
+			       "output of %s --format=json list", path,
+			       count, n->ic ? "ovn-ic-sbctl" : "ovn-sbctl");
 			goto out;
 		}
 		t = table_of(headings);
@@ -1436,6 +1733,16 @@ int gnv_ovn_names_load(struct gnv_ovn_names *n, const char *path, char *err,
 			/* Another table (Chassis_Private, ...): not ours. */
 			json_decref(v);
 			continue;
+		}
+		if ((t >= GNV_OVN_SB_TABLES) != n->ic) {
+			json_decref(v);
+			gnv_ovn_seterr(err, errlen, "%s: %s is a table of the "
+				       "OVN %s DB: give the file with %s", path,
+				       table_names[t], n->ic ? "Southbound" :
+				       "interconnection Southbound",
+				       n->ic ? "--ovn-names" :
+				       "--ovn-ic-names");
+			goto out;
 		}
 		if (tables[t]) {
 			json_decref(v);
@@ -1447,15 +1754,18 @@ int gnv_ovn_names_load(struct gnv_ovn_names *n, const char *path, char *err,
 	}
 	if (!count) {
 		gnv_ovn_seterr(err, errlen, "%s: empty: expected the output of "
-		       "ovn-sbctl --format=json list Datapath_Binding", path);
+		       "%s --format=json list Datapath_Binding", path,
+		       n->ic ? "ovn-ic-sbctl" : "ovn-sbctl");
 		goto out;
 	}
-	if (!tables[GNV_OVN_DATAPATH_BINDING]) {
+	if (!tables[n->ic ? GNV_OVN_IC_DATAPATH_BINDING :
+			    GNV_OVN_DATAPATH_BINDING]) {
 		gnv_ovn_seterr(err, errlen, "%s: no Datapath_Binding table (from "
-		       "ovn-sbctl --format=json list Datapath_Binding)", path);
+		       "%s --format=json list Datapath_Binding)", path,
+		       n->ic ? "ovn-ic-sbctl" : "ovn-sbctl");
 		goto out;
 	}
-	fresh = gnv_ovn_names_new();
+	fresh = n->ic ? gnv_ovn_names_new_ic() : gnv_ovn_names_new();
 	if (!fresh) {
 		gnv_ovn_seterr(err, errlen, "%s: out of memory", path);
 		goto out;

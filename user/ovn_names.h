@@ -104,21 +104,52 @@ void gnv_ovn_names_count_chassis(const struct gnv_ovn_names *n,
  *   ovn-sbctl --format=json list Chassis              (optional)
  *   ovn-sbctl --format=json list Encap                (optional)
  * each {"data":[...],"headings":[...]}, in any order, each table
- * recognised by its headings. 0, or -1 with a one-line reason naming the
- * file in err, the table left as it was. Replaces the table's contents.
+ * recognised by its headings. For a table of gnv_ovn_names_new_ic()
+ * (--ovn-ic-names), those of ovn-ic-sbctl instead: Datapath_Binding,
+ * Port_Binding, Availability_Zone, Gateway, Encap (the last three
+ * optional). 0, or -1 with a one-line reason naming the file in err, the
+ * table left as it was. Replaces the table's contents.
  */
 int gnv_ovn_names_load(struct gnv_ovn_names *n, const char *path, char *err,
 		       size_t errlen);
 
-/* For the Southbound client: the tables it reads. */
+/*
+ * For the clients: the tables they read. The interconnection Southbound
+ * DB (ovn-ic's, one for all availability zones) names what spans zones:
+ * transit switches (Datapath_Binding.transit_switch, their keys as in
+ * every zone's Southbound DB), their ports (Port_Binding, tied to their
+ * switch by name), and the gateways (Gateway, Encap.gateway_name) with
+ * the Availability_Zone each is in. Its rows go to a table made with
+ * gnv_ovn_names_new_ic(), the others to one of gnv_ovn_names_new().
+ */
 enum gnv_ovn_table {
 	GNV_OVN_DATAPATH_BINDING,
 	GNV_OVN_PORT_BINDING,
 	GNV_OVN_MULTICAST_GROUP,
-	GNV_OVN_CHASSIS,	/* name, hostname */
+	GNV_OVN_CHASSIS,	/* name, hostname; other_config is-remote */
 	GNV_OVN_ENCAP,		/* type, ip, chassis_name */
+	GNV_OVN_IC_DATAPATH_BINDING,	/* transit_switch, tunnel_key */
+	GNV_OVN_IC_PORT_BINDING,	/* logical_port, transit_switch, key */
+	GNV_OVN_IC_AVAILABILITY_ZONE,	/* name */
+	GNV_OVN_IC_GATEWAY,		/* name, hostname, availability_zone */
+	GNV_OVN_IC_ENCAP,		/* type, ip, gateway_name */
 	GNV_OVN_N_TABLES
 };
+#define GNV_OVN_SB_TABLES	GNV_OVN_IC_DATAPATH_BINDING	/* the first 5 */
+
+/* An empty table for the interconnection DB's rows. */
+struct gnv_ovn_names *gnv_ovn_names_new_ic(void);
+int gnv_ovn_names_is_ic(const struct gnv_ovn_names *n);
+
+/*
+ * The zone the chassis at an underlay address is in: for a Southbound
+ * table, its zone's label ("" when it has none) when the chassis is one
+ * of its own, not a gateway of another zone that ovn-ic copied in
+ * (other_config:is-remote=true); for the interconnection table, the name
+ * of the gateway's Availability_Zone. NULL when unknown or uncertain.
+ */
+const char *gnv_ovn_chassis_zone(const struct gnv_ovn_names *n, int family,
+				 const __u8 *addr16);
 
 /*
  * Applies one row of table t, named by its _uuid: row is an object of

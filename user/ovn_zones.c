@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: MIT
+#include <arpa/inet.h>
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "ovn_zones.h"
@@ -7,20 +9,81 @@
 #define for_each_zone(z, zones) \
 	for (z = zones; z; z = gnv_ovn_next_zone(z))
 
-const struct gnv_ovn_names *gnv_ovn_zone_of(const struct gnv_ovn_names *zones,
-					    const struct gnv_pkt *p)
+/* The interconnection DB's table, last in the list, or NULL. */
+static const struct gnv_ovn_names *ic_of(const struct gnv_ovn_names *zones)
 {
 	const struct gnv_ovn_names *z;
 
+	for_each_zone(z, zones)
+		if (gnv_ovn_names_is_ic(z))
+			return z;
+	return NULL;
+}
+
+/*
+ * The zone whose own chassis has the address (not one where it is a
+ * remote gateway), else the zone the interconnection DB puts that
+ * gateway in, when a zone has that label; else NULL.
+ */
+static const struct gnv_ovn_names *zone_at(const struct gnv_ovn_names *zones,
+					   int family, const __u8 *addr)
+{
+	const struct gnv_ovn_names *z, *ic = NULL;
+	const char *az;
+
+	for_each_zone(z, zones) {
+		if (gnv_ovn_names_is_ic(z))
+			ic = z;
+		else if (gnv_ovn_chassis_zone(z, family, addr))
+			return z;
+	}
+	az = ic ? gnv_ovn_chassis_zone(ic, family, addr) : NULL;
+	for_each_zone(z, zones)
+		if (az && z != ic && gnv_ovn_zone(z) &&
+		    !strcmp(gnv_ovn_zone(z), az))
+			return z;
+	return NULL;
+}
+
+const struct gnv_ovn_names *gnv_ovn_zone_of_tunnel(
+	const struct gnv_ovn_names *zones, __u32 vni, int family,
+	const __u8 *src, const __u8 *dst)
+{
+	const struct gnv_ovn_names *z, *ic;
+
 	if (!zones || !gnv_ovn_next_zone(zones))
 		return zones;
-	for_each_zone(z, zones)
-		if (gnv_ovn_chassis_of_addr(z, p->outer_family, p->outer_src))
-			return z;
-	for_each_zone(z, zones)
-		if (gnv_ovn_chassis_of_addr(z, p->outer_family, p->outer_dst))
-			return z;
-	return zones;
+	z = zone_at(zones, family, src);
+	if (!z)
+		z = zone_at(zones, family, dst);
+	if (!z)
+		z = zones;
+	/* A transit switch the zone does not know (yet): ovn-ic's name. */
+	ic = ic_of(zones);
+	if (ic && !gnv_ovn_datapath_name(z, vni) &&
+	    gnv_ovn_datapath_name(ic, vni))
+		return ic;
+	return z;
+}
+
+const struct gnv_ovn_names *gnv_ovn_zone_of(const struct gnv_ovn_names *zones,
+					    const struct gnv_pkt *p)
+{
+	return gnv_ovn_zone_of_tunnel(zones, p->vni, p->outer_family,
+				      p->outer_src, p->outer_dst);
+}
+
+const char *gnv_ovn_chassis_zone_any(const struct gnv_ovn_names *zones,
+				     int family, const __u8 *addr16)
+{
+	const struct gnv_ovn_names *z = zone_at(zones, family, addr16);
+	const struct gnv_ovn_names *ic = ic_of(zones);
+	const char *az;
+
+	if (z && gnv_ovn_zone(z))
+		return gnv_ovn_zone(z);
+	az = ic ? gnv_ovn_chassis_zone(ic, family, addr16) : NULL;
+	return az;
 }
 
 int gnv_ovn_zones_many(const struct gnv_ovn_names *zones)
@@ -42,15 +105,21 @@ const char *gnv_ovn_chassis_any(const struct gnv_ovn_names *zones, int family,
 	return NULL;
 }
 
-const struct gnv_ovn_names *gnv_ovn_zone_naming(
-	const struct gnv_ovn_names *zones, __u32 dp_key)
+const char *gnv_ovn_endpoint_str(const struct gnv_ovn_names *zones,
+				 int family, const __u8 *addr16, char *buf,
+				 size_t len)
 {
-	const struct gnv_ovn_names *z;
+	const char *chassis = gnv_ovn_chassis_any(zones, family, addr16);
+	char ip[INET6_ADDRSTRLEN] = "?";
 
-	for_each_zone(z, zones)
-		if (gnv_ovn_datapath_name(z, dp_key))
-			return z;
-	return zones;
+	if (family == 4 || family == 6)
+		inet_ntop(family == 4 ? AF_INET : AF_INET6, addr16, ip,
+			  sizeof(ip));
+	if (chassis)
+		snprintf(buf, len, "%s(%s)", chassis, ip);
+	else
+		snprintf(buf, len, "%s", ip);
+	return buf;
 }
 
 /*

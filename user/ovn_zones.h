@@ -1,15 +1,18 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Names across availability zones: the list of names tables that
- * gnv_ovn_names_set_zone chains, one per Southbound DB. A packet's
- * datapath and ports are named in the zone of the chassis that sent it
- * (its outer source is one of that zone's encaps), else of the one it
- * goes to, else the first: the same key means different datapaths in two
- * zones, but a transit switch's keys, which ovn-ic assigns, mean the same
- * in all. With one table these are the plain lookups.
+ * gnv_ovn_names_set_zone chains, one per Southbound DB, and last the
+ * interconnection DB's. A packet's datapath and ports are named in the
+ * zone of the chassis that sent it (its outer source is one of that
+ * zone's own encaps), else of the one it goes to, else the first: the
+ * same key means different datapaths in two zones, but a transit
+ * switch's keys, which ovn-ic assigns, mean the same in all. With one
+ * table these are the plain lookups.
  */
 #ifndef GNV_OVN_ZONES_H
 #define GNV_OVN_ZONES_H
+
+#include <stddef.h>
 
 #include "gnvtrace.h"
 #include "ovn_names.h"
@@ -24,11 +27,34 @@ int gnv_ovn_zones_many(const struct gnv_ovn_names *zones);
 const char *gnv_ovn_chassis_any(const struct gnv_ovn_names *zones, int family,
 				const __u8 *addr16);
 /*
- * Without a packet (histograms, metrics): the first zone that names the
- * datapath key, and the port in that same zone.
+ * The same for a tunnel's endpoints and VNI (a histogram's or a metric's
+ * key): the zone of the chassis at src, else at dst, else the first.
+ * A chassis is a zone's when it is its own, not a remote gateway ovn-ic
+ * copied in, or when the interconnection DB (--ovn-ic-sb, the last
+ * table, labelled "ic") puts the gateway in an availability zone of that
+ * label. When that zone does not name the VNI and the interconnection DB
+ * does (a transit switch), the interconnection DB's table.
  */
-const struct gnv_ovn_names *gnv_ovn_zone_naming(
-	const struct gnv_ovn_names *zones, __u32 dp_key);
+const struct gnv_ovn_names *gnv_ovn_zone_of_tunnel(
+	const struct gnv_ovn_names *zones, __u32 vni, int family,
+	const __u8 *src, const __u8 *dst);
+
+/*
+ * The availability zone of the chassis at an address, as above: a zone's
+ * label, or the interconnection DB's zone name of a gateway; NULL when
+ * unknown or the zone has no label.
+ */
+const char *gnv_ovn_chassis_zone_any(const struct gnv_ovn_names *zones,
+				     int family, const __u8 *addr16);
+
+/*
+ * An underlay address as text, after its chassis' name when one is known:
+ * "compute-0(172.17.2.119)", else "172.17.2.119". Returns buf.
+ */
+#define GNV_ENDPOINT_STRLEN	(256 + 48)	/* a hostname and an IPv6 */
+const char *gnv_ovn_endpoint_str(const struct gnv_ovn_names *zones,
+				 int family, const __u8 *addr16, char *buf,
+				 size_t len);
 
 /*
  * Names to keys across the zones, for filters: found in one zone, or in

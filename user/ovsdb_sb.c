@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
- * A read-only OVSDB client (RFC 7047) for the OVN Southbound DB.
+ * A read-only OVSDB client (RFC 7047) for the OVN Southbound DB, or
+ * the interconnection Southbound DB when its names table is one of
+ * gnv_ovn_names_new_ic() (struct db_kind: the database, its tables).
  *
  * One connection at a time, non-blocking, driven by gnv_ovn_sb_poll():
  *
@@ -19,7 +21,8 @@
  * OVS conf.db (or any other server) from a Southbound DB, the second that
  * the tables and columns we monitor exist (Chassis and Encap, for the
  * tunnel endpoints' names, are optional: monitored when the schema has
- * them with their columns). MONITORING waits for the reply to a version 1
+ * them with their columns; so are the interconnection DB's Gateway,
+ * Encap and Availability_Zone). MONITORING waits for the reply to a version 1
  * "monitor", which carries the tables' contents; after it,
  * "update" notifications carry each change with the row's monitored
  * columns in full, so a row is simply replaced.
@@ -55,7 +58,6 @@
 
 #include "ovsdb_sb.h"
 
-#define SB_DB			"OVN_Southbound"
 #define BACKOFF_MIN_MS		500
 #define BACKOFF_MAX_MS		8000
 #define CONNECT_TIMEOUT_MS	5000	/* a reconnect's TCP handshake */
@@ -67,6 +69,30 @@
 #define READ_BUDGET		(4 * 1024 * 1024)	/* per poll call */
 #define MAX_MESSAGE		(512u * 1024 * 1024)
 #define MAX_REMOTES		8
+#define MAX_COLS		4
+
+/*
+ * A database and the tables read from it, [first, end): those before
+ * first_optional must exist with their required columns; the others are
+ * read when the schema has them so; extra columns when the schema has
+ * them.
+ */
+struct db_kind {
+	const char *db;		/* its name in list_dbs */
+	const char *what;	/* for messages */
+	int first, end, first_optional;
+};
+
+static const struct db_kind sb_kind = {
+	"OVN_Southbound", "OVN Southbound DB",
+	GNV_OVN_DATAPATH_BINDING, GNV_OVN_SB_TABLES, GNV_OVN_CHASSIS,
+};
+
+static const struct db_kind ic_kind = {
+	"OVN_IC_Southbound", "OVN interconnection Southbound DB",
+	GNV_OVN_IC_DATAPATH_BINDING, GNV_OVN_N_TABLES,
+	GNV_OVN_IC_AVAILABILITY_ZONE,
+};
 
 enum { ID_LIST_DBS = 1, ID_SCHEMA, ID_MONITOR, ID_ECHO };
 
@@ -95,8 +121,9 @@ struct gnv_ovn_sb {
 	int fd;
 	bool opening;		/* inside gnv_ovn_sb_open: fail, don't retry */
 	bool lost;		/* "lost" printed, "reconnected" owed */
-	bool has_type, has_chassis;
+	const struct db_kind *kind;
 	bool want[GNV_OVN_N_TABLES];	/* monitored tables */
+	bool want_col[GNV_OVN_N_TABLES][MAX_COLS];	/* the extra ones */
 	int backoff_ms;
 	__u64 retry_at, state_since, last_input;
 	bool probe_sent;
@@ -594,8 +621,8 @@ static void conn_fail(struct gnv_ovn_sb *c, const char *fmt, ...)
 		return;
 	}
 	if (c->st == ST_ACTIVE) {
-		fprintf(stderr, "gnvtrace: lost the OVN Southbound DB at %s: "
-			"%s; retrying\n", remote(c), why);
+		fprintf(stderr, "gnvtrace: lost the %s at %s: %s; retrying\n",
+			c->kind->what, remote(c), why);
 		c->lost = true;
 		c->stats.disconnects++;
 		c->backoff_ms = BACKOFF_MIN_MS;
@@ -613,7 +640,8 @@ static void send_handshake(struct gnv_ovn_sb *c)
 	set_state(c, ST_HANDSHAKE);
 	c->last_input = now_ms();
 	if (request(c, ID_LIST_DBS, "list_dbs", json_array()) ||
-	    request(c, ID_SCHEMA, "get_schema", json_pack("[s]", SB_DB)))
+	    request(c, ID_SCHEMA, "get_schema",
+		    json_pack("[s]", c->kind->db)))
 		conn_fail(c, "out of memory");
 }
 
@@ -782,23 +810,36 @@ static void check_connect(struct gnv_ovn_sb *c)
 
 /* ---- Replies and notifications ---- */
 
-static const char *const tables[] = {
+static const char *const tables[GNV_OVN_N_TABLES] = {
 	[GNV_OVN_DATAPATH_BINDING] = "Datapath_Binding",
 	[GNV_OVN_PORT_BINDING] = "Port_Binding",
 	[GNV_OVN_MULTICAST_GROUP] = "Multicast_Group",
 	[GNV_OVN_CHASSIS] = "Chassis",
 	[GNV_OVN_ENCAP] = "Encap",
+	[GNV_OVN_IC_DATAPATH_BINDING] = "Datapath_Binding",
+	[GNV_OVN_IC_PORT_BINDING] = "Port_Binding",
+	[GNV_OVN_IC_AVAILABILITY_ZONE] = "Availability_Zone",
+	[GNV_OVN_IC_GATEWAY] = "Gateway",
+	[GNV_OVN_IC_ENCAP] = "Encap",
 };
 
-/* The tables before FIRST_OPTIONAL must exist with these columns. */
-#define FIRST_OPTIONAL GNV_OVN_CHASSIS
-
-static const char *const required[][4] = {
+static const char *const required[GNV_OVN_N_TABLES][MAX_COLS] = {
 	[GNV_OVN_DATAPATH_BINDING] = { "tunnel_key", "external_ids" },
 	[GNV_OVN_PORT_BINDING] = { "tunnel_key", "logical_port", "datapath" },
 	[GNV_OVN_MULTICAST_GROUP] = { "tunnel_key", "name", "datapath" },
 	[GNV_OVN_CHASSIS] = { "name", "hostname" },
 	[GNV_OVN_ENCAP] = { "type", "ip", "chassis_name" },
+	[GNV_OVN_IC_DATAPATH_BINDING] = { "tunnel_key", "transit_switch" },
+	[GNV_OVN_IC_PORT_BINDING] = { "tunnel_key", "logical_port",
+				      "transit_switch" },
+	[GNV_OVN_IC_AVAILABILITY_ZONE] = { "name" },
+	[GNV_OVN_IC_GATEWAY] = { "name", "hostname", "availability_zone" },
+	[GNV_OVN_IC_ENCAP] = { "type", "ip", "gateway_name" },
+};
+
+/* Where a remote gateway says is-remote=true, in one OVN or another. */
+static const char *const extra[GNV_OVN_N_TABLES][MAX_COLS] = {
+	[GNV_OVN_CHASSIS] = { "other_config", "external_ids" },
 };
 
 /* A JSON-RPC error as one short line. */
@@ -824,67 +865,48 @@ static void on_list_dbs(struct gnv_ovn_sb *c, const json_t *result)
 
 		if (!s)
 			continue;
-		if (!strcmp(s, SB_DB))
+		if (!strcmp(s, c->kind->db))
 			return;
 		if (*s == '_' || len >= sizeof(dbs) - 1)
 			continue;
 		len += snprintf(dbs + len, sizeof(dbs) - len, "%s%s",
 				len ? ", " : "", s);
 	}
-	conn_fail(c, "%s is not an OVN Southbound DB (it serves %s)",
-		  remote(c), *dbs ? dbs : "no database");
+	conn_fail(c, "%s is not an %s (it serves %s)", remote(c),
+		  c->kind->what, *dbs ? dbs : "no database");
 }
 
-static void on_schema(struct gnv_ovn_sb *c, const json_t *schema)
+/* Whether columns tc has every column of cols. */
+static bool has_columns(const json_t *tc, const char *const cols[MAX_COLS],
+			const char **missing)
 {
-	const json_t *tabs = json_object_get(schema, "tables");
-	json_t *mon, *cols;
-
-	for (int t = 0; t < GNV_OVN_N_TABLES; t++) {
-		const json_t *tc = json_object_get(
-			json_object_get(tabs, tables[t]), "columns");
-
-		c->want[t] = true;
-		if (t >= FIRST_OPTIONAL) {
-			for (int i = 0; i < 4 && required[t][i]; i++)
-				if (!json_object_get(tc, required[t][i]))
-					c->want[t] = false;
-			continue;
-		}
-		if (!tc) {
-			conn_fail(c, "%s is not an OVN Southbound DB (its "
-				  "schema has no table %s)", remote(c),
-				  tables[t]);
-			return;
-		}
-		for (int i = 0; i < 4 && required[t][i]; i++) {
-			if (!json_object_get(tc, required[t][i])) {
-				conn_fail(c, "%s is not an OVN Southbound DB "
-					  "(%s has no column %s)", remote(c),
-					  tables[t], required[t][i]);
-				return;
-			}
-		}
-		if (t == GNV_OVN_PORT_BINDING) {
-			c->has_type = json_object_get(tc, "type");
-			c->has_chassis = json_object_get(tc, "chassis");
+	for (int i = 0; i < MAX_COLS && cols[i]; i++) {
+		if (!json_object_get(tc, cols[i])) {
+			*missing = cols[i];
+			return false;
 		}
 	}
-	/* An encap is named through its chassis: both or neither. */
-	if (!c->want[GNV_OVN_CHASSIS] || !c->want[GNV_OVN_ENCAP])
-		c->want[GNV_OVN_CHASSIS] = c->want[GNV_OVN_ENCAP] = false;
-	mon = json_object();
-	for (int t = 0; mon && t < GNV_OVN_N_TABLES; t++) {
+	return true;
+}
+
+/* The monitor request's <monitor-requests>: the wanted tables' columns. */
+static json_t *monitor_requests(const struct gnv_ovn_sb *c)
+{
+	json_t *mon = json_object();
+
+	for (int t = c->kind->first; mon && t < c->kind->end; t++) {
+		json_t *cols;
+
 		if (!c->want[t])
 			continue;
 		cols = json_array();
-		for (int i = 0; cols && i < 4 && required[t][i]; i++)
+		for (int i = 0; cols && i < MAX_COLS && required[t][i]; i++)
 			json_array_append_new(cols,
 					      json_string(required[t][i]));
-		if (cols && t == GNV_OVN_PORT_BINDING && c->has_type)
-			json_array_append_new(cols, json_string("type"));
-		if (cols && t == GNV_OVN_PORT_BINDING && c->has_chassis)
-			json_array_append_new(cols, json_string("chassis"));
+		for (int i = 0; cols && i < MAX_COLS && extra[t][i]; i++)
+			if (c->want_col[t][i])
+				json_array_append_new(
+					cols, json_string(extra[t][i]));
 		if (!cols || json_object_set_new(mon, tables[t],
 						 json_pack("{s:o}", "columns",
 							   cols))) {
@@ -892,8 +914,43 @@ static void on_schema(struct gnv_ovn_sb *c, const json_t *schema)
 			mon = NULL;
 		}
 	}
+	return mon;
+}
+
+static void on_schema(struct gnv_ovn_sb *c, const json_t *schema)
+{
+	const json_t *tabs = json_object_get(schema, "tables");
+	const char *missing = "";
+	json_t *mon;
+
+	for (int t = c->kind->first; t < c->kind->end; t++) {
+		const json_t *tc = json_object_get(
+			json_object_get(tabs, tables[t]), "columns");
+
+		c->want[t] = tc && has_columns(tc, required[t], &missing);
+		for (int i = 0; i < MAX_COLS && extra[t][i]; i++)
+			c->want_col[t][i] = json_object_get(tc, extra[t][i]);
+		if (t >= c->kind->first_optional || c->want[t])
+			continue;
+		if (!tc)
+			conn_fail(c, "%s is not an %s (its schema has no "
+				  "table %s)", remote(c), c->kind->what,
+				  tables[t]);
+		else
+			conn_fail(c, "%s is not an %s (%s has no column %s)",
+				  remote(c), c->kind->what, tables[t],
+				  missing);
+		return;
+	}
+	/* An encap is named through its chassis (gateway): both or neither. */
+	if (!c->want[GNV_OVN_CHASSIS] || !c->want[GNV_OVN_ENCAP])
+		c->want[GNV_OVN_CHASSIS] = c->want[GNV_OVN_ENCAP] = false;
+	if (!c->want[GNV_OVN_IC_GATEWAY] || !c->want[GNV_OVN_IC_ENCAP])
+		c->want[GNV_OVN_IC_GATEWAY] = c->want[GNV_OVN_IC_ENCAP] = false;
+	mon = monitor_requests(c);
 	if (!mon || request(c, ID_MONITOR, "monitor",
-			    json_pack("[s,s,o]", SB_DB, "gnvtrace", mon))) {
+			    json_pack("[s,s,o]", c->kind->db, "gnvtrace",
+				      mon))) {
 		conn_fail(c, "out of memory");
 		return;
 	}
@@ -907,7 +964,7 @@ static void on_schema(struct gnv_ovn_sb *c, const json_t *schema)
  */
 static int apply_updates(struct gnv_ovn_sb *c, const json_t *updates)
 {
-	for (int t = 0; t < GNV_OVN_N_TABLES; t++) {
+	for (int t = c->kind->first; t < c->kind->end; t++) {
 		const json_t *rows = json_object_get(updates, tables[t]);
 		const char *uuid;
 		json_t *ru;
@@ -942,8 +999,8 @@ static void on_monitor(struct gnv_ovn_sb *c, const json_t *result)
 	c->backoff_ms = BACKOFF_MIN_MS;
 	c->err[0] = 0;
 	if (c->lost) {
-		fprintf(stderr, "gnvtrace: reconnected to the OVN Southbound "
-			"DB at %s\n", remote(c));
+		fprintf(stderr, "gnvtrace: reconnected to the %s at %s\n",
+			c->kind->what, remote(c));
 		c->lost = false;
 	}
 }
@@ -996,8 +1053,8 @@ static void on_message(struct gnv_ovn_sb *c, json_t *msg)
 				  etext);
 			break;
 		case ID_SCHEMA:
-			conn_fail(c, "%s is not an OVN Southbound DB "
-				  "(get_schema: %s)", remote(c), etext);
+			conn_fail(c, "%s is not an %s (get_schema: %s)",
+				  remote(c), c->kind->what, etext);
 			break;
 		case ID_MONITOR:
 			conn_fail(c, "%s: monitor failed: %s", remote(c),
@@ -1298,8 +1355,9 @@ static int parse_remotes(struct gnv_ovn_sb *c, const char *list, char *err,
 		}
 	}
 	if (!ret && !c->n_remotes) {
-		gnv_ovn_seterr(err, errlen, "no OVN Southbound remote given (expected "
-		       "tcp:IP:PORT, ssl:IP:PORT or unix:PATH)");
+		gnv_ovn_seterr(err, errlen, "no %s remote given (expected "
+			       "tcp:IP:PORT, ssl:IP:PORT or unix:PATH)",
+			       c->kind->what);
 		ret = -1;
 	}
 	free(copy);
@@ -1381,6 +1439,7 @@ struct gnv_ovn_sb *gnv_ovn_sb_open_ssl(const char *remote_list,
 	}
 	c->fd = -1;
 	c->names = names;
+	c->kind = gnv_ovn_names_is_ic(names) ? &ic_kind : &sb_kind;
 	c->opening = true;
 	c->backoff_ms = BACKOFF_MIN_MS;
 	if (parse_remotes(c, remote_list, err, errlen) ||

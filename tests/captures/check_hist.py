@@ -7,7 +7,8 @@ Usage: check_hist.py GNVTRACE_BINARY FILE...
 For each capture, tshark's decode gives every Geneve frame's length, time,
 VNI, OVN option and inner ICMP/ICMPv6 echo fields; from those this script
 computes what the histograms must hold, the way the README defines them:
-per (VNI, OVN egress port, "in") key - offline everything counts as
+per (VNI, OVN egress port, "in", outer source, outer destination) key -
+offline everything counts as
 arriving - packets, bytes and log2 slots of frame lengths; and echo round
 trips, a request remembered by (inner source, destination, id, sequence),
 its reply counted within the timeout as a round trip of the request's key
@@ -24,7 +25,8 @@ import json
 import subprocess
 import sys
 
-FIELDS = ["frame.len", "frame.time_epoch", "geneve.vni", "geneve.option",
+FIELDS = ["frame.len", "frame.time_epoch", "frame.protocols", "geneve.vni",
+          "geneve.option",
           "ip.src", "ip.dst", "ipv6.src", "ipv6.dst", "icmp.type", "icmp.code",
           "icmp.ident", "icmp.seq", "icmpv6.type", "icmpv6.code",
           "icmpv6.echo.identifier", "icmpv6.echo.sequence_number"]
@@ -98,6 +100,15 @@ def tshark_rows(path):
             yield r
 
 
+def tunnel_of(r):
+    """The outer (first) IP header's addresses, as tshark prints them."""
+    protos = r["frame.protocols"].split(":")
+    v4 = protos.index("ip") if "ip" in protos else len(protos)
+    v6 = protos.index("ipv6") if "ipv6" in protos else len(protos)
+    fam = "ip" if v4 < v6 else "ipv6"
+    return (r[fam + ".src"].split(",")[0], r[fam + ".dst"].split(",")[0])
+
+
 def new_entry():
     return {"packets": 0, "bytes": 0, "size": [0] * SIZE_SLOTS,
             "count": 0, "sum_ns": 0, "rtt": [0] * RTT_SLOTS,
@@ -121,7 +132,7 @@ def expected(path, timeout_ns):
         now = ns_of(r["frame.time_epoch"])
         length = int(r["frame.len"])
         key = (int(r["geneve.vni"].split(",")[0], 0),
-               ovn_outport(r["geneve.option"]))
+               ovn_outport(r["geneve.option"])) + tunnel_of(r)
         e = entry(key)
         e["packets"] += 1
         e["bytes"] += length
@@ -160,7 +171,8 @@ def gnvtrace_hist(binary, path, extra):
         js = json.loads(line)
         if js.get("dir") != "in":
             return None
-        e = keys.setdefault((js["vni"], js.get("port")), new_entry())
+        k = (js["vni"], js.get("port"), js["outer_src"], js["outer_dst"])
+        e = keys.setdefault(k, new_entry())
         if js["hist"] == "size":
             e["packets"], e["bytes"] = js["packets"], js["bytes"]
             e["size"] = slots_of(js["buckets"], SIZE_SLOTS)
@@ -177,7 +189,10 @@ def nonzero(slots):
 
 def check_rtt_fixture(want):
     """gnv-pktgen rtt's design, independent of tshark: known gaps."""
-    v4, v6 = want.get((5, 3), new_entry()), want.get((7, 4), new_entry())
+    def of_port(vni, port):
+        found = [e for k, e in want.items() if k[:2] == (vni, port)]
+        return found[0] if len(found) == 1 else new_entry()
+    v4, v6 = of_port(5, 3), of_port(7, 4)
     check(nonzero(v4["rtt"]) == [0, 1, 6, 10, 14, 19] and
           v4["unanswered"] == 2 and v4["sum_ns"] == 1021604000 and
           nonzero(v6["rtt"]) == [5] and v6["sum_ns"] == 50000,

@@ -196,19 +196,21 @@ test_hist() {
 	local f
 	"$BUILD/tools/gnv-pktgen" demo "$TMP/demo.pcap"
 	"$GNV" -r "$TMP/demo.pcap" -q --hist size -o json >"$TMP/h" 2>/dev/null
-	check "--hist: vm1's port 1 received 3 replies of 156 bytes" grep -qx \
-		'{"hist":"size","vni":5,"port":1,"dir":"in","packets":3,"bytes":468,"buckets":\[{"min":128,"max":255,"count":3}\]}' "$TMP/h"
+	check "--hist: vm1's port 1 received 3 replies of 156 bytes from .143" grep -qx \
+		'{"hist":"size","vni":5,"port":1,"dir":"in","outer_src":"172.17.2.143","outer_dst":"172.17.2.119","packets":3,"bytes":468,"buckets":\[{"min":128,"max":255,"count":3}\]}' "$TMP/h"
 	check "--hist: vm2's port 3: 3 pings, ssh and DNS (116 and 140 bytes)" grep -qx \
-		'{"hist":"size","vni":5,"port":3,"dir":"in","packets":5,"bytes":724,"buckets":\[{"min":64,"max":127,"count":1},{"min":128,"max":255,"count":4}\]}' "$TMP/h"
+		'{"hist":"size","vni":5,"port":3,"dir":"in","outer_src":"172.17.2.119","outer_dst":"172.17.2.143","packets":5,"bytes":724,"buckets":\[{"min":64,"max":127,"count":1},{"min":128,"max":255,"count":4}\]}' "$TMP/h"
 	check "--hist: the ARP flood to multicast group 32768" grep -q \
-		'"vni":5,"port":32768,"dir":"in","packets":1,"bytes":100' "$TMP/h"
+		'"vni":5,"port":32768,"dir":"in","outer_src":"172.17.2.119","outer_dst":"172.17.2.143","packets":1,"bytes":100' "$TMP/h"
+	check "--hist: an IPv6 tunnel's endpoints" grep -q \
+		'"vni":7,"port":2,"dir":"in","outer_src":"fd00:172:17::143","outer_dst":"fd00:172:17::119","packets":3' "$TMP/h"
 	check "--hist: 5 ports, no more" test "$(wc -l <"$TMP/h")" -eq 5
 	"$GNV" -r "$TMP/demo.pcap" -q --hist size icmp6 -o json >"$TMP/h" 2>/dev/null
 	check "--hist counts what the filter matched (icmp6: 2 ports of VNI 7)" \
 		test "$(grep -c '"vni":7' "$TMP/h")" -eq 2 -a "$(wc -l <"$TMP/h")" -eq 2
 	"$GNV" -r "$TMP/demo.pcap" -q --hist size >"$TMP/h" 2>/dev/null
 	check "--hist text: a heading and bcc-style rows" bash -c \
-		"grep -qx 'vni 5 port 1 in: 3 packets, 468 bytes' '$TMP/h' &&
+		"grep -qx 'vni 5 port 1 in 172.17.2.143 > 172.17.2.119: 3 packets, 468 bytes' '$TMP/h' &&
 		 grep -q '^       128 -> 255        : 3        |\*\{40\}|$' '$TMP/h'"
 	# Under --kernel the program sees at most the captured bytes, and at
 	# most the 3520 that BPF_PROG_TEST_RUN puts in the linear part: the

@@ -272,7 +272,7 @@ test_hist_live() {
 # of 1 s and 20 ms become 250 ms and 5 ms on the wire, the reply 6 s late
 # 1.5 s, past --echo-timeout 1, like the request never answered.
 test_rtt_live() {
-	local key='vni="5",port="3",direction="in"'
+	local key='vni="5",port="3",direction="in",outer_src="172.17.2.119",outer_dst="172.17.2.143"'
 	start_tracer "$TMP/rtt.json" -q -o json --hist rtt --direction in \
 		--echo-timeout 1 --metrics-file "$TMP/rtt.prom" ||
 		{ fail "--hist rtt live"; return; }

@@ -295,15 +295,18 @@ test_scraped() {
 		"gnvtrace_malformed_packets_total: a series per reason, from the start"
 	is "sum(gnvtrace_malformed_packets_total)" 0 "no malformed frame"
 
-	k5o="vni=\"5\",port=\"3\",direction=\"out\""
-	k5i="vni=\"5\",port=\"3\",direction=\"in\""
-	k9o="vni=\"9\",port=\"\",direction=\"out\""
+	# Each key names its tunnel: the requests go 10.0.0.1 > 10.0.0.2.
+	local to2='outer_src="10.0.0.1",outer_dst="10.0.0.2"'
+	local to1='outer_src="10.0.0.2",outer_dst="10.0.0.1"'
+	k5o="vni=\"5\",port=\"3\",direction=\"out\",$to2"
+	k5i="vni=\"5\",port=\"3\",direction=\"in\",$to1"
+	k9o="vni=\"9\",port=\"\",direction=\"out\",$to2"
 	is "gnvtrace_port_packets_total{$k5o}" "$N_ECHO" "requests: port 3 out == $N_ECHO"
 	is "gnvtrace_port_packets_total{$k5i}" "$N_ECHO" "replies: port 3 in == $N_ECHO"
 	is "gnvtrace_port_packets_total{$k9o}" "$N_NOOPT" "no OVN option: vni 9 out == $N_NOOPT"
 	check "no OVN option: the series has no port label" \
 		test "$(ahelper labels "$PROM_PORT" "gnvtrace_port_packets_total{$k9o}")" = \
-		"__name__,direction,instance,job,vni"
+		"__name__,direction,instance,job,outer_dst,outer_src,vni"
 	is "count(gnvtrace_port_packets_total)" 3 "three port keys, no other"
 	is "sum(gnvtrace_port_packets_total)" "$MATCHED" "the port keys share the matched frames"
 	is "gnvtrace_port_bytes_total{$k5o}" "$((N_ECHO * req_len))" \

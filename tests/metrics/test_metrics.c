@@ -16,9 +16,31 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <jansson.h>
+
 #include "metrics.h"
 #include "names.h"
+#include "ovn_names.h"
 #include "test_util.h"
+
+#define U1 "00000000-0000-0000-0000-000000000001"
+#define U2 "00000000-0000-0000-0000-000000000002"
+#define U3 "00000000-0000-0000-0000-000000000003"
+#define U4 "00000000-0000-0000-0000-000000000004"
+#define U5 "00000000-0000-0000-0000-000000000005"
+#define U6 "00000000-0000-0000-0000-000000000006"
+
+/* One Southbound row, as the client applies it. */
+static void apply_row(struct gnv_ovn_names *n, enum gnv_ovn_table t,
+		      const char *uuid, const char *row_json)
+{
+	json_t *row = json_loads(row_json, 0, NULL);
+	char err[128] = "";
+
+	ASSERT_TRUE(row && gnv_ovn_names_apply(n, t, uuid, row, err,
+					       sizeof(err)) == 1, "row applied");
+	json_decref(row);
+}
 
 /* Renders into a string the caller frees. */
 static char *render(const struct gnv_counts *c, const struct gnv_hist *h,
@@ -99,6 +121,26 @@ static void add_key(struct gnv_hist *h, __u32 vni, int has_port, __u16 port,
 	*out = &h->e[h->n - 1];
 }
 
+/* A key with its tunnel's endpoints (port 0: no OVN option), going out. */
+static void add_tunnel_key(struct gnv_hist *h, __u32 vni, __u16 port,
+			   const char *src, const char *dst, __u64 packets)
+{
+	struct gnv_port_key k = {
+		.vni = vni, .port = port, .dir = GNV_DIR_OUT,
+		.has_port = port != 0,
+	};
+	struct gnv_port_entry *e;
+	int af = strchr(src, ':') ? AF_INET6 : AF_INET;
+
+	k.outer_family = af == AF_INET ? 4 : 6;
+	inet_pton(af, src, k.outer_src);
+	inet_pton(af, dst, k.outer_dst);
+	e = gnv_hist_entry(h, &k);
+	e->stats.packets = packets;
+	e->stats.bytes = packets * 100;
+	e->stats.size_slots[6] = packets;
+}
+
 static struct gnv_counts counts;
 static struct gnv_hist hist;
 
@@ -156,6 +198,11 @@ static void craft(void)
 	e->stats.bytes = 3 * 98;
 	e->stats.size_slots[6] = 3;
 	e->unanswered = 3;
+
+	/* vni 7 port 4 out to two chassis, and vni 8 over IPv6 */
+	add_tunnel_key(&hist, 7, 4, "172.31.254.1", "172.31.254.2", 2);
+	add_tunnel_key(&hist, 7, 4, "172.31.254.1", "172.31.254.3", 5);
+	add_tunnel_key(&hist, 8, 0, "2001:db8::1", "2001:db8::2", 6);
 }
 
 static const char *const families[][2] = {
@@ -346,6 +393,45 @@ static void test_render(void)
 	ASSERT_TRUE(!strcmp(text, again), "the same counts, the same text");
 	free(again);
 	free(text);
+}
+
+#define T7 "{vni=\"7\",port=\"4\",direction=\"out\",outer_src=\"172.31.254.1\","
+/* Every key names its tunnel; with OVN's names, the chassis too. */
+static void test_tunnel_labels(void)
+{
+	struct gnv_ovn_names *names = gnv_ovn_names_new();
+	char *text;
+
+	test_case("tunnel labels");
+	craft();
+	text = render(&counts, &hist, NULL);
+	ASSERT_LINE(text, "gnvtrace_port_packets_total" T7 "outer_dst=\"172.31.254.2\"} 2");
+	ASSERT_LINE(text, "gnvtrace_port_packets_total" T7 "outer_dst=\"172.31.254.3\"} 5");
+	ASSERT_LINE(text, "gnvtrace_port_packets_total{vni=\"8\",direction=\"out\",outer_src=\"2001:db8::1\",outer_dst=\"2001:db8::2\"} 6");
+	ASSERT_LINE(text, "gnvtrace_port_bytes_total" T7 "outer_dst=\"172.31.254.3\"} 500");
+	ASSERT_NO_LINE_WITH(text, "chassis=");
+	free(text);
+
+	/* ch1 with a hostname, ch2 without; .3 is no chassis' */
+	apply_row(names, GNV_OVN_DATAPATH_BINDING, U1,
+		  "{\"tunnel_key\":7,\"external_ids\":[\"map\",[[\"name\",\"net7\"]]]}");
+	apply_row(names, GNV_OVN_PORT_BINDING, U2,
+		  "{\"tunnel_key\":4,\"logical_port\":\"vm4\",\"datapath\":[\"uuid\",\"" U1 "\"]}");
+	apply_row(names, GNV_OVN_CHASSIS, U3,
+		  "{\"name\":\"ch1\",\"hostname\":\"compute-0\"}");
+	apply_row(names, GNV_OVN_CHASSIS, U4, "{\"name\":\"ch2\",\"hostname\":\"\"}");
+	apply_row(names, GNV_OVN_ENCAP, U5,
+		  "{\"type\":\"geneve\",\"ip\":\"172.31.254.1\",\"chassis_name\":\"ch1\"}");
+	apply_row(names, GNV_OVN_ENCAP, U6,
+		  "{\"type\":\"geneve\",\"ip\":\"172.31.254.2\",\"chassis_name\":\"ch2\"}");
+	hist.names = names;
+	text = render(&counts, &hist, NULL);
+	ASSERT_LINE(text, "gnvtrace_port_packets_total{vni=\"7\",datapath=\"net7\",port=\"4\",port_name=\"vm4\",direction=\"out\",outer_src=\"172.31.254.1\",outer_dst=\"172.31.254.2\",outer_src_chassis=\"compute-0\",outer_dst_chassis=\"ch2\"} 2");
+	ASSERT_LINE(text, "gnvtrace_port_packets_total{vni=\"7\",datapath=\"net7\",port=\"4\",port_name=\"vm4\",direction=\"out\",outer_src=\"172.31.254.1\",outer_dst=\"172.31.254.3\",outer_src_chassis=\"compute-0\"} 5");
+	ASSERT_LINE(text, "gnvtrace_port_packets_total{vni=\"5\",port=\"3\",direction=\"out\"} 10");
+	free(text);
+	hist.names = NULL;
+	gnv_ovn_names_free(names);
 }
 
 static void test_render_empty(void)
@@ -904,6 +990,7 @@ int main(int argc, char **argv)
 		return ret ? 1 : 0;
 	}
 	test_render();
+	test_tunnel_labels();
 	test_render_empty();
 	test_reasons_named();
 	test_labels();

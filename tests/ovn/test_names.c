@@ -43,6 +43,7 @@
 #include "test_util.h"
 
 #define SB_SCHEMA	"/usr/share/ovn/ovn-sb.ovsschema"
+#define IC_SB_SCHEMA	"/usr/share/ovn/ovn-ic-sb.ovsschema"
 #define VS_SCHEMA	"/usr/share/openvswitch/vswitch.ovsschema"
 
 /* Keys with high bits set, so that a byte-order slip shows. */
@@ -326,15 +327,15 @@ static int start_sb(void)
 	return sb_pid ? 0 : -1;
 }
 
-/* One transaction of ops (a JSON array's elements) on the live SB. */
-static int transact(const char *ops)
+/* One transaction of ops (a JSON array's elements) on db at sock. */
+static int transact_on(const char *sock, const char *db, const char *ops)
 {
 	char remote[160], out[160], *tx, *res;
 	int ret;
 
-	snprintf(remote, sizeof(remote), "unix:%s", sb_sock);
+	snprintf(remote, sizeof(remote), "unix:%s", sock);
 	snprintf(out, sizeof(out), "%s/transact.out", dir);
-	if (asprintf(&tx, "[\"OVN_Southbound\", %s]", ops) < 0)
+	if (asprintf(&tx, "[\"%s\", %s]", db, ops) < 0)
 		return -1;
 	ret = run((char *const[]){ "ovsdb-client", "transact", remote, tx,
 				   NULL }, out);
@@ -346,6 +347,12 @@ static int transact(const char *ops)
 	free(res);
 	free(tx);
 	return ret;
+}
+
+/* On the live SB. */
+static int transact(const char *ops)
+{
+	return transact_on(sb_sock, "OVN_Southbound", ops);
 }
 
 /* The same on the DB file, with the server down. */
@@ -847,7 +854,7 @@ static void test_bad_remotes(void)
 		{ "ssl:ovn-sb.example.org:6642", "not an IP address" },
 		{ "pssl:6642", "passive remote" },
 		{ "punix:/tmp/x", "passive remote" },
-		{ "", "no OVN Southbound remote" },
+		{ "", "no OVN Southbound DB remote" },
 	};
 	struct gnv_ovn_names *n = gnv_ovn_names_new();
 	char err[512], vs_sock[128];
@@ -1391,10 +1398,13 @@ static void test_live_changes(void)
 		gens_above(gens);
 		changed_all();
 		gnv_ovn_sb_get_stats(clients[0].sb, &st0);
+		/* other_config is read, for is-remote: another key is no
+		 * name's. */
 		ASSERT_OK(transact("{\"op\":\"update\",\"table\":"
-				   "\"Port_Binding\",\"where\":[["
-				   "\"logical_port\",\"==\",\"vm-new\"]],"
-				   "\"row\":{\"type\":\"localport\"}}"),
+				   "\"Chassis\",\"where\":[[\"hostname\","
+				   "\"==\",\"" CH_A_HOST "\"]],\"row\":{"
+				   "\"other_config\":[\"map\",[["
+				   "\"ovn-cms-options\",\"x\"]]]}}"),
 			  "transact");
 		do {
 			poll_clients(50);
@@ -1928,6 +1938,288 @@ static void test_fake_server(void)
 	gnv_ovn_names_free(n);
 }
 
+/* ---- The interconnection Southbound DB (ovn-ic-db) ---- */
+
+#define TS1		16711682	/* as ovn-ic numbers transit switches */
+#define U(d)		"00000000-0000-0000-0000-00000000000" #d
+#define TS2		16711683
+#define IC_AZ(id, name)							\
+	"{\"op\":\"insert\",\"table\":\"Availability_Zone\","		\
+	"\"uuid-name\":\"" id "\",\"row\":{\"name\":\"" name "\"}},"
+#define IC_ENCAP(id, ip, gw)						\
+	"{\"op\":\"insert\",\"table\":\"Encap\",\"uuid-name\":\"" id	\
+	"\",\"row\":{\"type\":\"geneve\",\"ip\":\"" ip "\","		\
+	"\"gateway_name\":\"" gw "\"}},"
+#define IC_GW(name, host, az, encaps)					\
+	"{\"op\":\"insert\",\"table\":\"Gateway\",\"row\":{\"name\":\""	\
+	name "\",\"hostname\":\"" host "\",\"availability_zone\":"	\
+	"[\"named-uuid\",\"" az "\"],\"encaps\":[\"set\",[" encaps "]]}},"
+#define IC_DP(ts, key)							\
+	"{\"op\":\"insert\",\"table\":\"Datapath_Binding\",\"row\":{"	\
+	"\"transit_switch\":\"" ts "\",\"tunnel_key\":" #key "}},"
+#define IC_PB(ts, key, name, az)					\
+	"{\"op\":\"insert\",\"table\":\"Port_Binding\",\"row\":{"	\
+	"\"transit_switch\":\"" ts "\",\"tunnel_key\":" #key ","	\
+	"\"logical_port\":\"" name "\",\"availability_zone\":"		\
+	"[\"named-uuid\",\"" az "\"]}},"
+
+/* Two zones, a gateway each, two transit switches: port key 1 in both. */
+static const char *ic_fixture =
+	IC_AZ("z1", "az1") IC_AZ("z2", "az2")
+	IC_ENCAP("e1", "172.31.253.1", "gw1")
+	IC_ENCAP("e2", "172.31.253.2", "gw2")
+	IC_ENCAP("e3", "fd00::2", "gw2")
+	IC_GW("gw1", "gnvic-gw1", "z1", EREF("e1"))
+	IC_GW("gw2", "", "z2", EREF("e2") "," EREF("e3"))
+	IC_DP("ts1", 16711682) IC_DP("ts2", 16711683)
+	IC_PB("ts1", 1, "lsp-ts1-lr-az1", "z1")
+	IC_PB("ts1", 2, "lsp-ts1-lr-az2", "z2")
+	IC_PB("ts2", 1, "lsp-ts2-lr-az1", "z1")
+	"{\"op\":\"comment\",\"comment\":\"gnvtrace ic fixture\"}";
+
+static int addr_of(const char *ip, __u8 a[16])
+{
+	memset(a, 0, 16);
+	if (inet_pton(AF_INET, ip, a) == 1)
+		return 4;
+	return inet_pton(AF_INET6, ip, a) == 1 ? 6 : 0;
+}
+
+static const char *ic_chassis(const struct gnv_ovn_names *n, const char *ip)
+{
+	__u8 a[16];
+	int family = addr_of(ip, a);
+
+	return gnv_ovn_chassis_of_addr(n, family, a);
+}
+
+static const char *ic_zone(const struct gnv_ovn_names *n, const char *ip)
+{
+	__u8 a[16];
+	int family = addr_of(ip, a);
+
+	return gnv_ovn_chassis_zone(n, family, a);
+}
+
+static void check_ic(const struct gnv_ovn_names *n, const char *via)
+{
+	__u32 dp = 0, port = 0;
+	__u8 a[16], want[16];
+	int family = 0, more = 1;
+
+	test_case("interconnection names (%s)", via);
+	ASSERT_NAME(gnv_ovn_datapath_name(n, TS1), "ts1", "transit switch");
+	ASSERT_NAME(gnv_ovn_datapath_name(n, TS2), "ts2", "another");
+	ASSERT_NAME(gnv_ovn_port_name(n, TS1, 1), "lsp-ts1-lr-az1", "ts1 port 1");
+	ASSERT_NAME(gnv_ovn_port_name(n, TS1, 2), "lsp-ts1-lr-az2", "ts1 port 2");
+	ASSERT_NAME(gnv_ovn_port_name(n, TS2, 1), "lsp-ts2-lr-az1",
+		    "ts2 port 1: the same key, another switch");
+	ASSERT_NAME(gnv_ovn_port_name(n, TS2, 2), NULL, "no ts2 port 2");
+	ASSERT_NAME(ic_chassis(n, "172.31.253.1"), "gnvic-gw1",
+		    "a gateway by its hostname");
+	ASSERT_NAME(ic_chassis(n, "172.31.253.2"), "gw2",
+		    "no hostname: by its name");
+	ASSERT_NAME(ic_chassis(n, "fd00::2"), "gw2", "its IPv6 encap");
+	ASSERT_NAME(ic_zone(n, "172.31.253.1"), "az1", "gw1's zone");
+	ASSERT_NAME(ic_zone(n, "fd00::2"), "az2", "gw2's zone");
+	ASSERT_NAME(ic_zone(n, "172.31.253.9"), NULL, "no gateway's");
+	ASSERT_OK(gnv_ovn_find_port(n, "lsp-ts1-lr-az2", &dp, &port),
+		  "find a transit port");
+	ASSERT_EQ(dp, TS1, "its switch's key");
+	ASSERT_EQ(port, 2, "its key");
+	ASSERT_OK(gnv_ovn_find_datapath(n, "ts2", &dp), "find ts2");
+	ASSERT_EQ(dp, TS2, "ts2's key");
+	ASSERT_OK(gnv_ovn_find_chassis(n, "gnvic-gw1", &family, a, &more),
+		  "find a gateway by hostname");
+	addr_of("172.31.253.1", want);
+	ASSERT_TRUE(family == 4 && !memcmp(a, want, 16) && !more,
+		    "its encap address");
+}
+
+/* Polls c until cond holds, at most 5 s. */
+#define WAIT_UNTIL(c, cond) ({						\
+	__u64 end__ = now_ms() + 5000;					\
+	while (!(cond) && now_ms() < end__) {				\
+		struct pollfd p__ = { gnv_ovn_sb_fd(c), POLLIN, 0 };	\
+		poll(&p__, 1, 50);					\
+		gnv_ovn_sb_poll(c);					\
+	}								\
+	(cond);								\
+})
+
+static void ic_list(const char *sock, const char *path)
+{
+	static const char *const tables[] = {
+		"Datapath_Binding", "Port_Binding", "Availability_Zone",
+		"Gateway", "Encap",
+	};
+	char db[160], *all = NULL, *one;
+	size_t len = 0;
+	FILE *f;
+
+	snprintf(db, sizeof(db), "--db=unix:%s", sock);
+	for (size_t i = 0; i < sizeof(tables) / sizeof(tables[0]); i++) {
+		char out[160];
+
+		snprintf(out, sizeof(out), "%s/list.out", dir);
+		ASSERT_OK(run((char *const[]){ "ovn-ic-sbctl", db,
+					       "--format=json", "list",
+					       (char *)tables[i], NULL }, out),
+			  "ovn-ic-sbctl list (ovn-ic)");
+		one = slurp(out);
+		all = realloc(all, len + strlen(one) + 1);
+		strcpy(all + len, one);
+		len += strlen(one);
+		free(one);
+	}
+	f = fopen(path, "w");
+	if (f) {
+		fputs(all, f);
+		fclose(f);
+	}
+	free(all);
+}
+
+static void test_ic(void)
+{
+	char db[128], sock[128], ctl[128], log[128], remote[160];
+	char err[512] = "", sb_remote[160], file[160];
+	struct gnv_ovn_names *ic = gnv_ovn_names_new_ic();
+	struct gnv_ovn_names *sbn = gnv_ovn_names_new();
+	struct gnv_ovn_names *off = gnv_ovn_names_new_ic();
+	struct gnv_ovn_sb *c = NULL, *bad;
+	pid_t pid;
+
+	test_case("interconnection DB: a real ovsdb-server (ovn-ic-db)");
+	snprintf(db, sizeof(db), "%s/icsb.db", dir);
+	snprintf(sock, sizeof(sock), "%s/icsb.sock", dir);
+	snprintf(ctl, sizeof(ctl), "%s/icsb.ctl", dir);
+	snprintf(log, sizeof(log), "%s/icsb.log", dir);
+	snprintf(remote, sizeof(remote), "unix:%s", sock);
+	snprintf(sb_remote, sizeof(sb_remote), "unix:%s", sb_sock);
+	if (!ASSERT_EQ(run((char *const[]){ "ovsdb-tool", "create", db,
+					    IC_SB_SCHEMA, NULL }, NULL), 0,
+		       "ovsdb-tool create, the IC-SB schema (ovn-ic-db)"))
+		goto out;
+	pid = start_server(db, sock, ctl, log, 0, 0, NULL);
+	if (!ASSERT_TRUE(pid > 0, "its ovsdb-server up") ||
+	    !ASSERT_OK(transact_on(sock, "OVN_IC_Southbound", ic_fixture),
+		       "the fixture"))
+		goto stop;
+	c = gnv_ovn_sb_open(remote, ic, 5000, err, sizeof(err));
+	if (!ASSERT_OK_PTR(c, "--ovn-ic-sb: connected")) {
+		fprintf(stderr, "  %s\n", err);
+		goto stop;
+	}
+	check_ic(ic, "live");
+
+	test_case("interconnection DB: the wrong DB either way");
+	bad = gnv_ovn_sb_open(sb_remote, off, 3000, err, sizeof(err));
+	ASSERT_TRUE(!bad, "a Southbound DB is no interconnection DB");
+	ASSERT_STRSTR(err, "is not an OVN interconnection Southbound DB (it "
+		      "serves OVN_Southbound)", "says which it is");
+	gnv_ovn_sb_close(bad);
+	bad = gnv_ovn_sb_open(remote, sbn, 3000, err, sizeof(err));
+	ASSERT_TRUE(!bad, "the interconnection DB is no Southbound DB");
+	ASSERT_STRSTR(err, "is not an OVN Southbound DB (it serves "
+		      "OVN_IC_Southbound)", "says which it is");
+	gnv_ovn_sb_close(bad);
+
+	test_case("interconnection DB: offline, ovn-ic-sbctl's JSON");
+	snprintf(file, sizeof(file), "%s/ic.json", dir);
+	ic_list(sock, file);
+	if (ASSERT_OK(gnv_ovn_names_load(off, file, err, sizeof(err)),
+		      "--ovn-ic-names loads it"))
+		check_ic(off, "file");
+	else
+		fprintf(stderr, "  %s\n", err);
+	ASSERT_EQ(gnv_ovn_names_load(sbn, file, err, sizeof(err)), -1,
+		  "--ovn-names refuses it");
+	ASSERT_STRSTR(err, "give the file with --ovn-ic-names",
+		      "and says where it goes");
+
+	test_case("interconnection DB: changes while tracing");
+	ASSERT_OK(transact_on(sock, "OVN_IC_Southbound",
+		"{\"op\":\"update\",\"table\":\"Availability_Zone\","
+		"\"where\":[[\"name\",\"==\",\"az2\"]],"
+		"\"row\":{\"name\":\"az2-east\"}}"), "rename az2");
+	ASSERT_TRUE(WAIT_UNTIL(c, str_is(ic_zone(ic, "172.31.253.2"),
+					 "az2-east")), "gw2's zone renamed");
+	ASSERT_OK(transact_on(sock, "OVN_IC_Southbound",
+		"{\"op\":\"insert\",\"table\":\"Availability_Zone\","
+		"\"uuid-name\":\"z3\",\"row\":{\"name\":\"az3\"}},"
+		IC_PB("ts1", 3, "lsp-ts1-lr-az3", "z3")
+		"{\"op\":\"delete\",\"table\":\"Gateway\","
+		"\"where\":[[\"name\",\"==\",\"gw1\"]]},"
+		"{\"op\":\"delete\",\"table\":\"Encap\","
+		"\"where\":[[\"gateway_name\",\"==\",\"gw1\"]]}"),
+		  "a third zone's port; gw1 gone");
+	ASSERT_TRUE(WAIT_UNTIL(c, str_is(gnv_ovn_port_name(ic, TS1, 3),
+					 "lsp-ts1-lr-az3")),
+		    "the new port named");
+	ASSERT_TRUE(WAIT_UNTIL(c, !ic_chassis(ic, "172.31.253.1")),
+		    "gw1 no longer named");
+	ASSERT_NAME(ic_zone(ic, "172.31.253.1"), NULL, "nor zoned");
+	ASSERT_NAME(gnv_ovn_port_name(ic, TS1, 1), "lsp-ts1-lr-az1",
+		    "its port still named");
+stop:
+	gnv_ovn_sb_close(c);
+	stop(&pid, SIGTERM);
+out:
+	gnv_ovn_names_free(ic);
+	gnv_ovn_names_free(sbn);
+	gnv_ovn_names_free(off);
+}
+
+/*
+ * Another zone's gateway as ovn-ic copies it into a Southbound DB:
+ * named, but not the zone's own (other_config:is-remote=true), and a row
+ * of the one DB refused in a table of the other.
+ */
+static void test_remote_gateway(void)
+{
+	struct gnv_ovn_names *n = gnv_ovn_names_new();
+	struct gnv_ovn_names *ic = gnv_ovn_names_new_ic();
+	json_t *own = json_pack("{s:s, s:s, s:[s, [[s, s]]]}", "name", "gw1",
+				"hostname", "gnvic-gw1", "other_config", "map",
+				"is-interconn", "true");
+	json_t *remote = json_pack("{s:s, s:s, s:[s, [[s, s]]]}", "name",
+				   "gw2", "hostname", "gnvic-gw2",
+				   "other_config", "map", "is-remote", "true");
+	json_t *e1 = json_pack("{s:s, s:s, s:s}", "type", "geneve", "ip",
+			       "172.31.253.1", "chassis_name", "gw1");
+	json_t *e2 = json_pack("{s:s, s:s, s:s}", "type", "geneve", "ip",
+			       "172.31.253.2", "chassis_name", "gw2");
+	char err[128] = "";
+
+	test_case("a remote gateway in a Southbound DB");
+	gnv_ovn_names_set_zone(n, "az1", NULL);
+	ASSERT_EQ(gnv_ovn_names_apply(n, GNV_OVN_CHASSIS, U(1), own, err,
+				      sizeof(err)), 1, "own chassis");
+	ASSERT_EQ(gnv_ovn_names_apply(n, GNV_OVN_CHASSIS, U(2), remote, err,
+				      sizeof(err)), 1, "remote chassis");
+	ASSERT_EQ(gnv_ovn_names_apply(n, GNV_OVN_ENCAP, U(3), e1, err,
+				      sizeof(err)), 1, "encap");
+	ASSERT_EQ(gnv_ovn_names_apply(n, GNV_OVN_ENCAP, U(4), e2, err,
+				      sizeof(err)), 1, "encap");
+	ASSERT_NAME(ic_chassis(n, "172.31.253.2"), "gnvic-gw2",
+		    "the remote gateway is named");
+	ASSERT_NAME(ic_zone(n, "172.31.253.2"), NULL, "but not az1's");
+	ASSERT_NAME(ic_zone(n, "172.31.253.1"), "az1", "its own is");
+	ASSERT_EQ(gnv_ovn_names_apply(ic, GNV_OVN_CHASSIS, U(5), own, err,
+				      sizeof(err)), -EINVAL,
+		  "a Southbound row in the interconnection table");
+	ASSERT_EQ(gnv_ovn_names_apply(n, GNV_OVN_IC_GATEWAY, U(6), own, err,
+				      sizeof(err)), -EINVAL, "and the reverse");
+	ASSERT_STRSTR(err, "in a table of the Southbound DB", "says so");
+	json_decref(own);
+	json_decref(remote);
+	json_decref(e1);
+	json_decref(e2);
+	gnv_ovn_names_free(n);
+	gnv_ovn_names_free(ic);
+}
+
 int main(void)
 {
 	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGSEGV, SIGABRT,
@@ -2001,5 +2293,7 @@ int main(void)
 	test_big();
 	close_clients();
 	test_ssl_rotation();
+	test_ic();
+	test_remote_gateway();
 	return test_summary();
 }

@@ -101,11 +101,11 @@ test_text_and_hist() {
 	check "text: vni, datapath, keys and names on the line" grep -q \
 		" out .* vni $LS0_KEY (ls0) ovn $VM1_LSP_KEY->$VM2_LSP_KEY (ls0-vm1 -> ls0-vm2) |" \
 		"$TMP/text"
-	check "hist: the heading names the datapath and the port" grep -q \
-		"^vni $LS0_KEY (ls0) port $VM1_LSP_KEY (ls0-vm1) out: 2 packets" \
+	check "hist: the heading names the datapath, the port and the chassis" grep -q \
+		"^vni $LS0_KEY (ls0) port $VM1_LSP_KEY (ls0-vm1) out $CH1_HOST($CH1_ENCAP_IP) > $CH2_HOST($CH2_ENCAP_IP): 2 packets" \
 		"$TMP/text"
-	check "metrics: the series carry datapath and port_name labels" grep -q \
-		"^gnvtrace_port_packets_total{vni=\"$LS0_KEY\",datapath=\"ls0\",port=\"$VM1_LSP_KEY\",port_name=\"ls0-vm1\",direction=\"out\"} 2$" \
+	check "metrics: the series carry datapath, port_name and chassis labels" grep -q \
+		"^gnvtrace_port_packets_total{vni=\"$LS0_KEY\",datapath=\"ls0\",port=\"$VM1_LSP_KEY\",port_name=\"ls0-vm1\",direction=\"out\",outer_src=\"$CH1_ENCAP_IP\",outer_dst=\"$CH2_ENCAP_IP\",outer_src_chassis=\"$CH1_HOST\",outer_dst_chassis=\"$CH2_HOST\"} 2$" \
 		"$TMP/lab.prom"
 }
 

@@ -10,6 +10,14 @@
 # zones only where they agree. The frames are gnv-pktgen's demo: compute-0
 # (172.17.2.119, fd00:172:17::119) pings compute-1 (.143, ::143).
 #
+# Then the interconnection Southbound DB (a third ovsdb-server, with
+# ovn-ic-db's schema): both chassis as the zones' gateways, the transit
+# switch and its ports; az1's DB holds compute-1 as ovn-ic copies another
+# zone's gateway (other_config:is-remote=true), which must not make it
+# az1's. --ovn-ic-sb alone, beside one zone, offline (--ovn-ic-names),
+# and naming what a zone does not know; histograms and metrics named
+# from the zone of each key's tunnel.
+#
 # Usage: test_zones.sh BUILD_DIR
 set -u
 
@@ -18,12 +26,13 @@ GNV=$BUILD/gnvtrace
 HERE=$(cd "$(dirname "$0")" && pwd)
 TMP=$(mktemp -d /tmp/gnvzones.XXXXXX)
 SCHEMA=/usr/share/ovn/ovn-sb.ovsschema
+IC_SCHEMA=/usr/share/ovn/ovn-ic-sb.ovsschema
 
 # shellcheck source=tests/testlib.sh
 . "$HERE/../testlib.sh"
 
 cleanup() {
-	for z in az1 az2; do
+	for z in az1 az2 az3 ic; do
 		[ -f "$TMP/$z.pid" ] && kill "$(cat "$TMP/$z.pid")" 2>/dev/null
 	done
 	rm -rf "$TMP"
@@ -31,8 +40,8 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-start_db() { # start_db ZONE
-	ovsdb-tool create "$TMP/$1.db" "$SCHEMA" &&
+start_db() { # start_db ZONE [SCHEMA]
+	ovsdb-tool create "$TMP/$1.db" "${2:-$SCHEMA}" &&
 	ovsdb-server "$TMP/$1.db" --remote="punix:$TMP/$1.sock" \
 		--pidfile="$TMP/$1.pid" --unixctl="$TMP/$1.ctl" \
 		--log-file="$TMP/$1.log" --detach --no-chdir 2>/dev/null
@@ -45,15 +54,29 @@ dp() { # dp ID KEY NAME
 pb() { # pb DP_ID KEY LOGICAL_PORT
 	printf '{"op":"insert","table":"Port_Binding","row":{"datapath":["named-uuid","%s"],"tunnel_key":%s,"logical_port":"%s"}},' "$1" "$2" "$3"
 }
-chassis() { # chassis NAME IPV4 IPV6
-	printf '{"op":"insert","table":"Encap","uuid-name":"e4","row":{"type":"geneve","ip":"%s","chassis_name":"%s"}},' "$2" "$1"
-	printf '{"op":"insert","table":"Encap","uuid-name":"e6","row":{"type":"geneve","ip":"%s","chassis_name":"%s"}},' "$3" "$1"
-	printf '{"op":"insert","table":"Chassis","row":{"name":"%s","hostname":"%s","encaps":["set",[["named-uuid","e4"],["named-uuid","e6"]]]}}' "$1" "$1"
+chassis() { # chassis NAME IPV4 IPV6 [OTHER_CONFIG_PAIR]
+	printf '{"op":"insert","table":"Encap","uuid-name":"e4%s","row":{"type":"geneve","ip":"%s","chassis_name":"%s"}},' "${1//-/}" "$2" "$1"
+	printf '{"op":"insert","table":"Encap","uuid-name":"e6%s","row":{"type":"geneve","ip":"%s","chassis_name":"%s"}},' "${1//-/}" "$3" "$1"
+	printf '{"op":"insert","table":"Chassis","row":{"name":"%s","hostname":"%s","other_config":["map",[%s]],"encaps":["set",[["named-uuid","e4%s"],["named-uuid","e6%s"]]]}}' "$1" "$1" "${4:-}" "${1//-/}" "${1//-/}"
+}
+# Another zone's gateway, as ovn-ic copies it into a zone's DB.
+remote_chassis() { chassis "$@" '["is-remote","true"]'; }
+
+# The interconnection DB's rows.
+ic_az() { printf '{"op":"insert","table":"Availability_Zone","uuid-name":"%s","row":{"name":"%s"}},' "$1" "$1"; }
+ic_gw() { # ic_gw NAME AZ IPV4 IPV6
+	printf '{"op":"insert","table":"Encap","uuid-name":"e4%s","row":{"type":"geneve","ip":"%s","gateway_name":"%s"}},' "${1//-/}" "$3" "$1"
+	printf '{"op":"insert","table":"Encap","uuid-name":"e6%s","row":{"type":"geneve","ip":"%s","gateway_name":"%s"}},' "${1//-/}" "$4" "$1"
+	printf '{"op":"insert","table":"Gateway","row":{"name":"%s","hostname":"%s","availability_zone":["named-uuid","%s"],"encaps":["set",[["named-uuid","e4%s"],["named-uuid","e6%s"]]]}},' "$1" "$1" "$2" "${1//-/}" "${1//-/}"
+}
+ic_ts() { printf '{"op":"insert","table":"Datapath_Binding","row":{"transit_switch":"%s","tunnel_key":%s}},' "$1" "$2"; }
+ic_pb() { # ic_pb TS KEY LOGICAL_PORT AZ
+	printf '{"op":"insert","table":"Port_Binding","row":{"transit_switch":"%s","tunnel_key":%s,"logical_port":"%s","availability_zone":["named-uuid","%s"]}},' "$@"
 }
 
-populate() { # populate ZONE ROWS
+populate() { # populate ZONE ROWS [DB]
 	ovsdb-client transact "unix:$TMP/$1.sock" \
-		"[\"OVN_Southbound\",$2]" >"$TMP/$1.transact" 2>&1 &&
+		"[\"${3:-OVN_Southbound}\",${2%,}]" >"$TMP/$1.transact" 2>&1 &&
 	! grep -q '"error"' "$TMP/$1.transact"
 }
 
@@ -86,7 +109,9 @@ main() {
 		populate az1 "$(dp a 5 net-a; pb a 1 a-vm1; pb a 3 a-vm2-remote
 			dp t 7 ts1; pb t 2 ts1-az1; pb t 4 ts1-az2
 			pb a 9 shared
-			chassis compute-0 172.17.2.119 fd00:172:17::119)"
+			chassis compute-0 172.17.2.119 fd00:172:17::119
+			printf ,
+			remote_chassis compute-1 172.17.2.143 fd00:172:17::143)"
 	check "az2: net-b on VNI 5, the same ts1, compute-1" \
 		populate az2 "$(dp b 5 net-b; pb b 1 b-vm9; pb b 3 b-vm2
 			dp t 7 ts1; pb t 2 ts1-az1; pb t 4 ts1-az2
@@ -98,7 +123,7 @@ main() {
 	check "request from compute-0: named in az1" test \
 		"$(field "$TMP/live.json" 1 zone) $(field "$TMP/live.json" 1 datapath) $(field "$TMP/live.json" 1 ovn_inport_name) $(field "$TMP/live.json" 1 ovn_outport_name)" \
 		= "az1 net-a a-vm1 a-vm2-remote"
-	check "reply from compute-1: the same VNI named in az2" test \
+	check "reply from compute-1: the same VNI named in az2, not az1 (is-remote there)" test \
 		"$(field "$TMP/live.json" 2 zone) $(field "$TMP/live.json" 2 datapath) $(field "$TMP/live.json" 2 ovn_inport_name) $(field "$TMP/live.json" 2 ovn_outport_name)" \
 		= "az2 net-b b-vm2 b-vm9"
 	check "both chassis named, each from its zone" test \
@@ -129,7 +154,96 @@ main() {
 	"$GNV" -r "$TMP/demo.pcap" "${zones[@]}" port shared >"$TMP/sh.out" 2>&1
 	check "filter port shared: zones disagree, a usage error" test $? -eq 2
 	check "filter port shared: says so" grep -q "zones disagree" "$TMP/sh.out"
+
+	test_metrics_named "${zones[@]}"
+	test_interconnection
 	finish
+}
+
+# Histograms and metrics have no packet: a key's tunnel picks the zone.
+test_metrics_named() {
+	"$GNV" -r "$TMP/demo.pcap" "$@" -q --hist size \
+		--metrics-file "$TMP/z.prom" >"$TMP/z.hist" 2>/dev/null
+	check "metrics: compute-0's requests named in az1, with both chassis" grep -qx \
+		'gnvtrace_port_packets_total{vni="5",datapath="net-a",port="3",port_name="a-vm2-remote",direction="in",outer_src="172.17.2.119",outer_dst="172.17.2.143",outer_src_chassis="compute-0",outer_dst_chassis="compute-1"} 5' \
+		"$TMP/z.prom"
+	check "metrics: compute-1's replies on the same VNI named in az2" grep -qx \
+		'gnvtrace_port_packets_total{vni="5",datapath="net-b",port="1",port_name="b-vm9",direction="in",outer_src="172.17.2.143",outer_dst="172.17.2.119",outer_src_chassis="compute-1",outer_dst_chassis="compute-0"} 3' \
+		"$TMP/z.prom"
+	check "hist: the heading names the zone's datapath and port, and the chassis" grep -qx \
+		'vni 5 (net-b) port 1 (b-vm9) in compute-1(172.17.2.143) > compute-0(172.17.2.119): 3 packets, 468 bytes' \
+		"$TMP/z.hist"
+}
+
+# jq-less: KEY=VALUE of the JSON lines' fields, one line per event.
+fields() { # fields FILE KEY...
+	/usr/bin/python3 -c 'import json, sys
+for l in open(sys.argv[1]):
+    e = json.loads(l)
+    print(" ".join(str(e.get(k, "-")) for k in sys.argv[2:]))' "$@"
+}
+
+test_interconnection() {
+	local ic="unix:$TMP/ic.sock" t
+
+	check "the interconnection DB up (ovn-ic-db's schema)" start_db ic "$IC_SCHEMA"
+	check "ovn-ic's rows: two zones, their gateways, ts1 and its ports" \
+		populate ic "$(ic_az az1; ic_az az2
+			ic_gw compute-0 az1 172.17.2.119 fd00:172:17::119
+			ic_gw compute-1 az2 172.17.2.143 fd00:172:17::143
+			ic_ts ts1 7; ic_pb ts1 2 ts1-az1 az1; ic_pb ts1 4 ts1-az2 az2)" \
+		OVN_IC_Southbound
+
+	"$GNV" -r "$TMP/demo.pcap" --ovn-ic-sb "$ic" -o json icmp6 \
+		>"$TMP/ic.json" 2>"$TMP/ic.err"
+	check "--ovn-ic-sb alone: ts1, its ports, the gateways and their zones" test \
+		"$(fields "$TMP/ic.json" datapath ovn_inport_name ovn_outport_name outer_src_chassis outer_src_zone outer_dst_zone | sort -u | tr '\n' ';')" \
+		= "ts1 ts1-az1 ts1-az2 compute-0 az1 az2;ts1 ts1-az2 ts1-az1 compute-1 az2 az1;"
+	"$GNV" -r "$TMP/demo.pcap" --ovn-ic-sb "$ic" -o json icmp \
+		>"$TMP/ic5.json" 2>/dev/null
+	check "--ovn-ic-sb alone: a zone's own VNI stays unnamed" test \
+		"$(fields "$TMP/ic5.json" datapath outer_src_chassis | sort -u | tr '\n' ';')" \
+		= "- compute-0;- compute-1;"
+
+	"$GNV" -r "$TMP/demo.pcap" --ovn-sb "az1=unix:$TMP/az1.sock" \
+		--ovn-ic-sb "$ic" -o json icmp6 >"$TMP/ic1.json" 2>/dev/null
+	check "az1 and ovn-ic: compute-1 is az2's (ovn-ic), named from az1 (the receiver)" test \
+		"$(fields "$TMP/ic1.json" outer_src_chassis outer_src_zone zone datapath ovn_inport_name | sort -u | tr '\n' ';')" \
+		= "compute-0 az1 az1 ts1 ts1-az1;compute-1 az2 az1 ts1 ts1-az2;"
+
+	for t in Datapath_Binding Port_Binding Availability_Zone Gateway Encap; do
+		ovn-ic-sbctl --db="$ic" --format=json list "$t"
+	done >"$TMP/ic-names.json"
+	"$GNV" -r "$TMP/demo.pcap" --ovn-ic-names "$TMP/ic-names.json" \
+		-o json >"$TMP/ic-off.json" 2>/dev/null
+	"$GNV" -r "$TMP/demo.pcap" --ovn-ic-sb "$ic" -o json \
+		>"$TMP/ic-live.json" 2>/dev/null
+	check "--ovn-ic-names (ovn-ic-sbctl's JSON): the same as live" \
+		cmp -s "$TMP/ic-off.json" "$TMP/ic-live.json"
+	"$GNV" -r "$TMP/demo.pcap" --ovn-names "$TMP/ic-names.json" >"$TMP/e1" 2>&1
+	check "the interconnection dump as --ovn-names: exit 1, says where it goes" \
+		test $? -eq 1 -a "$(grep -c 'give the file with --ovn-ic-names' "$TMP/e1")" -eq 1
+	"$GNV" -r "$TMP/demo.pcap" --ovn-ic-sb "unix:$TMP/az1.sock" >"$TMP/e2" 2>&1
+	check "--ovn-ic-sb at a Southbound DB: exit 1, one line" \
+		test $? -eq 1 -a "$(wc -l <"$TMP/e2")" -eq 1
+	check "--ovn-ic-sb at a Southbound DB: says what it serves" grep -q \
+		"is not an OVN interconnection Southbound DB (it serves OVN_Southbound)" "$TMP/e2"
+
+	"$GNV" -r "$TMP/demo.pcap" --ovn-ic-sb "$ic" -o json inport ts1-az2 \
+		>"$TMP/ic-f.json" 2>/dev/null
+	check "filter inport ts1-az2, from ovn-ic's names: compute-1's 3 replies" test \
+		"$(fields "$TMP/ic-f.json" outer_src_chassis ovn_inport | sort | uniq -c | tr -s ' ')" \
+		= " 3 compute-1 4"
+
+	# A zone that does not know ts1 (yet): ovn-ic names it, "ic:".
+	check "a third DB: compute-1's zone without ts1" start_db az3
+	check "a third DB: populated" populate az3 \
+		"$(chassis compute-1 172.17.2.143 fd00:172:17::143)"
+	"$GNV" -r "$TMP/demo.pcap" --ovn-sb "az2=unix:$TMP/az3.sock" \
+		--ovn-ic-sb "$ic" icmp6 2>/dev/null >"$TMP/ic3.txt"
+	check "text: what the zone lacks, named by ovn-ic (ic:ts1)" grep -q \
+		"compute-1(fd00:172:17::143) > compute-0(fd00:172:17::119) vni 7 (ic:ts1) ovn 4->2 (ts1-az2 -> ts1-az1)" \
+		"$TMP/ic3.txt"
 }
 
 main

@@ -811,6 +811,11 @@ static void test_port_stats(void)
 	ASSERT_EQ(k.port, 3, "arriving: the egress (receiving) port");
 	ASSERT_EQ(k.has_port, 1, "has_port");
 	ASSERT_EQ(k.dir, GNV_DIR_IN, "dir");
+	ASSERT_EQ(k.outer_family, p.outer_family, "the tunnel's family");
+	ASSERT_MEMEQ(k.outer_src, p.outer_src, 16, "the tunnel's source");
+	ASSERT_MEMEQ(k.outer_dst, p.outer_dst, 16, "the tunnel's destination");
+	ASSERT_EQ(p.outer_family, 4, "an IPv4 tunnel");
+	ASSERT_EQ(k.outer_src[4] | k.outer_dst[15], 0, "IPv4: zeros after");
 	gnv_port_key_of(&p, GNV_DIR_OUT, &k);
 	ASSERT_EQ(k.port, 1, "leaving: the ingress (sending) port");
 	p.flags &= ~GNV_F_OVN;
