@@ -150,6 +150,13 @@ static int unknown_name(struct lexer *lx, struct gnv_term *t, const char *v)
 	return 0;
 }
 
+/* A name where no source of names was given. */
+static int no_names(struct lexer *lx, const char *word, const char *v)
+{
+	return fail(lx, "'%s %s': names need --ovn-sb, --ovn-names or "
+		    "--ovn-ic-sb", word, v);
+}
+
 /* "datapath N|NAME": a VNI, by OVN's name for its datapath. */
 static int parse_datapath(struct lexer *lx, const char *word,
 			  struct gnv_term *t)
@@ -161,8 +168,7 @@ static int parse_datapath(struct lexer *lx, const char *word,
 		return parse_num(lx, word, 0xffffff, &t->val);
 	lx->at++;
 	if (!lx->names)
-		return fail(lx, "'%s %s': names need --ovn-sb or --ovn-names",
-			    word, v);
+		return no_names(lx, word, v);
 	switch (gnv_ovn_find_datapath_any(lx->names, v, &t->val)) {
 	case 0:
 		return 0;
@@ -186,8 +192,7 @@ static int parse_port(struct lexer *lx, const char *word, struct gnv_term *t)
 				 0xffff, &t->val);
 	lx->at++;
 	if (!lx->names)
-		return fail(lx, "'%s %s': names need --ovn-sb or --ovn-names",
-			    word, v);
+		return no_names(lx, word, v);
 	switch (gnv_ovn_find_port_any(lx->names, v, &dp, &key)) {
 	case 0:
 		break;
@@ -213,8 +218,7 @@ static int parse_chassis(struct lexer *lx, const char *word,
 	if (!v)
 		return fail(lx, "'%s' needs an OVN chassis name", word);
 	if (!lx->names)
-		return fail(lx, "'%s %s': names need --ovn-sb or --ovn-names",
-			    word, v);
+		return no_names(lx, word, v);
 	switch (gnv_ovn_find_chassis_any(lx->names, v, &family, t->addr, &more)) {
 	case 0:
 		break;

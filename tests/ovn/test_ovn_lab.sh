@@ -233,7 +233,7 @@ test_errors() {
 	"$GNV" -r "$TMP/demo.pcap" inport ls0-vm1 >"$TMP/e2.out" 2>&1
 	check "a port name without names: usage error" test $? -eq 2
 	check "a port name without names: says what is needed" grep -q \
-		"names need --ovn-sb or --ovn-names" "$TMP/e2.out"
+		"names need --ovn-sb, --ovn-names or --ovn-ic-sb" "$TMP/e2.out"
 }
 
 # OVN's VXLAN encoding (a second lab, ovn-encap-type=vxlan): the 24-bit
