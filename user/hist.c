@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: MIT
-#include <arpa/inet.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "hist.h"
+#include "outbuf.h"
 #include "ovn_zones.h"
 #include "port_stats.h"
 #include "trace.h"
@@ -258,111 +258,122 @@ static void print_rtt(FILE *out, const struct gnv_port_entry *e)
 		print_log2(out, "usecs", st->rtt_slots, GNV_RTT_SLOTS);
 }
 
-static void print_json_buckets(FILE *out, const __u64 *slots, int n_slots)
+/* ,"key":N */
+static void json_u64(struct outbuf *ob, const char *key, __u64 v)
 {
-	int first = 1;
-
-	fprintf(out, "\"buckets\":[");
-	for (int i = 0; i < n_slots; i++) {
-		if (!slots[i])
-			continue;
-		fprintf(out, "%s{\"min\":%llu,\"max\":%llu,\"count\":%llu}",
-			first ? "" : ",", i ? 1ULL << i : 0ULL,
-			(1ULL << (i + 1)) - 1, (unsigned long long)slots[i]);
-		first = 0;
-	}
-	fprintf(out, "]}\n");
+	ob_str(ob, ",\"");
+	ob_str(ob, key);
+	ob_str(ob, "\":");
+	ob_u64(ob, v);
 }
 
-/* A JSON string of OVN's: printable ASCII as is, the rest escaped. */
-static void print_json_str(FILE *out, const char *key, const char *s)
+/* ,"key":"s" (escaped), when there is an s. */
+static void json_str(struct outbuf *ob, const char *key, const char *s)
 {
 	if (!s)
 		return;
-	fprintf(out, ",\"%s\":\"", key);
-	for (; *s; s++) {
-		unsigned char c = *s;
+	ob_str(ob, ",\"");
+	ob_str(ob, key);
+	ob_str(ob, "\":");
+	ob_json_str(ob, s);
+}
 
-		if (c == '"' || c == '\\')
-			fprintf(out, "\\%c", c);
-		else if (c < 0x20)
-			fprintf(out, "\\u%04x", c);
-		else
-			fputc(c, out);
+static void json_buckets(struct outbuf *ob, const __u64 *slots, int n_slots)
+{
+	int first = 1;
+
+	ob_str(ob, ",\"buckets\":[");
+	for (int i = 0; i < n_slots; i++) {
+		if (!slots[i])
+			continue;
+		ob_str(ob, first ? "{\"min\":" : ",{\"min\":");
+		ob_u64(ob, i ? 1ULL << i : 0);
+		ob_str(ob, ",\"max\":");
+		ob_u64(ob, (1ULL << (i + 1)) - 1);
+		ob_str(ob, ",\"count\":");
+		ob_u64(ob, slots[i]);
+		ob_char(ob, '}');
+		first = 0;
 	}
-	fputc('"', out);
+	ob_str(ob, "]}\n");
 }
 
 /* "outer_src":"10.0.0.1", and its chassis' name when known. */
-static void print_json_endpoint(FILE *out, const struct gnv_hist *h,
-				const char *key, int family, const __u8 *addr)
+static void json_endpoint(struct outbuf *ob, const struct gnv_hist *h,
+			  const char *key, int family, const __u8 *addr)
 {
-	char ip[INET6_ADDRSTRLEN], chassis_key[32];
+	char chassis_key[32];
 
 	if (family != 4 && family != 6)
 		return;
-	inet_ntop(family == 4 ? AF_INET : AF_INET6, addr, ip, sizeof(ip));
-	fprintf(out, ",\"%s\":\"%s\"", key, ip);
+	ob_str(ob, ",\"");
+	ob_str(ob, key);
+	ob_str(ob, "\":\"");
+	ob_addr(ob, family, addr);
+	ob_char(ob, '"');
 	snprintf(chassis_key, sizeof(chassis_key), "%s_chassis", key);
-	print_json_str(out, chassis_key,
-		       gnv_ovn_chassis_any(h->names, family, addr));
+	json_str(ob, chassis_key, gnv_ovn_chassis_any(h->names, family, addr));
 }
 
-static void print_json_key(FILE *out, const struct gnv_hist *h,
-			   const char *kind, const struct gnv_port_entry *e)
+static void json_key(struct outbuf *ob, const struct gnv_hist *h,
+		     const char *kind, const struct gnv_port_entry *e)
 {
+	const struct gnv_port_key *k = &e->key;
 	const char *dp, *port;
 
 	names_of(h, e, &dp, &port);
-	fprintf(out, "{\"hist\":\"%s\",\"vni\":%u", kind, e->key.vni);
-	print_json_str(out, "datapath", dp);
-	if (e->key.has_port)
-		fprintf(out, ",\"port\":%u", e->key.port);
-	print_json_str(out, "port_name", port);
-	fprintf(out, ",\"dir\":\"%s\"", dir_name(e->key.dir));
-	print_json_endpoint(out, h, "outer_src", e->key.outer_family,
-			    e->key.outer_src);
-	print_json_endpoint(out, h, "outer_dst", e->key.outer_family,
-			    e->key.outer_dst);
-	fputc(',', out);
+	ob_str(ob, "{\"hist\":\"");
+	ob_str(ob, kind);
+	ob_char(ob, '"');
+	json_u64(ob, "vni", k->vni);
+	json_str(ob, "datapath", dp);
+	if (k->has_port)
+		json_u64(ob, "port", k->port);
+	json_str(ob, "port_name", port);
+	json_str(ob, "dir", dir_name(k->dir));
+	json_endpoint(ob, h, "outer_src", k->outer_family, k->outer_src);
+	json_endpoint(ob, h, "outer_dst", k->outer_family, k->outer_dst);
 }
 
-static void print_json(FILE *out, const struct gnv_hist *h,
+static void print_json(struct outbuf *ob, const struct gnv_hist *h,
 		       const struct gnv_port_entry *e, int kinds)
 {
 	const struct gnv_port_stats *st = &e->stats;
 
 	if (kinds & GNV_HIST_SIZE) {
-		print_json_key(out, h, "size", e);
-		fprintf(out, "\"packets\":%llu,\"bytes\":%llu,",
-			(unsigned long long)st->packets,
-			(unsigned long long)st->bytes);
-		print_json_buckets(out, st->size_slots, GNV_HIST_SLOTS);
+		json_key(ob, h, "size", e);
+		json_u64(ob, "packets", st->packets);
+		json_u64(ob, "bytes", st->bytes);
+		json_buckets(ob, st->size_slots, GNV_HIST_SLOTS);
 	}
 	if ((kinds & GNV_HIST_RTT) && gnv_port_has_echoes(e)) {
-		print_json_key(out, h, "rtt", e);
-		fprintf(out, "\"unit\":\"us\",\"count\":%llu,"
-			"\"sum_ns\":%llu,\"unanswered\":%llu,",
-			(unsigned long long)st->rtt_count,
-			(unsigned long long)st->rtt_sum_ns,
-			(unsigned long long)e->unanswered);
-		print_json_buckets(out, st->rtt_slots, GNV_RTT_SLOTS);
+		json_key(ob, h, "rtt", e);
+		json_str(ob, "unit", "us");
+		json_u64(ob, "count", st->rtt_count);
+		json_u64(ob, "sum_ns", st->rtt_sum_ns);
+		json_u64(ob, "unanswered", e->unanswered);
+		json_buckets(ob, st->rtt_slots, GNV_RTT_SLOTS);
 	}
+	ob_maybe_flush(ob);
 }
 
 void gnv_hist_print(FILE *out, struct gnv_hist *h, int kinds,
 		    enum gnv_format mode)
 {
+	struct outbuf ob;
+
 	qsort(h->e, h->n, sizeof(h->e[0]), by_key);
 	free(h->index);		/* the entries moved */
 	h->index = NULL;
-	for (size_t i = 0; i < h->n; i++) {
+	if (mode == GNV_OUT_JSON) {
+		ob_init(&ob, out);
+		for (size_t i = 0; i < h->n; i++)
+			print_json(&ob, h, &h->e[i], kinds);
+		ob_free(&ob);
+	}
+	for (size_t i = 0; i < h->n && mode != GNV_OUT_JSON; i++) {
 		const struct gnv_port_entry *e = &h->e[i];
 
-		if (mode == GNV_OUT_JSON) {
-			print_json(out, h, e, kinds);
-			continue;
-		}
 		if (!(kinds & GNV_HIST_SIZE) && !gnv_port_has_echoes(e))
 			continue;
 		print_heading(out, h, e);
