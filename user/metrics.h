@@ -109,6 +109,14 @@ int gnv_metrics_port(const struct gnv_metrics_server *s);
 void gnv_metrics_publish(struct gnv_metrics_server *s,
 			 const struct gnv_counts *c, const struct gnv_hist *h);
 
+/*
+ * Whether a scrape waits for a fresh body: the body is rendered for
+ * scrapes only. One that finds it a second old or more asks for a new one
+ * here and waits (up to 5 s) for the next gnv_metrics_publish, so the
+ * publishing loop should look at least every 100 ms or so.
+ */
+int gnv_metrics_wanted(struct gnv_metrics_server *s);
+
 /* Stops answering, closes the socket and frees s. NULL is a no-op. */
 void gnv_metrics_stop(struct gnv_metrics_server *s);
 

@@ -71,18 +71,21 @@ void gnv_report_tick(struct gnv_report *r)
 {
 	double now = mono_ns() / 1e9;
 	int interval = r->next_interval && now >= r->next_interval;
+	int scrape = r->server && gnv_metrics_wanted(r->server);
 	struct gnv_counts c;
 	struct gnv_hist h;
 
-	if (!r->o->hist || (now < r->next_second && !interval))
+	if (!r->o->hist)
 		return;
-	r->next_second = now + 1;
-	reap(r);
+	if (now >= r->next_second) {
+		r->next_second = now + 1;
+		reap(r);
+	}
 	/* Reading the whole port map is for someone: a scrape or a print. */
-	if (!r->server && !interval)
+	if (!scrape && !interval)
 		return;
 	snapshot(r, &c, &h);
-	if (r->server)
+	if (scrape)
 		gnv_metrics_publish(r->server, &c, &h);
 	if (interval) {
 		r->next_interval += r->o->interval;

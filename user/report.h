@@ -2,8 +2,9 @@
 /*
  * What the per-port statistics of a live trace become, on time: echo
  * requests past the timeout reaped as unanswered (every second), the
- * metrics served (refreshed every second), the histograms printed and the
- * metrics file written (every --interval, and at exit).
+ * metrics rendered when a scrape asks for them (at most once a second),
+ * the histograms printed and the metrics file written (every --interval,
+ * and at exit).
  */
 #ifndef GNV_REPORT_H
 #define GNV_REPORT_H
@@ -24,7 +25,7 @@ struct gnv_report {
 /* Starts the metrics server if asked for: 0, or -errno after one line. */
 int gnv_report_start(struct gnv_report *r, const struct gnv_trace_opts *o,
 		     const struct gnv_bpf *bpf);
-/* Called from the event loop: does what is due. */
+/* Called from the event loop, every 100 ms or so: does what is due. */
 void gnv_report_tick(struct gnv_report *r);
 /* At exit: the last reap, the histograms and the metrics file. */
 int gnv_report_final(struct gnv_report *r);

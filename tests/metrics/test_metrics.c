@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -863,6 +864,101 @@ static void test_server(void)
 	gnv_metrics_stop(NULL);
 }
 
+/* The trace loop's part: a publish whenever a scrape asks for one. */
+struct publisher {
+	struct gnv_metrics_server *s;
+	int stop, renders;
+};
+
+static void *publish_on_demand(void *arg)
+{
+	struct publisher *p = arg;
+	struct gnv_counts c = { 0 };
+
+	while (!__atomic_load_n(&p->stop, __ATOMIC_ACQUIRE)) {
+		if (gnv_metrics_wanted(p->s)) {
+			c.v[GNV_STAT_PACKETS] = ++p->renders;
+			gnv_metrics_publish(p->s, &c, NULL);
+		}
+		usleep(10000);
+	}
+	return NULL;
+}
+
+struct scrape {
+	int port, ok;
+	char *body;
+};
+
+static void *scrape(void *arg)
+{
+	struct scrape *sc = arg;
+	struct reply r;
+
+	sc->ok = !http(AF_INET, sc->port, "GET /metrics HTTP/1.0\r\n\r\n", &r) &&
+		 strstr(r.status, " 200 ") && r.body;
+	sc->body = sc->ok ? strndup(r.body, r.body_len) : NULL;
+	free(r.raw);
+	return NULL;
+}
+
+static double secs(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* Rendered for scrapes only: none without one, one per stale scrape. */
+static void test_server_on_demand(void)
+{
+	struct publisher p = { 0 };
+	struct scrape sc = { 0 };
+	pthread_t pub, cl;
+	char err[256] = "";
+	double t0;
+
+	test_case("server: rendered when scraped");
+	p.s = listen_lo(AF_INET, err, sizeof(err));
+	if (!ASSERT_OK_PTR(p.s, "listen"))
+		return;
+	sc.port = gnv_metrics_port(p.s);
+	pthread_create(&pub, NULL, publish_on_demand, &p);
+	scrape(&sc);
+	ASSERT_TRUE(sc.ok && find_line(sc.body, "gnvtrace_packets_total 0"),
+		    "a fresh body (the start's) served as it is");
+	ASSERT_EQ(p.renders, 0, "no render for it");
+	free(sc.body);
+	usleep(1100000);
+	ASSERT_EQ(p.renders, 0, "a second with no scrape: no render");
+	scrape(&sc);
+	ASSERT_TRUE(sc.ok && find_line(sc.body, "gnvtrace_packets_total 1"),
+		    "a stale body: the scrape waits for a new one");
+	ASSERT_EQ(p.renders, 1, "one render for it");
+	free(sc.body);
+	scrape(&sc);
+	ASSERT_TRUE(sc.ok && find_line(sc.body, "gnvtrace_packets_total 1"),
+		    "the next scrape within the second: the same body");
+	ASSERT_EQ(p.renders, 1, "no render for it");
+	free(sc.body);
+	__atomic_store_n(&p.stop, 1, __ATOMIC_RELEASE);
+	pthread_join(pub, NULL);
+
+	/* Nobody publishes: stopping the server ends the scrape's wait
+	 * at once, not after 5 s. */
+	usleep(1100000);
+	pthread_create(&cl, NULL, scrape, &sc);
+	usleep(300000);
+	ASSERT_TRUE(gnv_metrics_wanted(p.s), "the waiting scrape asked");
+	t0 = secs();
+	gnv_metrics_stop(p.s);
+	pthread_join(cl, NULL);
+	/* (MHD closes the connection: an exiting exporter answers no more.) */
+	ASSERT_TRUE(secs() - t0 < 1, "stop did not wait out the scrape");
+	free(sc.body);
+}
+
 static void test_server_ipv6(void)
 {
 	struct gnv_metrics_server *s;
@@ -997,6 +1093,7 @@ int main(int argc, char **argv)
 	test_render_many();
 	test_write_file();
 	test_server();
+	test_server_on_demand();
 	test_server_ipv6();
 	test_specs();
 	gnv_hist_free(&hist);
