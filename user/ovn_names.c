@@ -1592,7 +1592,7 @@ static int table_of(const json_t *headings)
 	return -1;
 }
 
-static const char *const table_names[] = {
+static const char *const table_names[GNV_OVN_N_TABLES] = {
 	[GNV_OVN_DATAPATH_BINDING] = "Datapath_Binding",
 	[GNV_OVN_PORT_BINDING] = "Port_Binding",
 	[GNV_OVN_MULTICAST_GROUP] = "Multicast_Group",
@@ -1604,6 +1604,11 @@ static const char *const table_names[] = {
 	[GNV_OVN_IC_GATEWAY] = "Gateway",
 	[GNV_OVN_IC_ENCAP] = "Encap",
 };
+
+const char *gnv_ovn_table_name(enum gnv_ovn_table t)
+{
+	return t < GNV_OVN_N_TABLES ? table_names[t] : "?";
+}
 
 static int load_table(struct gnv_ovn_names *n, int t, const json_t *tab,
 		      const char *path, char *err, size_t errlen)

@@ -137,6 +137,9 @@ enum gnv_ovn_table {
 };
 #define GNV_OVN_SB_TABLES	GNV_OVN_IC_DATAPATH_BINDING	/* the first 5 */
 
+/* The table's name in its DB's schema ("Port_Binding"). */
+const char *gnv_ovn_table_name(enum gnv_ovn_table t);
+
 /* An empty table for the interconnection DB's rows. */
 struct gnv_ovn_names *gnv_ovn_names_new_ic(void);
 int gnv_ovn_names_is_ic(const struct gnv_ovn_names *n);

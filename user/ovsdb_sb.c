@@ -810,19 +810,6 @@ static void check_connect(struct gnv_ovn_sb *c)
 
 /* ---- Replies and notifications ---- */
 
-static const char *const tables[GNV_OVN_N_TABLES] = {
-	[GNV_OVN_DATAPATH_BINDING] = "Datapath_Binding",
-	[GNV_OVN_PORT_BINDING] = "Port_Binding",
-	[GNV_OVN_MULTICAST_GROUP] = "Multicast_Group",
-	[GNV_OVN_CHASSIS] = "Chassis",
-	[GNV_OVN_ENCAP] = "Encap",
-	[GNV_OVN_IC_DATAPATH_BINDING] = "Datapath_Binding",
-	[GNV_OVN_IC_PORT_BINDING] = "Port_Binding",
-	[GNV_OVN_IC_AVAILABILITY_ZONE] = "Availability_Zone",
-	[GNV_OVN_IC_GATEWAY] = "Gateway",
-	[GNV_OVN_IC_ENCAP] = "Encap",
-};
-
 static const char *const required[GNV_OVN_N_TABLES][MAX_COLS] = {
 	[GNV_OVN_DATAPATH_BINDING] = { "tunnel_key", "external_ids" },
 	[GNV_OVN_PORT_BINDING] = { "tunnel_key", "logical_port", "datapath" },
@@ -907,7 +894,7 @@ static json_t *monitor_requests(const struct gnv_ovn_sb *c)
 			if (c->want_col[t][i])
 				json_array_append_new(
 					cols, json_string(extra[t][i]));
-		if (!cols || json_object_set_new(mon, tables[t],
+		if (!cols || json_object_set_new(mon, gnv_ovn_table_name(t),
 						 json_pack("{s:o}", "columns",
 							   cols))) {
 			json_decref(mon);
@@ -925,7 +912,7 @@ static void on_schema(struct gnv_ovn_sb *c, const json_t *schema)
 
 	for (int t = c->kind->first; t < c->kind->end; t++) {
 		const json_t *tc = json_object_get(
-			json_object_get(tabs, tables[t]), "columns");
+			json_object_get(tabs, gnv_ovn_table_name(t)), "columns");
 
 		c->want[t] = tc && has_columns(tc, required[t], &missing);
 		for (int i = 0; i < MAX_COLS && extra[t][i]; i++)
@@ -935,10 +922,10 @@ static void on_schema(struct gnv_ovn_sb *c, const json_t *schema)
 		if (!tc)
 			conn_fail(c, "%s is not an %s (its schema has no "
 				  "table %s)", remote(c), c->kind->what,
-				  tables[t]);
+				  gnv_ovn_table_name(t));
 		else
 			conn_fail(c, "%s is not an %s (%s has no column %s)",
-				  remote(c), c->kind->what, tables[t],
+				  remote(c), c->kind->what, gnv_ovn_table_name(t),
 				  missing);
 		return;
 	}
@@ -965,7 +952,7 @@ static void on_schema(struct gnv_ovn_sb *c, const json_t *schema)
 static int apply_updates(struct gnv_ovn_sb *c, const json_t *updates)
 {
 	for (int t = c->kind->first; t < c->kind->end; t++) {
-		const json_t *rows = json_object_get(updates, tables[t]);
+		const json_t *rows = json_object_get(updates, gnv_ovn_table_name(t));
 		const char *uuid;
 		json_t *ru;
 
