@@ -68,7 +68,8 @@ struct ovn_chassis {
 	char *name;	/* the system-id; NULL or "": unindexed */
 	char *hostname;	/* NULL or "": unindexed */
 	/* Another zone's gateway that ovn-ic copied in: is-remote=true in
-	 * other_config (OVN >= 20.09) or external_ids (before). */
+	 * other_config (where 23.03 writes it) or external_ids (read too,
+	 * for releases that kept it there). */
 	bool remote_oc, remote_ei;
 	bool has_az;	/* interconnection: a Gateway's availability_zone */
 	__u8 az[16];

@@ -38,9 +38,10 @@ static const struct gnv_ovn_names *zone_at(const struct gnv_ovn_names *zones,
 			return z;
 	}
 	az = ic ? gnv_ovn_chassis_zone(ic, family, addr) : NULL;
+	if (!az)
+		return NULL;
 	for_each_zone(z, zones)
-		if (az && z != ic && gnv_ovn_zone(z) &&
-		    !strcmp(gnv_ovn_zone(z), az))
+		if (z != ic && gnv_ovn_zone(z) && !strcmp(gnv_ovn_zone(z), az))
 			return z;
 	return NULL;
 }
@@ -78,12 +79,10 @@ const char *gnv_ovn_chassis_zone_any(const struct gnv_ovn_names *zones,
 {
 	const struct gnv_ovn_names *z = zone_at(zones, family, addr16);
 	const struct gnv_ovn_names *ic = ic_of(zones);
-	const char *az;
 
 	if (z && gnv_ovn_zone(z))
 		return gnv_ovn_zone(z);
-	az = ic ? gnv_ovn_chassis_zone(ic, family, addr16) : NULL;
-	return az;
+	return ic ? gnv_ovn_chassis_zone(ic, family, addr16) : NULL;
 }
 
 int gnv_ovn_zones_many(const struct gnv_ovn_names *zones)
