@@ -56,13 +56,9 @@ static void key_mac(struct outbuf *ob, const char *name, const __u8 *mac)
 
 static void put_ts(struct outbuf *ob, __u64 ns)
 {
-	__u32 usec = ns % 1000000000ULL / 1000;
-
 	ob_str(ob, "{\"ts\":");
 	ob_u64(ob, ns / 1000000000ULL);
-	ob_char(ob, '.');
-	for (__u32 div = 100000; div; div /= 10)
-		ob_char(ob, '0' + usec / div % 10);
+	ob_usec(ob, ns);
 }
 
 static void put_options(struct outbuf *ob, const struct gnv_event *ev)

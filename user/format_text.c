@@ -16,16 +16,13 @@
 static void put_time(struct outbuf *ob, __u64 ns)
 {
 	time_t sec = ns / 1000000000ULL;
-	__u32 usec = ns % 1000000000ULL / 1000;
 	char buf[16];
 	struct tm tm;
 
 	localtime_r(&sec, &tm);
 	strftime(buf, sizeof(buf), "%H:%M:%S", &tm);
 	ob_str(ob, buf);
-	ob_char(ob, '.');
-	for (__u32 div = 100000; div; div /= 10)
-		ob_char(ob, '0' + usec / div % 10);
+	ob_usec(ob, ns);
 }
 
 static void put_options(struct outbuf *ob, const struct gnv_event *ev)

@@ -79,6 +79,15 @@ void ob_u64(struct outbuf *ob, __u64 v)
 
 static const char hexdig[] = "0123456789abcdef";
 
+void ob_usec(struct outbuf *ob, __u64 ns)
+{
+	__u32 usec = ns % 1000000000ULL / 1000;
+
+	ob_char(ob, '.');
+	for (__u32 div = 100000; div; div /= 10)
+		ob_char(ob, '0' + usec / div % 10);
+}
+
 void ob_hex(struct outbuf *ob, const __u8 *p, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
