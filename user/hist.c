@@ -170,15 +170,16 @@ static const char *dir_name(__u8 dir)
 
 /*
  * OVN's names of e's datapath and port, NULL where there are none: from
- * the zone of the chassis that sent its packets, as for an event.
+ * the zone of the chassis that sent its packets, as for an event; and
+ * that zone's label when there are several.
  */
 static void names_of(const struct gnv_hist *h, const struct gnv_port_entry *e,
-		     const char **dp, const char **port)
+		     const char **dp, const char **port, const char **zone)
 {
 	const struct gnv_port_key *k = &e->key;
 	const struct gnv_ovn_names *z;
 
-	*dp = *port = NULL;
+	*dp = *port = *zone = NULL;
 	if (!h->names)
 		return;
 	z = gnv_ovn_zone_of_tunnel(h->names, k->vni, k->outer_family,
@@ -186,20 +187,26 @@ static void names_of(const struct gnv_hist *h, const struct gnv_port_entry *e,
 	*dp = gnv_ovn_datapath_name(z, k->vni);
 	if (k->has_port)
 		*port = gnv_ovn_port_name(z, k->vni, k->port);
+	if (gnv_ovn_zones_many(h->names))
+		*zone = gnv_ovn_zone(z);
 }
 
-/* "vni 5 (net1) port 3 (vm1) out ch1(10.0.0.1) > ch2(10.0.0.2): ..." */
+/*
+ * "vni 5 (net1) port 3 (vm1) out ch1(10.0.0.1) > ch2(10.0.0.2): ...",
+ * "(az1:net1)" with several zones.
+ */
 static void print_heading(FILE *out, const struct gnv_hist *h,
 			  const struct gnv_port_entry *e)
 {
 	const struct gnv_port_key *k = &e->key;
 	char src[GNV_ENDPOINT_STRLEN], dst[GNV_ENDPOINT_STRLEN];
-	const char *dp, *port;
+	const char *dp, *port, *zone;
 
-	names_of(h, e, &dp, &port);
+	names_of(h, e, &dp, &port, &zone);
 	fprintf(out, "\nvni %u", k->vni);
 	if (dp)
-		fprintf(out, " (%s)", dp);
+		fprintf(out, " (%s%s%s)", zone ? zone : "", zone ? ":" : "",
+			dp);
 	if (k->has_port)
 		fprintf(out, " port %u", k->port);
 	else
@@ -298,11 +305,11 @@ static void json_buckets(struct outbuf *ob, const __u64 *slots, int n_slots)
 	ob_str(ob, "]}\n");
 }
 
-/* "outer_src":"10.0.0.1", and its chassis' name when known. */
+/* "outer_src":"10.0.0.1", and its chassis' name and zone when known. */
 static void json_endpoint(struct outbuf *ob, const struct gnv_hist *h,
 			  const char *key, int family, const __u8 *addr)
 {
-	char chassis_key[32];
+	char name_key[32];
 
 	if (family != 4 && family != 6)
 		return;
@@ -311,21 +318,25 @@ static void json_endpoint(struct outbuf *ob, const struct gnv_hist *h,
 	ob_str(ob, "\":\"");
 	ob_addr(ob, family, addr);
 	ob_char(ob, '"');
-	snprintf(chassis_key, sizeof(chassis_key), "%s_chassis", key);
-	json_str(ob, chassis_key, gnv_ovn_chassis_any(h->names, family, addr));
+	snprintf(name_key, sizeof(name_key), "%s_chassis", key);
+	json_str(ob, name_key, gnv_ovn_chassis_any(h->names, family, addr));
+	snprintf(name_key, sizeof(name_key), "%s_zone", key);
+	json_str(ob, name_key, gnv_ovn_chassis_zone_any(h->names, family,
+							   addr));
 }
 
 static void json_key(struct outbuf *ob, const struct gnv_hist *h,
 		     const char *kind, const struct gnv_port_entry *e)
 {
 	const struct gnv_port_key *k = &e->key;
-	const char *dp, *port;
+	const char *dp, *port, *zone;
 
-	names_of(h, e, &dp, &port);
+	names_of(h, e, &dp, &port, &zone);
 	ob_str(ob, "{\"hist\":\"");
 	ob_str(ob, kind);
 	ob_char(ob, '"');
 	json_u64(ob, "vni", k->vni);
+	json_str(ob, "zone", zone);
 	json_str(ob, "datapath", dp);
 	if (k->has_port)
 		json_u64(ob, "port", k->port);

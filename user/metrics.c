@@ -268,9 +268,10 @@ static int key_texts(const struct gnv_hist *h, struct key_text **keysp,
 		const struct gnv_port_key *k = &sorted[i]->key;
 		const char *dp = NULL, *port_name = NULL;
 		const char *src_chassis = NULL, *dst_chassis = NULL;
+		const char *zone = NULL, *src_zone = NULL, *dst_zone = NULL;
 		char vni[12], port[8];
 		char src[INET6_ADDRSTRLEN] = "", dst[INET6_ADDRSTRLEN] = "";
-		struct gnv_label l[9];
+		struct gnv_label l[12];
 		struct outbuf ob;
 		int n = 0;
 
@@ -287,6 +288,12 @@ static int key_texts(const struct gnv_hist *h, struct key_text **keysp,
 				h->names, k->outer_family, k->outer_src);
 			dst_chassis = gnv_ovn_chassis_any(
 				h->names, k->outer_family, k->outer_dst);
+			src_zone = gnv_ovn_chassis_zone_any(
+				h->names, k->outer_family, k->outer_src);
+			dst_zone = gnv_ovn_chassis_zone_any(
+				h->names, k->outer_family, k->outer_dst);
+			if (gnv_ovn_zones_many(h->names))
+				zone = gnv_ovn_zone(z);
 		}
 		snprintf(vni, sizeof(vni), "%u", k->vni);
 		snprintf(port, sizeof(port), "%u", k->port);
@@ -297,6 +304,8 @@ static int key_texts(const struct gnv_hist *h, struct key_text **keysp,
 			inet_ntop(af, k->outer_dst, dst, sizeof(dst));
 		}
 		l[n++] = (struct gnv_label){ "vni", vni };
+		if (zone)
+			l[n++] = (struct gnv_label){ "zone", zone };
 		if (dp)
 			l[n++] = (struct gnv_label){ "datapath", dp };
 		if (k->has_port)
@@ -315,6 +324,10 @@ static int key_texts(const struct gnv_hist *h, struct key_text **keysp,
 		if (dst_chassis)
 			l[n++] = (struct gnv_label){ "outer_dst_chassis",
 						     dst_chassis };
+		if (src_zone)
+			l[n++] = (struct gnv_label){ "outer_src_zone", src_zone };
+		if (dst_zone)
+			l[n++] = (struct gnv_label){ "outer_dst_zone", dst_zone };
 		/* Straight into the arena: bounded, so never flushed. */
 		ob.buf = arena + off;
 		ob.cap = labels_bound(l, n);

@@ -144,13 +144,13 @@ test_hist_metrics() {
 	ping_across 3
 	sleep 0.3
 	stop_gnvtrace
-	lbl="vni=\"$TS_KEY\",datapath=\"ts1\",port=\"$AZ1_TS_LSP_KEY\",port_name=\"$AZ1_TS_LSP\",direction=\"out\",outer_src=\"$AZ1_ENCAP_IP\",outer_dst=\"$AZ2_ENCAP_IP\",outer_src_chassis=\"$GW1_HOST\",outer_dst_chassis=\"$GW2_HOST\""
-	check "metrics: the requests' series, both gateways as labels" grep -qx \
+	lbl="vni=\"$TS_KEY\",zone=\"az1\",datapath=\"ts1\",port=\"$AZ1_TS_LSP_KEY\",port_name=\"$AZ1_TS_LSP\",direction=\"out\",outer_src=\"$AZ1_ENCAP_IP\",outer_dst=\"$AZ2_ENCAP_IP\",outer_src_chassis=\"$GW1_HOST\",outer_dst_chassis=\"$GW2_HOST\",outer_src_zone=\"az1\",outer_dst_zone=\"az2\""
+	check "metrics: the requests' series, both gateways and their zones as labels" grep -qx \
 		"gnvtrace_port_packets_total{$lbl} 3" "$TMP/ic.prom"
 	check "metrics: their round trips, across the zones" grep -qx \
 		"gnvtrace_port_icmp_rtt_seconds_count{$lbl} 3" "$TMP/ic.prom"
 	check "hist: the heading names ts1, the port and both gateways" grep -q \
-		"^vni $TS_KEY (ts1) port $AZ1_TS_LSP_KEY ($AZ1_TS_LSP) out $GW1_HOST($AZ1_ENCAP_IP) > $GW2_HOST($AZ2_ENCAP_IP): 3 packets" \
+		"^vni $TS_KEY (az1:ts1) port $AZ1_TS_LSP_KEY ($AZ1_TS_LSP) out $GW1_HOST($AZ1_ENCAP_IP) > $GW2_HOST($AZ2_ENCAP_IP): 3 packets" \
 		"$out" || grep "^vni" "$out"
 }
 

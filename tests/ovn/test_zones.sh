@@ -164,14 +164,14 @@ main() {
 test_metrics_named() {
 	"$GNV" -r "$TMP/demo.pcap" "$@" -q --hist size \
 		--metrics-file "$TMP/z.prom" >"$TMP/z.hist" 2>/dev/null
-	check "metrics: compute-0's requests named in az1, with both chassis" grep -qx \
-		'gnvtrace_port_packets_total{vni="5",datapath="net-a",port="3",port_name="a-vm2-remote",direction="in",outer_src="172.17.2.119",outer_dst="172.17.2.143",outer_src_chassis="compute-0",outer_dst_chassis="compute-1"} 5' \
+	check "metrics: compute-0's requests named in az1, with both chassis and zones" grep -qx \
+		'gnvtrace_port_packets_total{vni="5",zone="az1",datapath="net-a",port="3",port_name="a-vm2-remote",direction="in",outer_src="172.17.2.119",outer_dst="172.17.2.143",outer_src_chassis="compute-0",outer_dst_chassis="compute-1",outer_src_zone="az1",outer_dst_zone="az2"} 5' \
 		"$TMP/z.prom"
 	check "metrics: compute-1's replies on the same VNI named in az2" grep -qx \
-		'gnvtrace_port_packets_total{vni="5",datapath="net-b",port="1",port_name="b-vm9",direction="in",outer_src="172.17.2.143",outer_dst="172.17.2.119",outer_src_chassis="compute-1",outer_dst_chassis="compute-0"} 3' \
+		'gnvtrace_port_packets_total{vni="5",zone="az2",datapath="net-b",port="1",port_name="b-vm9",direction="in",outer_src="172.17.2.143",outer_dst="172.17.2.119",outer_src_chassis="compute-1",outer_dst_chassis="compute-0",outer_src_zone="az2",outer_dst_zone="az1"} 3' \
 		"$TMP/z.prom"
-	check "hist: the heading names the zone's datapath and port, and the chassis" grep -qx \
-		'vni 5 (net-b) port 1 (b-vm9) in compute-1(172.17.2.143) > compute-0(172.17.2.119): 3 packets, 468 bytes' \
+	check "hist: the heading names the zone, its datapath and port, and the chassis" grep -qx \
+		'vni 5 (az2:net-b) port 1 (b-vm9) in compute-1(172.17.2.143) > compute-0(172.17.2.119): 3 packets, 468 bytes' \
 		"$TMP/z.hist"
 }
 
