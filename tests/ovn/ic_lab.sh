@@ -444,19 +444,9 @@ up() {
 }
 
 down() {
-	local t0=$EPOCHREALTIME prefix ns left=
-	if [ ! -f "$DIR/.gnviclab" ]; then
-		for ns in $NODES; do
-			if ns_exists "$PREFIX-$ns"; then left+=" $PREFIX-$ns"; fi
-		done
-		[ -z "$left" ] && return 0
-		log "$DIR is not an ic lab (no .gnviclab); left alone, and the netns$left"
-		log "(another lab's, or its DIR was removed by hand: then 'ip netns del' them)"
-		return 1
-	fi
-	prefix=$(sed -n 's/^PREFIX=//p' "$DIR/.gnviclab")
-	# ovn-ic before the northds: it would clean the IC SB of a zone
-	# going away (no matter here).
+	local t0=$EPOCHREALTIME prefix
+	prefix=$(lab_prefix .gnviclab "$NODES") || return 1
+	[ -n "$prefix" ] || return 0
 	stop_lab "$prefix" "$NODES" \
 		"$DIR"/gw*/ovn-controller.pid "$DIR"/gw*/ovs-vswitchd.pid \
 		"$DIR"/gw*/ovsdb-server.pid "$DIR"/az*/ovn-ic.pid \

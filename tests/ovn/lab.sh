@@ -306,20 +306,9 @@ up() {
 }
 
 down() {
-	local prefix ns left=
-	# up writes the marker before it starts anything. Without it, DIR is
-	# not a lab (a typo, or already down): touch nothing, not even netns
-	# named like ours, which may be another DIR's lab.
-	if [ ! -f "$DIR/.gnvlab" ]; then
-		for ns in ch1 ch2 $VMS; do
-			if ns_exists "$PREFIX-$ns"; then left+=" $PREFIX-$ns"; fi
-		done
-		[ -z "$left" ] && return 0
-		log "$DIR is not a lab (no .gnvlab); left alone, and the netns$left"
-		log "(another lab's, or its DIR was removed by hand: then 'ip netns del' them)"
-		return 1
-	fi
-	prefix=$(sed -n 's/^PREFIX=//p' "$DIR/.gnvlab")
+	local prefix
+	prefix=$(lab_prefix .gnvlab "ch1 ch2 $VMS") || return 1
+	[ -n "$prefix" ] || return 0
 	stop_lab "$prefix" "ch1 ch2 $VMS" \
 		"$DIR"/ch*/ovn-controller.pid "$DIR"/ch*/ovs-vswitchd.pid \
 		"$DIR"/ch*/ovsdb-server.pid "$DIR"/ovn-northd.pid \

@@ -60,6 +60,26 @@ elapsed() { # since EPOCHREALTIME $1, in seconds with 1 decimal
 # DIR/, as every daemon of a lab's does.
 ours() { tr "\\0" " " 2>/dev/null <"/proc/$1/cmdline" | grep -qF "$DIR/"; }
 
+# lab_prefix MARKER "NODES": the PREFIX the lab at DIR was made with, from
+# the marker file that up writes before it starts anything. Without it,
+# DIR is not a lab (a typo, or already down): nothing is printed and
+# nothing touched, not even netns named like ours, which may be another
+# DIR's lab; when such netns exist, it says so and fails.
+lab_prefix() {
+	local ns left=
+	if [ -f "$DIR/$1" ]; then
+		sed -n 's/^PREFIX=//p' "$DIR/$1"
+		return 0
+	fi
+	for ns in $2; do
+		if ns_exists "$PREFIX-$ns"; then left+=" $PREFIX-$ns"; fi
+	done
+	[ -z "$left" ] && return 0
+	log "$DIR is not a lab (no $1); left alone, and the netns$left"
+	log "(another lab's, or its DIR was removed by hand: then 'ip netns del' them)"
+	return 1
+}
+
 # stop_lab PREFIX "NODES" PIDFILE...: TERM the daemons of the pidfiles (in
 # that order: ovn-controllers first, so that they do not log a storm of
 # reconnects), anything else running in the netns PREFIX-NODE (a test's
