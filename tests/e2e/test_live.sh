@@ -70,15 +70,29 @@ same_as_offline() { # same_as_offline LIVE_JSON PCAP FILTER...
 	diff -u "$TMP/off" "$TMP/on" >"$TMP/diff" || { head -20 "$TMP/diff"; return 1; }
 }
 
+# saw_nothing ERRFILE: gnvtrace's summary says its program ran on no
+# packet at all. Now and then (about one full run in ten, never alone) a
+# replay that tcpreplay reports sent is not seen by the program just
+# attached, in or out: such a run is said and made once more, so that
+# what is checked is what the program does with the packets.
+saw_nothing() {
+	grep -q "^gnvtrace: 0 packets seen" "$1" || return 1
+	echo "# the program saw no packet of the replay ($(grep -o 'Successful packets: *[0-9]*' "$TMP/replay.out")); once more"
+}
+
 test_replay_matches_offline() { # a capture replayed live == gnvtrace -r
 	local pcap=$1 name
 	name=$(basename "$pcap")
 	shift
-	start_tracer "$TMP/live.json" -o json "$@" || { fail "replay $name"; return; }
-	replay "$pcap"
-	wait_lines "$TMP/live.json" \
-		"$("$GNV" -r "$pcap" -o json "$@" 2>/dev/null | wc -l)"
-	stop_gnvtrace
+	for _ in 1 2; do
+		start_tracer "$TMP/live.json" -o json "$@" ||
+			{ fail "replay $name"; return; }
+		replay "$pcap"
+		wait_lines "$TMP/live.json" \
+			"$("$GNV" -r "$pcap" -o json "$@" 2>/dev/null | wc -l)"
+		stop_gnvtrace
+		saw_nothing "$TMP/live.json.err" || break
+	done
 	check "replay $name ${*:-(no filter)}: live XDP events equal gnvtrace -r" \
 		same_as_offline "$TMP/live.json" "$pcap" "$@" ||
 		sed 's/^/  gnvtrace: /' "$TMP/live.json.err"
@@ -158,10 +172,14 @@ start_tx_tracer() { # start_tx_tracer OUTFILE ARGS...: egress, sending end
 test_egress() { # test_egress PCAP TC_MODE
 	local pcap=$1 mode=$2 name
 	name=$(basename "$pcap")
-	start_tx_tracer "$TMP/out.json" -o json --tc-mode "$mode" || { fail "egress $name"; return; }
-	replay "$pcap"
-	sleep 0.3
-	stop_gnvtrace
+	for _ in 1 2; do
+		start_tx_tracer "$TMP/out.json" -o json --tc-mode "$mode" ||
+			{ fail "egress $name"; return; }
+		replay "$pcap"
+		sleep 0.3
+		stop_gnvtrace
+		saw_nothing "$TMP/out.json.err" || break
+	done
 	"$GNV" -r "$pcap" -o json 2>/dev/null | sed 's/^{"ts":[0-9.]*,//' >"$TMP/off"
 	sed 's/^{"ts":[0-9.]*,"ifname":"[^"]*","dir":"out",//' "$TMP/out.json" >"$TMP/on"
 	check "egress ($mode) $name: events leaving equal gnvtrace -r, marked out" \
