@@ -373,25 +373,10 @@ check_free() {
 	done
 }
 
-up_failed() {
-	trap - EXIT INT TERM
-	set +e
-	log "up failed (exit $1), tearing down; the last lines of its logs:"
-	tail -n3 "$DIR"/*.log "$DIR"/*/*.log 2>/dev/null | sed 's/^/  /' >&2
-	down >&2
-	exit "$1"
-}
-
 up() {
 	local t0=$EPOCHREALTIME az ch
 	check_free
-	mkdir -p "$DIR"
-	DIR=$(cd "$DIR" && pwd)
-	# Not lab.sh's .gnvlab: neither script's down takes the other's DIR.
-	echo "PREFIX=$PREFIX" >"$DIR/.gnviclab"
-	trap 'up_failed $?' EXIT
-	trap 'exit 130' INT
-	trap 'exit 143' TERM
+	begin_up .gnviclab
 
 	log "interconnection: IC NB, IC SB, $TS"
 	start_ic_central

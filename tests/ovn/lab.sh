@@ -250,29 +250,10 @@ check_free() {
 	done
 }
 
-up_failed() {
-	trap - EXIT INT TERM
-	set +e
-	log "up failed (exit $1), tearing down; the last lines of its logs:"
-	tail -n3 "$DIR"/*.log "$DIR"/ch*/*.log 2>/dev/null | sed 's/^/  /' >&2
-	down >&2
-	exit "$1"
-}
-
 up() {
 	local t0=$EPOCHREALTIME ch vm
 	check_free
-	mkdir -p "$DIR"
-	DIR=$(cd "$DIR" && pwd)
-	# What down needs even when up dies in its first steps: the marker that
-	# lets it rm -rf DIR, and the netns names.
-	echo "PREFIX=$PREFIX" >"$DIR/.gnvlab"
-	# Any way out of up but its last line tears down: set -e, die, and ^C.
-	# (set -e does not reach into functions called from a || or an if:
-	# every step below is called plainly.)
-	trap 'up_failed $?' EXIT
-	trap 'exit 130' INT
-	trap 'exit 143' TERM
+	begin_up .gnvlab
 
 	log "central: NB, SB, northd"
 	start_central

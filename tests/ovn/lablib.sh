@@ -60,6 +60,32 @@ elapsed() { # since EPOCHREALTIME $1, in seconds with 1 decimal
 # DIR/, as every daemon of a lab's does.
 ours() { tr "\\0" " " 2>/dev/null <"/proc/$1/cmdline" | grep -qF "$DIR/"; }
 
+# up_failed STATUS: any way out of up but its last line tears down.
+up_failed() {
+	trap - EXIT INT TERM
+	set +e
+	log "up failed (exit $1), tearing down; the last lines of its logs:"
+	tail -n3 "$DIR"/*.log "$DIR"/*/*.log 2>/dev/null | sed 's/^/  /' >&2
+	down >&2
+	exit "$1"
+}
+
+# begin_up MARKER: DIR made and absolute, with what down needs even when
+# up dies in its first steps: the marker (lab.sh's and ic_lab.sh's differ,
+# so that neither script's down takes the other's DIR) that lets it rm -rf
+# DIR, and the netns prefix. From here any way out of up but its last
+# line tears down: set -e, die, and ^C. (set -e does not reach into
+# functions called from a || or an if: every step of up is called
+# plainly.)
+begin_up() {
+	mkdir -p "$DIR"
+	DIR=$(cd "$DIR" && pwd)
+	echo "PREFIX=$PREFIX" >"$DIR/$1"
+	trap 'up_failed $?' EXIT
+	trap 'exit 130' INT
+	trap 'exit 143' TERM
+}
+
 # lab_prefix MARKER "NODES": the PREFIX the lab at DIR was made with, from
 # the marker file that up writes before it starts anything. Without it,
 # DIR is not a lab (a typo, or already down): nothing is printed and
