@@ -51,6 +51,7 @@ deps:
 	$(Q)tools/install-deps.sh
 
 test-deps:
+	$(Q)tools/install-deps.sh --test
 
 $(OUT)/%.bpf.o: bpf/%.bpf.c $(wildcard include/*.h bpf/*.h) | $(OUT)
 	$(call msg,BPF,$@)

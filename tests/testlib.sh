@@ -59,10 +59,27 @@ wait_lines() {
 	return 1
 }
 
+# wait_bounded PID [SECONDS]: wait for a child, at most SECONDS (10); one
+# still running then is killed, and the status is 124 as timeout(1)'s.
+wait_bounded() {
+	local pid=$1 i
+	for ((i = 0; i < ${2:-10} * 20; i++)); do
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.05
+	done
+	if kill -0 "$pid" 2>/dev/null; then
+		echo "  pid $pid still running after ${2:-10}s: killed"
+		kill -9 "$pid" 2>/dev/null
+		wait "$pid" 2>/dev/null
+		return 124
+	fi
+	wait "$pid"
+}
+
 stop_gnvtrace() { # SIGINT, as an operator's Ctrl-C; its exit status
 	local rc
 	kill -INT "$GNV_PID" 2>/dev/null
-	wait "$GNV_PID"
+	wait_bounded "$GNV_PID"
 	rc=$?
 	GNV_PID=
 	return $rc

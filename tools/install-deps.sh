@@ -4,28 +4,43 @@
 # Only missing packages are installed, so a second run costs one dpkg query.
 set -euo pipefail
 
-build_pkgs=(make gcc clang llvm libbpf-dev libelf-dev zlib1g-dev libpcap-dev libmicrohttpd-dev libjansson-dev libssl-dev pkg-config
+build_pkgs=(make gcc clang llvm scdoc libbpf-dev libelf-dev zlib1g-dev libpcap-dev libmicrohttpd-dev libjansson-dev libssl-dev pkg-config
 	    linux-libc-dev bpftool time)
 run_pkgs=(iproute2 util-linux)
 test_pkgs=(tshark tcpdump tcpreplay python3 libclang-rt-14-dev qemu-system-x86 busybox-static xz-utils zstd kmod iputils-ping openvswitch-switch ovn-central ovn-host ovn-ic ovn-ic-db ethtool prometheus)
 
 want=("${build_pkgs[@]}" "${run_pkgs[@]}")
-case "${1:-}" in
---test) want+=("${test_pkgs[@]}") ;;
-"") ;;
-*) echo "usage: $0 [--test]" >&2; exit 2 ;;
-esac
+list=0
+for arg in "$@"; do
+	case $arg in
+	--test) want+=("${test_pkgs[@]}") ;;
+	--list) list=1 ;;
+	*) echo "usage: $0 [--test] [--list]" >&2; exit 2 ;;
+	esac
+done
+if [ $list -eq 1 ]; then # what would be installed, a package a line
+	printf '%s\n' "${want[@]}"
+	exit 0
+fi
 
+installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed'; }
 missing=()
 for p in "${want[@]}"; do
-	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||
-		missing+=("$p")
+	installed "$p" || missing+=("$p")
 done
 [ ${#missing[@]} -eq 0 ] && exit 0
 
 if [ "$(id -u)" -ne 0 ]; then
-	echo "gnvtrace: missing packages: ${missing[*]} (run as root to install them)" >&2
-	exit 1
+	# Another user can build and run the unit suites if the build packages
+	# are there; the test packages only narrow what make check runs.
+	for p in "${build_pkgs[@]}" "${run_pkgs[@]}"; do
+		installed "$p" || {
+			echo "gnvtrace: missing packages: ${missing[*]} (run as root to install them)" >&2
+			exit 1
+		}
+	done
+	echo "gnvtrace: not root, so these test packages stay missing: ${missing[*]}; the suites that need them are skipped" >&2
+	exit 0
 fi
 echo "gnvtrace: installing ${missing[*]}" >&2
 export DEBIAN_FRONTEND=noninteractive
