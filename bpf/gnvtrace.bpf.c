@@ -136,7 +136,20 @@ static __always_inline const __u8 *pkt_end(void *ctx, enum hook hook)
 		&((struct __sk_buff *)ctx)->data_end;
 }
 
-/* Bytes from anywhere in the frame, paged skb data included. */
+/*
+ * The frame's whole length. An XDP frame on a jumbo MTU comes in several
+ * buffers (the program is multi-buffer aware, "xdp.frags"): data_end ends
+ * the first one, and the helper adds up the rest. Asked only for frames
+ * that match, as a helper call costs a few ns.
+ */
+static __always_inline __u32 frame_len(void *ctx, enum hook hook)
+{
+	if (hook == HOOK_XDP)
+		return bpf_xdp_get_buff_len(ctx);
+	return ((struct __sk_buff *)ctx)->len;
+}
+
+/* Bytes from anywhere in the frame, paged skb data and XDP frags included. */
 static __always_inline long load_bytes(void *ctx, enum hook hook, __u32 off,
 				       void *to, __u32 len)
 {
@@ -290,10 +303,11 @@ static __always_inline void count_echo(const struct gnv_pkt *pkt, __u8 dir,
 /* What every hook does once the frame is parsed. */
 static __always_inline void count_filter_emit(void *ctx, enum hook hook,
 					      struct event_buf *buf,
-					      int verdict, __u32 pkt_len,
-					      __u32 ifindex, __u8 dir)
+					      int verdict, __u32 ifindex,
+					      __u8 dir)
 {
 	struct gnv_pkt *pkt = &buf->ev.pkt;
+	__u32 pkt_len;
 	__u64 now = 0;
 
 	if (verdict == GNV_MALFORMED) {
@@ -304,6 +318,7 @@ static __always_inline void count_filter_emit(void *ctx, enum hook hook,
 	if (!gnv_filter_match(&targ_filters[targ_filter_idx & 1], pkt))
 		return;
 	stat_inc(GNV_STAT_MATCHED);
+	pkt_len = frame_len(ctx, hook);
 	/* One clock read for the event and the echo (a helper call each). */
 	if (!targ_no_events || (targ_hist & GNV_HIST_RTT))
 		now = bpf_ktime_get_ns();
@@ -327,7 +342,7 @@ static __always_inline struct event_buf *begin(void)
 
 /* Parse, count, filter, emit: a NIC hook's whole job. */
 static __always_inline void trace_frame(void *ctx, enum hook hook,
-					__u32 pkt_len, __u32 ifindex, __u8 dir)
+					__u32 ifindex, __u8 dir)
 {
 	struct event_buf *buf = begin();
 	struct gnv_pkt *pkt;
@@ -354,16 +369,21 @@ static __always_inline void trace_frame(void *ctx, enum hook hook,
 		verdict = gnv_parse_inner(pkt_data(ctx, hook),
 					  pkt_end(ctx, hook), pkt);
 	stage_boundary();
-	count_filter_emit(ctx, hook, buf, verdict, pkt_len, ifindex, dir);
+	count_filter_emit(ctx, hook, buf, verdict, ifindex, dir);
 }
 
-/* Ingress on a NIC. The tracer observes and never changes: XDP_PASS. */
-SEC("xdp")
+/*
+ * Ingress on a NIC. The tracer observes and never changes: XDP_PASS.
+ * Multi-buffer aware, so that drivers attach it on a jumbo MTU: the
+ * headers are parsed in the first buffer (a page on every driver, far
+ * more than the outer, Geneve and inner headers take); the snapshot and
+ * the length reach into the others through helpers. The loader clears
+ * the flag on a kernel that refuses it.
+ */
+SEC("xdp.frags")
 int xdp_ingress(struct xdp_md *ctx)
 {
-	__u32 pkt_len = ctx->data_end - ctx->data;
-
-	trace_frame(ctx, HOOK_XDP, pkt_len, ctx->ingress_ifindex, GNV_DIR_IN);
+	trace_frame(ctx, HOOK_XDP, ctx->ingress_ifindex, GNV_DIR_IN);
 	return XDP_PASS;
 }
 
@@ -374,7 +394,7 @@ int xdp_ingress(struct xdp_md *ctx)
 SEC("tc")
 int tc_egress(struct __sk_buff *skb)
 {
-	trace_frame(skb, HOOK_TC, skb->len, skb->ifindex, GNV_DIR_OUT);
+	trace_frame(skb, HOOK_TC, skb->ifindex, GNV_DIR_OUT);
 	return TC_ACT_UNSPEC;
 }
 
@@ -452,8 +472,7 @@ static __always_inline void trace_decap(struct __sk_buff *skb, __u8 dir)
 					     pkt_end(skb, HOOK_TC), 0, pkt);
 	}
 	stage_boundary();
-	count_filter_emit(skb, HOOK_TC, buf, verdict, skb->len, skb->ifindex,
-			  dir);
+	count_filter_emit(skb, HOOK_TC, buf, verdict, skb->ifindex, dir);
 }
 
 SEC("tc")

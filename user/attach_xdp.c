@@ -9,6 +9,8 @@
 #include <bpf/libbpf.h>
 
 #include "attach_xdp.h"
+#include "loader.h"
+#include "netdev.h"
 
 static int link_xdp(int prog_fd, int ifindex, __u32 flags)
 {
@@ -18,7 +20,50 @@ static int link_xdp(int prog_fd, int ifindex, __u32 flags)
 	return fd < 0 ? -errno : fd;
 }
 
-static void explain(int err, int ifindex, const char *ifname, int native)
+/*
+ * Why the driver refused: a bpf_link attach carries no extended ack, so
+ * the same program is offered once more through netlink, which does, and
+ * never in place of another program (UPDATE_IF_NOEXIST). Should the
+ * driver take it this time, it is taken off again at once.
+ */
+static void kernel_reason(int prog_fd, int ifindex, char *buf, size_t len)
+{
+	LIBBPF_OPTS(bpf_xdp_attach_opts, opts, .old_prog_fd = prog_fd);
+	__u32 flags = XDP_FLAGS_DRV_MODE | XDP_FLAGS_UPDATE_IF_NOEXIST;
+
+	gnv_libbpf_catch_extack(buf, len);
+	if (!bpf_xdp_attach(ifindex, prog_fd, flags, NULL))
+		bpf_xdp_detach(ifindex, XDP_FLAGS_DRV_MODE | XDP_FLAGS_REPLACE,
+			       &opts);
+	gnv_libbpf_catch_extack(NULL, 0);
+}
+
+/*
+ * What refused and why, in the kernel's words where it gave some: "tb
+ * (veth, MTU 9000) refused native XDP: the kernel says "Peer MTU is too
+ * large to set XDP" (Numerical result out of range)".
+ */
+static void describe_refusal(char *out, size_t len, int err, int prog_fd,
+			     int ifindex, const char *ifname)
+{
+	char driver[32] = "", reason[256] = "";
+	int mtu = gnv_netdev_mtu(ifname);
+
+	kernel_reason(prog_fd, ifindex, reason, sizeof(reason));
+	gnv_netdev_driver(ifname, driver, sizeof(driver));
+	/* The core's own answer for a driver without XDP says no more. */
+	if (err == -EOPNOTSUPP && (!reason[0] || strstr(reason, "native mode")))
+		snprintf(out, len, "%s's driver%s%s has no native XDP", ifname,
+			 driver[0] ? " " : "", driver);
+	else
+		snprintf(out, len, "%s (%s%sMTU %d) refused native XDP: %s%s%s"
+			 "(%s)", ifname, driver, driver[0] ? ", " : "", mtu,
+			 reason[0] ? "the kernel says \"" : "", reason,
+			 reason[0] ? "\" " : "", strerror(-err));
+}
+
+/* Errors no mode can help with: said as they are. */
+static void explain(int err, int ifindex, const char *ifname)
 {
 	__u32 other = 0;
 
@@ -30,22 +75,23 @@ static void explain(int err, int ifindex, const char *ifname, int native)
 	else if (err == -EPERM || err == -EACCES)
 		fprintf(stderr, "gnvtrace: not allowed to attach to %s: run "
 			"as root\n", ifname);
-	else if (native && err == -EOPNOTSUPP)
-		fprintf(stderr, "gnvtrace: %s's driver has no native XDP: use "
-			"--xdp-mode generic (or auto)\n", ifname);
-	else if (err == -EINVAL)
-		fprintf(stderr, "gnvtrace: failed to attach XDP to %s: %s "
-			"(XDP links need Linux 5.9 or later)\n", ifname,
-			strerror(-err));
 	else
 		fprintf(stderr, "gnvtrace: failed to attach XDP to %s: %s\n",
 			ifname, strerror(-err));
+}
+
+/* A refusal of native mode that generic mode does not share. */
+static int generic_may_serve(int err)
+{
+	return err != -EBUSY && err != -EEXIST && err != -EPERM &&
+	       err != -EACCES && err != -ENODEV;
 }
 
 int gnv_xdp_attach(struct gnv_xdp *x, int prog_fd, const char *ifname,
 		   enum gnv_xdp_mode mode)
 {
 	int ifindex = if_nametoindex(ifname), fd;
+	char why[512];
 
 	x->link_fd = -1;
 	x->generic = 0;
@@ -59,16 +105,24 @@ int gnv_xdp_attach(struct gnv_xdp *x, int prog_fd, const char *ifname,
 			x->link_fd = fd;
 			return 0;
 		}
-		if (mode == GNV_XDP_NATIVE || fd != -EOPNOTSUPP) {
-			explain(fd, ifindex, ifname, 1);
+		if (!generic_may_serve(fd)) {
+			explain(fd, ifindex, ifname);
 			return fd;
 		}
-		fprintf(stderr, "gnvtrace: %s's driver has no native XDP: "
-			"attaching in generic mode (slower)\n", ifname);
+		describe_refusal(why, sizeof(why), fd, prog_fd, ifindex,
+				 ifname);
+		if (mode == GNV_XDP_NATIVE) {
+			fprintf(stderr, "gnvtrace: %s; use --xdp-mode generic "
+				"(or auto)\n", why);
+			return fd;
+		}
+		fprintf(stderr, "gnvtrace: %s; attaching in generic mode "
+			"(slower: each frame is made an skb before the "
+			"program sees it)\n", why);
 	}
 	fd = link_xdp(prog_fd, ifindex, XDP_FLAGS_SKB_MODE);
 	if (fd < 0) {
-		explain(fd, ifindex, ifname, 0);
+		explain(fd, ifindex, ifname);
 		return fd;
 	}
 	x->link_fd = fd;

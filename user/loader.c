@@ -5,6 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/mman.h>
+#include <linux/bpf.h>
 #include <bpf/bpf.h>
 
 #include "hist.h"
@@ -13,14 +14,58 @@
 #include "gnvtrace.skel.h"	/* after trace.h: it uses the ABI types */
 
 static int verbose_libbpf;
+/* Where libbpf's report of a netlink extended ack goes, when asked for. */
+static char *extack_buf;
+static size_t extack_len;
+
+#define EXTACK_PREFIX "libbpf: Kernel error message: "
 
 static int libbpf_print(enum libbpf_print_level level, const char *fmt,
 			va_list args)
 {
+	if (extack_buf && !strncmp(fmt, EXTACK_PREFIX, strlen(EXTACK_PREFIX))) {
+		va_list copy;
+
+		va_copy(copy, args);
+		vsnprintf(extack_buf, extack_len, fmt + strlen(EXTACK_PREFIX),
+			  copy);
+		va_end(copy);
+		extack_buf[strcspn(extack_buf, "\n")] = 0;
+	}
 	/* Without -v we print our own one-line errors instead. */
 	if (!verbose_libbpf || (level == LIBBPF_DEBUG && verbose_libbpf < 2))
 		return 0;
 	return vfprintf(stderr, fmt, args);
+}
+
+void gnv_libbpf_catch_extack(char *buf, size_t len)
+{
+	if (buf && len)
+		buf[0] = 0;
+	extack_buf = buf;
+	extack_len = len;
+}
+
+/*
+ * Multi-buffer XDP came with Linux 5.18; a kernel that does not know the
+ * flag refuses the whole object, so it is asked of a two-instruction
+ * program first, and on a "no" the ingress program loads without it (and
+ * attaches natively only where the MTU fits a page).
+ */
+static int kernel_has_xdp_frags(void)
+{
+	const struct bpf_insn prog[] = {
+		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .imm = XDP_PASS },
+		{ .code = BPF_JMP | BPF_EXIT },
+	};
+	LIBBPF_OPTS(bpf_prog_load_opts, opts,
+		    .prog_flags = BPF_F_XDP_HAS_FRAGS);
+	int fd = bpf_prog_load(BPF_PROG_TYPE_XDP, NULL, "GPL", prog, 2, &opts);
+
+	if (fd >= 0)
+		close(fd);
+	/* Only a refused flag says no: without privileges the load fails later. */
+	return fd >= 0 || errno != EINVAL;
 }
 
 static void explain_load_error(int err)
@@ -96,6 +141,13 @@ int gnv_bpf_load(struct gnv_bpf *b, const struct gnv_trace_opts *o,
 	b->skel->data->targ_filters[1] = o->filter;
 	for (unsigned int p = GNV_PROG_XDP_IN; p <= GNV_PROG_GENEVE_OUT; p <<= 1)
 		bpf_program__set_autoload(gnv_bpf_prog(b, p), progs & p);
+	if ((progs & GNV_PROG_XDP_IN) && !kernel_has_xdp_frags()) {
+		struct bpf_program *xdp = gnv_bpf_prog(b, GNV_PROG_XDP_IN);
+
+		bpf_program__set_flags(xdp, bpf_program__flags(xdp) &
+					    ~BPF_F_XDP_HAS_FRAGS);
+		b->no_frags = 1;
+	}
 	if (o->write_file)
 		b->skel->bss->targ_snaplen = o->snaplen < GNV_SNAP_MAX ?
 					      o->snaplen : GNV_SNAP_MAX;

@@ -17,6 +17,7 @@ struct gnv_bpf {
 	struct gnvtrace_bpf *skel;
 	struct ring_buffer *rb;
 	struct gnv_echo_slot *echo_slots;	/* --hist rtt: mapped */
+	int no_frags;		/* the kernel refused multi-buffer XDP */
 };
 
 /* The programs, as a mask of what a run needs loaded. */
@@ -48,5 +49,12 @@ void gnv_bpf_add_hist(const struct gnv_bpf *b, struct gnv_hist *h);
 void gnv_bpf_reap_echoes(const struct gnv_bpf *b, struct gnv_hist *h,
 			 __u64 now_ns, __u64 timeout_ns);
 void gnv_bpf_close(struct gnv_bpf *b);
+
+/*
+ * While buf is set, the kernel's extended ack for a netlink request made
+ * through libbpf ("Peer MTU is too large to set XDP") is kept there; ""
+ * when the kernel gave none. NULL stops it.
+ */
+void gnv_libbpf_catch_extack(char *buf, size_t len);
 
 #endif /* GNV_LOADER_H */

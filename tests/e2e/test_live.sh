@@ -13,6 +13,7 @@ ulimit -f 131072
 BUILD=$(cd "${1:-build}" && pwd)
 CAPS=$(cd "${2:-../shared/captures}" && pwd)
 GNV=$BUILD/gnvtrace
+PY=/usr/bin/python3
 NS_TX=gnvt-e2e-tx-$$
 NS_RX=gnvt-e2e-rx-$$
 RX_IF=gnvt-rx
@@ -249,16 +250,73 @@ test_xdp_modes() {
 	rx "$GNV" -i lo --direction in --xdp-mode native --duration 0.2 >/dev/null 2>"$TMP/x.err"
 	check "--xdp-mode native on a driver without it: exit 1" test $? -eq 1
 	check "--xdp-mode native on a driver without it: one line" \
-		grep -qx "gnvtrace: lo's driver has no native XDP: use --xdp-mode generic (or auto)" "$TMP/x.err"
+		grep -qx "gnvtrace: lo's driver has no native XDP; use --xdp-mode generic (or auto)" "$TMP/x.err"
 	rx "$GNV" -i lo --direction in --duration 0.2 >/dev/null 2>"$TMP/x.err"
 	check "--xdp-mode auto falls back to generic, and says so" \
-		grep -qx "gnvtrace: lo's driver has no native XDP: attaching in generic mode (slower)" "$TMP/x.err"
+		grep -qx "gnvtrace: lo's driver has no native XDP; attaching in generic mode (slower: each frame is made an skb before the program sees it)" "$TMP/x.err"
 	start_tracer "$TMP/g.json" -o json --xdp-mode generic || { fail "generic XDP"; return; }
 	replay "$TMP/demo.pcap"
 	sleep 0.3
 	stop_gnvtrace
 	check "--xdp-mode generic: attached as generic" grep -q "^gnvtrace: tracing $RX_IF, in (XDP generic)" "$TMP/g.json.err"
 	check "--xdp-mode generic: the same 15 events" test "$(wc -l <"$TMP/g.json")" -eq 15
+}
+
+# A refusal by the driver, in the kernel's words: veth takes XDP only
+# where its receive queues are no fewer than its peer's transmit queues.
+test_native_refused() {
+	local want='gnvtrace: gnvt-q1 (veth, MTU 1500) refused native XDP: the kernel says "veth: XDP expects number of rx queues not less than peer tx queues" (No space left on device)'
+	rx ip link add gnvt-q1 numrxqueues 1 type veth peer name gnvt-q2 numtxqueues 4 &&
+		rx ip link set gnvt-q1 up && rx ip link set gnvt-q2 up &&
+		rx ethtool -L gnvt-q2 tx 4 || { fail "native refused: veth with 4 tx queues"; return; }
+	rx "$GNV" -i gnvt-q1 --xdp-mode native --duration 0.2 >/dev/null 2>"$TMP/q.err"
+	check "native refused: exit 1" test $? -eq 1
+	check "native refused: one line with the kernel's reason and what to do" \
+		bash -c "[ \"\$(cat '$TMP/q.err')\" = '$want; use --xdp-mode generic (or auto)' ]" ||
+		cat "$TMP/q.err"
+	check "native refused: nothing left attached" \
+		bash -c "! ip -n $NS_RX -d link show gnvt-q1 | grep -q prog/xdp && ! ip netns exec $NS_RX bpftool net show dev gnvt-q1 | grep -q tcx"
+	start_gnvtrace "$NS_RX" gnvt-q1 "$TMP/q.out" || { fail "native refused: auto"; rx ip link del gnvt-q1; return; }
+	stop_gnvtrace
+	check "native refused, auto: falls back to generic with the reason and its cost" \
+		grep -qxF "$want; attaching in generic mode (slower: each frame is made an skb before the program sees it)" "$TMP/q.out.err"
+	check "native refused, auto: attached generic" grep -q "^gnvtrace: tracing gnvt-q1, in (XDP generic)" "$TMP/q.out.err"
+	rx ip link del gnvt-q1
+}
+
+# At a jumbo MTU the multi-buffer program attaches natively; frames of
+# 4-7 KB come in several buffers: the events are those of gnvtrace -r, and
+# -w keeps each frame's first 4096 bytes, past the first buffer.
+test_jumbo_native() {
+	local f
+	for f in "$CAPS"/tcpdump-gso-*.pcap; do
+		test_replay_matches_offline "$f"
+		check "MTU 9000: $(basename "$f") traced in native XDP" \
+			grep -q "^gnvtrace: tracing $RX_IF, in (XDP native)" "$TMP/live.json.err"
+	done
+	start_tracer "$TMP/jumbo.txt" -w "$TMP/jumbo.pcap" --snaplen 4096 --xdp-mode native || { fail "jumbo -w"; return; }
+	for f in "$CAPS"/tcpdump-gso-*.pcap; do replay "$f"; done
+	sleep 0.3
+	stop_gnvtrace
+	check "MTU 9000 -w: each frame's first 4096 bytes and its length" \
+		"$PY" - "$TMP/jumbo.pcap" "$CAPS"/tcpdump-gso-*.pcap <<'PY'
+import struct, sys
+def records(path):
+    d = open(path, 'rb').read()
+    end = '<' if d[:4] == bytes.fromhex('d4c3b2a1') else '>'
+    off, out = 24, []
+    while off + 16 <= len(d):
+        _, _, incl, orig = struct.unpack(end + 'IIII', d[off:off + 16])
+        out.append((d[off + 16:off + 16 + incl], orig))
+        off += 16 + incl
+    return out
+got = records(sys.argv[1])
+sent = [r for p in sys.argv[2:] for r in records(p)]
+ok = len(got) == len(sent) and all(
+    g[1] == s[1] and len(s[0]) > 4096 and g[0] == s[0][:4096] for g, s in zip(got, sent))
+print('  -w: %d records, sent %d' % (len(got), len(sent)))
+sys.exit(0 if ok else 1)
+PY
 }
 
 test_two_interfaces() {
@@ -404,6 +462,7 @@ main() {
 	test_rtt_live
 	test_two_interfaces
 	test_xdp_modes
+	test_native_refused
 	test_egress "$TMP/demo.pcap" tcx
 	test_egress "$TMP/demo.pcap" clsact
 	test_egress "$CAPS/zeek-geneve-many-options.pcap" tcx
@@ -416,6 +475,7 @@ main() {
 	for f in "$CAPS"/tcpdump-gso-*.pcap; do
 		test_egress "$f" tcx
 	done
+	test_jumbo_native
 	ip -n "$NS_TX" link set "$TX_IF" mtu 1500
 	ip -n "$NS_RX" link set "$RX_IF" mtu 1500
 	test_egress_kill9 tcx

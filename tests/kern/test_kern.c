@@ -48,9 +48,9 @@ struct tracer {
 	struct gnvtrace_bpf *skel;
 	struct ring_buffer *rb;
 	int prog_fd, stats_fd, n_cpus;
-	size_t linear;		/* bytes of a frame the program sees */
 	long n_events, bad_sizes;
 	struct gnv_event events[MAX_EVENTS];
+	__u8 snap[GNV_SNAP_MAX];	/* the last event's snapshot */
 };
 
 /* What the host parser and filter say about a frame. */
@@ -65,10 +65,15 @@ static int on_event(void *ctx, void *data, size_t size)
 {
 	struct tracer *t = ctx;
 
-	if (size != sizeof(struct gnv_event))
+	const struct gnv_event *ev = data;
+
+	if (size < sizeof(*ev) || size != sizeof(*ev) + ev->snap_len) {
 		t->bad_sizes++;
-	else if (t->n_events < MAX_EVENTS)
-		memcpy(&t->events[t->n_events], data, size);
+	} else {
+		if (t->n_events < MAX_EVENTS)
+			memcpy(&t->events[t->n_events], ev, sizeof(*ev));
+		memcpy(t->snap, ev + 1, ev->snap_len);
+	}
 	t->n_events++;
 	return 0;
 }
@@ -76,7 +81,6 @@ static int on_event(void *ctx, void *data, size_t size)
 static int tracer_open(struct tracer *t, __u32 rb_size)
 {
 	memset(t, 0, sizeof(*t));
-	t->linear = SIZE_MAX;
 	t->n_cpus = libbpf_num_possible_cpus();
 	t->skel = gnvtrace_bpf__open();
 	if (!ASSERT_OK_PTR(t->skel, "gnvtrace_bpf__open") ||
@@ -254,18 +258,18 @@ static void host_view(struct tracer *t, const __u8 *data, size_t len,
 
 /*
  * Runs one frame through the kernel and checks it against the host: the
- * return code, every counter, the event or its absence. The host parses
- * what the program sees, the frame's linear part. The host's view is left
- * in *hv for the caller's own expectations.
+ * return code, every counter, the event or its absence. The program is
+ * multi-buffer aware: test_run gives it about a page in the first buffer
+ * and the rest in fragments, and it must see the whole frame as the host
+ * does. The host's view is left in *hv for the caller's own expectations.
  */
 static enum run_result check_frame(struct tracer *t, const __u8 *data,
 				   size_t len, struct host_view *hv)
 {
 	__u64 before[GNV_STAT_MAX], after[GNV_STAT_MAX], want[GNV_STAT_MAX] = {};
-	size_t seen = len < t->linear ? len : t->linear;
 	int err, retval;
 
-	host_view(t, data, seen, hv);
+	host_view(t, data, len, hv);
 	read_stats(t, before);
 	t->n_events = 0;
 	err = run(t, data, len, 1, &retval);
@@ -285,7 +289,7 @@ static enum run_result check_frame(struct tracer *t, const __u8 *data,
 		want[GNV_STAT_MALFORMED + hv->pkt.malformed] = 1;
 	assert_stats(before, after, want);
 	if (ASSERT_EQ(t->n_events, hv->match, "events") && hv->match)
-		assert_event(&t->events[0], hv, data, seen);
+		assert_event(&t->events[0], hv, data, len);
 	return RUN_OK;
 }
 
@@ -568,30 +572,40 @@ static void test_truncations(struct tracer *t)
 	}
 }
 
+/* More fragments than test_run builds: a frame of 64 KiB and more. */
+#define RUN_CUT_LEN	65535u
+/* A frame longer than this comes in more than one buffer. */
+#define ONE_PAGE	4096u
+
 /*
- * test_run puts about a page of a frame in its linear part, all that
- * ctx->data..data_end shows a program without frags support, and the rest
- * in fragments. Finds that size from a large matching frame's pkt_len.
+ * A 9000-byte frame (a jumbo MTU's) comes in three buffers: the event
+ * carries its whole length, and -w's snapshot reaches past the first
+ * buffer into the next, byte for byte.
  */
-static void probe_linear(struct tracer *t)
+static void test_jumbo(struct tracer *t)
 {
 	static __u8 data[16384];
+	struct host_view hv;
 	struct pkt_spec s;
-	int retval;
 	size_t len;
 
-	test_case("probe test_run's linear size");
+	test_case("kern: a jumbo frame in several buffers");
 	pkt_spec_default(&s);
-	s.payload_len = 8000;
+	s.payload_len = 8900;
 	len = pkt_build(&s, data, sizeof(data));
-	t->n_events = 0;
-	if (!ASSERT_GT(len, 0, "pkt_build") ||
-	    !ASSERT_OK(run(t, data, len, 1, &retval), "test_run"))
+	for (size_t i = ONE_PAGE - 200; i < len; i++)
+		data[i] = (__u8)(i * 7);	/* no two pages alike */
+	if (!ASSERT_TRUE(len > 2 * ONE_PAGE, "frame over two pages"))
 		return;
-	ring_buffer__consume(t->rb);
-	if (ASSERT_EQ(t->n_events, 1, "event") && t->events[0].pkt_len < len)
-		t->linear = t->events[0].pkt_len;
-	ASSERT_TRUE(t->linear >= ETH_FRAME_LEN, "linear part holds a frame");
+	t->skel->bss->targ_snaplen = GNV_SNAP_MAX;
+	if (ASSERT_EQ(check_frame(t, data, len, &hv), RUN_OK, "run") &&
+	    ASSERT_EQ(t->n_events, 1, "one event")) {
+		ASSERT_EQ(t->events[0].pkt_len, len, "pkt_len is the whole frame");
+		ASSERT_EQ(t->events[0].snap_len, GNV_SNAP_MAX, "snap_len");
+		ASSERT_MEMEQ(t->snap, data, GNV_SNAP_MAX,
+			     "snapshot past the first buffer");
+	}
+	t->skel->bss->targ_snaplen = 0;
 }
 
 struct capture_tally {
@@ -626,11 +640,11 @@ static void run_capture(struct tracer *t, const char *path,
 		if (h->caplen < ETH_HLEN)
 			continue;
 		r = check_frame(t, data, h->caplen, &hv);
-		n.paged += h->caplen > t->linear;
-		if (r == RUN_TOO_BIG && h->caplen > t->linear) {
-			/* Run the part that a snaplen of one page would keep. */
+		n.paged += h->caplen > ONE_PAGE;
+		if (r == RUN_TOO_BIG && h->caplen > RUN_CUT_LEN) {
+			/* Run the part that a snaplen of 65535 would keep. */
 			n.cut++;
-			r = check_frame(t, data, t->linear, &hv);
+			r = check_frame(t, data, RUN_CUT_LEN, &hv);
 		}
 		if (r != RUN_OK)
 			continue;
@@ -664,10 +678,9 @@ static void test_captures(struct tracer *t, const char *dir)
 	n = scandir(dir, &names, is_capture, alphasort);
 	if (!ASSERT_GT(n, 0, "captures found"))
 		return;
-	probe_linear(t);
-	printf("captures in %s (paged: compared on the first %zu bytes; "
-	       "cut: too many fragments, run cut to that size):\n", dir,
-	       t->linear);
+	printf("captures in %s (paged: over a page, in several buffers; cut: "
+	       "too many for test_run, run cut to %u bytes):\n", dir,
+	       RUN_CUT_LEN);
 	for (int i = 0; i < n; i++) {
 		char path[4096];
 
@@ -727,6 +740,7 @@ int main(int argc, char **argv)
 		test_counters(&t);
 		test_port(&t);
 		test_truncations(&t);
+		test_jumbo(&t);
 		test_captures(&t, dir);
 		test_case("teardown");
 		ASSERT_EQ(t.bad_sizes, 0, "event sizes");
