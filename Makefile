@@ -9,6 +9,13 @@ CLANG    ?= clang
 BPFTOOL  ?= bpftool
 ARCH     := $(shell uname -m | sed 's/x86_64/x86/;s/aarch64/arm64/')
 PYTHON   ?= /usr/bin/python3
+# One version, debian/changelog's first line: the binary and the package agree.
+VERSION  := $(shell awk -F'[()]' 'NR == 1 { print $$2 }' debian/changelog)
+SBINDIR  ?= $(PREFIX)/sbin
+MANDIR   ?= $(PREFIX)/share/man
+DOCDIR   ?= $(PREFIX)/share/doc/gnvtrace
+UNITDIR  ?= $(PREFIX)/lib/systemd/system
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
 
 ifeq ($(V),1)
 Q =
@@ -23,12 +30,14 @@ endif
 CLANG_BPF_SYS_INCLUDES := $(shell $(CLANG) -v -E - </dev/null 2>&1 \
 	| sed -n '/<...> search starts here:/,/End of search list./{ s| \(/.*\)|-idirafter \1|p }')
 
+# No build path inside the object (and so the binary): builds reproduce.
 BPFCFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror \
+	-ffile-prefix-map=$(CURDIR)=. \
 	-Wsign-compare -Iinclude -Ibpf $(CLANG_BPF_SYS_INCLUDES)
 CFLAGS    ?= -O2 -g
 CFLAGS    += -std=gnu11 -Wall -Wextra -Werror -Wmissing-field-initializers \
 	-Wno-unused-parameter -Iinclude -Ibpf -I$(OUT) -Iuser -MMD -MP \
-	$(EXTRA_CFLAGS)
+	-DGNV_VERSION='"$(VERSION)"' $(EXTRA_CFLAGS)
 LDLIBS    := -lbpf -lelf -lz -lpcap -lmicrohttpd -ljansson -lssl -lcrypto -lpthread
 
 BPF_SRCS  := $(wildcard bpf/*.bpf.c)
@@ -41,11 +50,11 @@ TEST_SRCS := $(wildcard tests/unit/*.c tests/kern/*.c tests/split/*.c tests/metr
 TEST_BINS := $(patsubst %.c,$(OUT)/%,$(TEST_SRCS))
 TEST_BPF  := $(patsubst tests/e2e/%.bpf.c,$(OUT)/tests/%.bpf.o,$(wildcard tests/e2e/*.bpf.c))
 
-.PHONY: all check bench demo install clean deps test-deps
+.PHONY: all check bench demo install man clean deps test-deps
 .DELETE_ON_ERROR:
 .SECONDARY:
 
-all: $(OUT)/gnvtrace $(TEST_BINS) $(TEST_BPF)
+all: $(OUT)/gnvtrace $(OUT)/gnvtrace.8 $(TEST_BINS) $(TEST_BPF)
 
 deps:
 	$(Q)tools/install-deps.sh
@@ -68,7 +77,10 @@ $(OUT)/%.skel.h: $(OUT)/%.bpf.o
 
 $(OUT)/user/%.o: user/%.c $(SKELS) | $(OUT)/user
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) -c $< -o $@
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
+
+# The version is debian/changelog's: a new entry rebuilds what prints it.
+$(OUT)/user/main.o: debian/changelog
 
 $(OUT)/libgnv.a: $(LIB_OBJS)
 	$(call msg,AR,$@)
@@ -76,7 +88,7 @@ $(OUT)/libgnv.a: $(LIB_OBJS)
 
 $(OUT)/gnvtrace: $(OUT)/user/main.o $(OUT)/libgnv.a
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
 $(OUT)/tests/%: tests/%.c $(OUT)/libgnv.a $(SKELS)
 	$(call msg,CC,$@)
@@ -116,8 +128,39 @@ bench: test-deps
 	$(Q)$(OUT)/tools/bench
 	$(Q)tools/bench-offline.sh $(OUT)
 
-install: $(OUT)/gnvtrace
-	install -D -m 0755 $(OUT)/gnvtrace $(DESTDIR)$(PREFIX)/sbin/gnvtrace
+# The man page, from its scdoc source.
+man: $(OUT)/gnvtrace.8
+
+$(OUT)/gnvtrace.8: doc/gnvtrace.8.scd | $(OUT)
+	$(call msg,SCDOC,$@)
+	$(Q)scdoc <$< >$@
+
+# What a node runs: the binary, its man page and completion, the exporter's
+# systemd unit (pointing at this SBINDIR) and the deploy examples.
+install: $(OUT)/gnvtrace $(OUT)/gnvtrace.8
+	install -D -m 0755 $(OUT)/gnvtrace $(DESTDIR)$(SBINDIR)/gnvtrace
+	install -D -m 0644 $(OUT)/gnvtrace.8 $(DESTDIR)$(MANDIR)/man8/gnvtrace.8
+	install -D -m 0644 tools/gnvtrace-completion.bash $(DESTDIR)$(BASHCOMPDIR)/gnvtrace
+	install -d $(DESTDIR)$(UNITDIR)
+	sed 's|/usr/sbin/gnvtrace|$(SBINDIR)/gnvtrace|' 'deploy/gnvtrace-exporter@.service' \
+		>'$(DESTDIR)$(UNITDIR)/gnvtrace-exporter@.service'
+	install -D -m 0644 README.md $(DESTDIR)$(DOCDIR)/README.md
+	install -D -m 0644 -t $(DESTDIR)$(DOCDIR)/deploy deploy/README.md \
+		deploy/gnvtrace-daemonset.yaml 'deploy/gnvtrace-exporter@.service'
+
+# `make deb`: the Debian package, built by dpkg-buildpackage in a copy of
+# the tree ($(OUT)/deb/src, without .git or build output), so that the
+# .deb, .buildinfo and .changes land in $(OUT)/deb/ and nothing is written
+# beside the source tree. The outer make's flags stay out of it.
+.PHONY: deb
+deb:
+	$(Q)tools/install-deps.sh --deb
+	$(Q)rm -rf $(OUT)/deb && mkdir -p $(OUT)/deb/src
+	$(Q)tar -c --exclude=./.git --exclude=./build \
+		--exclude='./$(patsubst $(CURDIR)/%,%,$(abspath $(OUT)))' . | tar -x -C $(OUT)/deb/src
+	$(Q)cd $(OUT)/deb/src && env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL \
+		dpkg-buildpackage -b -us -uc -Jauto
+	$(Q)ls -l $(OUT)/deb/*.deb
 
 clean:
 	rm -rf $(OUT)
@@ -162,3 +205,11 @@ $(OUT)/fuzz/obj:
 check-vm: test-deps
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)tests/vm/run.sh $(OUT)
+
+# `make image`: the container image the DaemonSet runs, an OCI archive in
+# $(OUT)/gnvtrace-image.oci.tar, from the package `make deb` builds and
+# Debian's packages (tools/build-image.sh, deploy/README.md).
+.PHONY: image
+image: deb
+	$(Q)tools/build-image.sh $(OUT)/deb/gnvtrace_$(VERSION)_$$(dpkg --print-architecture).deb \
+		$(OUT)/gnvtrace-image.oci.tar

@@ -87,6 +87,8 @@ suite unit "" "$BUILD/tests/unit/test_parse"
 suite metrics "" "$BUILD/tests/metrics/test_metrics"
 suite split "" "$BUILD/tests/split/test_split" "$BUILD/mix20k.pcap" "${split_caps[@]}"
 suite install-deps "root" tests/pkg/test_install_deps.sh "$BUILD"
+suite docs "man groff lexgrog" tests/pkg/test_docs.sh "$BUILD"
+suite deb "root captures dpkg-buildpackage lintian systemd-analyze" tests/pkg/test_deb.sh "$BUILD" "$CAPS"
 suite promtool "promtool" tests/metrics/check_promtool.sh "$BUILD"
 suite ovn-names "root ovsdb-server ovsdb-tool ovs-pki ovn-sbctl ovn-ic-sbctl" \
 	"$BUILD/tests/ovn/test_names"

@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <bpf/libbpf.h>
+
 #include "demo.h"
 #include "metrics.h"
 #include "ovn.h"
@@ -15,7 +17,25 @@
 
 #define EXIT_USAGE 2
 
-const char *argp_program_version = "gnvtrace 0.1";
+#ifndef GNV_VERSION
+#error "GNV_VERSION comes from the Makefile (debian/changelog's version)"
+#endif
+
+/*
+ * <pcap/pcap.h> brings a struct bpf_insn that clashes with libbpf's
+ * <linux/bpf.h>: its one function used here is declared by hand.
+ */
+const char *pcap_lib_version(void);
+
+/* --version: ours, and the libbpf and libpcap we run with. */
+static void print_version(FILE *stream, struct argp_state *state)
+{
+	fprintf(stream, "gnvtrace %s (libbpf %u.%u, %s)\n", GNV_VERSION,
+		libbpf_major_version(), libbpf_minor_version(),
+		pcap_lib_version());
+}
+
+void (*argp_program_version_hook)(FILE *, struct argp_state *) = print_version;
 const char *argp_program_bug_address = NULL;
 
 static const char doc[] =
@@ -321,6 +341,7 @@ int main(int argc, char **argv)
 		.doc = doc,
 	};
 	struct gnv_counts counts = {};
+	char attached[1024] = "";
 	struct gnv_ovn ovn;
 	int r;
 
@@ -338,6 +359,8 @@ int main(int argc, char **argv)
 	}
 	env.t.names = ovn.names;
 	env.t.ovn = &ovn;
+	env.t.attached = attached;
+	env.t.attached_len = sizeof(attached);
 	gnv_install_signals();
 	if (env.demo)
 		r = gnv_demo(&env.t, &counts);
@@ -348,6 +371,6 @@ int main(int argc, char **argv)
 	gnv_ovn_close(&ovn);
 	if (r)
 		return 1;
-	gnv_print_summary(stderr, &counts);
+	gnv_print_summary(stderr, &counts, attached);
 	return 0;
 }

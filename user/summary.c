@@ -4,7 +4,8 @@
 #include "names.h"
 #include "trace.h"
 
-void gnv_print_summary(FILE *out, const struct gnv_counts *c)
+void gnv_print_summary(FILE *out, const struct gnv_counts *c,
+		       const char *attached)
 {
 	__u64 malformed = 0;
 	int first = 1;
@@ -27,5 +28,8 @@ void gnv_print_summary(FILE *out, const struct gnv_counts *c)
 			gnv_malformed_name(r), (unsigned long long)n);
 		first = 0;
 	}
-	fprintf(out, "%s\n", first ? "" : ")");
+	fprintf(out, "%s", first ? "" : ")");
+	if (attached && attached[0])
+		fprintf(out, "; %s", attached);
+	fprintf(out, "\n");
 }

@@ -46,6 +46,12 @@ struct gnv_trace_opts {
 	/* Called once every interface is attached (the demo starts traffic). */
 	int (*on_attached)(void *arg);
 	void *on_attached_arg;
+	/*
+	 * Live: filled with each interface and how it is traced, "tb in (XDP
+	 * native), out (tcx)", for the summary. NULL: not wanted.
+	 */
+	char *attached;
+	size_t attached_len;
 };
 
 /* Counters summed over CPUs, indexed by enum gnv_stat. */
@@ -62,6 +68,8 @@ int gnv_trace_live(const struct gnv_trace_opts *o, struct gnv_counts *c);
 int gnv_trace_file(const struct gnv_trace_opts *o, struct gnv_counts *c);
 
 /* The exit summary: seen, Geneve, matched, lost, malformed by reason. */
-void gnv_print_summary(FILE *out, const struct gnv_counts *c);
+/* The exit summary; attached, when not NULL or "", closes it. */
+void gnv_print_summary(FILE *out, const struct gnv_counts *c,
+		       const char *attached);
 
 #endif /* GNV_TRACE_H */

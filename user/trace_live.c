@@ -145,22 +145,40 @@ static const char *tc_kind(const struct gnv_tc *t)
 	return t->link_fd >= 0 ? "tcx" : "clsact";
 }
 
-/* tcpdump's "listening on": the tests wait for this line too. */
-static void say_tracing(const struct live *l, int i)
+/* "in (XDP native), out (tcx)": how interface i is traced. */
+static void describe_hooks(const struct live *l, int i, char *buf, size_t len)
 {
 	const struct gnv_trace_opts *o = l->o;
 	int in = o->directions & GNV_DIRECTION_IN;
 	int out = o->directions & GNV_DIRECTION_OUT;
 
-	fprintf(stderr, "gnvtrace: tracing %s%s", o->ifaces[i],
-		l->geneve[i] ? " (a Geneve device: decapsulated)" : "");
-	if (in)
-		fprintf(stderr, ", in (%s)",
-			l->geneve[i] ? tc_kind(&l->tc_in[i]) :
-			l->xdp[i].generic ? "XDP generic" : "XDP native");
+	snprintf(buf, len, "%s%s%s%s%s", in ? "in (" : "",
+		 !in ? "" : l->geneve[i] ? tc_kind(&l->tc_in[i]) :
+		 l->xdp[i].generic ? "XDP generic" : "XDP native",
+		 in ? ")" : "", in && out ? ", " : "", out ? "out (" : "");
 	if (out)
-		fprintf(stderr, ", out (%s)", tc_kind(&l->tc_out[i]));
-	fprintf(stderr, "\n");
+		snprintf(buf + strlen(buf), len - strlen(buf), "%s)",
+			 tc_kind(&l->tc_out[i]));
+}
+
+/*
+ * tcpdump's "listening on": the tests wait for this line too. The same
+ * words close the summary (o->attached), one interface after another.
+ */
+static void say_tracing(const struct live *l, int i)
+{
+	const struct gnv_trace_opts *o = l->o;
+	char hooks[64];
+	size_t used;
+
+	describe_hooks(l, i, hooks, sizeof(hooks));
+	fprintf(stderr, "gnvtrace: tracing %s%s, %s\n", o->ifaces[i],
+		l->geneve[i] ? " (a Geneve device: decapsulated)" : "", hooks);
+	if (!o->attached || !o->attached_len)
+		return;
+	used = strlen(o->attached);
+	snprintf(o->attached + used, o->attached_len - used, "%s%s %s",
+		 used ? "; " : "", o->ifaces[i], hooks);
 }
 
 static void detach_all(struct live *l)

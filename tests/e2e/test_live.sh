@@ -281,6 +281,8 @@ test_native_refused() {
 	check "native refused, auto: falls back to generic with the reason and its cost" \
 		grep -qxF "$want; attaching in generic mode (slower: each frame is made an skb before the program sees it)" "$TMP/q.out.err"
 	check "native refused, auto: attached generic" grep -q "^gnvtrace: tracing gnvt-q1, in (XDP generic)" "$TMP/q.out.err"
+	check "native refused, auto: the summary says how each interface was traced" \
+		grep -q "^gnvtrace: [0-9]* packets seen.*; gnvt-q1 in (XDP generic), out (tcx)$" "$TMP/q.out.err"
 	rx ip link del gnvt-q1
 }
 
