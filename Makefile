@@ -211,5 +211,6 @@ check-vm: test-deps
 # Debian's packages (tools/build-image.sh, deploy/README.md).
 .PHONY: image
 image: deb
+	$(Q)tools/install-deps.sh --image
 	$(Q)tools/build-image.sh $(OUT)/deb/gnvtrace_$(VERSION)_$$(dpkg --print-architecture).deb \
 		$(OUT)/gnvtrace-image.oci.tar

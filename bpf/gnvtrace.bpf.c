@@ -340,6 +340,24 @@ static __always_inline struct event_buf *begin(void)
 	return bpf_map_lookup_elem(&scratch, &zero);
 }
 
+/*
+ * A VLAN tag the stack left in the skb for the NIC to insert (tx VLAN
+ * offload: a VLAN device on a NIC that offloads, the usual case) is in no
+ * byte TC sees, yet it is the frame's outermost tag on the wire.
+ */
+static __always_inline void offloaded_vlan(void *ctx, enum hook hook,
+					   struct gnv_pkt *p)
+{
+	struct __sk_buff *skb = ctx;
+
+	if (hook != HOOK_TC || !skb->vlan_present)
+		return;
+	p->vlan[1] = p->vlan[0];
+	p->vlan[0] = skb->vlan_tci & 0x0fff;
+	if (p->n_vlans < GNV_MAX_VLANS)
+		p->n_vlans++;
+}
+
 /* Parse, count, filter, emit: a NIC hook's whole job. */
 static __always_inline void trace_frame(void *ctx, enum hook hook,
 					__u32 ifindex, __u8 dir)
@@ -368,6 +386,7 @@ static __always_inline void trace_frame(void *ctx, enum hook hook,
 	if (verdict == GNV_GENEVE)
 		verdict = gnv_parse_inner(pkt_data(ctx, hook),
 					  pkt_end(ctx, hook), pkt);
+	offloaded_vlan(ctx, hook, pkt);
 	stage_boundary();
 	count_filter_emit(ctx, hook, buf, verdict, ifindex, dir);
 }

@@ -89,6 +89,8 @@ suite split "" "$BUILD/tests/split/test_split" "$BUILD/mix20k.pcap" "${split_cap
 suite install-deps "root" tests/pkg/test_install_deps.sh "$BUILD"
 suite docs "man groff lexgrog" tests/pkg/test_docs.sh "$BUILD"
 suite deb "root captures dpkg-buildpackage lintian systemd-analyze" tests/pkg/test_deb.sh "$BUILD" "$CAPS"
+# After deb: it builds the image from the package that suite made.
+suite image "root podman runc catatonit nsenter tcpreplay bpftool mmdebstrap" tests/pkg/test_image.sh "$BUILD"
 suite promtool "promtool" tests/metrics/check_promtool.sh "$BUILD"
 suite ovn-names "root ovsdb-server ovsdb-tool ovs-pki ovn-sbctl ovn-ic-sbctl" \
 	"$BUILD/tests/ovn/test_names"

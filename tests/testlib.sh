@@ -12,6 +12,16 @@ GNV_PID=
 ok() { PASS=$((PASS + 1)); echo "ok   $*"; }
 fail() { FAIL=$((FAIL + 1)); echo "FAIL $*"; }
 
+need() { # need TOOL...: every one is there, or a failure saying which
+	local t missing=
+	for t in "$@"; do
+		[ -x "$t" ] || command -v "$t" >/dev/null 2>&1 || missing="$missing $t"
+	done
+	[ -z "$missing" ] && return 0
+	fail "missing:$missing (install them: this test skips nothing)"
+	return 1
+}
+
 check() { # check NAME COMMAND...: 1 when it failed, for diagnostics after ||
 	local name=$1
 	shift

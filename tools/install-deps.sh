@@ -9,16 +9,19 @@ build_pkgs=(make gcc clang llvm scdoc libbpf-dev libelf-dev zlib1g-dev libpcap-d
 run_pkgs=(iproute2 util-linux)
 # make deb: the packaging tools; lintian, man-db and systemd-analyze check the package.
 deb_pkgs=(build-essential debhelper dpkg-dev lintian man-db systemd)
+# make image: a Debian root from the apt sources; its test runs it in podman.
+image_pkgs=(mmdebstrap podman runc catatonit)
 test_pkgs=(tshark tcpdump tcpreplay python3 libclang-rt-14-dev qemu-system-x86 busybox-static xz-utils zstd kmod iputils-ping openvswitch-switch ovn-central ovn-host ovn-ic ovn-ic-db ethtool prometheus man-db groff-base)
 
 want=("${build_pkgs[@]}" "${run_pkgs[@]}")
 list=0
 for arg in "$@"; do
 	case $arg in
-	--test) want+=("${test_pkgs[@]}" "${deb_pkgs[@]}") ;;
+	--test) want+=("${test_pkgs[@]}" "${deb_pkgs[@]}" "${image_pkgs[@]}") ;;
 	--deb) want+=("${deb_pkgs[@]}") ;;
+	--image) want+=("${deb_pkgs[@]}" "${image_pkgs[@]}") ;;
 	--list) list=1 ;;
-	*) echo "usage: $0 [--test] [--deb] [--list]" >&2; exit 2 ;;
+	*) echo "usage: $0 [--test] [--deb] [--image] [--list]" >&2; exit 2 ;;
 	esac
 done
 if [ $list -eq 1 ]; then # what would be installed, a package a line

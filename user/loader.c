@@ -68,10 +68,40 @@ static int kernel_has_xdp_frags(void)
 	return fd >= 0 || errno != EINVAL;
 }
 
+/* 1 when this process's effective capabilities hold cap (CAP_BPF: 39). */
+static int has_capability(int cap)
+{
+	unsigned long long eff = 0;
+	char line[128];
+	FILE *f = fopen("/proc/self/status", "re");
+	int found = 0;
+
+	if (!f)
+		return 0;
+	while (!found && fgets(line, sizeof(line), f))
+		found = sscanf(line, "CapEff: %llx", &eff) == 1;
+	fclose(f);
+	return found && (eff >> cap) & 1;
+}
+
+#define CAP_BPF_BIT		39
+#define CAP_SYS_ADMIN_BIT	21
+
 static void explain_load_error(int err)
 {
-	/* The verifier also says EACCES: only EPERM, or no root, is privileges. */
-	if (err == -EPERM || (err == -EACCES && geteuid() != 0))
+	/*
+	 * The verifier also says EACCES: only EPERM, or no root, is
+	 * privileges. EPERM with CAP_BPF in hand comes from elsewhere: a
+	 * seccomp filter (a container runtime's default profile allows bpf()
+	 * only with CAP_SYS_ADMIN) or kernel lockdown.
+	 */
+	if (err == -EPERM && (has_capability(CAP_BPF_BIT) ||
+			      has_capability(CAP_SYS_ADMIN_BIT)))
+		fprintf(stderr, "gnvtrace: bpf() was refused although gnvtrace "
+			"holds CAP_BPF: a seccomp profile forbids it (in a "
+			"container, run with seccompProfile Unconfined) or the "
+			"kernel is locked down\n");
+	else if (err == -EPERM || (err == -EACCES && geteuid() != 0))
 		fprintf(stderr, "gnvtrace: not allowed to load BPF programs: "
 			"run as root (needs CAP_BPF, CAP_NET_ADMIN and "
 			"CAP_PERFMON)\n");

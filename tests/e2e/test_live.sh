@@ -321,6 +321,30 @@ sys.exit(0 if ok else 1)
 PY
 }
 
+# A tag the stack leaves to the NIC (tx VLAN offload) is in no byte TC
+# sees: egress still shows and filters on it. This host kernel has no
+# 8021q, so a TC program on the receiving end plays the VLAN device: it
+# puts VLAN 50 into each frame's skb metadata and sends it out of
+# gnvt-v1 (index 20), traced there.
+test_vlan_offload_egress() {
+	local n
+	rx ip link add gnvt-v1 index 20 type veth peer name gnvt-v2 &&
+		rx ip link set gnvt-v1 up && rx ip link set gnvt-v2 up &&
+		rx tc qdisc add dev "$RX_IF" clsact &&
+		rx tc filter add dev "$RX_IF" ingress bpf da obj "$BUILD/tests/tc_vlan_push.bpf.o" sec tc ||
+		{ fail "vlan offload: the pushing program"; rx ip link del gnvt-v1; return; }
+	start_gnvtrace "$NS_RX" gnvt-v1 "$TMP/vo.json" --direction out -o json 'vlan 50' ||
+		{ fail "vlan offload: gnvtrace on gnvt-v1"; rx ip link del gnvt-v1; return; }
+	replay "$CAPS/zeek-geneve.pcap"
+	n=$("$GNV" -r "$CAPS/zeek-geneve.pcap" -q 2>&1 | sed -n 's/.* \([0-9]*\) Geneve.*/\1/p')
+	wait_lines "$TMP/vo.json" "$n"
+	stop_gnvtrace
+	check "vlan offload: every Geneve frame leaving matches 'vlan 50' ($n)" \
+		test "$(grep -c '"vlan":50,' "$TMP/vo.json")" -eq "$n" -a "$n" -gt 0
+	rx tc qdisc del dev "$RX_IF" clsact
+	rx ip link del gnvt-v1
+}
+
 test_two_interfaces() {
 	ip -n "$NS_RX" link set lo up
 	start_tracer "$TMP/two.json" -i lo -o json --direction in || { fail "two interfaces"; return; }
@@ -465,6 +489,7 @@ main() {
 	test_two_interfaces
 	test_xdp_modes
 	test_native_refused
+	test_vlan_offload_egress
 	test_egress "$TMP/demo.pcap" tcx
 	test_egress "$TMP/demo.pcap" clsact
 	test_egress "$CAPS/zeek-geneve-many-options.pcap" tcx

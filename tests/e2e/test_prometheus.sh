@@ -54,16 +54,6 @@ trap 'exit 130' INT TERM
 a() { ip netns exec "$NS_A" "$@"; }
 b() { ip netns exec "$NS_B" "$@"; }
 
-need() { # need TOOL...: every one is there, or a failure saying which
-	local t missing=
-	for t in "$@"; do
-		[ -x "$t" ] || command -v "$t" >/dev/null 2>&1 || missing="$missing $t"
-	done
-	[ -z "$missing" ] && return 0
-	fail "missing:$missing (install them: this test skips nothing)"
-	return 1
-}
-
 setup() {
 	ip netns add "$NS_A" && ip netns add "$NS_B" &&
 	# No IPv6 autoconfiguration chatter on the veth.
