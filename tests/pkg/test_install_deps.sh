@@ -67,9 +67,11 @@ check "another user: the installer exits 0 when only test packages are missing" 
 check "another user: it names what stays missing" grep -q 'stay missing: .*tcpreplay' "$TMP/user.out"
 check "another user: it installed nothing" bash -c "! command -v tcpreplay"
 
-# A build directory the other user can write, with the unit suites' programs.
+# A build directory the other user can write, with the programs and the
+# man page of the suites it runs.
 mkdir -p "$TMP/b/tests/unit" "$TMP/b/tests/metrics" "$TMP/b/tests/split" "$TMP/b/tools"
-for f in tests/unit/test_parse tests/metrics/test_metrics tests/split/test_split tools/gnv-pktgen; do
+for f in gnvtrace gnvtrace.8 tests/unit/test_parse tests/metrics/test_metrics tests/split/test_split \
+	tools/gnv-pktgen; do
 	cp "$BUILD/$f" "$TMP/b/$f"
 done
 chown -R nobody "$TMP"
@@ -81,7 +83,7 @@ suite_result() { # the closing line of suite $1 in the run's output
 	awk -v s="== $1" '$0 == s { on = 1; next } /^== / { on = 0 }
 		on && /^[0-9]+ passed, [0-9]+ failed/ { print }' "$TMP/run.out"
 }
-for s in unit metrics split; do
+for s in unit metrics split docs; do
 	check "another user's run: $s ran and passed" \
 		bash -c "[[ '$(suite_result $s)' =~ ^[1-9][0-9]*\ passed,\ 0\ failed ]]"
 done
