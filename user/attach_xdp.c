@@ -87,6 +87,24 @@ static int generic_may_serve(int err)
 	       err != -EACCES && err != -ENODEV;
 }
 
+/*
+ * A NIC that strips VLAN tags hands XDP frames without them: said once,
+ * with what to do. veth has the feature bit but no hardware: it strips
+ * nothing, and passes on only tags that were never in the frame.
+ */
+static void warn_vlan_stripping(const char *ifname)
+{
+	char driver[32] = "";
+
+	if (gnv_netdev_strips_vlan(ifname) != 1 ||
+	    gnv_netdev_driver(ifname, driver, sizeof(driver)) ||
+	    !strcmp(driver, "veth"))
+		return;
+	fprintf(stderr, "gnvtrace: %s strips VLAN tags before XDP sees them "
+		"(rx-vlan-offload): underlay VLAN IDs coming in show only with "
+		"'ethtool -K %s rxvlan off'\n", ifname, ifname);
+}
+
 int gnv_xdp_attach(struct gnv_xdp *x, int prog_fd, const char *ifname,
 		   enum gnv_xdp_mode mode)
 {
@@ -103,6 +121,7 @@ int gnv_xdp_attach(struct gnv_xdp *x, int prog_fd, const char *ifname,
 		fd = link_xdp(prog_fd, ifindex, XDP_FLAGS_DRV_MODE);
 		if (fd >= 0) {
 			x->link_fd = fd;
+			warn_vlan_stripping(ifname);
 			return 0;
 		}
 		if (!generic_may_serve(fd)) {
@@ -127,6 +146,7 @@ int gnv_xdp_attach(struct gnv_xdp *x, int prog_fd, const char *ifname,
 	}
 	x->link_fd = fd;
 	x->generic = 1;
+	warn_vlan_stripping(ifname);
 	return 0;
 }
 

@@ -52,6 +52,17 @@ int gnv_netdev_mtu(const char *ifname)
 	return err ? err : ifr.ifr_mtu;
 }
 
+int gnv_netdev_strips_vlan(const char *ifname)
+{
+	struct ethtool_value v = { .cmd = ETHTOOL_GFLAGS };
+	struct ifreq ifr = { .ifr_data = (void *)&v };
+	int err = netdev_ioctl(ifname, SIOCETHTOOL, &ifr);
+
+	if (err == -EOPNOTSUPP)
+		return 0;
+	return err ? err : !!(v.data & ETH_FLAG_RXVLAN);
+}
+
 /* The driver's name, as `ethtool -i` shows it: "geneve" for all of them. */
 int gnv_is_geneve_dev(const char *ifname)
 {

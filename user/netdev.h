@@ -17,6 +17,13 @@ int gnv_is_geneve_dev(const char *ifname);
  */
 int gnv_netdev_driver(const char *ifname, char *buf, size_t len);
 
+/*
+ * 1 when the device takes VLAN tags off received frames before any program
+ * sees them (rx VLAN offload, `ethtool -k`'s rx-vlan-offload), 0 when not,
+ * or a negative errno.
+ */
+int gnv_netdev_strips_vlan(const char *ifname);
+
 /* The device's MTU, or a negative errno. */
 int gnv_netdev_mtu(const char *ifname);
 

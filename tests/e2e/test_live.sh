@@ -260,6 +260,8 @@ test_xdp_modes() {
 	stop_gnvtrace
 	check "--xdp-mode generic: attached as generic" grep -q "^gnvtrace: tracing $RX_IF, in (XDP generic)" "$TMP/g.json.err"
 	check "--xdp-mode generic: the same 15 events" test "$(wc -l <"$TMP/g.json")" -eq 15
+	# veth has the rx-vlan-offload bit, yet strips no tag from a frame.
+	check "veth: no word of VLAN stripping" bash -c "! grep -q 'strips VLAN' '$TMP/g.json.err'"
 }
 
 # A refusal by the driver, in the kernel's words: veth takes XDP only
