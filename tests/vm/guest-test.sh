@@ -10,10 +10,14 @@
 #   2. a real collect_md Geneve tunnel between two namespaces over a veth
 #      underlay, OVN's option set by the route: gnvtrace decodes it on
 #      ingress (XDP) and on egress, where 6.1 has no tcx and gnvtrace falls
-#      back to a clsact filter, removed on exit and by --cleanup
+#      back to a clsact filter, removed on exit and by --cleanup; then at
+#      MTU 9000, native XDP with 8 KB frames (veth has multi-buffer XDP)
 #   3. Open vSwitch on the kernel datapath creates genev_sys_6081, and
 #      Geneve crosses it both ways (the OVS helpers, in their own block,
 #      are for tests of gnvtrace there)
+#   4. a real driver, virtio_net (two virtio-net NICs on a QEMU hub): native
+#      XDP at MTU 1500; at MTU 9000 6.1 refuses it, --xdp-mode native says
+#      why in one line, auto falls back to generic; Geneve decoded both ways
 #
 # Usage: guest-test.sh BUILD_DIR. Environment from init: GNV_VM_PKG (the
 # unpacked kernel package, for modprobe -d), GNV_VM_SHARE (read-write on the
@@ -46,6 +50,8 @@ secs() { awk -v a="$1" -v b="$(t)" 'BEGIN { printf "%.1f", b - a }'; }
 cleanup() {
 	[ -n "$GNV_PID" ] && kill -9 "$GNV_PID" 2>/dev/null
 	ovs_stop
+	ip netns del "$NS_VA" 2>/dev/null
+	ip netns del "$NS_VB" 2>/dev/null
 	ip netns del "$NS_A" 2>/dev/null
 	ip netns del "$NS_B" 2>/dev/null
 	rm -rf "$TMP"
@@ -61,7 +67,7 @@ test_kernel() {
 	k=$(uname -r)
 	echo "# kernel $k, $(nproc) CPUs, $(awk '/MemTotal/ { print int($2 / 1024) " MiB" }' /proc/meminfo)"
 	check "guest runs Debian's 6.1 kernel ($k)" bash -c "case $k in 6.1.*) true ;; *) false ;; esac"
-	for m in geneve veth openvswitch sch_ingress cls_bpf; do
+	for m in geneve veth openvswitch sch_ingress cls_bpf virtio_net; do
 		check "module $m loaded from the unpacked package" test -d "/sys/module/$m"
 	done
 }
@@ -157,15 +163,17 @@ geneve_setup() {
 
 ping_b() { a ping -c "${1:-1}" -i 0.2 -W 3 "$B_OVER" >"$TMP/ping.out" 2>&1; }
 
-# json_has FILE FIELD... : a line of FILE has every "key":value given
-json_has() {
+# json_grep FILE FIELD... : the lines of FILE that have every "key":value given
+json_grep() {
 	local f=$1 pat
 	shift
 	pat=$(printf '%s\n' "$@")
 	awk -v pat="$pat" 'BEGIN { n = split(pat, p, "\n") }
-		{ for (i = 1; i <= n; i++) if (index($0, p[i]) == 0) next; found = 1 }
-		END { exit !found }' "$f"
+		{ for (i = 1; i <= n; i++) if (index($0, p[i]) == 0) next; print }' "$f"
 }
+
+# json_has FILE FIELD... : a line of FILE has every "key":value given
+json_has() { [ -n "$(json_grep "$@")" ]; }
 
 request_fields() {
 	echo '"vni":5' '"ovn_inport":1' '"ovn_outport":2' "\"outer_src\":\"$A_UNDER\"" \
@@ -334,6 +342,56 @@ test_egress_kill9() {
 	check "--cleanup again: nothing left" grep -qx "gnvtrace: nothing of gnvtrace's on vethA" "$TMP/cl.err"
 	check "kill -9 then --cleanup: no program of gnvtrace left loaded" \
 		bash -c "! bpftool prog show 2>/dev/null | grep -qE 'name (xdp_ingress|tc_egress|tc_geneve_)'"
+}
+
+# Full-size frames of a VM at MTU 1500 and 8000-byte ones, over a jumbo
+# underlay: ping -s N sends an inner IPv4 packet of N + 28 bytes; the frame
+# on the underlay adds the inner Ethernet header (14), Geneve with OVN's
+# option (16), UDP (8), IPv4 (20) and Ethernet (14): N + 100 bytes.
+JUMBO_SIZES="1472 7972"
+frame_len() { echo $(($1 + 100)); }
+
+# ping_jumbo NS DST: 2 pings of each size, never fragmented (-M do)
+ping_jumbo() {
+	local ns=$1 dst=$2 s rc=0
+	for s in $JUMBO_SIZES; do
+		ip netns exec "$ns" ping -c 2 -i 0.2 -W 3 -M 'do' -s "$s" "$dst" >"$TMP/ping-$s.out" 2>&1 ||
+			{ rc=1; sed 's/^/  | /' "$TMP/ping-$s.out"; }
+	done
+	return $rc
+}
+
+# count_len FILE DIR LEN: events of FILE in direction DIR with frame length LEN
+count_len() { grep "\"dir\":\"$2\"" "$1" | grep -c "\"len\":$3[,}]"; }
+
+# veth has multi-buffer XDP on 6.1: at MTU 9000 the xdp.frags program
+# attaches natively and reads 8 KB frames across buffers.
+test_veth_jumbo() {
+	local f=$TMP/vj.json s len t0
+	t0=$(t)
+	check "veth MTU 9000: vethA, vethB to 9000, gnv0 to 8900" bash -c \
+		"ip -n $NS_A link set vethA mtu 9000 && ip -n $NS_B link set vethB mtu 9000 &&
+		 ip -n $NS_A link set gnv0 mtu 8900 && ip -n $NS_B link set gnv0 mtu 8900" || return
+	start_gnvtrace "$NS_B" vethB "$f" -o json || { fail "veth MTU 9000: gnvtrace on vethB"; return; }
+	check "veth MTU 9000: native XDP (xdp.frags) and clsact" grep -qx \
+		"gnvtrace: tracing vethB, in (XDP native), out (clsact)" "$f.err" ||
+		sed 's/^/  stderr: /' "$f.err"
+	check "veth MTU 9000: pings of 1500- and 8000-byte inner packets, unfragmented" ping_jumbo "$NS_A" "$B_OVER"
+	sleep 0.5
+	stop_gnvtrace
+	check "veth MTU 9000: gnvtrace exits 0 on SIGINT" test $? -eq 0
+	echo "# vethB in, MTU 9000: $(grep '"dir":"in"' "$f" | tail -1)"
+	for s in $JUMBO_SIZES; do
+		len=$(frame_len "$s")
+		# shellcheck disable=SC2046
+		check "veth MTU 9000: $len-byte requests decoded in (VNI 5, OVN 1->2, whole length)" \
+			test "$(json_grep "$f" '"dir":"in"' $(request_fields) | grep -c "\"len\":${len}[,}]")" -eq 2
+		check "veth MTU 9000: $len-byte replies out" test "$(count_len "$f" out "$len")" -eq 2
+	done
+	check "veth MTU 9000: summary: 8 Geneve, 8 matched, 0 lost, 0 malformed, in (XDP native)" \
+		grep -q "8 Geneve, 8 matched, 0 lost, 0 malformed; vethB in (XDP native), out (clsact)" "$f.err" ||
+		sed 's/^/  stderr: /' "$f.err"
+	echo "# veth MTU 9000: $(secs "$t0") s"
 }
 
 # ---------------------------------------------------------------------------
@@ -527,6 +585,215 @@ test_ovs() {
 }
 
 # ---------------------------------------------------------------------------
+# 4. A real driver: virtio_net
+
+# run.sh gives the guest two virtio-net NICs joined by a QEMU hub (host_mtu
+# 9000). Each goes into a namespace of its own, with a collect_md Geneve
+# device over it as in 2. On 6.1, virtio_net's XDP is single-buffer (its
+# multi-buffer XDP came in 6.3): native XDP up to an MTU of about a page,
+# refused above, where gnvtrace falls back to generic XDP.
+NS_VA=gnvvm-va
+NS_VB=gnvvm-vb
+VA_IF='' VB_IF=''
+VA_UNDER=10.3.0.1 VB_UNDER=10.3.0.2
+VA_OVER=192.168.103.1 VB_OVER=192.168.103.2
+V_VNI=9
+va() { ip netns exec "$NS_VA" "$@"; }
+vb() { ip netns exec "$NS_VB" "$@"; }
+# What virtio_net 6.1 answers a native XDP program at MTU 9000 (extack).
+VIRTIO_REFUSAL='the kernel says "virtio_net: MTU too large to enable XDP" (Invalid argument)'
+
+virtio_nics() { # the interfaces virtio_net drives
+	local d drv
+	for d in /sys/class/net/*; do
+		drv=$(readlink "$d/device/driver" 2>/dev/null) || continue
+		[ "${drv##*/}" = virtio_net ] && echo "${d##*/}"
+	done
+}
+
+# tunnel_end NS MAC OVER PEER_OVER PEER_UNDER PEER_MAC OPT: a collect_md
+# Geneve device in NS routing PEER_OVER to PEER_UNDER, VNI $V_VNI, OVN's
+# option OPT
+tunnel_end() {
+	ip -n "$1" link add gnv0 address "$2" type geneve external &&
+	ip -n "$1" addr add "$3/32" dev gnv0 && ip -n "$1" link set gnv0 up &&
+	ip -n "$1" route add "$4/32" encap ip id "$V_VNI" dst "$5" ttl 64 \
+		geneve_opts "0x0102:0x80:$7" dev gnv0 &&
+	ip -n "$1" neigh add "$4" lladdr "$6" dev gnv0 nud permanent
+}
+
+virtio_setup() {
+	ip netns add "$NS_VA" && ip netns add "$NS_VB" &&
+	ip link set "$VA_IF" netns "$NS_VA" && ip link set "$VB_IF" netns "$NS_VB" &&
+	va ip link set lo up && vb ip link set lo up &&
+	va ip addr add "$VA_UNDER/24" dev "$VA_IF" && va ip link set "$VA_IF" mtu 1500 up &&
+	vb ip addr add "$VB_UNDER/24" dev "$VB_IF" && vb ip link set "$VB_IF" mtu 1500 up &&
+	tunnel_end "$NS_VA" "$A_MAC" "$VA_OVER" "$VB_OVER" "$VB_UNDER" "$B_MAC" 00030004 &&
+	tunnel_end "$NS_VB" "$B_MAC" "$VB_OVER" "$VA_OVER" "$VA_UNDER" "$A_MAC" 00040003
+}
+
+vping() { va ping -c "$1" -i 0.2 -W 5 "$VB_OVER" >"$TMP/vping.out" 2>&1; }
+
+virtio_request_fields() {
+	echo "\"ifname\":\"$VB_IF\"" '"dir":"in"' "\"vni\":$V_VNI" '"ovn_inport":3' \
+		'"ovn_outport":4' "\"outer_src\":\"$VA_UNDER\"" "\"outer_dst\":\"$VB_UNDER\"" \
+		'"outer_dport":6081' "\"inner_src\":\"$VA_OVER\"" "\"inner_dst\":\"$VB_OVER\"" \
+		'"inner_proto":"icmp"' '"icmp_type":8' "\"inner_eth_src\":\"$A_MAC\""
+}
+
+virtio_reply_fields() {
+	echo "\"ifname\":\"$VB_IF\"" '"dir":"out"' "\"vni\":$V_VNI" '"ovn_inport":4' \
+		'"ovn_outport":3' "\"outer_dst\":\"$VA_UNDER\"" "\"inner_dst\":\"$VA_OVER\"" \
+		'"icmp_type":0'
+}
+
+# Nothing of gnvtrace's on VB_IF: no XDP program, no clsact qdisc.
+virtio_clean() {
+	! vb ip -d link show dev "$VB_IF" | grep -q xdp &&
+		! vb tc qdisc show dev "$VB_IF" | grep -q clsact
+}
+
+# xdp_flag: how VB_IF's XDP is attached, as ip link shows it ("xdp" native,
+# "xdpgeneric"), or nothing
+xdp_flag() { vb ip link show dev "$VB_IF" | grep -owE 'xdp(generic|drv|offload)?' | head -1; }
+
+virtio_mtu() { # MTU: both NICs to MTU, the Geneve devices 100 below
+	va ip link set "$VA_IF" mtu "$1" && vb ip link set "$VB_IF" mtu "$1" &&
+		va ip link set gnv0 mtu $(($1 - 100)) && vb ip link set gnv0 mtu $(($1 - 100))
+}
+
+test_virtio_native() {
+	local f=$TMP/vn.json
+	start_gnvtrace "$NS_VB" "$VB_IF" "$f" -o json || { fail "virtio MTU 1500: gnvtrace on $VB_IF"; return; }
+	check "virtio MTU 1500: native XDP in, clsact out" grep -qx \
+		"gnvtrace: tracing $VB_IF, in (XDP native), out (clsact)" "$f.err" ||
+		sed 's/^/  stderr: /' "$f.err"
+	check "virtio MTU 1500: ip link shows the program in the driver (xdp)" test "$(xdp_flag)" = xdp
+	check "virtio MTU 1500: pings through Geneve over virtio" vping 3 || sed 's/^/  | /' "$TMP/vping.out"
+	sleep 0.5
+	stop_gnvtrace
+	check "virtio MTU 1500: gnvtrace exits 0 on SIGINT" test $? -eq 0
+	echo "# $VB_IF in: $(grep '"dir":"in"' "$f" | head -1)"
+	# shellcheck disable=SC2046
+	check "virtio MTU 1500: 3 requests in (XDP native): VNI $V_VNI, OVN 3->4, 156 bytes" \
+		test "$(json_grep "$f" $(virtio_request_fields) '"len":156' | wc -l)" -eq 3
+	# shellcheck disable=SC2046
+	check "virtio MTU 1500: 3 replies out: OVN 4->3" \
+		test "$(json_grep "$f" $(virtio_reply_fields) | wc -l)" -eq 3
+	check "virtio MTU 1500: summary: 6 Geneve, 6 matched, 0 lost, 0 malformed" \
+		grep -q "6 Geneve, 6 matched, 0 lost, 0 malformed; $VB_IF in (XDP native), out (clsact)$" "$f.err" ||
+		sed 's/^/  stderr: /' "$f.err"
+	check "virtio MTU 1500: nothing left on $VB_IF after exit" virtio_clean
+}
+
+test_virtio_refused() {
+	local pid rc
+	vb "$GNV" -i "$VB_IF" --xdp-mode native --duration 3 >"$TMP/vr.out" 2>"$TMP/vr.err" &
+	pid=$!
+	wait_bounded "$pid" 60
+	rc=$?
+	sed 's/^/  stderr: /' "$TMP/vr.err"
+	check "virtio MTU 9000, --xdp-mode native: exit 1" test "$rc" -eq 1
+	check "virtio MTU 9000, --xdp-mode native: one line, the driver, the MTU and the kernel's reason" \
+		test "$(cat "$TMP/vr.err")" = "gnvtrace: $VB_IF (virtio_net, MTU 9000) refused native XDP: $VIRTIO_REFUSAL; use --xdp-mode generic (or auto)"
+	check "virtio MTU 9000, --xdp-mode native: nothing attached (no XDP, no clsact)" virtio_clean ||
+		{ vb ip -d link show dev "$VB_IF"; vb tc qdisc show dev "$VB_IF"; } | sed 's/^/  | /'
+	check "virtio MTU 9000, --xdp-mode native: no program of gnvtrace left loaded" \
+		bash -c "! bpftool prog show 2>/dev/null | grep -qE 'name (xdp_ingress|tc_egress|tc_geneve_)'"
+	echo "# the kernel's log: $(dmesg | grep -o 'XDP requires MTU less than [0-9]*' | tail -1)"
+}
+
+test_virtio_generic() {
+	local f=$TMP/vg.json pcap=$TMP/vg.pcap td s len t0
+	t0=$(t)
+	start_gnvtrace "$NS_VB" "$VB_IF" "$f" -o json || { fail "virtio MTU 9000: gnvtrace on $VB_IF"; return; }
+	sed 's/^/  stderr: /' "$f.err"
+	check "virtio MTU 9000, auto: the refusal said, then generic mode" grep -qxF \
+		"gnvtrace: $VB_IF (virtio_net, MTU 9000) refused native XDP: $VIRTIO_REFUSAL; attaching in generic mode (slower: each frame is made an skb before the program sees it)" \
+		"$f.err"
+	check "virtio MTU 9000, auto: tracing in generic XDP, clsact out" grep -qx \
+		"gnvtrace: tracing $VB_IF, in (XDP generic), out (clsact)" "$f.err"
+	check "virtio MTU 9000, auto: ip link shows xdpgeneric" test "$(xdp_flag)" = xdpgeneric
+	# tcpdump beside it: the frames' lengths as the packet socket sees them
+	vb tcpdump -i "$VB_IF" -n -w "$pcap" -c 8 udp port 6081 2>"$TMP/td.err" &
+	td=$!
+	for _ in $(seq 100); do grep -q listening "$TMP/td.err" && break; sleep 0.1; done
+	check "virtio MTU 9000: pings of 1500- and 8000-byte inner packets, unfragmented" \
+		ping_jumbo "$NS_VA" "$VB_OVER"
+	sleep 0.5
+	stop_gnvtrace
+	check "virtio MTU 9000: gnvtrace exits 0 on SIGINT" test $? -eq 0
+	wait_bounded "$td" 5
+	echo "# virtio MTU 9000: traced in $(secs "$t0") s"
+	echo "# $VB_IF in, MTU 9000: $(grep '"dir":"in"' "$f" | tail -1)"
+	for s in $JUMBO_SIZES; do
+		len=$(frame_len "$s")
+		# shellcheck disable=SC2046
+		check "virtio MTU 9000: $len-byte requests decoded in (VNI $V_VNI, OVN 3->4, whole length)" \
+			test "$(json_grep "$f" $(virtio_request_fields) | grep -c "\"len\":${len}[,}]")" -eq 2
+		# shellcheck disable=SC2046
+		check "virtio MTU 9000: $len-byte replies out (OVN 4->3)" \
+			test "$(json_grep "$f" $(virtio_reply_fields) | grep -c "\"len\":${len}[,}]")" -eq 2
+	done
+	# The same lengths, in the same order, as tcpdump's (the outer frame's:
+	# with -e it prints the inner Ethernet header's too, further on)
+	tcpdump -r "$pcap" -n -e 2>/dev/null |
+		sed -n 's/^[^,]*, ethertype IPv4 (0x0800), length \([0-9]*\): .*/\1/p' >"$TMP/td.len"
+	grep -o '"len":[0-9]*' "$f" | cut -d: -f2 >"$TMP/gnv.len"
+	echo "# frame lengths, tcpdump: $(tr '\n' ' ' <"$TMP/td.len")"
+	check "virtio MTU 9000: every len equals tcpdump's frame length (8 frames)" \
+		bash -c "[ \$(wc -l <$TMP/td.len) -eq 8 ] && cmp -s $TMP/td.len $TMP/gnv.len" ||
+		echo "  gnvtrace's: $(tr '\n' ' ' <"$TMP/gnv.len")"
+	check "virtio MTU 9000: summary: 8 Geneve, 8 matched, 0 lost, 0 malformed, in (XDP generic)" \
+		grep -q "8 Geneve, 8 matched, 0 lost, 0 malformed; $VB_IF in (XDP generic), out (clsact)$" "$f.err" ||
+		sed 's/^/  stderr: /' "$f.err"
+	check "virtio MTU 9000: nothing left on $VB_IF after exit" virtio_clean
+}
+
+test_virtio() {
+	local t0 nics i
+	t0=$(t)
+	nics=$(virtio_nics | paste -sd ' ')
+	# shellcheck disable=SC2086
+	set -- $nics
+	if ! check "virtio: two virtio-net NICs ($nics)" test $# -eq 2; then
+		ip -br link | sed 's/^/  | /'
+		return
+	fi
+	VA_IF=$1 VB_IF=$2
+	for i in "$VA_IF" "$VB_IF"; do
+		check "virtio: ethtool -i $i: driver virtio_net" bash -c "ethtool -i $i | grep -qx 'driver: virtio_net'"
+		echo "# $i: $(ip -d link show "$i" | grep -owE '(mtu|maxmtu) [0-9]+' | tr '\n' ' ')"
+	done
+	check "virtio: $VA_IF in $NS_VA, $VB_IF in $NS_VB, collect_md Geneve devices over them" virtio_setup ||
+		return
+	if ! check "virtio: ping $VA_OVER -> $VB_OVER through Geneve over virtio" vping 1; then
+		sed 's/^/  | /' "$TMP/vping.out"
+		return
+	fi
+	echo "# virtio: set up in $(secs "$t0") s"
+	test_virtio_native
+	echo "# virtio: MTU 1500 done after $(secs "$t0") s"
+	check "virtio: MTU 9000 on both NICs, 8900 on the Geneve devices" virtio_mtu 9000 || return
+	test_virtio_refused
+	echo "# virtio: native refusal done after $(secs "$t0") s"
+	test_virtio_generic
+	echo "# virtio: $(secs "$t0") s"
+}
+
+virtio_down() { # the NICs go back to the root namespace with theirs
+	local i
+	ip netns del "$NS_VA" 2>/dev/null
+	ip netns del "$NS_VB" 2>/dev/null
+	[ -n "$VA_IF" ] || return 0
+	for i in $(seq 50); do
+		ip link show "$VA_IF" >/dev/null 2>&1 && ip link show "$VB_IF" >/dev/null 2>&1 && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# ---------------------------------------------------------------------------
 
 main() {
 	local t0
@@ -548,11 +815,14 @@ main() {
 		test_decap_collect_md
 		test_decap_ipv6_underlay
 		test_egress_kill9
+		test_veth_jumbo
 	fi
 	ip netns del "$NS_A" 2>/dev/null
 	ip netns del "$NS_B" 2>/dev/null
 	echo "# Geneve tests done: $(secs "$t0") s"
 	test_ovs
+	test_virtio
+	check "virtio: namespaces gone, $VA_IF and $VB_IF back in the root namespace" virtio_down
 	echo "# guest tests: $(secs "$t0") s"
 	finish
 }

@@ -10,7 +10,7 @@
 # console goes to BUILD_DIR/vm/console.log. Exits with the guest's result.
 #
 # Environment:
-#   GNV_VM_TIMEOUT=S   kill QEMU after S seconds (default 240)
+#   GNV_VM_TIMEOUT=S   kill QEMU after S seconds (default 300)
 #   GNV_VM_BOOT=pvh    boot the ELF vmlinux through QEMU's PVH entry (default)
 #   GNV_VM_BOOT=bios   boot the package's bzImage through the BIOS instead
 #   GNV_VM_MODULES=a,b modules the guest loads before the script
@@ -27,9 +27,9 @@ SHARE=$VM/share
 # The repository's folder, with shared/ beside it: exported on its own so
 # that a clone under /tmp is seen through the guest's tmpfs there.
 WORK=$(cd "$HERE/../../.." && pwd -P)
-TIMEOUT=${GNV_VM_TIMEOUT:-240}
+TIMEOUT=${GNV_VM_TIMEOUT:-300}
 BOOT=${GNV_VM_BOOT:-pvh}
-MODULES=${GNV_VM_MODULES:-veth,dummy,geneve,openvswitch,sch_ingress,cls_bpf}
+MODULES=${GNV_VM_MODULES:-veth,dummy,geneve,openvswitch,sch_ingress,cls_bpf,virtio_net}
 
 fail_out() { # a result line run-all.sh-style even when the guest gave none
 	echo "vm: $*" >&2
@@ -65,8 +65,10 @@ APPEND="console=ttyS0 panic=-1 loglevel=4 mitigations=off"
 APPEND+=" gnv.cmd=$GUEST gnv.build=$BUILD gnv.pkg=$VM/pkg gnv.share=$SHARE gnv.work=$WORK gnv.modules=$MODULES"
 
 echo "vm: booting Linux $KVER ($KPKG, $BOOT) under QEMU/TCG, timeout ${TIMEOUT}s; console: $VM/console.log" >&2
-# No network device, no display; the host's root read-only and the share
-# read-write over virtio-9p (multidevs=remap: / spans several filesystems).
+# No display; the host's root read-only and the share read-write over
+# virtio-9p (multidevs=remap: / spans several filesystems). Two virtio-net
+# NICs joined by a QEMU hub, a wire between them and nothing of the host's
+# network: the guest's eth0 and eth1, MTU up to 9000 (host_mtu).
 timeout -k 10 "$TIMEOUT" qemu-system-x86_64 \
 	-nographic -no-reboot -nodefaults -serial stdio \
 	-machine pc -accel tcg,thread=multi -cpu max -m 2G -smp 2 \
@@ -77,7 +79,9 @@ timeout -k 10 "$TIMEOUT" qemu-system-x86_64 \
 	-device virtio-9p-pci,fsdev=work,mount_tag=work \
 	-fsdev local,id=share,path="$SHARE",security_model=none,multidevs=remap \
 	-device virtio-9p-pci,fsdev=share,mount_tag=share \
-	-nic none </dev/null >"$VM/console.log" 2>&1 &
+	-netdev hubport,id=wire0,hubid=0 -device virtio-net-pci,netdev=wire0,host_mtu=9000,mac=52:54:00:00:00:01 \
+	-netdev hubport,id=wire1,hubid=0 -device virtio-net-pci,netdev=wire1,host_mtu=9000,mac=52:54:00:00:00:02 \
+	</dev/null >"$VM/console.log" 2>&1 &
 qemu=$!
 # timeout passes a signal on to QEMU; Ctrl-C would not reach it otherwise
 # (timeout runs it in a process group of its own).
