@@ -169,8 +169,11 @@ _Static_assert(sizeof(struct gnv_pkt) == 128, "gnv_pkt layout");
 #define GNV_DIR_IN	0
 #define GNV_DIR_OUT	1
 
-/* Frame bytes a live event can carry for -w (an XDP frame fits a page). */
-#define GNV_SNAP_MAX	4096
+/*
+ * Frame bytes a live event can carry for -w: a jumbo frame (MTU 9000)
+ * whole, from all its XDP buffers. A power of two (see BOUNDED_LEN).
+ */
+#define GNV_SNAP_MAX	16384
 
 /*
  * What the kernel pushes into the ring buffer for each matching frame,

@@ -79,7 +79,7 @@ static const struct argp_option options[] = {
 	{ "cleanup", OPT_CLEANUP, "IFACE", 0, "Remove the egress filter a killed gnvtrace left on IFACE (clsact mode)", 0 },
 	{ "read", 'r', "FILE", 0, "Read a pcap/pcapng capture ('-' for stdin)", 0 },
 	{ "write", 'w', "FILE", 0, "Write matched packets to a pcap file ('-' for stdout)", 0 },
-	{ "snaplen", OPT_SNAPLEN, "BYTES", 0, "Bytes of each packet -w keeps (default 65535 offline, 256 live, at most 4096 live)", 0 },
+	{ "snaplen", OPT_SNAPLEN, "BYTES", 0, "Bytes of each packet -w keeps (default 65535 offline, 256 live, at most 16384 live)", 0 },
 	{ "kernel", OPT_KERNEL, NULL, 0, "With -r: run the BPF program on each packet (BPF_PROG_TEST_RUN)", 0 },
 	{ "count", 'c', "N", 0, "Stop after N matching packets", 0 },
 	{ "duration", OPT_DURATION, "SECONDS", 0, "Stop after SECONDS", 0 },

@@ -282,7 +282,9 @@ print("\n".join(str(json.loads(l)["vxlan_vni"]) for l in sys.stdin))' \
 		>"$TMP/vx.ours"
 	check "vxlan: every VNI as tshark reads it" \
 		test -s "$TMP/vx.ours" -a "$(sort "$TMP/vx.ours" | md5sum)" = \
-		"$(sort "$TMP/vx.tshark" | md5sum)"
+		"$(sort "$TMP/vx.tshark" | md5sum)" ||
+		{ diff <(sort "$TMP/vx.ours") <(sort "$TMP/vx.tshark") | head -5
+		  tshark -r "$TMP/vx.pcap" 2>&1 | head -20; }
 	"$GNV" -r "$TMP/vx.pcap" --vxlan --ovn-sb "$SB" -o json outport ls0-vm2 \
 		>"$TMP/vxf.json" 2>/dev/null
 	check "vxlan: filter outport ls0-vm2" test "$(wc -l <"$TMP/vxf.json")" \
