@@ -16,32 +16,38 @@
 #include "port_stats.h"
 
 /*
- * The filter lives in .data, a map user space rewrites while the program
+ * The filter lives in .bss, a map user space rewrites while the program
  * runs when OVN names resolve to new keys: into the filter not in use, then
  * targ_filter_idx flips, so no packet sees half a filter. It is
  * deliberately not const volatile rodata: unrolling 16 terms over constant
  * values made clang spill past the 512-byte stack, and a small loop over
  * live data costs a few ns.
  */
-struct gnv_filter targ_filters[2] = {
-	{ .geneve_port = GENEVE_UDP_PORT },
-	{ .geneve_port = GENEVE_UDP_PORT },
-};
+struct gnv_filter targ_filters[2];
 __u32 targ_filter_idx;
-
-/* Frame bytes to copy after each event (-w), at most GNV_SNAP_MAX. */
-__u32 targ_snaplen;
-/* Per-port statistics (--hist, GNV_HIST_*): off unless asked for. */
-__u32 targ_hist;
-/* A reply later than this after its request is no round trip (--hist rtt). */
-__u64 targ_echo_timeout_ns;
 /*
  * Offline (--kernel), the capture time of the packet under test, set by
  * user space before each run: round trips in capture time. 0 live.
  */
 __u64 targ_now_ns;
+
+/*
+ * What a run asks for, set before the load and fixed after it: rodata, so
+ * the verifier sees constants and walks only the paths a run can take
+ * (histograms off: no map update is verified at all), and no packet loads
+ * them.
+ */
+/* Frame bytes to copy after each event (-w), at most GNV_SNAP_MAX. */
+const volatile __u32 targ_snaplen;
+/* Per-port statistics (--hist, GNV_HIST_*): off unless asked for. */
+const volatile __u32 targ_hist;
+/* A reply later than this after its request is no round trip (--hist rtt). */
+const volatile __u64 targ_echo_timeout_ns;
 /* Nobody reads events (-q without -w or -c): count, push nothing. */
-__u32 targ_no_events;
+const volatile __u32 targ_no_events;
+/* The outer UDP ports of Geneve and of OVN's VXLAN (0: not traced). */
+const volatile __u16 targ_geneve_port = GENEVE_UDP_PORT;
+const volatile __u16 targ_vxlan_port;
 
 /* Per-CPU, so no atomics; LRU, so a flood of keys cannot fill it. */
 struct {
@@ -371,8 +377,8 @@ static __always_inline void trace_frame(void *ctx, enum hook hook,
 	pkt = &buf->ev.pkt;
 	pull(ctx, hook, PULL_OUTER);
 	verdict = gnv_parse(pkt_data(ctx, hook), pkt_end(ctx, hook),
-			    GNV_LINK_ETH, targ_filters[0].geneve_port,
-			    targ_filters[0].vxlan_port, pkt);
+			    GNV_LINK_ETH, targ_geneve_port, targ_vxlan_port,
+			    pkt);
 	if (verdict == GNV_NOT_GENEVE)
 		return;
 	/* Each stage from fresh packet pointers: see gnv_parse() for why. */

@@ -167,8 +167,8 @@ int gnv_bpf_load(struct gnv_bpf *b, const struct gnv_trace_opts *o,
 			strerror(-err));
 		return err;
 	}
-	b->skel->data->targ_filters[0] = o->filter;
-	b->skel->data->targ_filters[1] = o->filter;
+	b->skel->bss->targ_filters[0] = o->filter;
+	b->skel->bss->targ_filters[1] = o->filter;
 	for (unsigned int p = GNV_PROG_XDP_IN; p <= GNV_PROG_GENEVE_OUT; p <<= 1)
 		bpf_program__set_autoload(gnv_bpf_prog(b, p), progs & p);
 	if ((progs & GNV_PROG_XDP_IN) && !kernel_has_xdp_frags()) {
@@ -179,12 +179,14 @@ int gnv_bpf_load(struct gnv_bpf *b, const struct gnv_trace_opts *o,
 		b->no_frags = 1;
 	}
 	if (o->write_file)
-		b->skel->bss->targ_snaplen = o->snaplen < GNV_SNAP_MAX ?
-					      o->snaplen : GNV_SNAP_MAX;
-	b->skel->bss->targ_hist = o->hist;
-	b->skel->bss->targ_echo_timeout_ns = o->echo_timeout_ns;
-	b->skel->bss->targ_no_events = o->quiet && !o->write_file &&
-				       !o->count;
+		b->skel->rodata->targ_snaplen = o->snaplen < GNV_SNAP_MAX ?
+						o->snaplen : GNV_SNAP_MAX;
+	b->skel->rodata->targ_hist = o->hist;
+	b->skel->rodata->targ_echo_timeout_ns = o->echo_timeout_ns;
+	b->skel->rodata->targ_no_events = o->quiet && !o->write_file &&
+					  !o->count;
+	b->skel->rodata->targ_geneve_port = o->filter.geneve_port;
+	b->skel->rodata->targ_vxlan_port = o->filter.vxlan_port;
 	err = gnvtrace_bpf__load(b->skel);
 	if (err) {
 		explain_load_error(err);
@@ -262,7 +264,7 @@ void gnv_bpf_set_filter(const struct gnv_bpf *b, const struct gnv_filter *f)
 	__u32 next = !(b->skel->bss->targ_filter_idx & 1);
 
 	/* The filter not in use, then the switch: both are mapped. */
-	b->skel->data->targ_filters[next] = *f;
+	b->skel->bss->targ_filters[next] = *f;
 	__atomic_store_n(&b->skel->bss->targ_filter_idx, next,
 			 __ATOMIC_RELEASE);
 }

@@ -48,6 +48,7 @@ struct tracer {
 	struct gnvtrace_bpf *skel;
 	struct ring_buffer *rb;
 	int prog_fd, stats_fd, n_cpus;
+	__u16 geneve_port;	/* the program's, set before its load */
 	long n_events, bad_sizes;
 	struct gnv_event events[MAX_EVENTS];
 	__u8 snap[GNV_SNAP_MAX];	/* the last event's snapshot */
@@ -78,13 +79,24 @@ static int on_event(void *ctx, void *data, size_t size)
 	return 0;
 }
 
-static int tracer_open(struct tracer *t, __u32 rb_size)
+/*
+ * The program loaded with what gnvtrace sets before a load (rodata): the
+ * Geneve port, OVN's VXLAN on (so its frames go through both paths), and
+ * the snapshot length.
+ */
+static int tracer_open(struct tracer *t, __u32 rb_size, __u16 geneve_port,
+		       __u32 snaplen)
 {
 	memset(t, 0, sizeof(*t));
 	t->n_cpus = libbpf_num_possible_cpus();
+	t->geneve_port = geneve_port;
 	t->skel = gnvtrace_bpf__open();
-	if (!ASSERT_OK_PTR(t->skel, "gnvtrace_bpf__open") ||
-	    !ASSERT_OK(bpf_map__set_max_entries(t->skel->maps.rb, rb_size),
+	if (!ASSERT_OK_PTR(t->skel, "gnvtrace_bpf__open"))
+		return 0;
+	t->skel->rodata->targ_geneve_port = geneve_port;
+	t->skel->rodata->targ_vxlan_port = VXLAN_UDP_PORT;
+	t->skel->rodata->targ_snaplen = snaplen;
+	if (!ASSERT_OK(bpf_map__set_max_entries(t->skel->maps.rb, rb_size),
 		       "set rb size") ||
 	    !ASSERT_OK(gnvtrace_bpf__load(t->skel), "gnvtrace_bpf__load"))
 		return 0;
@@ -101,18 +113,20 @@ static void tracer_close(struct tracer *t)
 	gnvtrace_bpf__destroy(t->skel);
 }
 
-/* Compiles text into the running program's filter (its .data is mapped). */
-static int set_filter(struct tracer *t, const char *text, __u16 port)
+/*
+ * Compiles text into the running program's filter (its .bss is mapped),
+ * with the program's ports, which the host's parse takes from it.
+ */
+static int set_filter(struct tracer *t, const char *text)
 {
 	char buf[256], err[256] = "", *argv[] = { buf };
 
 	snprintf(buf, sizeof(buf), "%s", text);
-	if (!ASSERT_OK(gnv_filter_compile(1, argv, port,
-					  &t->skel->data->targ_filters[0],
+	if (!ASSERT_OK(gnv_filter_compile(1, argv, t->geneve_port,
+					  &t->skel->bss->targ_filters[0],
 					  err, sizeof(err)), err))
 		return 0;
-	/* OVN's VXLAN on too, so its frames go through both paths. */
-	t->skel->data->targ_filters[0].vxlan_port = VXLAN_UDP_PORT;
+	t->skel->bss->targ_filters[0].vxlan_port = VXLAN_UDP_PORT;
 	return 1;
 }
 
@@ -249,7 +263,7 @@ static void assert_event(const struct gnv_event *ev, const struct host_view *hv,
 static void host_view(struct tracer *t, const __u8 *data, size_t len,
 		      struct host_view *hv)
 {
-	const struct gnv_filter *f = &t->skel->data->targ_filters[0];
+	const struct gnv_filter *f = &t->skel->bss->targ_filters[0];
 
 	hv->verdict = gnv_parse_frame(data, data + len, GNV_LINK_ETH,
 				      f->geneve_port, f->vxlan_port, &hv->pkt);
@@ -434,7 +448,7 @@ static const char *const filters[] = {
 static void test_kern_cases(struct tracer *t)
 {
 	for (size_t f = 0; f < ARRAY_SIZE(filters); f++) {
-		if (!set_filter(t, filters[f], GENEVE_UDP_PORT))
+		if (!set_filter(t, filters[f]))
 			continue;
 		for (size_t i = 0; i < ARRAY_SIZE(kern_cases); i++) {
 			const struct kern_case *c = &kern_cases[i];
@@ -460,7 +474,7 @@ static int run_counted(struct tracer *t, const char *filter, __u64 *delta)
 	struct host_view hv;
 	size_t len = make_frame(NULL, NULL, data);
 
-	if (!len || !set_filter(t, filter, GENEVE_UDP_PORT))
+	if (!len || !set_filter(t, filter))
 		return 0;
 	read_stats(t, before);
 	if (check_frame(t, data, len, &hv) != RUN_OK)
@@ -493,15 +507,16 @@ static void test_counters(struct tracer *t)
 }
 
 /* A configured Geneve port replaces 6081. */
-static void test_port(struct tracer *t)
+static void test_port(void)
 {
+	static struct tracer tracer, *t = &tracer;
 	__u8 data[FRAME_MAX];
 	struct host_view hv;
 	size_t len;
 
 	test_case("kern: geneve port 7000");
-	if (!set_filter(t, "", 7000))
-		return;
+	if (!tracer_open(t, 1 << 20, 7000, 0) || !set_filter(t, ""))
+		goto out;
 	len = make_frame(port_7000, NULL, data);
 	if (len && check_frame(t, data, len, &hv) == RUN_OK) {
 		ASSERT_EQ(hv.verdict, GNV_GENEVE, "port 7000 is geneve");
@@ -512,6 +527,8 @@ static void test_port(struct tracer *t)
 		ASSERT_EQ(hv.verdict, GNV_NOT_GENEVE, "port 6081 is not");
 		ASSERT_EQ(t->n_events, 0, "no event");
 	}
+out:
+	tracer_close(t);
 }
 
 /* A frame as its headers, to know which one a cut falls in. */
@@ -551,7 +568,7 @@ static int trunc_reason(const struct layer *l, size_t len)
 /* Every cut from ETH_HLEN bytes (test_run's minimum) to full length - 1. */
 static void test_truncations(struct tracer *t)
 {
-	if (!set_filter(t, "", GENEVE_UDP_PORT))
+	if (!set_filter(t, ""))
 		return;
 	for (size_t i = 0; i < ARRAY_SIZE(trunc_cases); i++) {
 		__u8 data[FRAME_MAX];
@@ -582,22 +599,25 @@ static void test_truncations(struct tracer *t)
  * carries its whole length, and -w's snapshot all of it, past the first
  * buffer into the others, byte for byte.
  */
-static void test_jumbo(struct tracer *t)
+static void test_jumbo(void)
 {
+	static struct tracer tracer, *t = &tracer;
 	static __u8 data[16384];
 	struct host_view hv;
 	struct pkt_spec s;
 	size_t len;
 
 	test_case("kern: a jumbo frame in several buffers");
+	if (!tracer_open(t, 1 << 20, GENEVE_UDP_PORT, GNV_SNAP_MAX) ||
+	    !set_filter(t, ""))
+		goto out;
 	pkt_spec_default(&s);
 	s.payload_len = 8900;
 	len = pkt_build(&s, data, sizeof(data));
 	for (size_t i = ONE_PAGE - 200; i < len; i++)
 		data[i] = (__u8)(i * 7);	/* no two pages alike */
 	if (!ASSERT_TRUE(len > 2 * ONE_PAGE, "frame over two pages"))
-		return;
-	t->skel->bss->targ_snaplen = GNV_SNAP_MAX;
+		goto out;
 	if (ASSERT_EQ(check_frame(t, data, len, &hv), RUN_OK, "run") &&
 	    ASSERT_EQ(t->n_events, 1, "one event")) {
 		ASSERT_EQ(t->events[0].pkt_len, len, "pkt_len is the whole frame");
@@ -605,7 +625,8 @@ static void test_jumbo(struct tracer *t)
 		ASSERT_MEMEQ(t->snap, data, len,
 			     "snapshot of all three buffers");
 	}
-	t->skel->bss->targ_snaplen = 0;
+out:
+	tracer_close(t);
 }
 
 struct capture_tally {
@@ -673,7 +694,7 @@ static void test_captures(struct tracer *t, const char *dir)
 	int n;
 
 	test_case("captures in %s", dir);
-	if (!set_filter(t, "", GENEVE_UDP_PORT))
+	if (!set_filter(t, ""))
 		return;
 	n = scandir(dir, &names, is_capture, alphasort);
 	if (!ASSERT_GT(n, 0, "captures found"))
@@ -707,7 +728,7 @@ static void test_ring_full(void)
 	size_t len;
 
 	test_case("kern: full ring buffer");
-	if (!tracer_open(&t, 4096 * 4))
+	if (!tracer_open(&t, 4096 * 4, GENEVE_UDP_PORT, 0))
 		goto out;
 	len = make_frame(NULL, NULL, data);
 	read_stats(&t, before);
@@ -735,17 +756,17 @@ int main(int argc, char **argv)
 	ASSERT_EQ(pkt_fields_size(), sizeof(struct gnv_pkt), "field table");
 	if (!ASSERT_EQ(geteuid(), 0, "running as root"))
 		return test_summary();
-	if (tracer_open(&t, 1 << 20)) {
+	if (tracer_open(&t, 1 << 20, GENEVE_UDP_PORT, 0)) {
 		test_kern_cases(&t);
 		test_counters(&t);
-		test_port(&t);
 		test_truncations(&t);
-		test_jumbo(&t);
 		test_captures(&t, dir);
 		test_case("teardown");
 		ASSERT_EQ(t.bad_sizes, 0, "event sizes");
 	}
 	tracer_close(&t);
+	test_port();
+	test_jumbo();
 	test_ring_full();
 	return test_summary();
 }

@@ -166,7 +166,8 @@ test_new_port_matches() {
 }
 
 test_offline_names() {
-	ch1 tcpdump -U -ni "$CH1_UNDERLAY" -w "$TMP/lab.pcap" udp port 6081 \
+	# Not through ch1 (a function): $! must be tcpdump itself, for the kill.
+	ip netns exec "$CH1_NS" tcpdump -U -ni "$CH1_UNDERLAY" -w "$TMP/lab.pcap" udp port 6081 \
 		2>/dev/null &
 	local dump=$!
 	sleep 0.5
@@ -174,7 +175,7 @@ test_offline_names() {
 	ping_vm "$VM1_NS" "$VM3_IP" 2
 	sleep 0.3
 	kill "$dump"
-	wait "$dump" 2>/dev/null
+	wait_bounded "$dump" >/dev/null
 	{
 		sbctl --format=json list Datapath_Binding
 		sbctl --format=json list Port_Binding
@@ -248,7 +249,8 @@ test_vxlan() {
 	fi
 	# shellcheck disable=SC1091
 	. "$TMP/labx.env"
-	ch1 tcpdump -U -ni "$CH1_UNDERLAY" -w "$TMP/vx.pcap" udp port 4789 \
+	# Not through ch1 (a function): $! must be tcpdump itself, for the kill.
+	ip netns exec "$CH1_NS" tcpdump -U -ni "$CH1_UNDERLAY" -w "$TMP/vx.pcap" udp port 4789 \
 		2>/dev/null &
 	local dump=$!
 	trace "$TMP/vx.json" --vxlan --ovn-sb "$SB" -o json ||
@@ -259,7 +261,7 @@ test_vxlan() {
 	sleep 0.5
 	untrace
 	kill "$dump"
-	wait "$dump" 2>/dev/null
+	wait_bounded "$dump" >/dev/null
 	check "vxlan: vm1 -> vm2 on ls0's key, egress port named" \
 		test "$(json_count "$TMP/vx.json" "e.get('encap') == 'vxlan' and \
 		e['dir'] == 'out' and e['vni'] == $LS0_KEY and \
