@@ -18,6 +18,10 @@
 #   4. a real driver, virtio_net (two virtio-net NICs on a QEMU hub): native
 #      XDP at MTU 1500; at MTU 9000 6.1 refuses it, --xdp-mode native says
 #      why in one line, auto falls back to generic; Geneve decoded both ways
+#   5. a NIC that strips VLAN tags, e1000 (two QEMU e1000 NICs on a hub of
+#      their own): gnvtrace warns once, and the tag tcpdump sees arriving is
+#      not in the frame generic XDP gets; with rx-vlan-offload off, no
+#      warning, and the event has the VLAN
 #
 # Usage: guest-test.sh BUILD_DIR. Environment from init: GNV_VM_PKG (the
 # unpacked kernel package, for modprobe -d), GNV_VM_SHARE (read-write on the
@@ -52,6 +56,9 @@ cleanup() {
 	ovs_stop
 	ip netns del "$NS_VA" 2>/dev/null
 	ip netns del "$NS_VB" 2>/dev/null
+	e1000_stop_tcpdump
+	ip netns del "$NS_EA" 2>/dev/null
+	ip netns del "$NS_EB" 2>/dev/null
 	ip netns del "$NS_A" 2>/dev/null
 	ip netns del "$NS_B" 2>/dev/null
 	rm -rf "$TMP"
@@ -67,7 +74,7 @@ test_kernel() {
 	k=$(uname -r)
 	echo "# kernel $k, $(nproc) CPUs, $(awk '/MemTotal/ { print int($2 / 1024) " MiB" }' /proc/meminfo)"
 	check "guest runs Debian's 6.1 kernel ($k)" bash -c "case $k in 6.1.*) true ;; *) false ;; esac"
-	for m in geneve veth openvswitch sch_ingress cls_bpf virtio_net; do
+	for m in geneve veth openvswitch sch_ingress cls_bpf virtio_net e1000; do
 		check "module $m loaded from the unpacked package" test -d "/sys/module/$m"
 	done
 }
@@ -794,6 +801,244 @@ virtio_down() { # the NICs go back to the root namespace with theirs
 }
 
 # ---------------------------------------------------------------------------
+# 5. A NIC that strips VLAN tags: e1000
+
+# run.sh gives the guest two emulated e1000 NICs on a QEMU hub of their
+# own. With rx-vlan-offload on (the driver's default) e1000 sets CTRL.VME
+# and QEMU's e1000 takes the 802.1Q tag out of each frame it receives,
+# handing it over in the descriptor; the driver puts it in the skb's
+# metadata. With it off the tag stays in the frame, and the stack moves it
+# to the metadata itself (skb_vlan_untag), but only after generic XDP has
+# run. e1000 has no native XDP: gnvtrace attaches in generic mode, where
+# the frame is the skb's data. One VLAN-tagged Geneve frame (the shared
+# capture: VLAN 1, VNI 0, OVN 1->2, broadcast, 104 bytes) is sent from one
+# NIC to the other in each setting; tcpdump on the receiving NIC, which
+# reads the tag from the metadata either way, witnesses that it arrived
+# tagged.
+#
+# Every program started costs a few tenths of a second under emulation:
+# what can be read with bash alone is. e1000's link comes up seconds after
+# the NIC does, so the NICs are set up first thing (e1000_up, from main)
+# and have their link by the time test_e1000 runs.
+NS_EA=gnvvm-ea
+NS_EB=gnvvm-eb
+EA_IF='' EB_IF='' E1000_UP=''
+E1000_TD='' E1000_WARM=''
+VLAN_CAP=$CAPS/scapy-geneve-ovn-vlan-icmp.pcap
+# The frame as tcpdump -e shows it arriving
+VLAN_TD='ethertype 802.1Q (0x8100), length 104: vlan 1, p 0, ethertype IPv4 (0x0800), 127.0.0.1.57025 > 127.0.0.1.6081: Geneve'
+eb() { ip netns exec "$NS_EB" "$@"; }
+
+e1000_nics() { # the interfaces whose driver is e1000 (uevent, then ethtool -i)
+	local d l
+	for d in /sys/class/net/*; do
+		[ -r "$d/device/uevent" ] || continue
+		while read -r l; do
+			[ "$l" = DRIVER=e1000 ] || continue
+			[[ "$(ethtool -i "${d##*/}" 2>/dev/null)" == "driver: e1000"$'\n'* ]] && echo "${d##*/}"
+		done <"$d/device/uevent"
+	done
+}
+
+# The warning gnvtrace gives for IFACE (user/attach_xdp.c)
+vlan_warning() {
+	echo "gnvtrace: $1 strips VLAN tags before XDP sees them (rx-vlan-offload): underlay VLAN IDs coming in show only with 'ethtool -K $1 rxvlan off'"
+}
+
+# count_lines FILE LINE: the lines of FILE equal to LINE
+count_lines() {
+	local n=0 l
+	while IFS= read -r l; do [ "$l" = "$2" ] && n=$((n + 1)); done <"$1"
+	echo $n
+}
+
+# count_has FILE TEXT: the lines of FILE holding TEXT
+count_has() {
+	local n=0 l
+	while IFS= read -r l; do [[ "$l" == *"$2"* ]] && n=$((n + 1)); done <"$1"
+	echo $n
+}
+
+# Each NIC in its namespace, up, without IPv6: nothing but the frames sent
+# crosses the wire
+e1000_setup() {
+	printf '%s\n' "netns add $NS_EA" "netns add $NS_EB" "link set $EA_IF netns $NS_EA" \
+		"link set $EB_IF netns $NS_EB" | ip -batch - &&
+	ip netns exec "$NS_EA" sysctl -qw "net.ipv6.conf.$EA_IF.disable_ipv6=1" &&
+	ip netns exec "$NS_EB" sysctl -qw "net.ipv6.conf.$EB_IF.disable_ipv6=1" &&
+	ip -n "$NS_EA" link set "$EA_IF" up && ip -n "$NS_EB" link set "$EB_IF" up
+}
+
+e1000_up() { # from main, first: the NICs found, in their namespaces, up
+	local nics t0
+	t0=$(t)
+	nics=$(e1000_nics | paste -sd ' ')
+	# shellcheck disable=SC2086
+	set -- $nics
+	if ! check "e1000: two e1000 NICs, by ethtool -i ($nics)" test $# -eq 2; then
+		ip -br link | sed 's/^/  | /'
+		return 1
+	fi
+	EA_IF=$1 EB_IF=$2
+	check "e1000: $EA_IF in $NS_EA, $EB_IF in $NS_EB, up, no IPv6 (their links come up while other tests run)" \
+		e1000_setup && E1000_UP=1
+	echo "# e1000: set up in $(secs "$t0") s"
+}
+
+e1000_carrier() { # both NICs have their link (e1000's watchdog saw it), at most 10 s
+	for _ in $(seq 50); do
+		[[ "$(ip -n "$NS_EA" link show "$EA_IF") $(ip -n "$NS_EB" link show "$EB_IF")" == *LOWER_UP*LOWER_UP* ]] &&
+			return 0
+		sleep 0.2
+	done
+	return 1
+}
+
+rxvlan() { # on|off: is rx-vlan-offload $1 on EB_IF (ethtool -k)
+	[[ "$(eb ethtool -k "$EB_IF")" == *$'\n'"rx-vlan-offload: $1"* ]]
+}
+
+e1000_stop_tcpdump() {
+	[ -n "$E1000_TD" ] || return 0
+	kill -INT "$E1000_TD" 2>/dev/null
+	wait_bounded "$E1000_TD" 5 >/dev/null
+	E1000_TD=
+}
+
+# td_frames: the Geneve frames tcpdump has seen arrive, tagged VLAN 1
+td_frames() { count_has "$TMP/e1k.td" "$VLAN_TD"; }
+
+# e1000_send N: one frame from EA_IF; tcpdump has N by the end (3 s at most)
+e1000_send() {
+	if [ -n "$E1000_WARM" ]; then
+		wait_bounded "$E1000_WARM" 5
+		E1000_WARM=
+	fi
+	ip netns exec "$NS_EA" tcpreplay -i "$EA_IF" "$VLAN_CAP" >"$TMP/e1k.replay" 2>&1
+	[[ "$(<"$TMP/e1k.replay")" =~ Failed\ packets:\ +0([^0-9]|$) ]] || sed 's/^/  tcpreplay: /' "$TMP/e1k.replay"
+	for _ in $(seq 60); do
+		[ "$(td_frames)" -ge "$1" ] && return 0
+		sleep 0.05
+	done
+	return 1
+}
+
+# e1000_trace FILE ARGS...: gnvtrace -i EB_IF --direction in -c 1 ARGS,
+# one frame sent; gnvtrace's exit status once it had it (125: no start)
+e1000_trace() {
+	local f=$1 n
+	shift
+	n=$(($(td_frames) + 1))
+	start_gnvtrace "$NS_EB" "$EB_IF" "$f" --direction in -c 1 "$@" || return 125
+	e1000_send "$n" || echo "  tcpdump did not see the frame: $(cat "$TMP/e1k.td")"
+	wait_bounded "$GNV_PID" 5
+	n=$?
+	GNV_PID=
+	return $n
+}
+
+# A live JSON event without what only a live run has: the offline run's
+# fields ({"ts":...,"ifname":"eth3","dir":"in",...)
+json_offline() { local l=${1#*,}; echo "{${l/\"ifname\":\"$EB_IF\",\"dir\":\"in\",/}"; }
+
+test_e1000_rxvlan_on() {
+	local f=$TMP/e1k-on.json rc off want
+	check "e1000 rx-vlan-offload on: ethtool -k $EB_IF says so (the default)" rxvlan on ||
+		eb ethtool -k "$EB_IF" | grep vlan | sed 's/^/  | /'
+	e1000_trace "$f" -o json
+	rc=$?
+	sed 's/^/  stderr: /' "$f.err"
+	[ $rc -eq 125 ] && { fail "e1000 rx-vlan-offload on: gnvtrace on $EB_IF"; return; }
+	check "e1000 rx-vlan-offload on: gnvtrace -c 1 exits 0 after the frame" test $rc -eq 0
+	check "e1000 rx-vlan-offload on: no native XDP: generic mode, said" test "$(count_lines "$f.err" \
+		"gnvtrace: $EB_IF's driver e1000 has no native XDP; attaching in generic mode (slower: each frame is made an skb before the program sees it)")" -eq 1
+	check "e1000 rx-vlan-offload on: tracing $EB_IF in (XDP generic)" \
+		test "$(count_lines "$f.err" "gnvtrace: tracing $EB_IF, in (XDP generic)")" -eq 1
+	check "e1000 rx-vlan-offload on: the VLAN stripping warning, exactly once" \
+		test "$(count_lines "$f.err" "$(vlan_warning "$EB_IF")")" -eq 1 -a "$(count_has "$f.err" VLAN)" -eq 1
+	check "e1000 rx-vlan-offload on: tcpdump sees the frame arrive tagged, VLAN 1, 104 bytes" \
+		test "$(td_frames)" -eq 1
+	echo "# $EB_IF in, rx-vlan-offload on: $(<"$f")"
+	# What XDP got is the frame without its 4 bytes of tag: the offline
+	# run's event less the VLAN, 100 bytes
+	off=$(<"$TMP/e1k-cap.json")
+	want=${off#*,}
+	want="{${want/\"vlan\":1,/}"
+	want=${want/%\"len\":104\}/\"len\":100\}}
+	check "e1000 rx-vlan-offload on: the event has no VLAN: the offline event less \"vlan\":1, 100 bytes" \
+		test "$(count_has "$f" '"ts":')" -eq 1 -a "$(json_offline "$(<"$f")")" = "$want" ||
+		echo "  wanted: $want"
+	check "e1000 rx-vlan-offload on: summary: 1 Geneve, 1 matched, 0 lost, 0 malformed" \
+		test "$(count_has "$f.err" " 1 Geneve, 1 matched, 0 lost, 0 malformed; $EB_IF in (XDP generic)")" -eq 1
+}
+
+test_e1000_rxvlan_off() {
+	local f=$TMP/e1k-off.txt rc ts ifn dir rest
+	eb ethtool -K "$EB_IF" rxvlan off >/dev/null 2>&1
+	check "e1000 rx-vlan-offload off: ethtool -K $EB_IF rxvlan off, ethtool -k says off" rxvlan off ||
+		return
+	e1000_trace "$f" 'vlan 1'
+	rc=$?
+	sed 's/^/  stderr: /' "$f.err"
+	[ $rc -eq 125 ] && { fail "e1000 rx-vlan-offload off: gnvtrace on $EB_IF"; return; }
+	check "e1000 rx-vlan-offload off: gnvtrace -c 1 exits 0 after the frame" test $rc -eq 0
+	check "e1000 rx-vlan-offload off: tracing $EB_IF in (XDP generic), no VLAN warning" \
+		test "$(count_lines "$f.err" "gnvtrace: tracing $EB_IF, in (XDP generic)")" -eq 1 -a \
+		"$(count_has "$f.err" VLAN)" -eq 0
+	check "e1000 rx-vlan-offload off: tcpdump sees the same frame arrive, VLAN 1, 104 bytes" \
+		test "$(td_frames)" -eq 2
+	echo "# $EB_IF in, rx-vlan-offload off: $(<"$f")"
+	# "HH:MM:SS.us eth3 in 127.0.0.1 > ...", offline "HH:MM:SS.us 127.0.0.1 > ..."
+	read -r ts ifn dir rest <"$f"
+	check "e1000 rx-vlan-offload off: one event, matching 'vlan 1', showing it: the offline line, 104 bytes" \
+		test "$(count_has "$f" " $EB_IF in ")" -eq 1 -a "$ifn $dir ${ts//[0-9]/0} $rest" = \
+		"$EB_IF in 00:00:00.000000 $(<"$TMP/e1k-cap.txt")"
+	eb ethtool -K "$EB_IF" rxvlan on >/dev/null 2>&1
+}
+
+test_e1000() {
+	local t0 off
+	t0=$(t)
+	[ -n "$E1000_UP" ] || return
+	if [ ! -f "$VLAN_CAP" ]; then
+		fail "e1000: no $VLAN_CAP"
+		return
+	fi
+	# The offline run's event and line, as the live ones are to be
+	"$GNV" -r "$VLAN_CAP" -o json >"$TMP/e1k-cap.json" 2>/dev/null
+	off=$("$GNV" -r "$VLAN_CAP" 2>/dev/null)
+	echo "${off#* }" >"$TMP/e1k-cap.txt"
+	# One tcpdump for both settings; not through eb: $! must be tcpdump
+	ip netns exec "$NS_EB" tcpdump -p -i "$EB_IF" --immediate-mode -nn -e -l \
+		>"$TMP/e1k.td" 2>"$TMP/e1k.td.err" &
+	E1000_TD=$!
+	# tcpreplay read in while gnvtrace's program is verified: its first
+	# start takes seconds here
+	tcpreplay -V >/dev/null 2>&1 &
+	E1000_WARM=$!
+	check "e1000: both links up" e1000_carrier ||
+		{ ip -n "$NS_EA" link show "$EA_IF"; ip -n "$NS_EB" link show "$EB_IF"; } | sed 's/^/  | /'
+	for _ in $(seq 100); do [[ "$(<"$TMP/e1k.td.err")" == *listening* ]] && break; sleep 0.05; done
+	test_e1000_rxvlan_on
+	echo "# e1000: rx-vlan-offload on done after $(secs "$t0") s"
+	test_e1000_rxvlan_off
+	e1000_stop_tcpdump
+	sed '/^$/d; s/^/  tcpdump: /' "$TMP/e1k.td"
+	echo "# e1000: $(secs "$t0") s"
+}
+
+e1000_down() { # the NICs go back to the root namespace
+	ip netns del "$NS_EA" 2>/dev/null
+	ip netns del "$NS_EB" 2>/dev/null
+	[ -n "$EA_IF" ] || return 0
+	for _ in $(seq 50); do
+		ip link show "$EA_IF" >/dev/null 2>&1 && ip link show "$EB_IF" >/dev/null 2>&1 && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# ---------------------------------------------------------------------------
 
 main() {
 	local t0
@@ -804,6 +1049,7 @@ main() {
 		exit 1
 	fi
 	test_kernel
+	e1000_up
 	test_verifier
 	test_kern_suite
 	echo "# verifier and kern suite: $(secs "$t0") s"
@@ -823,6 +1069,8 @@ main() {
 	test_ovs
 	test_virtio
 	check "virtio: namespaces gone, $VA_IF and $VB_IF back in the root namespace" virtio_down
+	test_e1000
+	check "e1000: namespaces gone, $EA_IF and $EB_IF back in the root namespace" e1000_down
 	echo "# guest tests: $(secs "$t0") s"
 	finish
 }

@@ -29,7 +29,7 @@ SHARE=$VM/share
 WORK=$(cd "$HERE/../../.." && pwd -P)
 TIMEOUT=${GNV_VM_TIMEOUT:-300}
 BOOT=${GNV_VM_BOOT:-pvh}
-MODULES=${GNV_VM_MODULES:-veth,dummy,geneve,openvswitch,sch_ingress,cls_bpf,virtio_net}
+MODULES=${GNV_VM_MODULES:-veth,dummy,geneve,openvswitch,sch_ingress,cls_bpf,virtio_net,e1000}
 
 fail_out() { # a result line run-all.sh-style even when the guest gave none
 	echo "vm: $*" >&2
@@ -68,7 +68,11 @@ echo "vm: booting Linux $KVER ($KPKG, $BOOT) under QEMU/TCG, timeout ${TIMEOUT}s
 # No display; the host's root read-only and the share read-write over
 # virtio-9p (multidevs=remap: / spans several filesystems). Two virtio-net
 # NICs joined by a QEMU hub, a wire between them and nothing of the host's
-# network: the guest's eth0 and eth1, MTU up to 9000 (host_mtu).
+# network: the guest's eth0 and eth1, MTU up to 9000 (host_mtu). Two
+# emulated Intel e1000 NICs on a second hub, a wire of their own: QEMU's
+# e1000 strips VLAN tags from received frames when the driver sets
+# CTRL.VME (rx-vlan-offload on), as real NICs do before XDP sees them (no
+# option ROM: nothing boots from them).
 timeout -k 10 "$TIMEOUT" qemu-system-x86_64 \
 	-nographic -no-reboot -nodefaults -serial stdio \
 	-machine pc -accel tcg,thread=multi -cpu max -m 2G -smp 2 \
@@ -81,6 +85,8 @@ timeout -k 10 "$TIMEOUT" qemu-system-x86_64 \
 	-device virtio-9p-pci,fsdev=share,mount_tag=share \
 	-netdev hubport,id=wire0,hubid=0 -device virtio-net-pci,netdev=wire0,host_mtu=9000,mac=52:54:00:00:00:01 \
 	-netdev hubport,id=wire1,hubid=0 -device virtio-net-pci,netdev=wire1,host_mtu=9000,mac=52:54:00:00:00:02 \
+	-netdev hubport,id=wire2,hubid=1 -device e1000,netdev=wire2,romfile=,mac=52:54:00:00:01:01 \
+	-netdev hubport,id=wire3,hubid=1 -device e1000,netdev=wire3,romfile=,mac=52:54:00:00:01:02 \
 	</dev/null >"$VM/console.log" 2>&1 &
 qemu=$!
 # timeout passes a signal on to QEMU; Ctrl-C would not reach it otherwise
