@@ -90,12 +90,19 @@ int gnv_ovn_zones_many(const struct gnv_ovn_names *zones)
 	return zones && gnv_ovn_next_zone(zones);
 }
 
+/*
+ * The chassis' own zone first: another zone's copy of a gateway (ovn-ic's
+ * is-remote rows) follows a rename through the interconnection DB, seconds
+ * later, and would name it by its old name meanwhile.
+ */
 const char *gnv_ovn_chassis_any(const struct gnv_ovn_names *zones, int family,
 				const __u8 *addr16)
 {
-	const struct gnv_ovn_names *z;
-	const char *name;
+	const struct gnv_ovn_names *z = zone_at(zones, family, addr16);
+	const char *name = z ? gnv_ovn_chassis_of_addr(z, family, addr16) : NULL;
 
+	if (name)
+		return name;
 	for_each_zone(z, zones) {
 		name = gnv_ovn_chassis_of_addr(z, family, addr16);
 		if (name)

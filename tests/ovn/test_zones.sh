@@ -129,6 +129,15 @@ main() {
 	check "both chassis named, each from its zone" test \
 		"$(field "$TMP/live.json" 2 outer_src_chassis) $(field "$TMP/live.json" 2 outer_dst_chassis)" \
 		= "compute-1 compute-0"
+	# A remote copy lags behind the chassis' own zone (ovn-ic carries a
+	# rename over seconds later): the own zone's name wins.
+	check "az1's remote copy of compute-1 renamed (stale)" populate az1 \
+		'{"op":"update","table":"Chassis","where":[["name","==","compute-1"]],"row":{"hostname":"compute-1-stale"}},'
+	"$GNV" -r "$TMP/demo.pcap" "${zones[@]}" -o json >"$TMP/stale.json" 2>/dev/null
+	check "a stale remote copy: the chassis named by its own zone" test \
+		"$(field "$TMP/stale.json" 2 outer_src_chassis) $(field "$TMP/stale.json" 1 outer_dst_chassis)" \
+		= "compute-1 compute-1"
+	populate az1 '{"op":"update","table":"Chassis","where":[["name","==","compute-1"]],"row":{"hostname":"compute-1"}},'
 	check "the transit switch named alike from both zones" test \
 		"$(field "$TMP/live.json" 3 datapath) $(field "$TMP/live.json" 3 ovn_outport_name) $(field "$TMP/live.json" 4 datapath) $(field "$TMP/live.json" 4 ovn_inport_name)" \
 		= "ts1 ts1-az2 ts1 ts1-az2"
