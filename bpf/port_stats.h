@@ -144,11 +144,20 @@ GNV_INLINE int gnv_echo_update(struct gnv_echo_slot *s, int kind,
 
 	if (kind == GNV_ECHO_REQUEST) {
 		displaced = s->ts_ns && !gnv_echo_key_eq(&s->key, k);
-		/* A reader on another CPU sees ts 0 while the slot changes. */
-		s->ts_ns = 0;
+		/*
+		 * A reader on another CPU (the reaper) sees ts 0 while the
+		 * slot changes. To clang the first store is dead and the key's
+		 * stores free to move: it put them before it. Volatile stores
+		 * between compiler barriers keep the order in the program; on
+		 * x86 (TSO) the CPU keeps it too. tests/kern/check_echo_order.py
+		 * checks the built object.
+		 */
+		*(volatile __u64 *)&s->ts_ns = 0;
+		asm volatile("" ::: "memory");
 		__builtin_memcpy(&s->key, k, sizeof(*k));
 		gnv_port_key_of(p, dir, &s->port);
-		s->ts_ns = now;
+		asm volatile("" ::: "memory");
+		*(volatile __u64 *)&s->ts_ns = now;
 		return displaced ? GNV_ECHO_DISPLACED : 0;
 	}
 	if (!s->ts_ns || !gnv_echo_key_eq(&s->key, k) ||

@@ -95,6 +95,7 @@ suite promtool "promtool" tests/metrics/check_promtool.sh "$BUILD"
 suite ovn-names "root ovsdb-server ovsdb-tool ovs-pki ovn-sbctl ovn-ic-sbctl" \
 	"$BUILD/tests/ovn/test_names"
 suite ovn-zones "root ovsdb-server ovsdb-tool ovn-sbctl ovn-ic-sbctl" tests/ovn/test_zones.sh "$BUILD"
+suite echo-order "llvm-objdump" "$PY" tests/kern/check_echo_order.py "$BUILD/gnvtrace.bpf.o"
 suite kern "root captures" "$BUILD/tests/kern/test_kern" "$CAPS"
 suite tshark "root captures tshark tcpdump" "$PY" tests/captures/check_tshark.py "$BUILD/gnvtrace" "$CAPS"
 suite filters "root captures tshark tcpdump" \
