@@ -86,6 +86,22 @@ wait_bounded() {
 	wait "$pid"
 }
 
+# veth_lab NS_A IF_A NS_B IF_B: two new namespaces without IPv6 (no
+# autoconfiguration chatter on the wire) joined by a veth pair, up, with
+# their loopbacks up.
+veth_lab() {
+	local ns
+	ip netns add "$1" && ip netns add "$3" &&
+	for ns in "$1" "$3"; do
+		ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 &&
+		ip netns exec "$ns" sysctl -qw net.ipv6.conf.default.disable_ipv6=1 ||
+			return 1
+	done &&
+	ip link add "$2" netns "$1" type veth peer name "$4" netns "$3" &&
+	ip -n "$1" link set "$2" up && ip -n "$3" link set "$4" up &&
+	ip -n "$1" link set lo up && ip -n "$3" link set lo up
+}
+
 stop_gnvtrace() { # SIGINT, as an operator's Ctrl-C; its exit status
 	local rc
 	kill -INT "$GNV_PID" 2>/dev/null

@@ -54,18 +54,7 @@ trap 'exit 130' INT TERM
 a() { ip netns exec "$NS_A" "$@"; }
 b() { ip netns exec "$NS_B" "$@"; }
 
-setup() {
-	ip netns add "$NS_A" && ip netns add "$NS_B" &&
-	# No IPv6 autoconfiguration chatter on the veth.
-	for ns in "$NS_A" "$NS_B"; do
-		ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 &&
-		ip netns exec "$ns" sysctl -qw net.ipv6.conf.default.disable_ipv6=1 ||
-			return 1
-	done &&
-	ip link add "$A_IF" netns "$NS_A" type veth peer name "$B_IF" netns "$NS_B" &&
-	ip -n "$NS_A" link set "$A_IF" up && ip -n "$NS_B" link set "$B_IF" up &&
-	ip -n "$NS_A" link set lo up && ip -n "$NS_B" link set lo up
-}
+setup() { veth_lab "$NS_A" "$A_IF" "$NS_B" "$B_IF"; }
 
 # The helper: crafts the captures, finds free ports, fetches and queries.
 cat >"$TMP/helper.py" <<'EOF'

@@ -154,17 +154,9 @@ podman_config() { # podman_config RUNTIME
 }
 
 setup_lab() {
-	ip netns add "$NS_NODE" && ip netns add "$NS_PEER" &&
-	for ns in "$NS_NODE" "$NS_PEER"; do
-		ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 &&
-		ip netns exec "$ns" sysctl -qw net.ipv6.conf.default.disable_ipv6=1 ||
-			return 1
-	done &&
-	ip link add "$NODE_IF" netns "$NS_NODE" type veth peer name "$PEER_IF" netns "$NS_PEER" &&
+	veth_lab "$NS_NODE" "$NODE_IF" "$NS_PEER" "$PEER_IF" &&
 	ip -n "$NS_NODE" addr add "$NODE_IP/24" dev "$NODE_IF" &&
-	ip -n "$NS_PEER" addr add "$PEER_IP/24" dev "$PEER_IF" &&
-	ip -n "$NS_NODE" link set "$NODE_IF" up && ip -n "$NS_PEER" link set "$PEER_IF" up &&
-	ip -n "$NS_NODE" link set lo up && ip -n "$NS_PEER" link set lo up
+	ip -n "$NS_PEER" addr add "$PEER_IP/24" dev "$PEER_IF"
 }
 
 # The DaemonSet's security context, as podman run options.
