@@ -119,11 +119,8 @@ int gnv_xdp_attach(struct gnv_xdp *x, int prog_fd, const char *ifname,
 	}
 	if (mode != GNV_XDP_GENERIC) {
 		fd = link_xdp(prog_fd, ifindex, XDP_FLAGS_DRV_MODE);
-		if (fd >= 0) {
-			x->link_fd = fd;
-			warn_vlan_stripping(ifname);
-			return 0;
-		}
+		if (fd >= 0)
+			goto attached;
 		if (!generic_may_serve(fd)) {
 			explain(fd, ifindex, ifname);
 			return fd;
@@ -144,8 +141,9 @@ int gnv_xdp_attach(struct gnv_xdp *x, int prog_fd, const char *ifname,
 		explain(fd, ifindex, ifname);
 		return fd;
 	}
-	x->link_fd = fd;
 	x->generic = 1;
+attached:
+	x->link_fd = fd;
 	warn_vlan_stripping(ifname);
 	return 0;
 }

@@ -176,7 +176,6 @@ int gnv_bpf_load(struct gnv_bpf *b, const struct gnv_trace_opts *o,
 
 		bpf_program__set_flags(xdp, bpf_program__flags(xdp) &
 					    ~BPF_F_XDP_HAS_FRAGS);
-		b->no_frags = 1;
 	}
 	if (o->write_file)
 		b->skel->rodata->targ_snaplen = o->snaplen < GNV_SNAP_MAX ?

@@ -17,7 +17,6 @@ struct gnv_bpf {
 	struct gnvtrace_bpf *skel;
 	struct ring_buffer *rb;
 	struct gnv_echo_slot *echo_slots;	/* --hist rtt: mapped */
-	int no_frags;		/* the kernel refused multi-buffer XDP */
 };
 
 /* The programs, as a mask of what a run needs loaded. */

@@ -151,14 +151,16 @@ static void describe_hooks(const struct live *l, int i, char *buf, size_t len)
 	const struct gnv_trace_opts *o = l->o;
 	int in = o->directions & GNV_DIRECTION_IN;
 	int out = o->directions & GNV_DIRECTION_OUT;
+	const char *in_hook = l->geneve[i] ? tc_kind(&l->tc_in[i]) :
+			      l->xdp[i].generic ? "XDP generic" : "XDP native";
 
-	snprintf(buf, len, "%s%s%s%s%s", in ? "in (" : "",
-		 !in ? "" : l->geneve[i] ? tc_kind(&l->tc_in[i]) :
-		 l->xdp[i].generic ? "XDP generic" : "XDP native",
-		 in ? ")" : "", in && out ? ", " : "", out ? "out (" : "");
-	if (out)
-		snprintf(buf + strlen(buf), len - strlen(buf), "%s)",
+	if (in && out)
+		snprintf(buf, len, "in (%s), out (%s)", in_hook,
 			 tc_kind(&l->tc_out[i]));
+	else if (in)
+		snprintf(buf, len, "in (%s)", in_hook);
+	else
+		snprintf(buf, len, "out (%s)", tc_kind(&l->tc_out[i]));
 }
 
 /*
