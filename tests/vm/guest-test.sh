@@ -788,17 +788,21 @@ test_virtio() {
 	echo "# virtio: $(secs "$t0") s"
 }
 
-virtio_down() { # the NICs go back to the root namespace with theirs
-	local i
-	ip netns del "$NS_VA" 2>/dev/null
-	ip netns del "$NS_VB" 2>/dev/null
-	[ -n "$VA_IF" ] || return 0
-	for i in $(seq 50); do
-		ip link show "$VA_IF" >/dev/null 2>&1 && ip link show "$VB_IF" >/dev/null 2>&1 && return 0
+# nics_home NS_A IF_A NS_B IF_B: the namespaces deleted, until their two
+# NICs are back in the root namespace (at most 5 s). IF_A empty: nothing
+# was moved.
+nics_home() {
+	ip netns del "$1" 2>/dev/null
+	ip netns del "$3" 2>/dev/null
+	[ -n "$2" ] || return 0
+	for _ in $(seq 50); do
+		ip link show "$2" >/dev/null 2>&1 && ip link show "$4" >/dev/null 2>&1 && return 0
 		sleep 0.1
 	done
 	return 1
 }
+
+virtio_down() { nics_home "$NS_VA" "$VA_IF" "$NS_VB" "$VB_IF"; }
 
 # ---------------------------------------------------------------------------
 # 5. A NIC that strips VLAN tags: e1000
@@ -1027,16 +1031,7 @@ test_e1000() {
 	echo "# e1000: $(secs "$t0") s"
 }
 
-e1000_down() { # the NICs go back to the root namespace
-	ip netns del "$NS_EA" 2>/dev/null
-	ip netns del "$NS_EB" 2>/dev/null
-	[ -n "$EA_IF" ] || return 0
-	for _ in $(seq 50); do
-		ip link show "$EA_IF" >/dev/null 2>&1 && ip link show "$EB_IF" >/dev/null 2>&1 && return 0
-		sleep 0.1
-	done
-	return 1
-}
+e1000_down() { nics_home "$NS_EA" "$EA_IF" "$NS_EB" "$EB_IF"; }
 
 # ---------------------------------------------------------------------------
 
