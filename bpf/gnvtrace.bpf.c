@@ -175,7 +175,8 @@ static __always_inline long load_bytes(void *ctx, enum hook hook, __u32 off,
 
 static __always_inline void emit(void *ctx, enum hook hook,
 				 struct event_buf *buf, __u32 pkt_len,
-				 __u32 ifindex, __u8 dir, __u64 now)
+				 __u32 wire_len, __u32 ifindex, __u8 dir,
+				 __u64 now)
 {
 	struct gnv_event *ev = &buf->ev;
 	__u32 opts_len = ev->pkt.opts_len;
@@ -184,10 +185,9 @@ static __always_inline void emit(void *ctx, enum hook hook,
 
 	ev->ts_ns = now;
 	ev->ifindex = ifindex;
-	ev->pkt_len = pkt_len;
+	ev->pkt_len = wire_len;
 	ev->dir = dir;
 	ev->abi_version = GNV_ABI_VERSION;
-	__builtin_memset(ev->pad, 0, sizeof(ev->pad));
 	/*
 	 * The parser proved the option area lies in the frame (on a Geneve
 	 * device the helper already put the options in place). ev->opts and
@@ -313,7 +313,7 @@ static __always_inline void count_filter_emit(void *ctx, enum hook hook,
 					      __u8 dir)
 {
 	struct gnv_pkt *pkt = &buf->ev.pkt;
-	__u32 pkt_len;
+	__u32 pkt_len, wire_len;
 	__u64 now = 0;
 
 	if (verdict == GNV_MALFORMED) {
@@ -325,16 +325,18 @@ static __always_inline void count_filter_emit(void *ctx, enum hook hook,
 		return;
 	stat_inc(GNV_STAT_MATCHED);
 	pkt_len = frame_len(ctx, hook);
+	/* With a tag kept outside the frame's bytes (meta_vlan()), as sent. */
+	wire_len = pkt_len + (buf->ev.meta_vlan_proto ? 4 : 0);
 	/* One clock read for the event and the echo (a helper call each). */
 	if (!targ_no_events || (targ_hist & GNV_HIST_RTT))
 		now = bpf_ktime_get_ns();
 	if (targ_hist) {
-		count_port(pkt, pkt_len, dir);
+		count_port(pkt, wire_len, dir);
 		if (targ_hist & GNV_HIST_RTT)
 			count_echo(pkt, dir, now);
 	}
 	if (!targ_no_events)
-		emit(ctx, hook, buf, pkt_len, ifindex, dir, now);
+		emit(ctx, hook, buf, pkt_len, wire_len, ifindex, dir, now);
 }
 
 /* Every hook starts here: the packet is counted, its event buffer found. */
@@ -347,25 +349,65 @@ static __always_inline struct event_buf *begin(void)
 }
 
 /*
- * A VLAN tag the stack left in the skb for the NIC to insert (tx VLAN
- * offload: a VLAN device on a NIC that offloads, the usual case) is in no
- * byte TC sees, yet it is the frame's outermost tag on the wire.
+ * The XDP RX metadata kfunc (Linux 6.8): the tag a NIC stripped on
+ * receive (rx VLAN offload), from the driver's descriptor. The verifier
+ * takes a call to it only in a program bound to one device, and refuses
+ * the whole program otherwise, even with the call never reached: so only
+ * xdp_ingress_hw has it, and the loader loads that one per interface
+ * whose driver implements it. Weak: an older kernel lacks it, and the
+ * program calling it is then never loaded.
  */
-static __always_inline void offloaded_vlan(void *ctx, enum hook hook,
-					   struct gnv_pkt *p)
-{
-	struct __sk_buff *skb = ctx;
+extern int bpf_xdp_metadata_rx_vlan_tag(const struct xdp_md *ctx,
+					__be16 *vlan_proto,
+					__u16 *vlan_tci) __ksym __weak;
 
-	if (hook != HOOK_TC || !skb->vlan_present)
+/* Where a frame's outermost tag may be kept outside its bytes. */
+enum meta_vlan {
+	META_VLAN_NONE,		/* XDP without RX metadata */
+	META_VLAN_SKB,		/* TC: the skb's own field */
+	META_VLAN_XDP_HW,	/* XDP on a driver with the kfunc */
+};
+
+/*
+ * A VLAN tag in no byte of the frame, yet its outermost tag on the wire:
+ * stripped on receive by the NIC, or left by the stack in the skb for the
+ * NIC to insert (tx VLAN offload: a VLAN device on a NIC that offloads,
+ * the usual case). Shown and filtered on as if it were in the frame, and
+ * kept in the event so that -w puts it back, as libpcap does.
+ */
+static __always_inline void meta_vlan(void *ctx, enum meta_vlan from,
+				      struct gnv_event *ev)
+{
+	struct gnv_pkt *p = &ev->pkt;
+	__be16 proto = 0;
+	__u16 tci = 0;
+
+	ev->meta_vlan_proto = 0;
+	ev->meta_vlan_tci = 0;
+	if (from == META_VLAN_SKB) {
+		struct __sk_buff *skb = ctx;
+
+		if (!skb->vlan_present)
+			return;
+		proto = skb->vlan_proto;
+		tci = skb->vlan_tci;
+	} else if (from == META_VLAN_XDP_HW) {
+		if (bpf_xdp_metadata_rx_vlan_tag(ctx, &proto, &tci))
+			return;
+	} else {
 		return;
+	}
+	ev->meta_vlan_proto = proto;
+	ev->meta_vlan_tci = tci;
 	p->vlan[1] = p->vlan[0];
-	p->vlan[0] = skb->vlan_tci & 0x0fff;
+	p->vlan[0] = tci & 0x0fff;
 	if (p->n_vlans < GNV_MAX_VLANS)
 		p->n_vlans++;
 }
 
 /* Parse, count, filter, emit: a NIC hook's whole job. */
 static __always_inline void trace_frame(void *ctx, enum hook hook,
+					enum meta_vlan vlan_from,
 					__u32 ifindex, __u8 dir)
 {
 	struct event_buf *buf = begin();
@@ -392,7 +434,7 @@ static __always_inline void trace_frame(void *ctx, enum hook hook,
 	if (verdict == GNV_GENEVE)
 		verdict = gnv_parse_inner(pkt_data(ctx, hook),
 					  pkt_end(ctx, hook), pkt);
-	offloaded_vlan(ctx, hook, pkt);
+	meta_vlan(ctx, vlan_from, &buf->ev);
 	stage_boundary();
 	count_filter_emit(ctx, hook, buf, verdict, ifindex, dir);
 }
@@ -408,7 +450,21 @@ static __always_inline void trace_frame(void *ctx, enum hook hook,
 SEC("xdp.frags")
 int xdp_ingress(struct xdp_md *ctx)
 {
-	trace_frame(ctx, HOOK_XDP, ctx->ingress_ifindex, GNV_DIR_IN);
+	trace_frame(ctx, HOOK_XDP, META_VLAN_NONE, ctx->ingress_ifindex,
+		    GNV_DIR_IN);
+	return XDP_PASS;
+}
+
+/*
+ * The same, for native XDP on a driver that hands over the VLAN tag it
+ * stripped: bound to that one device at load time, never loaded
+ * otherwise ("?": libbpf leaves it out unless the loader asks).
+ */
+SEC("?xdp.frags")
+int xdp_ingress_hw(struct xdp_md *ctx)
+{
+	trace_frame(ctx, HOOK_XDP, META_VLAN_XDP_HW, ctx->ingress_ifindex,
+		    GNV_DIR_IN);
 	return XDP_PASS;
 }
 
@@ -419,7 +475,7 @@ int xdp_ingress(struct xdp_md *ctx)
 SEC("tc")
 int tc_egress(struct __sk_buff *skb)
 {
-	trace_frame(skb, HOOK_TC, skb->ifindex, GNV_DIR_OUT);
+	trace_frame(skb, HOOK_TC, META_VLAN_SKB, skb->ifindex, GNV_DIR_OUT);
 	return TC_ACT_UNSPEC;
 }
 
@@ -480,6 +536,8 @@ static __always_inline void trace_decap(struct __sk_buff *skb, __u8 dir)
 		return;
 	pkt = &buf->ev.pkt;
 	__builtin_memset(pkt, 0, sizeof(*pkt));
+	/* The outer frame, tags and all, is gone: none to report. */
+	meta_vlan(skb, META_VLAN_NONE, &buf->ev);
 	if (!read_tunnel_key(skb, pkt))
 		return;		/* not tunnel traffic: nothing to say */
 	pkt->flags = GNV_F_DECAP;

@@ -182,11 +182,18 @@ _Static_assert(sizeof(struct gnv_pkt) == 128, "gnv_pkt layout");
 struct gnv_event {
 	__u64 ts_ns;		/* CLOCK_MONOTONIC (live) or capture time */
 	__u32 ifindex;
-	__u32 pkt_len;		/* frame length on the wire */
+	__u32 pkt_len;		/* frame length on the wire, meta VLAN tag too */
 	__u8 dir;		/* GNV_DIR_* */
 	__u8 abi_version;
 	__u16 snap_len;		/* frame bytes after the event */
-	__u8 pad[4];
+	/*
+	 * The outermost VLAN tag when it is in none of the frame's bytes:
+	 * stripped by the NIC on receive and handed over as metadata, or
+	 * left in the skb for the NIC to insert on send. Its TPID (network
+	 * order) and TCI; 0 when the bytes hold every tag.
+	 */
+	__be16 meta_vlan_proto;
+	__u16 meta_vlan_tci;
 	struct gnv_pkt pkt;
 	__u8 opts[GENEVE_MAX_OPTS_LEN];	/* the raw option area, opts_len bytes */
 	__u8 pad2[4];

@@ -38,9 +38,11 @@ finish() { # the closing line, and the exit status
 # after attaching. Waits up to GNV_ATTACH_WAIT seconds (the verifier takes
 # long under emulation). Not through a function or subshell: $! must be
 # gnvtrace itself (ip netns exec execs it), for the signals sent to it.
+# With more interfaces (-i in ARGS), once it says so of each.
 start_gnvtrace() {
-	local ns=$1 ifname=$2 out=$3
+	local ns=$1 ifname=$2 out=$3 a ifaces=1
 	shift 3
+	for a in "$@"; do [ "$a" = -i ] && ifaces=$((ifaces + 1)); done
 	if [ "$ns" = - ]; then
 		"$GNV" -i "$ifname" "$@" >"$out" 2>"$out.err" &
 	else
@@ -48,7 +50,7 @@ start_gnvtrace() {
 	fi
 	GNV_PID=$!
 	for _ in $(seq $((${GNV_ATTACH_WAIT:-5} * 20))); do
-		grep -q "^gnvtrace: tracing $ifname" "$out.err" 2>/dev/null && return 0
+		[ "$(grep -c "^gnvtrace: tracing " "$out.err" 2>/dev/null)" -ge $ifaces ] && return 0
 		kill -0 "$GNV_PID" 2>/dev/null || break
 		sleep 0.05
 	done

@@ -88,44 +88,51 @@ static int generic_may_serve(int err)
 }
 
 /*
- * A NIC that strips VLAN tags hands XDP frames without them: said once,
- * with what to do. veth has the feature bit but no hardware: it strips
- * nothing, and passes on only tags that were never in the frame.
+ * A NIC that strips VLAN tags hands XDP frames without them; unless the
+ * program reads them from the driver, that is said once, with what to do.
+ * veth has the feature bit but no hardware: it strips no tag from a frame.
  */
-static void warn_vlan_stripping(const char *ifname)
+static void warn_vlan_stripping(const struct gnv_xdp *x, const char *ifname)
 {
 	char driver[32] = "";
 
-	if (gnv_netdev_strips_vlan(ifname) != 1 ||
+	if (x->vlan_meta || gnv_netdev_strips_vlan(ifname) != 1 ||
 	    gnv_netdev_driver(ifname, driver, sizeof(driver)) ||
 	    !strcmp(driver, "veth"))
 		return;
 	fprintf(stderr, "gnvtrace: %s strips VLAN tags before XDP sees them "
-		"(rx-vlan-offload): underlay VLAN IDs coming in show only with "
-		"'ethtool -K %s rxvlan off'\n", ifname, ifname);
+		"(rx-vlan-offload), and %s: underlay VLAN IDs coming in show "
+		"only with 'ethtool -K %s rxvlan off'\n", ifname,
+		x->generic ? "generic XDP cannot read them" :
+			     "its driver does not hand them to XDP programs",
+		ifname);
 }
 
-int gnv_xdp_attach(struct gnv_xdp *x, int prog_fd, const char *ifname,
-		   enum gnv_xdp_mode mode)
+int gnv_xdp_attach(struct gnv_xdp *x, int prog_fd, int bound_fd,
+		   const char *ifname, enum gnv_xdp_mode mode)
 {
 	int ifindex = if_nametoindex(ifname), fd;
+	int native_fd = bound_fd >= 0 ? bound_fd : prog_fd;
 	char why[512];
 
 	x->link_fd = -1;
 	x->generic = 0;
+	x->vlan_meta = 0;
 	if (!ifindex) {
 		fprintf(stderr, "gnvtrace: no such interface '%s'\n", ifname);
 		return -ENODEV;
 	}
 	if (mode != GNV_XDP_GENERIC) {
-		fd = link_xdp(prog_fd, ifindex, XDP_FLAGS_DRV_MODE);
-		if (fd >= 0)
+		fd = link_xdp(native_fd, ifindex, XDP_FLAGS_DRV_MODE);
+		if (fd >= 0) {
+			x->vlan_meta = native_fd == bound_fd;
 			goto attached;
+		}
 		if (!generic_may_serve(fd)) {
 			explain(fd, ifindex, ifname);
 			return fd;
 		}
-		describe_refusal(why, sizeof(why), fd, prog_fd, ifindex,
+		describe_refusal(why, sizeof(why), fd, native_fd, ifindex,
 				 ifname);
 		if (mode == GNV_XDP_NATIVE) {
 			fprintf(stderr, "gnvtrace: %s; use --xdp-mode generic "
@@ -136,6 +143,7 @@ int gnv_xdp_attach(struct gnv_xdp *x, int prog_fd, const char *ifname,
 			"(slower: each frame is made an skb before the "
 			"program sees it)\n", why);
 	}
+	/* A program bound to a device attaches only natively. */
 	fd = link_xdp(prog_fd, ifindex, XDP_FLAGS_SKB_MODE);
 	if (fd < 0) {
 		explain(fd, ifindex, ifname);
@@ -144,7 +152,7 @@ int gnv_xdp_attach(struct gnv_xdp *x, int prog_fd, const char *ifname,
 	x->generic = 1;
 attached:
 	x->link_fd = fd;
-	warn_vlan_stripping(ifname);
+	warn_vlan_stripping(x, ifname);
 	return 0;
 }
 

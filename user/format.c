@@ -31,6 +31,28 @@ void gnv_fmt_close(struct gnv_fmt *f)
 	ob_free(&f->ob);
 }
 
+void gnv_fmt_set_hook(struct gnv_fmt *f, __u32 ifindex, __u8 dir,
+		      const char *hook)
+{
+	for (int i = 0; i < GNV_FMT_HOOKS; i++) {
+		struct gnv_fmt_hook *h = &f->hooks[i];
+
+		if (h->ifindex && h->ifindex != ifindex)
+			continue;
+		h->ifindex = ifindex;
+		h->name[dir & 1] = hook;
+		return;
+	}
+}
+
+const char *gnv_fmt_hook(const struct gnv_fmt *f, __u32 ifindex, __u8 dir)
+{
+	for (int i = 0; i < GNV_FMT_HOOKS && f->hooks[i].ifindex; i++)
+		if (f->hooks[i].ifindex == ifindex)
+			return f->hooks[i].name[dir & 1];
+	return NULL;
+}
+
 void gnv_format_event(struct gnv_fmt *f, const struct gnv_event *ev)
 {
 	if (f->mode == GNV_OUT_JSON)

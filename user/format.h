@@ -10,6 +10,8 @@ struct gnv_ovn_names;
 
 enum gnv_format { GNV_OUT_TEXT, GNV_OUT_JSON };
 
+#define GNV_FMT_HOOKS	8	/* interfaces a live run traces, at most */
+
 struct gnv_fmt {
 	struct outbuf ob;
 	enum gnv_format mode;
@@ -18,11 +20,21 @@ struct gnv_fmt {
 	__s64 clock_offset_ns;	/* ts_ns + offset = wall-clock time */
 	/* OVN's names of the keys (--ovn-sb, --ovn-names), or NULL. */
 	const struct gnv_ovn_names *names;
+	/* Live: how each interface is traced, each way (JSON's "hook"). */
+	struct gnv_fmt_hook {
+		__u32 ifindex;
+		const char *name[2];	/* by GNV_DIR_*: "xdp-native", ... */
+	} hooks[GNV_FMT_HOOKS];
 };
 
 void gnv_fmt_init(struct gnv_fmt *f, FILE *out, enum gnv_format mode,
 		  int verbose, int live);
 void gnv_fmt_close(struct gnv_fmt *f);
+/* Live: ifindex is traced by hook (a name that lives on) in direction dir. */
+void gnv_fmt_set_hook(struct gnv_fmt *f, __u32 ifindex, __u8 dir,
+		      const char *hook);
+/* The hook that traced ifindex in direction dir; NULL when unknown. */
+const char *gnv_fmt_hook(const struct gnv_fmt *f, __u32 ifindex, __u8 dir);
 void gnv_format_event(struct gnv_fmt *f, const struct gnv_event *ev);
 void gnv_format_text(struct gnv_fmt *f, const struct gnv_event *ev);
 void gnv_format_json(struct gnv_fmt *f, const struct gnv_event *ev);

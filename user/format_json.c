@@ -154,6 +154,7 @@ void gnv_format_json(struct gnv_fmt *f, const struct gnv_event *ev)
 		ob_json_str(ob, gnv_ifname(ev->ifindex));
 		key(ob, "dir");
 		ob_str(ob, ev->dir == GNV_DIR_OUT ? "\"out\"" : "\"in\"");
+		key_str(ob, "hook", gnv_fmt_hook(f, ev->ifindex, ev->dir));
 	}
 	key_addr(ob, "outer_src", p->outer_family, p->outer_src);
 	key_addr(ob, "outer_dst", p->outer_family, p->outer_dst);

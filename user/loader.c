@@ -210,6 +210,52 @@ fail:
 	return err;
 }
 
+#ifndef BPF_F_XDP_DEV_BOUND_ONLY
+#define BPF_F_XDP_DEV_BOUND_ONLY	(1U << 6)	/* Linux 6.3 */
+#endif
+
+/*
+ * A device-bound program is loaded for one device, so each interface gets
+ * an instance of its own: the same object opened again with only
+ * xdp_ingress_hw to load, and every map, rodata and bss too, the first
+ * instance's, so that its events, counters and filter are the others'.
+ */
+int gnv_bpf_load_xdp_bound(struct gnv_bpf *b, int ifindex)
+{
+	struct gnvtrace_bpf *s;
+	struct bpf_program *p;
+	struct bpf_map *m;
+	int err;
+
+	if (b->n_bound >= GNV_MAX_IFACES)
+		return -E2BIG;
+	s = gnvtrace_bpf__open();
+	if (!s)
+		return -errno;
+	bpf_object__for_each_program(p, s->obj)
+		bpf_program__set_autoload(p, p == s->progs.xdp_ingress_hw);
+	p = s->progs.xdp_ingress_hw;
+	bpf_program__set_ifindex(p, ifindex);
+	bpf_program__set_flags(p, bpf_program__flags(p) |
+			       BPF_F_XDP_DEV_BOUND_ONLY);
+	bpf_object__for_each_map(m, s->obj) {
+		const struct bpf_map *own = bpf_object__find_map_by_name(
+			b->skel->obj, bpf_map__name(m));
+
+		err = own ? bpf_map__reuse_fd(m, bpf_map__fd(own)) : -ENOENT;
+		if (err)
+			goto fail;
+	}
+	err = gnvtrace_bpf__load(s);
+	if (err)
+		goto fail;
+	b->bound[b->n_bound++] = s;
+	return bpf_program__fd(p);
+fail:
+	gnvtrace_bpf__destroy(s);
+	return err;
+}
+
 void gnv_bpf_add_counts(const struct gnv_bpf *b, struct gnv_counts *c)
 {
 	int ncpu = libbpf_num_possible_cpus(), fd;
@@ -281,6 +327,9 @@ void gnv_bpf_close(struct gnv_bpf *b)
 		munmap(b->echo_slots, ECHO_TABLE_BYTES);
 	b->echo_slots = NULL;
 	ring_buffer__free(b->rb);
+	for (int i = 0; i < b->n_bound; i++)
+		gnvtrace_bpf__destroy(b->bound[i]);
+	b->n_bound = 0;
 	gnvtrace_bpf__destroy(b->skel);
 	b->rb = NULL;
 	b->skel = NULL;

@@ -17,6 +17,9 @@ struct gnv_bpf {
 	struct gnvtrace_bpf *skel;
 	struct ring_buffer *rb;
 	struct gnv_echo_slot *echo_slots;	/* --hist rtt: mapped */
+	/* xdp_ingress_hw, one instance per device it is bound to */
+	struct gnvtrace_bpf *bound[GNV_MAX_IFACES];
+	int n_bound;
 };
 
 /* The programs, as a mask of what a run needs loaded. */
@@ -34,6 +37,13 @@ enum gnv_prog {
 int gnv_bpf_load(struct gnv_bpf *b, const struct gnv_trace_opts *o,
 		 unsigned int progs, ring_buffer_sample_fn on_event, void *ctx);
 struct bpf_program *gnv_bpf_prog(const struct gnv_bpf *b, enum gnv_prog prog);
+/*
+ * The ingress program that also reads the VLAN tag the NIC stripped
+ * (the XDP RX metadata kfunc), bound to ifindex, for native mode there
+ * only; it shares every map with the others. Its fd, or a negative errno
+ * (nothing said: the caller falls back to the unbound program).
+ */
+int gnv_bpf_load_xdp_bound(struct gnv_bpf *b, int ifindex);
 /* Replaces the running programs' filter; no packet sees half of it. */
 void gnv_bpf_set_filter(const struct gnv_bpf *b, const struct gnv_filter *f);
 /* Adds the per-CPU counters, summed, into c. */

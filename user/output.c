@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: MIT
+#include <arpa/inet.h>
 #include <errno.h>
 #include <pcap/pcap.h>
 #include <string.h>
@@ -34,6 +35,26 @@ int gnv_output_open(struct gnv_output *out, const struct gnv_trace_opts *o,
 	return 0;
 }
 
+/*
+ * The frame as it was on the wire: a VLAN tag the NIC stripped, or was to
+ * insert, goes back after the MAC addresses, as libpcap does for tcpdump.
+ */
+static const __u8 *retag(struct gnv_output *out, const struct gnv_event *ev,
+			 const __u8 *frame, __u32 *caplen)
+{
+	__u16 tci = htons(ev->meta_vlan_tci);
+	__u8 *t = out->tagged;
+
+	if (!ev->meta_vlan_proto || *caplen < 12 || *caplen > GNV_SNAP_MAX)
+		return frame;
+	memcpy(t, frame, 12);
+	memcpy(t + 12, &ev->meta_vlan_proto, 2);
+	memcpy(t + 14, &tci, 2);
+	memcpy(t + 16, frame + 12, *caplen - 12);
+	*caplen += 4;	/* ev->pkt_len counts the tag already */
+	return t;
+}
+
 void gnv_output_event(struct gnv_output *out, const struct gnv_event *ev,
 		      const __u8 *frame, __u32 caplen)
 {
@@ -44,10 +65,11 @@ void gnv_output_event(struct gnv_output *out, const struct gnv_event *ev,
 		struct pcap_pkthdr h = {
 			.ts = { .tv_sec = ns / 1000000000ULL,
 				.tv_usec = ns % 1000000000ULL / 1000 },
-			.caplen = caplen < out->snaplen ? caplen : out->snaplen,
-			.len = ev->pkt_len,
 		};
 
+		frame = retag(out, ev, frame, &caplen);
+		h.caplen = caplen < out->snaplen ? caplen : out->snaplen;
+		h.len = ev->pkt_len;
 		pcap_dump((u_char *)out->dump, &h, frame);
 	}
 }

@@ -24,6 +24,8 @@ struct gnv_output {
 	struct pcap *dead;	/* -w: the link type and snaplen written */
 	struct pcap_dumper *dump;
 	__u32 snaplen;
+	/* A frame with its VLAN tag put back where the NIC had it (-w). */
+	__u8 tagged[GNV_SNAP_MAX + 4];
 };
 
 /* Lines go to lines_to; dlt: the link type of the frames written (-w). */

@@ -113,6 +113,31 @@ static int tc_attach(struct live *l, struct gnv_tc *t, enum gnv_prog prog,
 			     name, ingress, l->o->tc_mode);
 }
 
+/*
+ * Native XDP on a driver that hands over the VLAN tags its NIC strips
+ * gets the program that reads them, bound to that device; generic mode,
+ * and every other driver, the one program for all.
+ */
+static int xdp_attach(struct live *l, int i)
+{
+	const char *name = l->o->ifaces[i];
+	int ifindex = if_nametoindex(name), bound_fd = -1;
+	__u64 meta = 0;
+
+	if (l->o->xdp_mode != GNV_XDP_GENERIC && ifindex &&
+	    !gnv_netdev_xdp_rx_metadata(ifindex, &meta) &&
+	    (meta & NETDEV_XDP_RX_METADATA_VLAN_TAG)) {
+		bound_fd = gnv_bpf_load_xdp_bound(&l->bpf, ifindex);
+		if (bound_fd < 0)
+			fprintf(stderr, "gnvtrace: %s: the program reading the "
+				"VLAN tags its NIC strips did not load (%s; -v "
+				"says why): those tags are not shown\n", name,
+				strerror(-bound_fd));
+	}
+	return gnv_xdp_attach(&l->xdp[i], bpf_program__fd(gnv_bpf_prog(
+		&l->bpf, GNV_PROG_XDP_IN)), bound_fd, name, l->o->xdp_mode);
+}
+
 /* One interface, both directions as asked; undone by detach_all(). */
 static int attach(struct live *l, int i)
 {
@@ -130,9 +155,7 @@ static int attach(struct live *l, int i)
 					name, 0);
 	} else {
 		if (in)
-			err = gnv_xdp_attach(&l->xdp[i], bpf_program__fd(
-				gnv_bpf_prog(&l->bpf, GNV_PROG_XDP_IN)),
-				name, l->o->xdp_mode);
+			err = xdp_attach(l, i);
 		if (!err && out)
 			err = tc_attach(l, &l->tc_out[i], GNV_PROG_TC_OUT,
 					name, 0);
@@ -145,22 +168,48 @@ static const char *tc_kind(const struct gnv_tc *t)
 	return t->link_fd >= 0 ? "tcx" : "clsact";
 }
 
+/* What traces interface i coming in: "XDP native", ..., or JSON's words. */
+static const char *in_hook(const struct live *l, int i, int json)
+{
+	if (l->geneve[i])
+		return tc_kind(&l->tc_in[i]);
+	if (l->xdp[i].generic)
+		return json ? "xdp-generic" : "XDP generic";
+	return json ? "xdp-native" : "XDP native";
+}
+
 /* "in (XDP native), out (tcx)": how interface i is traced. */
 static void describe_hooks(const struct live *l, int i, char *buf, size_t len)
 {
 	const struct gnv_trace_opts *o = l->o;
 	int in = o->directions & GNV_DIRECTION_IN;
 	int out = o->directions & GNV_DIRECTION_OUT;
-	const char *in_hook = l->geneve[i] ? tc_kind(&l->tc_in[i]) :
-			      l->xdp[i].generic ? "XDP generic" : "XDP native";
 
 	if (in && out)
-		snprintf(buf, len, "in (%s), out (%s)", in_hook,
+		snprintf(buf, len, "in (%s), out (%s)", in_hook(l, i, 0),
 			 tc_kind(&l->tc_out[i]));
 	else if (in)
-		snprintf(buf, len, "in (%s)", in_hook);
+		snprintf(buf, len, "in (%s)", in_hook(l, i, 0));
 	else
 		snprintf(buf, len, "out (%s)", tc_kind(&l->tc_out[i]));
+}
+
+/* The same for the events' "hook" (JSON). */
+static void name_hooks(const struct live *l, struct gnv_fmt *f)
+{
+	const struct gnv_trace_opts *o = l->o;
+
+	_Static_assert(GNV_FMT_HOOKS >= GNV_MAX_IFACES, "a hook per interface");
+	for (int i = 0; i < o->n_ifaces; i++) {
+		__u32 ifindex = if_nametoindex(o->ifaces[i]);
+
+		if (o->directions & GNV_DIRECTION_IN)
+			gnv_fmt_set_hook(f, ifindex, GNV_DIR_IN,
+					 in_hook(l, i, 1));
+		if (o->directions & GNV_DIRECTION_OUT)
+			gnv_fmt_set_hook(f, ifindex, GNV_DIR_OUT,
+					 tc_kind(&l->tc_out[i]));
+	}
 }
 
 /*
@@ -222,8 +271,10 @@ int gnv_trace_live(const struct gnv_trace_opts *o, struct gnv_counts *c)
 			goto out;
 	}
 	err = gnv_output_open(&l.out, o, stdout, 1, GNV_DLT_EN10MB);
-	if (!err)
+	if (!err) {
+		name_hooks(&l, &l.out.fmt);
 		err = poll_events(&l);
+	}
 	gnv_output_close(&l.out);
 	gnv_bpf_add_counts(&l.bpf, c);
 	if (gnv_report_final(&l.report) && !err)

@@ -844,9 +844,10 @@ e1000_nics() { # the interfaces whose driver is e1000 (uevent, then ethtool -i)
 	done
 }
 
-# The warning gnvtrace gives for IFACE (user/attach_xdp.c)
+# The warning gnvtrace gives for IFACE in generic mode, e1000's only
+# one (user/attach_xdp.c)
 vlan_warning() {
-	echo "gnvtrace: $1 strips VLAN tags before XDP sees them (rx-vlan-offload): underlay VLAN IDs coming in show only with 'ethtool -K $1 rxvlan off'"
+	echo "gnvtrace: $1 strips VLAN tags before XDP sees them (rx-vlan-offload), and generic XDP cannot read them: underlay VLAN IDs coming in show only with 'ethtool -K $1 rxvlan off'"
 }
 
 # count_lines FILE LINE: the lines of FILE equal to LINE
@@ -942,8 +943,8 @@ e1000_trace() {
 }
 
 # A live JSON event without what only a live run has: the offline run's
-# fields ({"ts":...,"ifname":"eth3","dir":"in",...)
-json_offline() { local l=${1#*,}; echo "{${l/\"ifname\":\"$EB_IF\",\"dir\":\"in\",/}"; }
+# fields ({"ts":...,"ifname":"eth3","dir":"in","hook":"xdp-generic",...)
+json_offline() { local l=${1#*,}; echo "{${l/\"ifname\":\"$EB_IF\",\"dir\":\"in\",\"hook\":\"xdp-generic\",/}"; }
 
 test_e1000_rxvlan_on() {
 	local f=$TMP/e1k-on.json rc off want
