@@ -7,6 +7,7 @@ DESTDIR  ?=
 CC       ?= gcc
 CLANG    ?= clang
 BPFTOOL  ?= bpftool
+LLVM_STRIP ?= llvm-strip
 ARCH     := $(shell uname -m | sed 's/x86_64/x86/;s/aarch64/arm64/')
 PYTHON   ?= /usr/bin/python3
 # One version, debian/changelog's first line: the binary and the package agree.
@@ -33,17 +34,21 @@ CLANG_BPF_SYS_INCLUDES := $(shell $(CLANG) -v -E - </dev/null 2>&1 \
 # No build path inside the object (and so the binary): builds reproduce.
 BPFCFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror \
 	-ffile-prefix-map=$(CURDIR)=. \
-	-Wsign-compare -Iinclude -Ibpf $(CLANG_BPF_SYS_INCLUDES)
+	-Wsign-compare -Iinclude $(CLANG_BPF_SYS_INCLUDES)
+# CFLAGS is the user's (make CFLAGS=-O0, or dpkg-buildflags'); what the
+# build itself needs is apart, so that no CFLAGS loses it. include/ is
+# what the kernel side shares; user/'s rooms are named in each include.
 CFLAGS    ?= -O2 -g
-CFLAGS    += -std=gnu11 -Wall -Wextra -Werror -Wmissing-field-initializers \
-	-Wno-unused-parameter -Iinclude -Ibpf -I$(OUT) -Iuser -MMD -MP \
-	-DGNV_VERSION='"$(VERSION)"' $(EXTRA_CFLAGS)
+INCLUDES  := -Iinclude -Iuser -I$(OUT)
+GNV_CFLAGS := $(INCLUDES) -std=gnu11 -Wall -Wextra -Werror \
+	-Wmissing-field-initializers -Wno-unused-parameter -MMD -MP \
+	-DGNV_VERSION='"$(VERSION)"'
 LDLIBS    := -lbpf -lelf -lz -lpcap -lmicrohttpd -ljansson -lssl -lcrypto -lpthread
 
 BPF_SRCS  := $(wildcard bpf/*.bpf.c)
 BPF_OBJS  := $(patsubst bpf/%.bpf.c,$(OUT)/%.bpf.o,$(BPF_SRCS))
 SKELS     := $(patsubst bpf/%.bpf.c,$(OUT)/%.skel.h,$(BPF_SRCS))
-LIB_SRCS  := $(filter-out user/main.c,$(wildcard user/*.c))
+LIB_SRCS  := $(wildcard user/*/*.c)
 LIB_OBJS  := $(patsubst user/%.c,$(OUT)/user/%.o,$(LIB_SRCS))
 TEST_SRCS := $(wildcard tests/unit/*.c tests/kern/*.c tests/split/*.c tests/metrics/*.c \
 	tests/ovn/*.c tools/*.c)
@@ -71,13 +76,22 @@ $(OUT)/tests/%.bpf.o: tests/e2e/%.bpf.c | $(OUT)
 	$(Q)mkdir -p $(dir $@)
 	$(Q)$(CLANG) $(BPFCFLAGS) -c $< -o $@
 
+# The skeleton embeds the object without its DWARF (BTF stays): a smaller
+# binary; the object keeps it for llvm-objdump -S.
 $(OUT)/%.skel.h: $(OUT)/%.bpf.o
 	$(call msg,GEN-SKEL,$@)
-	$(Q)$(BPFTOOL) gen skeleton $< name $(notdir $*)_bpf > $@
+	$(Q)$(LLVM_STRIP) -g $< -o $(OUT)/$*.stripped.o
+	$(Q)$(BPFTOOL) gen skeleton $(OUT)/$*.stripped.o name $(notdir $*)_bpf > $@
+	$(Q)rm -f $(OUT)/$*.stripped.o
 
-$(OUT)/user/%.o: user/%.c $(SKELS) | $(OUT)/user
+$(OUT)/user/%.o: user/%.c
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CPPFLAGS) $(GNV_CFLAGS) $(CFLAGS) -c $< -o $@
+
+# Only these include the skeleton.
+$(OUT)/user/kernel/loader.o $(OUT)/user/trace/trace_file.o \
+$(OUT)/tests/kern/test_kern $(OUT)/tools/bench: $(SKELS)
 
 # The version is debian/changelog's: a new entry rebuilds what prints it.
 $(OUT)/user/main.o: debian/changelog
@@ -88,30 +102,19 @@ $(OUT)/libgnv.a: $(LIB_OBJS)
 
 $(OUT)/gnvtrace: $(OUT)/user/main.o $(OUT)/libgnv.a
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) $^ $(LDLIBS) -o $@
+	$(Q)$(CC) $(CPPFLAGS) $(GNV_CFLAGS) $(CFLAGS) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
-$(OUT)/tests/%: tests/%.c $(OUT)/libgnv.a $(SKELS)
+$(OUT)/tests/%: tests/%.c $(OUT)/libgnv.a
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(dir $@)
-	$(Q)$(CC) $(CFLAGS) -Itests $< $(OUT)/libgnv.a $(LDLIBS) -o $@
-
-# The threaded capture reader with 4 KiB chunks, against the sequential one.
-$(OUT)/tests/split/trace_file_split_4k.o: user/trace_file_split.c $(SKELS)
-	$(call msg,CC,$@)
-	$(Q)mkdir -p $(dir $@)
-	$(Q)$(CC) $(CFLAGS) -DCHUNK_LEN=4096u -c $< -o $@
-
-$(OUT)/tests/split/test_split: tests/split/test_split.c \
-		$(OUT)/tests/split/trace_file_split_4k.o $(OUT)/libgnv.a
-	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) -Itests $^ $(LDLIBS) -o $@
+	$(Q)$(CC) $(GNV_CFLAGS) $(CFLAGS) -Itests $< $(OUT)/libgnv.a $(LDLIBS) -o $@
 
 $(OUT)/tools/%: tools/%.c $(OUT)/libgnv.a
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(dir $@)
-	$(Q)$(CC) $(CFLAGS) $< $(OUT)/libgnv.a $(LDLIBS) -o $@
+	$(Q)$(CC) $(GNV_CFLAGS) $(CFLAGS) $< $(OUT)/libgnv.a $(LDLIBS) -o $@
 
-$(OUT) $(OUT)/user:
+$(OUT):
 	$(Q)mkdir -p $@
 
 # The README's two commands. Each installs what it needs first.
@@ -165,7 +168,8 @@ deb:
 clean:
 	rm -rf $(OUT)
 
--include $(wildcard $(OUT)/user/*.d $(OUT)/tests/*/*.d)
+-include $(wildcard $(OUT)/user/*.d $(OUT)/user/*/*.d $(OUT)/tests/*/*.d \
+	$(OUT)/tools/*.d)
 
 # Fuzzing with clang's libFuzzer, ASan and UBSan: `make fuzz` builds the
 # targets in tests/fuzz/ into $(OUT)/fuzz/, and tests/fuzz/run.sh runs them
@@ -175,9 +179,11 @@ clean:
 FUZZ_CC     ?= $(CLANG)
 FUZZ_CFLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -DWINDOW_LEN=4096u \
 	-fno-sanitize-recover=undefined -std=gnu11 -Wall -Wextra \
-	-Wno-unused-parameter -Iinclude -Ibpf -Iuser -MMD -MP
-FUZZ_USER   := capture filter_compile format format_text format_json names outbuf \
-	ovn_names ovn_zones
+	-Wno-unused-parameter -Iinclude -Iuser -MMD -MP
+FUZZ_USER   := trace/capture filter/filter_compile output/format \
+	output/format_text output/format_json lib/abi_names lib/outbuf \
+	lib/hashtab lib/log lib/ifname ovn/ovn_names ovn/ovn_rows \
+	ovn/ovn_file ovn/ovn_zones
 FUZZ_OBJS   := $(patsubst %,$(OUT)/fuzz/obj/%.o,$(FUZZ_USER))
 FUZZ_BINS   := $(patsubst tests/fuzz/%.c,$(OUT)/fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
 
@@ -186,6 +192,7 @@ fuzz: $(FUZZ_BINS)
 
 $(FUZZ_OBJS): $(OUT)/fuzz/obj/%.o: user/%.c | $(OUT)/fuzz/obj
 	$(call msg,FUZZ-CC,$@)
+	$(Q)mkdir -p $(@D)
 	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -c $< -o $@
 
 $(FUZZ_BINS): $(OUT)/fuzz/%: tests/fuzz/%.c $(FUZZ_OBJS)
@@ -195,7 +202,7 @@ $(FUZZ_BINS): $(OUT)/fuzz/%: tests/fuzz/%.c $(FUZZ_OBJS)
 $(OUT)/fuzz/obj:
 	$(Q)mkdir -p $@
 
--include $(wildcard $(OUT)/fuzz/*.d $(OUT)/fuzz/obj/*.d)
+-include $(wildcard $(OUT)/fuzz/*.d $(OUT)/fuzz/obj/*/*.d)
 
 # `make check-vm`: gnvtrace on a kernel that has Geneve, Debian 12's own
 # (6.1), booted under QEMU with software emulation (tests/vm/). The kernel

@@ -11,7 +11,13 @@
 #include <string.h>
 
 #include "gnvtrace.h"
-#include "pktcraft.h"
+#include "lab/pktcraft.h"
+
+/* The default frame (pkt_spec_default): where its headers start. */
+#define OFF_OUTER_IP	14
+#define OFF_GENEVE	42
+#define OFF_OPTS	50
+#define OFF_INNER_IP	72
 
 static inline void set_opt(struct pkt_opt *o, __u16 cls, __u8 type, __u8 len)
 {

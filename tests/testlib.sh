@@ -61,15 +61,23 @@ start_gnvtrace() {
 	return 1
 }
 
-# wait_lines FILE N: until FILE has N lines, at most 3 s: what was sent may
-# still sit in the receiving veth's queue when the sender returns.
-wait_lines() {
+# wait_count N CMD...: until CMD prints a number of at least N, at most
+# 3 s: what was sent may still sit in the receiving veth's queue when the
+# sender returns.
+wait_count() {
+	local n=$1
+	shift
 	for _ in $(seq 60); do
-		[ "$(wc -l <"$1" 2>/dev/null || echo 0)" -ge "$2" ] && return 0
+		[ "$("$@" 2>/dev/null || echo 0)" -ge "$n" ] && return 0
 		sleep 0.05
 	done
 	return 1
 }
+
+count_lines_of() { wc -l <"$1"; }
+
+# wait_lines FILE N: until FILE has N lines.
+wait_lines() { wait_count "$2" count_lines_of "$1"; }
 
 # wait_bounded PID [SECONDS]: wait for a child, at most SECONDS (10); one
 # still running then is killed, and the status is 124 as timeout(1)'s.

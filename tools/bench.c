@@ -17,9 +17,12 @@
 #include <bpf/libbpf.h>
 
 #include "gnvtrace.h"
-#include "filter_compile.h"
-#include "format.h"
-#include "pktcraft.h"
+#include "filter/filter_compile.h"
+#include "kernel/loader.h"
+#include "lib/clock.h"
+#include "ovn/ovn_names.h"
+#include "lab/pktcraft.h"
+#include "output/format.h"
 #include "gnvtrace.skel.h"
 
 #define REPEAT		1000000
@@ -29,7 +32,8 @@
 #define FRAME_MAX	9216	/* a jumbo frame */
 
 struct bench {
-	struct gnvtrace_bpf *skel;	/* loaded for one case at a time */
+	struct gnv_bpf bpf;		/* loaded for one case at a time */
+	struct gnvtrace_bpf *skel;	/* bpf's, and its ring buffer */
 	struct ring_buffer *rb;
 	__u64 events, lost;
 	struct gnv_event last;	/* for the formatters */
@@ -83,32 +87,30 @@ static int load_empty_prog(void)
 static int open_bench(struct bench *b, const char *filter,
 		      const struct bench_case *c)
 {
+	struct gnv_bpf_opts o = {
+		.hist = c->hist,
+		.echo_timeout_ns = 5000000000ULL,
+		.no_events = c->no_events,
+		.rb_size = RB_SIZE,
+	};
 	char words[64], err[256], *argv[] = { words };
 
-	b->skel = gnvtrace_bpf__open();
-	if (!b->skel)
-		return -1;
 	snprintf(words, sizeof(words), "%s", filter);
-	if (gnv_filter_compile(1, argv, GENEVE_UDP_PORT,
-			       &b->skel->bss->targ_filters[0], err, sizeof(err))) {
+	if (gnv_filter_compile(1, argv, GENEVE_UDP_PORT, &o.filter, err,
+			       sizeof(err))) {
 		fprintf(stderr, "bench: filter: %s\n", err);
 		return -1;
 	}
-	b->skel->rodata->targ_echo_timeout_ns = 5000000000ULL;
-	b->skel->rodata->targ_hist = c->hist;
-	b->skel->rodata->targ_no_events = c->no_events;
-	if (bpf_map__set_max_entries(b->skel->maps.rb, RB_SIZE) ||
-	    gnvtrace_bpf__load(b->skel))
+	if (gnv_bpf_load(&b->bpf, &o, GNV_PROG_XDP_IN, count_event, b))
 		return -1;
-	b->rb = ring_buffer__new(bpf_map__fd(b->skel->maps.rb), count_event, b,
-				 NULL);
-	return b->rb ? 0 : -1;
+	b->skel = b->bpf.skel;
+	b->rb = b->bpf.rb;
+	return 0;
 }
 
 static void close_bench(struct bench *b)
 {
-	ring_buffer__free(b->rb);
-	gnvtrace_bpf__destroy(b->skel);
+	gnv_bpf_close(&b->bpf);
 	b->rb = NULL;
 	b->skel = NULL;
 }
@@ -266,62 +268,130 @@ static int run_cases(struct bench *b, int empty_fd, struct bench_case *cases,
 	return 0;
 }
 
-static double now_ns(void)
-{
-	struct timespec ts;
+/*
+ * OVN's names for the benchmark event's keys, as ovn-sbctl lists them: its
+ * datapath (VNI 5), both ports (1 -> 3) and both chassis (by the outer
+ * addresses), so that a formatter looks up every name it can print.
+ */
+static const char bench_names[] =
+	"{\"data\":[[[\"uuid\",\"00000000-0000-0000-0000-000000000001\"],"
+	"[\"map\",[[\"name\",\"net1\"]]],5]],"
+	"\"headings\":[\"_uuid\",\"external_ids\",\"tunnel_key\"]}\n"
+	"{\"data\":[[[\"uuid\",\"00000000-0000-0000-0000-000000000002\"],"
+	"[\"uuid\",\"00000000-0000-0000-0000-000000000001\"],\"vm1\",1],"
+	"[[\"uuid\",\"00000000-0000-0000-0000-000000000003\"],"
+	"[\"uuid\",\"00000000-0000-0000-0000-000000000001\"],\"vm2\",3]],"
+	"\"headings\":[\"_uuid\",\"datapath\",\"logical_port\",\"tunnel_key\"]}\n"
+	"{\"data\":[[[\"uuid\",\"00000000-0000-0000-0000-000000000004\"],"
+	"\"ch-119\",\"172.17.2.119\",\"geneve\"],"
+	"[[\"uuid\",\"00000000-0000-0000-0000-000000000005\"],"
+	"\"ch-143\",\"172.17.2.143\",\"geneve\"]],"
+	"\"headings\":[\"_uuid\",\"chassis_name\",\"ip\",\"type\"]}\n"
+	"{\"data\":[[[\"uuid\",\"00000000-0000-0000-0000-000000000006\"],"
+	"[\"uuid\",\"00000000-0000-0000-0000-000000000004\"],\"compute-0\","
+	"\"ch-119\"],[[\"uuid\",\"00000000-0000-0000-0000-000000000007\"],"
+	"[\"uuid\",\"00000000-0000-0000-0000-000000000005\"],\"compute-1\","
+	"\"ch-143\"]],"
+	"\"headings\":[\"_uuid\",\"encaps\",\"hostname\",\"name\"]}\n";
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e9 + ts.tv_nsec;
+static struct gnv_ovn_names *load_bench_names(void)
+{
+	char path[] = "/tmp/gnv-bench-names.XXXXXX", err[256];
+	struct gnv_ovn_names *n = gnv_ovn_names_new();
+	int fd = mkstemp(path), ok;
+
+	ok = n && fd >= 0 &&
+	     write(fd, bench_names, sizeof(bench_names) - 1) ==
+	     (ssize_t)sizeof(bench_names) - 1 &&
+	     !gnv_ovn_names_load(n, path, err, sizeof(err));
+	if (fd >= 0) {
+		close(fd);
+		unlink(path);
+	}
+	if (!ok) {
+		fprintf(stderr, "bench: OVN names: %s\n", err);
+		gnv_ovn_names_free(n);
+		return NULL;
+	}
+	return n;
 }
 
 /* ns per event for a formatter writing REPEAT events to /dev/null. */
-static double format_ns(const struct gnv_event *ev, enum gnv_format mode)
+static double format_ns(const struct gnv_event *ev, enum gnv_format mode,
+			const struct gnv_ovn_names *names)
 {
 	FILE *null = fopen("/dev/null", "w");
 	struct gnv_fmt f;
-	double start;
+	__u64 start;
 
 	if (!null)
 		return -1;
 	gnv_fmt_init(&f, null, mode, 0, 1);
-	start = now_ns();
+	f.names = names;
+	start = gnv_mono_ns();
 	for (int i = 0; i < REPEAT; i++)
 		gnv_format_event(&f, ev);
 	gnv_fmt_close(&f);
-	start = now_ns() - start;
+	start = gnv_mono_ns() - start;
 	fclose(null);
-	return start / REPEAT;
+	return (double)start / REPEAT;
 }
 
-static double format_median(const struct gnv_event *ev, enum gnv_format mode)
+static double format_median(const struct gnv_event *ev, enum gnv_format mode,
+			    const struct gnv_ovn_names *names)
 {
 	double ns[ROUNDS];
 
 	for (int i = 0; i < ROUNDS; i++)
-		ns[i] = format_ns(ev, mode);
+		ns[i] = format_ns(ev, mode, names);
 	qsort(ns, ROUNDS, sizeof(ns[0]), cmp_double);
 	return ns[ROUNDS / 2];
 }
 
+/* The event as one JSON line, to show that the names are found. */
+static void show_json(const struct gnv_event *ev,
+		      const struct gnv_ovn_names *names)
+{
+	struct gnv_fmt f;
+
+	gnv_fmt_init(&f, stdout, GNV_OUT_JSON, 0, 1);
+	f.names = names;
+	gnv_format_event(&f, ev);
+	gnv_fmt_close(&f);
+}
+
 static void bench_format(const struct gnv_event *ev)
 {
+	struct gnv_ovn_names *names = load_bench_names();
 	static const struct {
 		const char *name;
 		enum gnv_format mode;
+		int names;
 	} fmts[] = {
-		{ "gnv_format_json", GNV_OUT_JSON },
-		{ "gnv_format_text", GNV_OUT_TEXT },
+		{ "gnv_format_json", GNV_OUT_JSON, 0 },
+		{ "gnv_format_text", GNV_OUT_TEXT, 0 },
+		{ "gnv_format_json, OVN names", GNV_OUT_JSON, 1 },
+		{ "gnv_format_text, OVN names", GNV_OUT_TEXT, 1 },
 	};
 
 	printf("\nuser space: the matching event formatted to /dev/null\n\n");
 	printf("%-34s %8s %14s\n", "formatter", "ns/event", "events/s");
 	for (size_t i = 0; i < sizeof(fmts) / sizeof(fmts[0]); i++) {
-		double ns = format_median(ev, fmts[i].mode);
+		double ns;
 
+		if (fmts[i].names && !names)
+			continue;
+		ns = format_median(ev, fmts[i].mode,
+				   fmts[i].names ? names : NULL);
 		if (ns > 0)
 			printf("%-34s %8.1f %14.0f\n", fmts[i].name, ns,
 			       1e9 / ns);
 	}
+	if (names) {
+		printf("\nthe event, named:\n");
+		show_json(ev, names);
+	}
+	gnv_ovn_names_free(names);
 }
 
 /*

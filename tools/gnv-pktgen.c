@@ -22,7 +22,7 @@
 #include <unistd.h>
 
 #include "gnvtrace.h"
-#include "traffic.h"
+#include "lab/traffic.h"
 
 #define FRAME_CAP	2048
 

@@ -9,11 +9,12 @@
 
 #include <bpf/libbpf.h>
 
-#include "demo.h"
-#include "metrics.h"
-#include "ovn.h"
-#include "ovsdb_sb.h"
-#include "trace.h"
+#include "lab/demo.h"
+#include "lib/log.h"
+#include "ovsdb/ovsdb_sb.h"
+#include "stats/metrics.h"
+#include "trace/ovn_source.h"
+#include "trace/trace.h"
 
 #define EXIT_USAGE 2
 
@@ -84,7 +85,7 @@ static const struct argp_option options[] = {
 	{ "count", 'c', "N", 0, "Stop after N matching packets", 0 },
 	{ "duration", OPT_DURATION, "SECONDS", 0, "Stop after SECONDS", 0 },
 	{ "output", 'o', "text|json", 0, "Output format (default text)", 0 },
-	{ "verbose", 'v', NULL, 0, "Show every Geneve option in hex; twice: libbpf debug", 0 },
+	{ "verbose", 'v', NULL, 0, "Show every Geneve option in hex; twice: libbpf's and gnvtrace's debug lines", 0 },
 	{ "quiet", 'q', NULL, 0, "No per-packet lines, only the summary", 0 },
 	{ "hist", OPT_HIST, "size|rtt|all", 0, "Per OVN port: packets, bytes and log2 histograms of frame sizes and/or ICMP echo round trips, at exit (and every --interval)", 0 },
 	{ "echo-timeout", OPT_ECHO_TIMEOUT, "SECONDS", 0, "An echo request with no reply this long is unanswered (default 5)", 0 },
@@ -348,6 +349,7 @@ int main(int argc, char **argv)
 	argp_err_exit_status = EXIT_USAGE;
 	if (argp_parse(&argp, argc, argv, 0, NULL, NULL))
 		return EXIT_USAGE;
+	gnv_log_set_verbose(env.t.verbose);
 	if (env.cleanup)
 		return gnv_tc_cleanup(env.cleanup) ? 1 : 0;
 	env.ovn.ssl = &env.ovn_ssl;

@@ -105,7 +105,7 @@ test_replay_matches_offline() { # a capture replayed live == gnvtrace -r
 test_text_output() {
 	start_tracer "$TMP/live.txt" icmp || { fail "text output"; return; }
 	replay "$CAPS/scapy-geneve-ovn-vlan-icmp.pcap"
-	sleep 0.3
+	wait_lines "$TMP/live.txt" 1
 	stop_gnvtrace
 	check "text: OVN option decoded on a VLAN underlay" \
 		grep -q " $RX_IF in 127.0.0.1 > 127.0.0.1 vlan 1 vni 0 ovn 1->2 | 00:00:00:00:00:00 > ff:ff:ff:ff:ff:ff 127.0.0.1 > 127.0.0.1: ICMP echo request, id 0, seq 0, length 8, frame 104" "$TMP/live.txt"
@@ -116,7 +116,7 @@ test_text_output() {
 test_malformed_counted() {
 	start_tracer "$TMP/live.txt" || { fail "malformed"; return; }
 	replay "$TMP/demo.pcap"
-	sleep 0.3
+	wait_lines "$TMP/live.txt" 15
 	stop_gnvtrace
 	check "demo traffic: 15 events, the cut frame counted as opts_overrun" \
 		grep -q "15 Geneve, 15 matched, 0 lost, 1 malformed (opts_overrun 1)" "$TMP/live.txt.err"
@@ -141,6 +141,11 @@ start_tcpdump() {
 	return 1
 }
 
+count_frames_of() { tcpdump -r "$1" 2>/dev/null | wc -l; }
+
+# wait_frames PCAP N: until tcpdump's file holds N frames.
+wait_frames() { wait_count "$2" count_frames_of "$1"; }
+
 stop_tcpdump() {
 	local pid
 	for pid in $TCPDUMP_PIDS; do
@@ -156,7 +161,7 @@ test_cooked_any() { # test_cooked_any LINKTYPE
 	start_tcpdump "$TMP/any.pcap" any -y "$1"
 	# Paced: a burst overflows tcpdump's socket in immediate mode.
 	replay "$TMP/demo.pcap" 1000
-	sleep 0.3
+	wait_frames "$TMP/any.pcap" "$(tcpdump -r "$TMP/demo.pcap" 2>/dev/null | wc -l)"
 	stop_tcpdump
 	# The frame length counts the link header, so it differs. libpcap 1.10
 	# puts the VLAN tag back into cooked v1 frames but not into v2 ones
@@ -198,7 +203,7 @@ test_egress() { # test_egress PCAP TC_MODE
 		start_tx_tracer "$TMP/out.json" -o json --tc-mode "$mode" ||
 			{ fail "egress $name"; return; }
 		replay "$pcap"
-		sleep 0.3
+		wait_lines "$TMP/out.json" "$("$GNV" -r "$pcap" -o json 2>/dev/null | wc -l)"
 		stop_gnvtrace
 		saw_nothing "$TMP/out.json.err" || break
 	done
@@ -226,7 +231,7 @@ test_egress_kill9() { # test_egress_kill9 TC_MODE
 	kill -9 $reaper "$GNV_PID"
 	wait "$GNV_PID" 2>/dev/null
 	GNV_PID=
-	sleep 0.2
+	for _ in $(seq 40); do kill -0 $reaper 2>/dev/null || break; sleep 0.05; done
 	check "kill -9 of both: the filter stays, as the kernel keeps it" \
 		bash -c "ip netns exec $NS_TX tc filter show dev $TX_IF egress | grep -q tc_egress"
 	tx "$GNV" --cleanup "$TX_IF" 2>"$TMP/cl.err"
@@ -244,7 +249,7 @@ test_foreign_tc_untouched() { # test_foreign_tc_untouched TC_MODE
 	before=$(tx tc filter show dev "$TX_IF" egress | grep -o 'tc_foreign.*id [0-9]*')
 	start_tx_tracer "$TMP/f.json" -o json --tc-mode "$mode" || { fail "foreign tc ($mode)"; return; }
 	replay "$TMP/demo.pcap"
-	sleep 0.3
+	wait_lines "$TMP/f.json" 15
 	stop_gnvtrace
 	after=$(tx tc filter show dev "$TX_IF" egress | grep -o 'tc_foreign.*id [0-9]*')
 	check "foreign clsact filter ($mode): still there, same program" test -n "$before" -a "$before" = "$after"
@@ -277,7 +282,7 @@ test_xdp_modes() {
 		grep -qx "gnvtrace: lo's driver has no native XDP; attaching in generic mode (slower: each frame is made an skb before the program sees it)" "$TMP/x.err"
 	start_tracer "$TMP/g.json" -o json --xdp-mode generic || { fail "generic XDP"; return; }
 	replay "$TMP/demo.pcap"
-	sleep 0.3
+	wait_lines "$TMP/g.json" 15
 	stop_gnvtrace
 	check "--xdp-mode generic: attached as generic" grep -q "^gnvtrace: tracing $RX_IF, in (XDP generic)" "$TMP/g.json.err"
 	check "--xdp-mode generic: the same 15 events" test "$(wc -l <"$TMP/g.json")" -eq 15
@@ -321,7 +326,7 @@ test_jumbo_native() {
 	done
 	start_tracer "$TMP/jumbo.txt" -w "$TMP/jumbo.pcap" --snaplen 16384 --xdp-mode native || { fail "jumbo -w"; return; }
 	for f in "$CAPS"/tcpdump-gso-*.pcap; do replay "$f"; done
-	sleep 0.3
+	wait_lines "$TMP/jumbo.txt" "$(for f in "$CAPS"/tcpdump-gso-*.pcap; do "$GNV" -r "$f" 2>/dev/null; done | wc -l)"
 	stop_gnvtrace
 	check "MTU 9000 -w: each frame whole, and its length" \
 		"$PY" "$HERE/same_frames.py" --min-caplen 4096 "$TMP/jumbo.pcap" "$CAPS"/tcpdump-gso-*.pcap
@@ -379,7 +384,7 @@ test_two_interfaces() {
 	start_tracer "$TMP/two.json" -i lo -o json --direction in || { fail "two interfaces"; return; }
 	replay "$TMP/demo.pcap"
 	rx tcpreplay -q --topspeed -i lo "$TMP/demo.pcap" >/dev/null 2>&1
-	sleep 0.3
+	wait_lines "$TMP/two.json" 30
 	stop_gnvtrace
 	check "two interfaces: both said to be traced" test \
 		"$(grep -c '^gnvtrace: tracing \(gnvt-rx\|lo\), in' "$TMP/two.json.err")" -eq 2
@@ -392,6 +397,7 @@ test_hist_live() {
 	start_tracer "$TMP/hist.json" -q -o json --hist size --direction in ||
 		{ fail "--hist live"; return; }
 	replay "$TMP/demo.pcap"
+	# -q prints nothing to wait for until exit: the frames' time to arrive.
 	sleep 0.3
 	stop_gnvtrace
 	"$GNV" -r "$TMP/demo.pcap" -q -o json --hist size >"$TMP/hist.off" 2>/dev/null

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * libFuzzer target: the capture reader (user/capture.c) on arbitrary files.
+ * libFuzzer target: the capture reader (user/trace/capture.c) on arbitrary files.
  *
  * The input is written to a memfd and opened by path (/proc/self/fd/N),
  * as `gnvtrace -r` would open a file: classic pcap goes through the
@@ -23,7 +23,7 @@
 
 #include "gnvtrace.h"
 #include "parse.h"
-#include "capture.h"
+#include "trace/capture.h"
 
 #define CHECK(cond) do { if (!(cond)) __builtin_trap(); } while (0)
 

@@ -9,7 +9,7 @@
  * port. Each parse runs twice, into a struct pre-filled with two different
  * patterns: for a Geneve verdict every byte of struct gnv_pkt must come out
  * the same (the parser promises to define all of it, padding included).
- * A Geneve packet then goes, as user/trace_file.c sends it, through the
+ * A Geneve packet then goes, as user/trace/trace_records.c sends it, through the
  * text (plain and -v) and JSON formatters into /dev/null and through a few
  * fixed filters, each beside its negation. Read as Ethernet, the frame
  * is also rewritten with a Linux cooked v1 and v2 header in place of the
@@ -23,12 +23,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "filter.h"
 #include "gnvtrace.h"
 #include "parse.h"
-#include "filter.h"
-#include "filter_compile.h"
-#include "format.h"
-#include "names.h"
+#include "filter/filter_compile.h"
+#include "lib/abi_names.h"
+#include "output/format.h"
 
 #define CHECK(cond) do { if (!(cond)) __builtin_trap(); } while (0)
 

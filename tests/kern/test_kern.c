@@ -23,30 +23,25 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include "filter.h"
 #include "gnvtrace.h"
 #include "parse.h"
-#include "filter.h"
-#include "filter_compile.h"
-#include "names.h"
-#include "pktcraft.h"
-#include "gnvtrace.skel.h"
+#include "filter/filter_compile.h"
+#include "kernel/loader.h"
+#include "lab/pktcraft.h"
+#include "lib/abi_names.h"
 #include "fixtures.h"
 #include "test_util.h"
+#include "gnvtrace.skel.h"
 
 #define DEFAULT_CAPTURES	"../shared/captures"
 #define FRAME_MAX		2048
 #define MAX_EVENTS		16
 #define ARRAY_SIZE(a)		(sizeof(a) / sizeof((a)[0]))
 
-/* Offsets in the default frame (pkt_spec_default). */
-#define OFF_OUTER_IP	14
-#define OFF_GENEVE	42
-#define OFF_OPTS	50
-#define OFF_INNER_IP	72
-
 struct tracer {
-	struct gnvtrace_bpf *skel;
-	struct ring_buffer *rb;
+	struct gnv_bpf bpf;
+	struct gnvtrace_bpf *skel;	/* bpf's: its maps and bss */
 	int prog_fd, stats_fd, n_cpus;
 	__u16 geneve_port;	/* the program's, set before its load */
 	long n_events, bad_sizes;
@@ -80,37 +75,32 @@ static int on_event(void *ctx, void *data, size_t size)
 }
 
 /*
- * The program loaded with what gnvtrace sets before a load (rodata): the
- * Geneve port, OVN's VXLAN on (so its frames go through both paths), and
- * the snapshot length.
+ * The program loaded as gnvtrace loads it, with what it sets before a
+ * load (rodata): the Geneve port, OVN's VXLAN on (so its frames go
+ * through both paths), and the snapshot length.
  */
 static int tracer_open(struct tracer *t, __u32 rb_size, __u16 geneve_port,
 		       __u32 snaplen)
 {
+	struct gnv_bpf_opts o = { .snaplen = snaplen, .rb_size = rb_size };
+
 	memset(t, 0, sizeof(*t));
 	t->n_cpus = libbpf_num_possible_cpus();
 	t->geneve_port = geneve_port;
-	t->skel = gnvtrace_bpf__open();
-	if (!ASSERT_OK_PTR(t->skel, "gnvtrace_bpf__open"))
+	o.filter.geneve_port = geneve_port;
+	o.filter.vxlan_port = VXLAN_UDP_PORT;
+	if (!ASSERT_OK(gnv_bpf_load(&t->bpf, &o, GNV_PROG_XDP_IN, on_event, t),
+		       "gnv_bpf_load"))
 		return 0;
-	t->skel->rodata->targ_geneve_port = geneve_port;
-	t->skel->rodata->targ_vxlan_port = VXLAN_UDP_PORT;
-	t->skel->rodata->targ_snaplen = snaplen;
-	if (!ASSERT_OK(bpf_map__set_max_entries(t->skel->maps.rb, rb_size),
-		       "set rb size") ||
-	    !ASSERT_OK(gnvtrace_bpf__load(t->skel), "gnvtrace_bpf__load"))
-		return 0;
-	t->prog_fd = bpf_program__fd(t->skel->progs.xdp_ingress);
+	t->skel = t->bpf.skel;
+	t->prog_fd = bpf_program__fd(gnv_bpf_prog(&t->bpf, GNV_PROG_XDP_IN));
 	t->stats_fd = bpf_map__fd(t->skel->maps.stats);
-	t->rb = ring_buffer__new(bpf_map__fd(t->skel->maps.rb), on_event, t,
-				 NULL);
-	return ASSERT_OK_PTR(t->rb, "ring_buffer__new");
+	return 1;
 }
 
 static void tracer_close(struct tracer *t)
 {
-	ring_buffer__free(t->rb);
-	gnvtrace_bpf__destroy(t->skel);
+	gnv_bpf_close(&t->bpf);
 }
 
 /*
@@ -292,7 +282,7 @@ static enum run_result check_frame(struct tracer *t, const __u8 *data,
 		return RUN_TOO_BIG;
 	if (!ASSERT_OK(err, "bpf_prog_test_run_opts"))
 		return RUN_FAILED;
-	ring_buffer__consume(t->rb);
+	ring_buffer__consume(t->bpf.rb);
 	read_stats(t, after);
 
 	ASSERT_EQ(retval, XDP_PASS, "retval");
@@ -734,7 +724,7 @@ static void test_ring_full(void)
 	read_stats(&t, before);
 	if (!len || !ASSERT_OK(run(&t, data, len, 1000, &retval), "test_run"))
 		goto out;
-	ring_buffer__consume(t.rb);
+	ring_buffer__consume(t.bpf.rb);
 	read_stats(&t, after);
 	lost = after[GNV_STAT_LOST] - before[GNV_STAT_LOST];
 	matched = after[GNV_STAT_MATCHED] - before[GNV_STAT_MATCHED];

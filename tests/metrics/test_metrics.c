@@ -19,9 +19,9 @@
 
 #include <jansson.h>
 
-#include "metrics.h"
-#include "names.h"
-#include "ovn_names.h"
+#include "lib/abi_names.h"
+#include "ovn/ovn_names.h"
+#include "stats/metrics.h"
 #include "test_util.h"
 
 #define U1 "00000000-0000-0000-0000-000000000001"

@@ -38,8 +38,8 @@
 
 #include <jansson.h>
 
-#include "ovn_names.h"
-#include "ovsdb_sb.h"
+#include "ovn/ovn_names.h"
+#include "ovsdb/ovsdb_sb.h"
 #include "test_util.h"
 
 #define SB_SCHEMA	"/usr/share/ovn/ovn-sb.ovsschema"

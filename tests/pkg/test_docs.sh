@@ -312,12 +312,12 @@ all_ok "the compiler takes every icmp-type name offered ($(wc -w <<<"$TYPES"))" 
 cond "an unknown word is the compiler's error (the checks above can fail)"
 
 # ... and every word the compiler takes is offered somewhere: the words
-# it compares against (user/filter_compile.c), the protocols and the ICMP
-# type names (user/names.c).
-COMPILER=$(grep -o 'strcmp([^,()]*, "[a-z0-9-]*")' "$SRC/user/filter_compile.c" |
+# it compares against (user/filter/filter_compile.c), the protocols and the ICMP
+# type names (user/lib/abi_names.c).
+COMPILER=$(grep -o 'strcmp([^,()]*, "[a-z0-9-]*")' "$SRC/user/filter/filter_compile.c" |
 	sed 's/.*"\(.*\)")/\1/')
-COMPILER+=" $(sed -n 's/.*case GNV_PROTO_[A-Z0-9_]*: return "\([a-z0-9-]*\)".*/\1/p' "$SRC/user/names.c")"
-ICMP_NAMES=$(sed -n 's/^\t{ [0-9]*, "\([a-z-]*\)" },$/\1/p' "$SRC/user/names.c")
+COMPILER+=" $(sed -n 's/.*case GNV_PROTO_[A-Z0-9_]*: return "\([a-z0-9-]*\)".*/\1/p' "$SRC/user/lib/abi_names.c")"
+ICMP_NAMES=$(sed -n 's/^\t{ [0-9]*, "\([a-z-]*\)" },$/\1/p' "$SRC/user/lib/abi_names.c")
 # shellcheck disable=SC2086 # word lists
 NC=$(lines $COMPILER | wc -l)
 # shellcheck disable=SC2086

@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: MIT
 /*
- * The threaded reader of classic pcap files (user/trace_file_split.c),
- * built with 4 KiB chunks so that small files are cut many times, against
- * the sequential reader on the same files: the same lines byte for byte,
- * the same counters and histograms, the same error naming the same packet.
+ * The threaded reader of classic pcap files (user/trace/trace_file_split.c),
+ * with chunks of 4 KiB (split_chunk_len) so that small files are cut
+ * many times, against the sequential reader on the same files: the same
+ * lines byte for byte, the same counters and histograms, the same error
+ * naming the same packet.
  * The files: a generated mix, every shared capture, and variants made to
  * trip it: cut short, a record longer than the snaplen in the middle,
  * packets carrying chains of pcap record headers (false boundaries), and
@@ -17,9 +18,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "filter_compile.h"
+#include "filter/filter_compile.h"
+#include "trace/trace_file.h"
 #include "test_util.h"
-#include "trace_file.h"
 
 volatile sig_atomic_t gnv_exiting;
 
@@ -48,7 +49,7 @@ static void read_file(const char *path, int split, struct result *res)
 		fclose(mem);
 		return;
 	}
-	gnv_output_open(&r.out, &opts, mem, 0, capture_dlt(r.cap));
+	gnv_trace_output_open(&r.out, &opts, mem, 0, capture_dlt(r.cap));
 	/* pcapng and the like go through libpcap, one reader only. */
 	res->rc = split && capture_splittable(r.cap) ? gnv_trace_split(&r, res->err, sizeof(res->err)) :
 			  gnv_read_records(&r, res->err, sizeof(res->err));
@@ -281,6 +282,8 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	opts.read_file = "test";
+	/* Chunks of 4 KiB, not 4 MiB: small files are cut many times. */
+	opts.split_chunk_len = 4096;
 	opts.mode = GNV_OUT_JSON;
 	opts.verbose = 1;
 	opts.hist = GNV_HIST_SIZE;

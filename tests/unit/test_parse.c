@@ -5,17 +5,18 @@
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "filter.h"
 #include "gnvtrace.h"
 #include "parse.h"
-#include "filter.h"
-#include "filter_compile.h"
-#include "names.h"
-#include "pktcraft.h"
-#include "fixtures.h"
 #include "port_stats.h"
+#include "filter/filter_compile.h"
+#include "lab/pktcraft.h"
+#include "lib/abi_names.h"
+#include "fixtures.h"
 #include "test_util.h"
 
 #define FRAME_MAX	2048
@@ -24,12 +25,6 @@
 /* The MACs pkt_spec_default() gives the inner frame. */
 #define VM1	{ 0xfa, 0x16, 0x3e, 0xa7, 0x95, 0x87 }
 #define VM2	{ 0xfa, 0x16, 0x3e, 0x1c, 0x42, 0x09 }
-
-/* The default frame: where its headers start. */
-#define OFF_OUTER_IP	14
-#define OFF_GENEVE	42
-#define OFF_OPTS	50
-#define OFF_INNER_IP	72
 
 #define F_BASE		(GNV_F_OVN | GNV_F_INNER_ETH | GNV_F_INNER_L4)
 
@@ -771,7 +766,7 @@ static void test_error_case(const struct error_case *c)
 
 		test_case("filter error '%s'%s", c->filter,
 			  split ? " (words)" : "");
-		ASSERT_EQ(compile(c->filter, split, &f, err, sizeof(err)), -1,
+		ASSERT_EQ(compile(c->filter, split, &f, err, sizeof(err)), -EINVAL,
 			  "compile fails");
 		for (int i = 0; i < 2 && c->words[i]; i++)
 			ASSERT_STRSTR(err, c->words[i], "message");

@@ -845,7 +845,7 @@ e1000_nics() { # the interfaces whose driver is e1000 (uevent, then ethtool -i)
 }
 
 # The warning gnvtrace gives for IFACE in generic mode, e1000's only
-# one (user/attach_xdp.c)
+# one (user/kernel/attach_xdp.c)
 vlan_warning() {
 	echo "gnvtrace: $1 strips VLAN tags before XDP sees them (rx-vlan-offload), and generic XDP cannot read them: underlay VLAN IDs coming in show only with 'ethtool -K $1 rxvlan off'"
 }

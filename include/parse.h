@@ -1,0 +1,663 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * The one Geneve parser. It is compiled into the BPF programs and into
+ * every host-side consumer (unit tests, offline mode, fuzzing), so it uses
+ * no helpers, no libc and no kernel structs: only byte pointers.
+ *
+ * Conventions:
+ *  - a cursor (pos, end) walks the frame; every read is preceded by a
+ *    "pos + n > end" check the verifier can see;
+ *  - multi-byte fields are assembled from bytes (rd16/rd32), which gives
+ *    host order on any machine and never makes an unaligned load;
+ *  - parse_* functions return a value >= 0 on success or -GNV_BAD_* when
+ *    the header does not hold together;
+ *  - every loop has a constant bound.
+ */
+#ifndef GNV_PARSE_H
+#define GNV_PARSE_H
+
+#include "gnvtrace.h"
+
+#ifdef __bpf__
+#define GNV_INLINE static __always_inline
+#else
+#define GNV_INLINE static inline
+#endif
+
+/*
+ * Short loops over headers (VLAN tags, IPv6 extension headers) are
+ * unrolled; the option walk, up to 63 turns, is left for the verifier to
+ * bound, since unrolling it would multiply the program size for no gain.
+ */
+#ifdef __clang__
+#define GNV_UNROLL _Pragma("unroll")
+#define GNV_NO_UNROLL _Pragma("clang loop unroll(disable)")
+#else
+#define GNV_UNROLL
+#define GNV_NO_UNROLL
+#endif
+
+#define GNV_ETH_P_IP	0x0800
+#define GNV_ETH_P_ARP	0x0806
+#define GNV_ETH_P_IPV6	0x86DD
+#define GNV_ETH_P_8021Q	0x8100
+#define GNV_ETH_P_8021AD 0x88A8
+
+#define GNV_IPPROTO_ICMP	1
+#define GNV_IPPROTO_TCP		6
+#define GNV_IPPROTO_UDP		17
+#define GNV_IPPROTO_ICMPV6	58
+/* IPv6 extension headers the parser walks past. */
+#define GNV_IPPROTO_HOPOPTS	0
+#define GNV_IPPROTO_ROUTING	43
+#define GNV_IPPROTO_FRAGMENT	44
+#define GNV_IPPROTO_AH		51
+#define GNV_IPPROTO_DSTOPTS	60
+
+/*
+ * Where the option area may start at the latest: all headers before it,
+ * the longest link header (Linux cooked v2, 20 bytes) included.
+ */
+#define GNV_MAX_OPTS_OFF	(20 + 4 * GNV_MAX_VLANS + 40 + GNV_MAX_IPV6_EXT * 2048 + 8 + 8)
+#define GNV_MAX_INNER_OFF	(GNV_MAX_OPTS_OFF + GENEVE_MAX_OPTS_LEN)
+
+struct gnv_cursor {
+	const __u8 *pos;
+	const __u8 *end;
+};
+
+/* One Geneve option as found by gnv_next_opt(). */
+struct gnv_opt {
+	const __u8 *data;
+	__u16 cls;
+	__u8 type;		/* high bit is the critical bit */
+	__u8 len;		/* data bytes, a multiple of 4 */
+};
+
+GNV_INLINE __u16 rd16(const __u8 *p)
+{
+	return (__u16)(p[0] << 8 | p[1]);
+}
+
+GNV_INLINE __u32 rd32(const __u8 *p)
+{
+	return (__u32)p[0] << 24 | (__u32)p[1] << 16 | (__u32)p[2] << 8 | p[3];
+}
+
+/*
+ * A fixed-size copy out of the frame. n is a constant at every call site.
+ * On the host, memcpy becomes a few wide moves. For BPF, clang splits a
+ * copy from a pointer of unknown alignment into byte loads; addresses are
+ * copied as 4-byte words instead (a packet access the verifier allows
+ * unaligned on architectures with efficient unaligned access, x86-64 and
+ * arm64), which keeps the path of a frame that is not Geneve short.
+ */
+GNV_INLINE void copy_bytes(__u8 *dst, const __u8 *src, int n)
+{
+#ifdef __bpf__
+	if (n % 4 == 0) {
+		for (int i = 0; i < n; i += 4)
+			*(__u32 *)(dst + i) = *(const __u32 *)(src + i);
+		return;
+	}
+#endif
+	__builtin_memcpy(dst, src, n);
+}
+
+/*
+ * Up to GNV_MAX_VLANS tags after a link header whose type field said
+ * proto. Returns the ethertype after the tags. VLAN IDs go to vlans[]
+ * (outermost first) when vlans is not NULL.
+ */
+GNV_INLINE int parse_vlans(struct gnv_cursor *c, __u16 proto, __u16 *vlans,
+			   __u8 *n_vlans, int bad_vlan)
+{
+	const __u8 *h;
+
+GNV_UNROLL
+	for (int i = 0; i < GNV_MAX_VLANS; i++) {
+		if (proto != GNV_ETH_P_8021Q && proto != GNV_ETH_P_8021AD)
+			break;
+		h = c->pos;
+		if (h + 4 > c->end)
+			return -bad_vlan;
+		if (vlans)
+			vlans[i] = rd16(h) & 0x0fff;
+		if (n_vlans)
+			*n_vlans = i + 1;
+		proto = rd16(h + 2);
+		c->pos = h + 4;
+	}
+	return proto;
+}
+
+/* Ethernet and its VLAN tags: returns the ethertype after the tags. */
+GNV_INLINE int parse_eth(struct gnv_cursor *c, __u8 *src, __u8 *dst,
+			 __u16 *vlans, __u8 *n_vlans, int bad_eth, int bad_vlan)
+{
+	const __u8 *h = c->pos;
+
+	if (h + 14 > c->end)
+		return -bad_eth;
+	if (dst)
+		copy_bytes(dst, h, 6);
+	if (src)
+		copy_bytes(src, h + 6, 6);
+	c->pos = h + 14;
+	return parse_vlans(c, rd16(h + 12), vlans, n_vlans, bad_vlan);
+}
+
+/*
+ * The first link header of a frame: Ethernet, Linux cooked v1 (16 bytes,
+ * protocol at 14) or v2 (20 bytes, protocol first), which `tcpdump -i any`
+ * writes, or none for raw IP. Returns the ethertype after any VLAN tags.
+ */
+GNV_INLINE int parse_link(struct gnv_cursor *c, int link, struct gnv_pkt *p)
+{
+	const __u8 *h = c->pos;
+	__u16 proto;
+
+	if (link == GNV_LINK_ETH)
+		return parse_eth(c, 0, 0, p->vlan, &p->n_vlans,
+				 GNV_BAD_TRUNC_ETH, GNV_BAD_TRUNC_VLAN);
+	if (link == GNV_LINK_IPV4)
+		return GNV_ETH_P_IP;
+	if (link == GNV_LINK_IPV6)
+		return GNV_ETH_P_IPV6;
+	if (link == GNV_LINK_SLL) {
+		if (h + 16 > c->end)
+			return -GNV_BAD_TRUNC_ETH;
+		proto = rd16(h + 14);
+		c->pos = h + 16;
+	} else {
+		if (h + 20 > c->end)
+			return -GNV_BAD_TRUNC_ETH;
+		proto = rd16(h);
+		c->pos = h + 20;
+	}
+	return parse_vlans(c, proto, p->vlan, &p->n_vlans, GNV_BAD_TRUNC_VLAN);
+}
+
+/* Result of an IP header: the L4 protocol and where its header starts. */
+struct gnv_ip {
+	__u16 l4_len;		/* payload length the header claims */
+	__u8 proto;
+	__u8 nonfirst_frag;	/* no L4 header in this fragment */
+	__u8 ttl;		/* TTL or hop limit */
+	__u8 tos;		/* TOS or traffic class */
+};
+
+/* IPv4, options skipped by IHL. Addresses go to src/dst[0..3]. */
+GNV_INLINE int parse_ipv4(struct gnv_cursor *c, __u8 *src, __u8 *dst,
+			  struct gnv_ip *ip, int bad_trunc, int bad_ihl)
+{
+	const __u8 *h = c->pos;
+	__u32 ihl;
+	__u16 tot_len;
+
+	if (h + 20 > c->end)
+		return -bad_trunc;
+	if (h[0] >> 4 != 4)
+		return -GNV_BAD_IP_VERSION;
+	ihl = (h[0] & 0x0f) * 4;
+	if (ihl < 20)
+		return -bad_ihl;
+	if (h + ihl > c->end)
+		return -bad_trunc;
+	tot_len = rd16(h + 2);
+	/* BIG TCP and TSO frames carry tot_len 0: trust the frame instead. */
+	ip->l4_len = tot_len > ihl ? tot_len - ihl : 0;
+	ip->ttl = h[8];
+	ip->tos = h[1];
+	ip->proto = h[9];
+	ip->nonfirst_frag = (rd16(h + 6) & 0x1fff) != 0;
+	copy_bytes(src, h + 12, 4);
+	copy_bytes(dst, h + 16, 4);
+	c->pos = h + ihl;
+	return 0;
+}
+
+/*
+ * IPv6, then up to GNV_MAX_IPV6_EXT extension headers (hop-by-hop,
+ * routing, destination options, fragment, AH). A longer chain is
+ * reported as GNV_BAD_IPV6_EXT rather than guessed at.
+ */
+GNV_INLINE int parse_ipv6(struct gnv_cursor *c, __u8 *src, __u8 *dst,
+			  struct gnv_ip *ip, int bad_trunc)
+{
+	const __u8 *h = c->pos;
+	__u8 nh;
+
+	if (h + 40 > c->end)
+		return -bad_trunc;
+	if (h[0] >> 4 != 6)
+		return -GNV_BAD_IP_VERSION;
+	ip->l4_len = rd16(h + 4);
+	ip->ttl = h[7];
+	ip->tos = (h[0] & 0x0f) << 4 | h[1] >> 4;
+	ip->nonfirst_frag = 0;
+	nh = h[6];
+	copy_bytes(src, h + 8, 16);
+	copy_bytes(dst, h + 24, 16);
+	c->pos = h + 40;
+
+GNV_UNROLL
+	for (int i = 0; i < GNV_MAX_IPV6_EXT; i++) {
+		__u32 len;
+
+		if (nh != GNV_IPPROTO_HOPOPTS && nh != GNV_IPPROTO_ROUTING &&
+		    nh != GNV_IPPROTO_DSTOPTS && nh != GNV_IPPROTO_FRAGMENT &&
+		    nh != GNV_IPPROTO_AH)
+			goto done;
+		h = c->pos;
+		if (h + 8 > c->end)
+			return -bad_trunc;
+		if (nh == GNV_IPPROTO_FRAGMENT) {
+			len = 8;
+			ip->nonfirst_frag = (rd16(h + 2) & 0xfff8) != 0;
+		} else if (nh == GNV_IPPROTO_AH) {
+			len = ((__u32)h[1] + 2) * 4;
+		} else {
+			len = ((__u32)h[1] + 1) * 8;
+		}
+		if (h + len > c->end)
+			return -bad_trunc;
+		ip->l4_len = ip->l4_len > len ? ip->l4_len - len : 0;
+		nh = h[0];
+		c->pos = h + len;
+	}
+	/*
+	 * A chain longer than the loop walks: the same five, spelled out
+	 * again rather than through a helper, with which clang lays the
+	 * unrolled loop out in 24 more instructions.
+	 */
+	if (nh == GNV_IPPROTO_HOPOPTS || nh == GNV_IPPROTO_ROUTING ||
+	    nh == GNV_IPPROTO_DSTOPTS || nh == GNV_IPPROTO_FRAGMENT ||
+	    nh == GNV_IPPROTO_AH)
+		return -GNV_BAD_IPV6_EXT;
+done:
+	ip->proto = nh;
+	return 0;
+}
+
+/*
+ * Reads the option at *off in an option area of opts_len bytes.
+ * Returns 1 with *o filled and *off advanced, 0 at the end of the area,
+ * or -GNV_BAD_* when the option overruns the area or the frame.
+ */
+GNV_INLINE int gnv_next_opt(const __u8 *opts, __u32 opts_len, const __u8 *end,
+			    __u32 *off, struct gnv_opt *o)
+{
+	const __u8 *h;
+	__u32 at = *off;
+
+	if (at >= opts_len)
+		return 0;
+	/* A constant bound on the offset, for the verifier. */
+	if (at > GENEVE_MAX_OPTS_LEN - GENEVE_OPT_HDR_LEN)
+		return -GNV_BAD_OPT_LEN_OVERRUN;
+	h = opts + at;
+	if (h + GENEVE_OPT_HDR_LEN > end)
+		return -GNV_BAD_OPTS_OVERRUN;
+	o->cls = rd16(h);
+	o->type = h[2];
+	o->len = (h[3] & 0x1f) * 4;
+	o->data = h + GENEVE_OPT_HDR_LEN;
+	at += GENEVE_OPT_HDR_LEN + o->len;
+	if (at > opts_len)
+		return -GNV_BAD_OPT_LEN_OVERRUN;
+	*off = at;
+	return 1;
+}
+
+/* The inner L4 header: ICMP/ICMPv6 type, code, echo id/seq; TCP/UDP ports. */
+GNV_INLINE int parse_inner_l4(struct gnv_cursor *c, struct gnv_pkt *p)
+{
+	const __u8 *h = c->pos;
+	__u8 proto = p->inner_proto;
+
+	if (proto == GNV_IPPROTO_ICMP || proto == GNV_IPPROTO_ICMPV6) {
+		if (h + 8 > c->end)
+			return -GNV_BAD_TRUNC_INNER_L4;
+		p->icmp_type = h[0];
+		p->icmp_code = h[1];
+		/* Only echo request/reply carry an identifier and sequence. */
+		if ((proto == GNV_IPPROTO_ICMP && (h[0] == 8 || h[0] == 0)) ||
+		    (proto == GNV_IPPROTO_ICMPV6 && (h[0] == 128 || h[0] == 129))) {
+			p->icmp_id = rd16(h + 4);
+			p->icmp_seq = rd16(h + 6);
+		}
+	} else if (proto == GNV_IPPROTO_TCP) {
+		if (h + 20 > c->end)
+			return -GNV_BAD_TRUNC_INNER_L4;
+		p->sport = rd16(h);
+		p->dport = rd16(h + 2);
+		p->tcp_flags = h[13];
+	} else if (proto == GNV_IPPROTO_UDP) {
+		if (h + 8 > c->end)
+			return -GNV_BAD_TRUNC_INNER_L4;
+		p->sport = rd16(h);
+		p->dport = rd16(h + 2);
+	} else {
+		return 0;
+	}
+	p->flags |= GNV_F_INNER_L4;
+	return 0;
+}
+
+/* ARP: the operation, and the sender/target IPv4 addresses when present. */
+GNV_INLINE int parse_inner_arp(struct gnv_cursor *c, struct gnv_pkt *p)
+{
+	const __u8 *h = c->pos;
+
+	if (h + 8 > c->end)
+		return -GNV_BAD_TRUNC_INNER_L4;
+	p->arp_op = rd16(h + 6);
+	/* Ethernet hardware (6 bytes) and IPv4 protocol (4 bytes) only. */
+	if (rd16(h + 2) != GNV_ETH_P_IP || h[4] != 6 || h[5] != 4)
+		return 0;
+	if (h + 28 > c->end)
+		return -GNV_BAD_TRUNC_INNER_L4;
+	copy_bytes(p->inner_src, h + 14, 4);
+	copy_bytes(p->inner_dst, h + 24, 4);
+	p->inner_family = 4;
+	return 0;
+}
+
+/*
+ * The third stage: the inner frame at inner_off, for a frame that
+ * gnv_parse() found to be Geneve, or one a Geneve device decapsulated
+ * (inner_off 0). Returns GNV_GENEVE, or GNV_MALFORMED with the reason in
+ * p->malformed.
+ */
+GNV_INLINE int gnv_parse_inner_at(const __u8 *data, const __u8 *end,
+				  __u32 inner_off, struct gnv_pkt *p)
+{
+	struct gnv_cursor cur, *c = &cur;
+	struct gnv_ip ip = {};
+	int r, ethertype = p->geneve_proto;
+
+	/* Headers before the inner frame never reach this far; a verifier bound. */
+	if (inner_off > GNV_MAX_INNER_OFF) {
+		r = -GNV_BAD_OPTS_OVERRUN;
+		goto bad;
+	}
+	cur.pos = data + inner_off;
+	cur.end = end;
+
+	if (ethertype == ETH_P_TEB) {
+		__u16 vlans[GNV_MAX_VLANS] = {};
+		__u8 n_vlans = 0;
+
+		ethertype = parse_eth(c, p->inner_eth_src, p->inner_eth_dst,
+				      vlans, &n_vlans, GNV_BAD_TRUNC_INNER_ETH,
+				      GNV_BAD_TRUNC_INNER_VLAN);
+		if (ethertype < 0) {
+			r = ethertype;
+			goto bad;
+		}
+		p->flags |= GNV_F_INNER_ETH;
+		if (n_vlans)
+			p->inner_vlan = vlans[n_vlans - 1];
+	}
+	p->inner_ethertype = ethertype;
+
+	if (ethertype == GNV_ETH_P_ARP) {
+		r = parse_inner_arp(c, p);
+		goto out;
+	}
+	if (ethertype == GNV_ETH_P_IP) {
+		r = parse_ipv4(c, p->inner_src, p->inner_dst, &ip,
+			       GNV_BAD_TRUNC_INNER_IP, GNV_BAD_INNER_IPV4_IHL);
+		p->inner_family = 4;
+	} else if (ethertype == GNV_ETH_P_IPV6) {
+		r = parse_ipv6(c, p->inner_src, p->inner_dst, &ip,
+			       GNV_BAD_TRUNC_INNER_IP);
+		p->inner_family = 6;
+	} else {
+		return GNV_GENEVE;	/* an ethertype we do not look into */
+	}
+	if (r < 0)
+		goto bad;
+	p->inner_proto = ip.proto;
+	p->inner_l4_len = ip.l4_len;
+	if (ip.nonfirst_frag) {
+		p->flags |= GNV_F_INNER_FRAG;
+		return GNV_GENEVE;
+	}
+	r = parse_inner_l4(c, p);
+out:
+	if (r >= 0)
+		return GNV_GENEVE;
+bad:
+	p->malformed = -r;
+	return GNV_MALFORMED;
+}
+
+/*
+ * The parser runs in three stages, each returning an enum gnv_verdict
+ * (for GNV_MALFORMED the reason is in p->malformed): gnv_parse() for the
+ * outer headers up to the Geneve base header, then gnv_parse_opts() and
+ * gnv_parse_inner(), which start again from the offsets stored in *p.
+ * Run in that order, the reason reported is the first layer that failed.
+ *
+ * Why stages: the verifier follows every path through a parser, and the
+ * paths multiply (VLAN tags, IPv6 extension headers, outer and inner,
+ * up to 63 options). A BPF entry point calls each stage with freshly
+ * loaded packet pointers, so nothing but *p (map memory) survives from one
+ * stage to the next and the paths merge at each boundary. One frame parsed
+ * as a whole ran the verifier past its million-instruction budget.
+ *
+ * gnv_parse() fills *p starting at the given link layer. Only UDP to
+ * geneve_port is taken for Geneve, and to vxlan_port (when not 0) for
+ * OVN's VXLAN encoding, which continues like Geneve without options. What *p holds is defined only for
+ * GNV_GENEVE (every field, padding included) and, for GNV_MALFORMED,
+ * p->malformed: clearing the whole struct up front would be the largest
+ * cost of a frame that is not Geneve at all.
+ */
+/* The VNI OVN's VXLAN puts on the wire for a datapath and egress key. */
+GNV_INLINE __u32 gnv_ovn_vxlan_vni(__u32 dp_key, __u32 outport)
+{
+	__u32 out = outport >= OVN_MC_KEY_MIN ?
+		    outport - OVN_MC_KEY_MIN + OVN_VXLAN_MC_MIN : outport;
+
+	return (out & 0xfff) << OVN_VXLAN_KEY_BITS | (dp_key & 0xfff);
+}
+
+/*
+ * OVN's VXLAN header at h: the VNI split into the datapath key (in vni)
+ * and the egress port key; no ingress port, no options.
+ */
+GNV_INLINE int parse_ovn_vxlan(const __u8 *data, const __u8 *h,
+			       const __u8 *end, struct gnv_pkt *p)
+{
+	__u32 vni, out;
+
+	if (h + VXLAN_HDR_LEN > end)
+		return -GNV_BAD_TRUNC_VXLAN;
+	if (!(h[0] & VXLAN_FLAG_VNI))
+		return -GNV_BAD_VXLAN_FLAGS;
+	vni = rd32(h + 4) >> 8;
+	out = vni >> OVN_VXLAN_KEY_BITS;
+	p->vni = vni & ((1u << OVN_VXLAN_KEY_BITS) - 1);
+	p->ovn_outport = out < OVN_VXLAN_MC_MIN ? out :
+			 out - OVN_VXLAN_MC_MIN + OVN_MC_KEY_MIN;
+	p->flags |= GNV_F_VXLAN | GNV_F_OVN;
+	p->geneve_proto = ETH_P_TEB;
+	p->opts_off = h + VXLAN_HDR_LEN - data;
+	return GNV_GENEVE;
+}
+
+GNV_INLINE int gnv_parse(const __u8 *data, const __u8 *end, int link,
+			 __u16 geneve_port, __u16 vxlan_port,
+			 struct gnv_pkt *p)
+{
+	struct gnv_cursor c = { .pos = data, .end = end };
+	struct gnv_ip ip = {};
+	const __u8 *h;
+	int r, ethertype;
+
+	/* vlan[], outer_family, n_vlans, malformed, pad0: two words. */
+	__builtin_memset((__u8 *)p + __builtin_offsetof(struct gnv_pkt, vlan),
+			 0, 8);
+
+	ethertype = parse_link(&c, link, p);
+	if (ethertype < 0) {
+		r = ethertype;
+		goto bad;
+	}
+
+	if (ethertype == GNV_ETH_P_IP) {
+		r = parse_ipv4(&c, p->outer_src, p->outer_dst, &ip,
+			       GNV_BAD_TRUNC_IPV4, GNV_BAD_IPV4_IHL);
+		p->outer_family = 4;
+	} else if (ethertype == GNV_ETH_P_IPV6) {
+		r = parse_ipv6(&c, p->outer_src, p->outer_dst, &ip,
+			       GNV_BAD_TRUNC_IPV6);
+		p->outer_family = 6;
+	} else {
+		return GNV_NOT_GENEVE;
+	}
+	if (r < 0)
+		goto bad;
+	if (ip.proto != GNV_IPPROTO_UDP || ip.nonfirst_frag)
+		return GNV_NOT_GENEVE;
+
+	h = c.pos;
+	if (h + 8 > end) {
+		r = -GNV_BAD_TRUNC_UDP;
+		goto bad;
+	}
+	p->outer_sport = rd16(h);
+	p->outer_dport = rd16(h + 2);
+	if (p->outer_dport != geneve_port &&
+	    (!vxlan_port || p->outer_dport != vxlan_port))
+		return GNV_NOT_GENEVE;
+
+	/* Geneve from here on: clear what the outer headers did not fill. */
+	__builtin_memset((__u8 *)p + __builtin_offsetof(struct gnv_pkt, vni), 0,
+			 sizeof(*p) - __builtin_offsetof(struct gnv_pkt, vni));
+	if (p->outer_family == 4) {
+		__builtin_memset(p->outer_src + 4, 0, 12);
+		__builtin_memset(p->outer_dst + 4, 0, 12);
+	}
+	p->outer_ttl = ip.ttl;
+	p->outer_tos = ip.tos;
+
+	h += 8;
+	if (p->outer_dport != geneve_port) {
+		r = parse_ovn_vxlan(data, h, end, p);
+		if (r < 0)
+			goto bad;
+		return r;
+	}
+	if (h + GENEVE_HDR_LEN > end) {
+		r = -GNV_BAD_TRUNC_GENEVE;
+		goto bad;
+	}
+	p->geneve_ver = h[0] >> 6;
+	if (p->geneve_ver != GENEVE_VERSION) {
+		r = -GNV_BAD_GENEVE_VERSION;
+		goto bad;
+	}
+	p->opts_len = (h[0] & 0x3f) * 4;
+	if (h[1] & 0x80)
+		p->flags |= GNV_F_OAM;
+	if (h[1] & 0x40)
+		p->flags |= GNV_F_CRITICAL;
+	p->geneve_proto = rd16(h + 2);
+	p->vni = rd32(h + 4) >> 8;
+	h += GENEVE_HDR_LEN;
+	p->opts_off = h - data;
+	if (h + p->opts_len > end) {
+		r = -GNV_BAD_OPTS_OVERRUN;
+		goto bad;
+	}
+	return GNV_GENEVE;
+bad:
+	p->malformed = -r;
+	return GNV_MALFORMED;
+}
+
+/*
+ * The second stage: walks every option of the p->opts_len bytes at opts,
+ * counts them and decodes OVN's (class 0x0102, type 0x80). The area is in
+ * the frame, or on a Geneve device a copy of the tunnel's options.
+ */
+GNV_INLINE int gnv_walk_opts(const __u8 *opts, const __u8 *end,
+			     struct gnv_pkt *p)
+{
+	__u32 opts_len = p->opts_len;
+	struct gnv_opt o;
+	__u32 off = 0;
+	int r = 0;
+
+	if (opts + opts_len > end) {
+		r = -GNV_BAD_OPTS_OVERRUN;
+		goto bad;
+	}
+	GNV_NO_UNROLL
+	for (int i = 0; i < GENEVE_MAX_OPTS_LEN / GENEVE_OPT_HDR_LEN; i++) {
+		r = gnv_next_opt(opts, opts_len, end, &off, &o);
+		if (r < 0)
+			goto bad;
+		if (r == 0)
+			break;
+		p->n_opts++;
+		if (o.cls != OVN_GENEVE_CLASS || o.type != OVN_GENEVE_TYPE ||
+		    (p->flags & GNV_F_OVN))
+			continue;
+		if (o.len != OVN_GENEVE_LEN) {
+			r = -GNV_BAD_OVN_OPT_LEN;
+			goto bad;
+		}
+		if (o.data + OVN_GENEVE_LEN > end) {
+			r = -GNV_BAD_OPTS_OVERRUN;
+			goto bad;
+		}
+		/* 1 reserved bit, 15-bit ingress key, 16-bit egress key. */
+		p->ovn_inport = rd16(o.data) & 0x7fff;
+		p->ovn_outport = rd16(o.data + 2);
+		p->flags |= GNV_F_OVN;
+	}
+	return GNV_GENEVE;
+bad:
+	p->malformed = r ? -r : GNV_BAD_OPTS_OVERRUN;
+	return GNV_MALFORMED;
+}
+
+/* The second stage of a whole frame: the option area at p->opts_off. */
+GNV_INLINE int gnv_parse_opts(const __u8 *data, const __u8 *end,
+			      struct gnv_pkt *p)
+{
+	/* Headers before the options never reach this far; a verifier bound. */
+	if (p->opts_off > GNV_MAX_OPTS_OFF) {
+		p->malformed = GNV_BAD_OPTS_OVERRUN;
+		return GNV_MALFORMED;
+	}
+	return gnv_walk_opts(data + p->opts_off, end, p);
+}
+
+/* The third stage of a whole frame: the inner frame follows the options. */
+GNV_INLINE int gnv_parse_inner(const __u8 *data, const __u8 *end,
+			       struct gnv_pkt *p)
+{
+	return gnv_parse_inner_at(data, end, (__u32)p->opts_off + p->opts_len,
+				  p);
+}
+
+/* All three stages, for callers that hold the whole frame (the host side). */
+GNV_INLINE int gnv_parse_frame(const __u8 *data, const __u8 *end, int link,
+			       __u16 geneve_port, __u16 vxlan_port,
+			       struct gnv_pkt *p)
+{
+	int verdict = gnv_parse(data, end, link, geneve_port, vxlan_port, p);
+
+	if (verdict == GNV_GENEVE)
+		verdict = gnv_parse_opts(data, end, p);
+	if (verdict == GNV_GENEVE)
+		verdict = gnv_parse_inner(data, end, p);
+	return verdict;
+}
+
+#endif /* GNV_PARSE_H */

@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Room filter/ (uses lib/, ovn/): the filter's words compiled into what the
+ * kernel and the host path match (include/filter.h).
+ */
+#ifndef GNV_FILTER_COMPILE_H
+#define GNV_FILTER_COMPILE_H
+
+#include <stddef.h>
+#include "gnvtrace.h"
+
+/*
+ * Compiles filter words (tcpdump-like, joined with "and", "not" before a
+ * single primitive) into *f. The words may come as separate arguments or
+ * as one quoted string. Returns 0, or -EINVAL with a one-line reason in
+ * err.
+ */
+int gnv_filter_compile(int argc, char **argv, __u16 geneve_port,
+		       struct gnv_filter *f, char *err, size_t errlen);
+
+struct gnv_ovn_names;
+/*
+ * The same, with OVN's names: "datapath NAME", "inport|outport|port
+ * NAME" resolve through names to keys (a port's in its datapath only). A
+ * name OVN does not know makes its term match nothing, and is listed in
+ * unknown (comma-separated; "" when all resolved), for the caller to say
+ * so and compile again when the names change.
+ */
+int gnv_filter_compile_ovn(int argc, char **argv, __u16 geneve_port,
+			   const struct gnv_ovn_names *names,
+			   struct gnv_filter *f, char *unknown,
+			   size_t unknown_len, char *err, size_t errlen);
+
+#endif /* GNV_FILTER_COMPILE_H */

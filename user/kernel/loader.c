@@ -1,0 +1,342 @@
+// SPDX-License-Identifier: MIT
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/mman.h>
+#include <linux/bpf.h>
+#include <bpf/bpf.h>
+
+#include "lib/log.h"
+#include "stats/counts.h"
+#include "stats/echo_table.h"
+#include "stats/hist.h"
+#include "loader.h"
+#include "gnvtrace.skel.h"	/* last: it uses the ABI types */
+
+static int verbose_libbpf;
+/* Where libbpf's report of a netlink extended ack goes, when asked for. */
+static char *extack_buf;
+static size_t extack_len;
+
+#define EXTACK_PREFIX "libbpf: Kernel error message: "
+
+static int libbpf_print(enum libbpf_print_level level, const char *fmt,
+			va_list args)
+{
+	if (extack_buf && !strncmp(fmt, EXTACK_PREFIX, strlen(EXTACK_PREFIX))) {
+		va_list copy;
+
+		va_copy(copy, args);
+		vsnprintf(extack_buf, extack_len, fmt + strlen(EXTACK_PREFIX),
+			  copy);
+		va_end(copy);
+		extack_buf[strcspn(extack_buf, "\n")] = 0;
+	}
+	/* Without -v we print our own one-line errors instead. */
+	if (!verbose_libbpf || (level == LIBBPF_DEBUG && verbose_libbpf < 2))
+		return 0;
+	return vfprintf(stderr, fmt, args);
+}
+
+void gnv_libbpf_catch_extack(char *buf, size_t len)
+{
+	if (buf && len)
+		buf[0] = 0;
+	extack_buf = buf;
+	extack_len = len;
+}
+
+/*
+ * Multi-buffer XDP came with Linux 5.18; a kernel that does not know the
+ * flag refuses the whole object, so it is asked of a two-instruction
+ * program first, and on a "no" the ingress program loads without it (and
+ * attaches natively only where the MTU fits a page).
+ */
+static int kernel_has_xdp_frags(void)
+{
+	const struct bpf_insn prog[] = {
+		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .imm = XDP_PASS },
+		{ .code = BPF_JMP | BPF_EXIT },
+	};
+	LIBBPF_OPTS(bpf_prog_load_opts, opts,
+		    .prog_flags = BPF_F_XDP_HAS_FRAGS);
+	int fd = bpf_prog_load(BPF_PROG_TYPE_XDP, NULL, "GPL", prog, 2, &opts);
+
+	if (fd >= 0)
+		close(fd);
+	/* Only a refused flag says no: without privileges the load fails later. */
+	return fd >= 0 || errno != EINVAL;
+}
+
+/* 1 when this process's effective capabilities hold cap (CAP_BPF: 39). */
+static int has_capability(int cap)
+{
+	unsigned long long eff = 0;
+	char line[128];
+	FILE *f = fopen("/proc/self/status", "re");
+	int found = 0;
+
+	if (!f)
+		return 0;
+	while (!found && fgets(line, sizeof(line), f))
+		found = sscanf(line, "CapEff: %llx", &eff) == 1;
+	fclose(f);
+	return found && (eff >> cap) & 1;
+}
+
+#define CAP_BPF_BIT		39
+#define CAP_SYS_ADMIN_BIT	21
+
+static void explain_load_error(int err)
+{
+	/*
+	 * The verifier also says EACCES: only EPERM, or no root, is
+	 * privileges. EPERM with CAP_BPF in hand comes from elsewhere: a
+	 * seccomp filter (a container runtime's default profile allows bpf()
+	 * only with CAP_SYS_ADMIN) or kernel lockdown.
+	 */
+	if (err == -EPERM && (has_capability(CAP_BPF_BIT) ||
+			      has_capability(CAP_SYS_ADMIN_BIT)))
+		pr_warn("bpf() was refused although gnvtrace "
+			"holds CAP_BPF: a seccomp profile forbids it (in a "
+			"container, run with seccompProfile Unconfined) or the "
+			"kernel is locked down\n");
+	else if (err == -EPERM || (err == -EACCES && geteuid() != 0))
+		pr_warn("not allowed to load BPF programs: "
+			"run as root (needs CAP_BPF, CAP_NET_ADMIN and "
+			"CAP_PERFMON)\n");
+	else if (err == -EACCES)
+		pr_warn("this kernel's verifier rejected the "
+			"BPF program (gnvtrace -v -v shows its log)\n");
+	/* Probed only now: without privileges every probe says "no". */
+	else if (libbpf_probe_bpf_map_type(BPF_MAP_TYPE_RINGBUF, NULL) == 0)
+		pr_warn("this kernel has no BPF ring buffer: "
+			"gnvtrace needs Linux 5.18 or later\n");
+	else
+		pr_warn("failed to load the BPF program: %s "
+			"(gnvtrace needs Linux 5.18 or later with BPF ring "
+			"buffers and XDP links; -v -v shows the verifier log)\n",
+			strerror(-err));
+}
+
+struct bpf_program *gnv_bpf_prog(const struct gnv_bpf *b, enum gnv_prog prog)
+{
+	switch (prog) {
+	case GNV_PROG_XDP_IN:
+		return b->skel->progs.xdp_ingress;
+	case GNV_PROG_TC_OUT:
+		return b->skel->progs.tc_egress;
+	case GNV_PROG_GENEVE_IN:
+		return b->skel->progs.tc_geneve_ingress;
+	case GNV_PROG_GENEVE_OUT:
+		return b->skel->progs.tc_geneve_egress;
+	}
+	return NULL;
+}
+
+#define ECHO_TABLE_BYTES	(GNV_ECHO_SLOTS * sizeof(struct gnv_echo_slot))
+
+/* The kernel's echo table, mapped for the reaper to scan and free slots. */
+static int map_echoes(struct gnv_bpf *b)
+{
+	void *m = mmap(NULL, ECHO_TABLE_BYTES, PROT_READ | PROT_WRITE,
+		       MAP_SHARED, bpf_map__fd(b->skel->maps.echoes), 0);
+
+	if (m == MAP_FAILED) {
+		pr_warn("cannot map the echo table: %s\n",
+			strerror(errno));
+		return -errno;
+	}
+	b->echo_slots = m;
+	return 0;
+}
+
+int gnv_bpf_load(struct gnv_bpf *b, const struct gnv_bpf_opts *o,
+		 unsigned int progs, ring_buffer_sample_fn on_event, void *ctx)
+{
+	int err;
+
+	memset(b, 0, sizeof(*b));
+	verbose_libbpf = o->verbose;
+	libbpf_set_print(libbpf_print);
+
+	b->skel = gnvtrace_bpf__open();
+	if (!b->skel) {
+		err = -errno;
+		pr_warn("failed to open the BPF object: %s\n",
+			strerror(-err));
+		return err;
+	}
+	b->skel->bss->targ_filters[0] = o->filter;
+	b->skel->bss->targ_filters[1] = o->filter;
+	for (unsigned int p = GNV_PROG_XDP_IN; p <= GNV_PROG_GENEVE_OUT; p <<= 1)
+		bpf_program__set_autoload(gnv_bpf_prog(b, p), progs & p);
+	if ((progs & GNV_PROG_XDP_IN) && !kernel_has_xdp_frags()) {
+		struct bpf_program *xdp = gnv_bpf_prog(b, GNV_PROG_XDP_IN);
+
+		bpf_program__set_flags(xdp, bpf_program__flags(xdp) &
+					    ~BPF_F_XDP_HAS_FRAGS);
+	}
+	b->skel->rodata->targ_snaplen = o->snaplen < GNV_SNAP_MAX ?
+					o->snaplen : GNV_SNAP_MAX;
+	b->skel->rodata->targ_hist = o->hist;
+	b->skel->rodata->targ_echo_timeout_ns = o->echo_timeout_ns;
+	b->skel->rodata->targ_no_events = o->no_events;
+	b->skel->rodata->targ_geneve_port = o->filter.geneve_port;
+	b->skel->rodata->targ_vxlan_port = o->filter.vxlan_port;
+	if (o->rb_size && bpf_map__set_max_entries(b->skel->maps.rb,
+						   o->rb_size)) {
+		err = -EINVAL;
+		pr_warn("%u bytes is no ring buffer size\n", o->rb_size);
+		goto fail;
+	}
+	err = gnvtrace_bpf__load(b->skel);
+	if (err) {
+		explain_load_error(err);
+		goto fail;
+	}
+	if (o->hist & GNV_HIST_RTT) {
+		err = map_echoes(b);
+		if (err)
+			goto fail;
+	}
+	b->rb = ring_buffer__new(bpf_map__fd(b->skel->maps.rb), on_event, ctx,
+				 NULL);
+	if (!b->rb) {
+		err = -errno;
+		pr_warn("failed to open the ring buffer: %s\n",
+			strerror(-err));
+		goto fail;
+	}
+	return 0;
+fail:
+	gnv_bpf_close(b);
+	return err;
+}
+
+#ifndef BPF_F_XDP_DEV_BOUND_ONLY
+#define BPF_F_XDP_DEV_BOUND_ONLY	(1U << 6)	/* Linux 6.3 */
+#endif
+
+/*
+ * A device-bound program is loaded for one device, so each interface gets
+ * an instance of its own: the same object opened again with only
+ * xdp_ingress_hw to load, and every map, rodata and bss too, the first
+ * instance's, so that its events, counters and filter are the others'.
+ */
+int gnv_bpf_load_xdp_bound(struct gnv_bpf *b, int ifindex)
+{
+	struct gnvtrace_bpf *s;
+	struct bpf_program *p;
+	struct bpf_map *m;
+	int err;
+
+	if (b->n_bound >= GNV_BPF_MAX_BOUND)
+		return -E2BIG;
+	s = gnvtrace_bpf__open();
+	if (!s)
+		return -errno;
+	bpf_object__for_each_program(p, s->obj)
+		bpf_program__set_autoload(p, p == s->progs.xdp_ingress_hw);
+	p = s->progs.xdp_ingress_hw;
+	bpf_program__set_ifindex(p, ifindex);
+	bpf_program__set_flags(p, bpf_program__flags(p) |
+			       BPF_F_XDP_DEV_BOUND_ONLY);
+	bpf_object__for_each_map(m, s->obj) {
+		const struct bpf_map *own = bpf_object__find_map_by_name(
+			b->skel->obj, bpf_map__name(m));
+
+		err = own ? bpf_map__reuse_fd(m, bpf_map__fd(own)) : -ENOENT;
+		if (err)
+			goto fail;
+	}
+	err = gnvtrace_bpf__load(s);
+	if (err)
+		goto fail;
+	b->bound[b->n_bound++] = s;
+	return bpf_program__fd(p);
+fail:
+	gnvtrace_bpf__destroy(s);
+	return err;
+}
+
+void gnv_bpf_add_counts(const struct gnv_bpf *b, struct gnv_counts *c)
+{
+	int ncpu = libbpf_num_possible_cpus(), fd;
+
+	if (ncpu <= 0)
+		return;
+	__u64 vals[ncpu];
+
+	fd = bpf_map__fd(b->skel->maps.stats);
+	for (__u32 k = 0; k < GNV_STAT_MAX; k++) {
+		if (bpf_map_lookup_elem(fd, &k, vals))
+			continue;
+		for (int cpu = 0; cpu < ncpu; cpu++)
+			c->v[k] += vals[cpu];
+	}
+}
+
+void gnv_bpf_add_hist(const struct gnv_bpf *b, struct gnv_hist *h)
+{
+	int ncpu = libbpf_num_possible_cpus(), fd;
+	struct gnv_port_key key, *prev = NULL;
+	struct gnv_counts c = { { 0 } };
+	__u64 keys = 0;
+
+	if (ncpu <= 0)
+		return;
+	struct gnv_port_stats vals[ncpu];
+
+	fd = bpf_map__fd(b->skel->maps.port_stats);
+	while (!bpf_map_get_next_key(fd, prev, &key)) {
+		struct gnv_port_entry *e;
+
+		prev = &key;
+		if (bpf_map_lookup_elem(fd, &key, vals))
+			continue;
+		keys++;
+		e = gnv_hist_entry(h, &key);
+		if (!e)
+			continue;
+		for (int cpu = 0; cpu < ncpu; cpu++)
+			gnv_port_stats_sum(&e->stats, &vals[cpu]);
+	}
+	/* Keys are only ever added: those not there were evicted. */
+	gnv_bpf_add_counts(b, &c);
+	if (c.v[GNV_STAT_PORT_KEYS] > keys)
+		h->evicted += c.v[GNV_STAT_PORT_KEYS] - keys;
+}
+
+void gnv_bpf_set_filter(const struct gnv_bpf *b, const struct gnv_filter *f)
+{
+	__u32 next = !(b->skel->bss->targ_filter_idx & 1);
+
+	/* The filter not in use, then the switch: both are mapped. */
+	b->skel->bss->targ_filters[next] = *f;
+	__atomic_store_n(&b->skel->bss->targ_filter_idx, next,
+			 __ATOMIC_RELEASE);
+}
+
+void gnv_bpf_reap_echoes(const struct gnv_bpf *b, struct gnv_hist *h,
+			 __u64 now_ns, __u64 timeout_ns)
+{
+	if (b->echo_slots)
+		gnv_echo_reap_slots(b->echo_slots, h, now_ns, timeout_ns);
+}
+
+void gnv_bpf_close(struct gnv_bpf *b)
+{
+	if (b->echo_slots)
+		munmap(b->echo_slots, ECHO_TABLE_BYTES);
+	b->echo_slots = NULL;
+	ring_buffer__free(b->rb);
+	for (int i = 0; i < b->n_bound; i++)
+		gnvtrace_bpf__destroy(b->bound[i]);
+	b->n_bound = 0;
+	gnvtrace_bpf__destroy(b->skel);
+	b->rb = NULL;
+	b->skel = NULL;
+}

@@ -1,0 +1,52 @@
+// SPDX-License-Identifier: MIT
+/* Shared by both formatters: set-up, the clock and interface names. */
+#include <stdio.h>
+#include <string.h>
+
+#include "lib/clock.h"
+#include "ovn/ovn_zones.h"
+#include "format.h"
+
+void gnv_fmt_init(struct gnv_fmt *f, FILE *out, enum gnv_format mode,
+		  int verbose, int live)
+{
+	memset(f, 0, sizeof(*f));
+	ob_init(&f->ob, out);
+	f->mode = mode;
+	f->verbose = verbose;
+	f->live = live;
+	/* Live events carry CLOCK_MONOTONIC (bpf_ktime_get_ns). */
+	if (live)
+		f->clock_offset_ns = gnv_mono_to_real_ns();
+}
+
+void gnv_fmt_close(struct gnv_fmt *f)
+{
+	ob_free(&f->ob);
+}
+
+void gnv_fmt_set_hook(struct gnv_fmt *f, __u32 ifindex, __u8 dir,
+		      const char *hook)
+{
+	for (int i = 0; i < GNV_FMT_HOOKS; i++) {
+		struct gnv_fmt_hook *h = &f->hooks[i];
+
+		if (h->ifindex && h->ifindex != ifindex)
+			continue;
+		h->ifindex = ifindex;
+		h->name[dir & 1] = hook;
+		return;
+	}
+}
+
+void gnv_format_event(struct gnv_fmt *f, const struct gnv_event *ev)
+{
+	struct gnv_ovn_view v;
+
+	gnv_ovn_view_event(f->names, &ev->pkt, f->mode == GNV_OUT_JSON, &v);
+	if (f->mode == GNV_OUT_JSON)
+		gnv_format_json(f, ev, &v);
+	else
+		gnv_format_text(f, ev, &v);
+	ob_maybe_flush(&f->ob);
+}

@@ -1,0 +1,200 @@
+// SPDX-License-Identifier: MIT
+/*
+ * One flat JSON object per line. Field names are an interface: later
+ * versions add fields, never rename them (README lists them all).
+ */
+#include "filter.h"
+#include "lib/abi_names.h"
+#include "lib/ifname.h"
+#include "ovn/ovn_zones.h"
+#include "format.h"
+
+static void key(struct outbuf *ob, const char *name)
+{
+	ob_str(ob, ",\"");
+	ob_str(ob, name);
+	ob_str(ob, "\":");
+}
+
+static void key_u(struct outbuf *ob, const char *name, __u64 v)
+{
+	key(ob, name);
+	ob_u64(ob, v);
+}
+
+/* "name":"..." when OVN has a name for it; nothing otherwise. */
+static void key_str(struct outbuf *ob, const char *name, const char *value)
+{
+	if (!value)
+		return;
+	key(ob, name);
+	ob_json_str(ob, value);
+}
+
+static void key_addr(struct outbuf *ob, const char *name, int family,
+		     const __u8 *addr)
+{
+	key(ob, name);
+	ob_char(ob, '"');
+	ob_addr(ob, family, addr);
+	ob_char(ob, '"');
+}
+
+static void key_mac(struct outbuf *ob, const char *name, const __u8 *mac)
+{
+	key(ob, name);
+	ob_char(ob, '"');
+	ob_mac(ob, mac);
+	ob_char(ob, '"');
+}
+
+static void put_ts(struct outbuf *ob, __u64 ns)
+{
+	ob_str(ob, "{\"ts\":");
+	ob_u64(ob, ns / 1000000000ULL);
+	ob_usec(ob, ns);
+}
+
+static void put_options(struct outbuf *ob, const struct gnv_event *ev)
+{
+	const __u8 *end = ev->opts + ev->pkt.opts_len;
+	struct gnv_opt o;
+	__u32 off = 0;
+	int first = 1;
+
+	key(ob, "options");
+	ob_char(ob, '[');
+	while (gnv_next_opt(ev->opts, ev->pkt.opts_len, end, &off, &o) > 0) {
+		if (!first)
+			ob_char(ob, ',');
+		first = 0;
+		ob_str(ob, "{\"class\":");
+		ob_u64(ob, o.cls);
+		ob_str(ob, ",\"type\":");
+		ob_u64(ob, o.type);
+		ob_str(ob, ",\"data\":\"");
+		ob_hex(ob, o.data, o.len);
+		ob_str(ob, "\"}");
+	}
+	ob_char(ob, ']');
+}
+
+static void put_inner_proto(struct outbuf *ob, const struct gnv_pkt *p)
+{
+	const char *name = gnv_proto_name(gnv_proto_of(p));
+
+	if (!name && !p->inner_family)
+		return;
+	key(ob, "inner_proto");
+	if (name)
+		ob_json_str(ob, name);
+	else
+		ob_u64(ob, p->inner_proto);
+}
+
+static void put_inner(struct outbuf *ob, const struct gnv_pkt *p)
+{
+	int l4 = p->flags & GNV_F_INNER_L4;
+
+	if (p->flags & GNV_F_INNER_ETH) {
+		key_mac(ob, "inner_eth_src", p->inner_eth_src);
+		key_mac(ob, "inner_eth_dst", p->inner_eth_dst);
+		if (p->inner_vlan)
+			key_u(ob, "inner_vlan", p->inner_vlan);
+	}
+	key_u(ob, "inner_ethertype", p->inner_ethertype);
+	if (p->inner_family) {
+		key_addr(ob, "inner_src", p->inner_family, p->inner_src);
+		key_addr(ob, "inner_dst", p->inner_family, p->inner_dst);
+	}
+	put_inner_proto(ob, p);
+	if (p->inner_ethertype == GNV_ETH_P_ARP)
+		key_u(ob, "arp_op", p->arp_op);
+	if (!l4)
+		return;
+	switch (p->inner_proto) {
+	case GNV_IPPROTO_ICMP:
+	case GNV_IPPROTO_ICMPV6:
+		key_u(ob, "icmp_type", p->icmp_type);
+		key_u(ob, "icmp_code", p->icmp_code);
+		if ((p->inner_proto == GNV_IPPROTO_ICMP &&
+		     (p->icmp_type == 8 || p->icmp_type == 0)) ||
+		    (p->inner_proto == GNV_IPPROTO_ICMPV6 &&
+		     (p->icmp_type == 128 || p->icmp_type == 129))) {
+			key_u(ob, "icmp_id", p->icmp_id);
+			key_u(ob, "icmp_seq", p->icmp_seq);
+		}
+		break;
+	case GNV_IPPROTO_TCP:
+		key_u(ob, "tcp_flags", p->tcp_flags);
+		/* fall through */
+	case GNV_IPPROTO_UDP:
+		key_u(ob, "sport", p->sport);
+		key_u(ob, "dport", p->dport);
+		break;
+	}
+}
+
+void gnv_format_json(struct gnv_fmt *f, const struct gnv_event *ev,
+		     const struct gnv_ovn_view *v)
+{
+	const struct gnv_pkt *p = &ev->pkt;
+	struct outbuf *ob = &f->ob;
+
+	put_ts(ob, ev->ts_ns + f->clock_offset_ns);
+	if (f->live) {
+		key(ob, "ifname");
+		ob_json_str(ob, gnv_ifname(ev->ifindex));
+		key(ob, "dir");
+		ob_str(ob, ev->dir == GNV_DIR_OUT ? "\"out\"" : "\"in\"");
+		key_str(ob, "hook", gnv_fmt_hook(f, ev->ifindex, ev->dir));
+	}
+	key_addr(ob, "outer_src", p->outer_family, p->outer_src);
+	key_addr(ob, "outer_dst", p->outer_family, p->outer_dst);
+	key_str(ob, "outer_src_chassis", v->chassis[0]);
+	key_str(ob, "outer_dst_chassis", v->chassis[1]);
+	key_str(ob, "outer_src_zone", v->chassis_zone[0]);
+	key_str(ob, "outer_dst_zone", v->chassis_zone[1]);
+	/* A Geneve device's metadata has no UDP ports: none are invented. */
+	if (p->flags & GNV_F_DECAP) {
+		key(ob, "decap");
+		ob_str(ob, "true");
+	} else {
+		key_u(ob, "outer_sport", p->outer_sport);
+		key_u(ob, "outer_dport", p->outer_dport);
+	}
+	key_u(ob, "outer_ttl", p->outer_ttl);
+	key_u(ob, "outer_tos", p->outer_tos);
+	if (p->n_vlans)
+		key_u(ob, "vlan", p->vlan[0]);
+	if (p->n_vlans > 1)
+		key_u(ob, "vlan_inner", p->vlan[1]);
+	key_u(ob, "vni", p->vni);
+	key_str(ob, "zone", v->zone);
+	key_str(ob, "datapath", v->datapath);
+	if (p->flags & GNV_F_VXLAN) {
+		/* OVN's VXLAN: no protocol field, flags or options. */
+		key(ob, "encap");
+		ob_str(ob, "\"vxlan\"");
+		key_u(ob, "vxlan_vni", gnv_ovn_vxlan_vni(p->vni, p->ovn_outport));
+	} else {
+		key_u(ob, "geneve_proto", p->geneve_proto);
+		key(ob, "oam");
+		ob_str(ob, p->flags & GNV_F_OAM ? "true" : "false");
+		key(ob, "critical");
+		ob_str(ob, p->flags & GNV_F_CRITICAL ? "true" : "false");
+		if (p->flags & GNV_F_OVN) {
+			key_u(ob, "ovn_inport", p->ovn_inport);
+			key_str(ob, "ovn_inport_name", v->inport);
+		}
+	}
+	if (p->flags & GNV_F_OVN) {
+		key_u(ob, "ovn_outport", p->ovn_outport);
+		key_str(ob, "ovn_outport_name", v->outport);
+	}
+	if (!(p->flags & GNV_F_VXLAN))
+		put_options(ob, ev);
+	put_inner(ob, p);
+	key_u(ob, "len", ev->pkt_len);
+	ob_str(ob, "}\n");
+}

@@ -1,0 +1,169 @@
+// SPDX-License-Identifier: MIT
+/* The port table: per-port statistics by key, summed and merged. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "port_stats.h"
+#include "hist.h"
+
+void gnv_hist_init(struct gnv_hist *h)
+{
+	memset(h, 0, sizeof(*h));
+}
+
+void gnv_hist_free(struct gnv_hist *h)
+{
+	free(h->e);
+	free(h->index);
+	gnv_hist_init(h);
+}
+
+/*
+ * The index: open addressing over twice the most keys, each slot an entry
+ * number + 1 (0: empty). The exporter rebuilds the table from the kernel's
+ * map every second, so a linear search (quadratic in the keys) would cost
+ * a cloud node with thousands of ports most of a CPU.
+ */
+#define INDEX_SLOTS	(2 * GNV_MAX_PORT_KEYS)	/* a power of two */
+
+static __u32 key_slot(const struct gnv_port_key *k)
+{
+	__u32 w[sizeof(*k) / 4];
+	__u64 v = 0;
+
+	memcpy(w, k, sizeof(w));
+	for (size_t i = 0; i < sizeof(w) / 4; i++)
+		v = (v ^ w[i]) * 0x9e3779b97f4a7c15ULL;
+	return (v >> 32) & (INDEX_SLOTS - 1);
+}
+
+/* The slot that holds key, or the empty one where it would go. */
+static __u32 *find_slot(struct gnv_hist *h, const struct gnv_port_key *key)
+{
+	__u32 i = key_slot(key);
+
+	while (h->index[i] &&
+	       memcmp(&h->e[h->index[i] - 1].key, key, sizeof(*key)))
+		i = (i + 1) & (INDEX_SLOTS - 1);
+	return &h->index[i];
+}
+
+/* Made when first needed, and again after gnv_hist_print's sort. */
+static int build_index(struct gnv_hist *h)
+{
+	h->index = calloc(INDEX_SLOTS, sizeof(*h->index));
+	if (!h->index)
+		return -1;
+	for (size_t i = 0; i < h->n; i++)
+		*find_slot(h, &h->e[i].key) = i + 1;
+	return 0;
+}
+
+struct gnv_port_entry *gnv_hist_entry(struct gnv_hist *h,
+				      const struct gnv_port_key *key)
+{
+	__u32 *slot;
+
+	if (!h->index && build_index(h))
+		return NULL;
+	slot = find_slot(h, key);
+	if (*slot)
+		return &h->e[*slot - 1];
+	if (h->n == GNV_MAX_PORT_KEYS)
+		return NULL;
+	if (h->n == h->cap) {
+		size_t cap = h->cap ? h->cap * 2 : 64;
+		struct gnv_port_entry *e = realloc(h->e, cap * sizeof(*e));
+
+		if (!e)
+			return NULL;
+		h->e = e;
+		h->cap = cap;
+	}
+	memset(&h->e[h->n], 0, sizeof(h->e[h->n]));
+	h->e[h->n].key = *key;
+	*slot = ++h->n;
+	return &h->e[h->n - 1];
+}
+
+void gnv_hist_count(struct gnv_hist *h, const struct gnv_pkt *p, __u8 dir,
+		    __u32 len)
+{
+	struct gnv_port_entry *e;
+	struct gnv_port_key key;
+
+	memset(&key, 0, sizeof(key));
+	gnv_port_key_of(p, dir, &key);
+	e = gnv_hist_entry(h, &key);
+	if (e)
+		gnv_port_stats_add(&e->stats, len);
+	else
+		h->dropped++;
+}
+
+void gnv_hist_unanswered(struct gnv_hist *h, const struct gnv_port_key *key)
+{
+	struct gnv_port_entry *e = gnv_hist_entry(h, key);
+
+	if (e)
+		e->unanswered++;
+}
+
+void gnv_port_stats_sum(struct gnv_port_stats *to,
+			const struct gnv_port_stats *add)
+{
+	to->packets += add->packets;
+	to->bytes += add->bytes;
+	for (int i = 0; i < GNV_HIST_SLOTS; i++)
+		to->size_slots[i] += add->size_slots[i];
+	to->rtt_count += add->rtt_count;
+	to->rtt_sum_ns += add->rtt_sum_ns;
+	for (int i = 0; i < GNV_RTT_SLOTS; i++)
+		to->rtt_slots[i] += add->rtt_slots[i];
+}
+
+void gnv_hist_merge(struct gnv_hist *h, const struct gnv_hist *from)
+{
+	struct gnv_port_entry *e;
+
+	h->dropped += from->dropped;
+	h->evicted += from->evicted;
+	for (size_t i = 0; i < from->n; i++) {
+		e = gnv_hist_entry(h, &from->e[i].key);
+		if (!e) {
+			h->dropped += from->e[i].stats.packets;
+			continue;
+		}
+		gnv_port_stats_sum(&e->stats, &from->e[i].stats);
+		e->unanswered += from->e[i].unanswered;
+	}
+}
+
+int gnv_port_key_cmp(const struct gnv_port_key *x,
+		     const struct gnv_port_key *y)
+{
+	if (x->vni != y->vni)
+		return x->vni < y->vni ? -1 : 1;
+	if (x->has_port != y->has_port)
+		return x->has_port - y->has_port;
+	if (x->port != y->port)
+		return x->port < y->port ? -1 : 1;
+	if (x->dir != y->dir)
+		return x->dir - y->dir;
+	if (x->outer_family != y->outer_family)
+		return x->outer_family - y->outer_family;
+	return memcmp(x->outer_src, y->outer_src,
+		      sizeof(x->outer_src) + sizeof(x->outer_dst));
+}
+
+static int by_key(const void *a, const void *b)
+{
+	return gnv_port_key_cmp(a, b);
+}
+
+void gnv_hist_sort(struct gnv_hist *h)
+{
+	qsort(h->e, h->n, sizeof(h->e[0]), by_key);
+	free(h->index);		/* the entries moved */
+	h->index = NULL;
+}

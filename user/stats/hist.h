@@ -1,0 +1,64 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Room stats/ (uses lib/, output/, ovn/): counters (counts.h), the port
+ * table (this header), metrics (metrics.h), the echo table.
+ *
+ * Per-port statistics in user space: filled from the kernel's port_stats
+ * map (live, --kernel) or by the host path itself (offline), and printed
+ * as log2 histograms in the style of bcc's libbpf-tools, or as JSON.
+ */
+#ifndef GNV_HIST_H
+#define GNV_HIST_H
+
+#include <stdio.h>
+
+#include "gnvtrace.h"
+#include "output/format.h"
+
+struct gnv_ovn_names;
+
+struct gnv_port_entry {
+	struct gnv_port_key key;
+	struct gnv_port_stats stats;
+	/* Echo requests of this port's with no reply within the timeout. */
+	__u64 unanswered;
+};
+
+struct gnv_hist {
+	struct gnv_port_entry *e;
+	size_t n, cap;
+	__u32 *index;		/* by key, see hist.c */
+	__u64 dropped;		/* keys past GNV_MAX_PORT_KEYS, not counted */
+	__u64 evicted;		/* keys the kernel's LRU map let go */
+	/* OVN's names of the keys, for headings and labels; or NULL. */
+	const struct gnv_ovn_names *names;
+};
+
+void gnv_hist_init(struct gnv_hist *h);
+void gnv_hist_free(struct gnv_hist *h);
+/* The entry for key, made (zeroed) when new; NULL when the table is full. */
+struct gnv_port_entry *gnv_hist_entry(struct gnv_hist *h,
+				      const struct gnv_port_key *key);
+/* One more echo request of key's port with no reply in time. */
+void gnv_hist_unanswered(struct gnv_hist *h, const struct gnv_port_key *key);
+/* The order histograms print in: VNI, then port (none first), then in/out. */
+int gnv_port_key_cmp(const struct gnv_port_key *x,
+		     const struct gnv_port_key *y);
+/* Whether e saw echo round trips or unanswered requests. */
+int gnv_port_has_echoes(const struct gnv_port_entry *e);
+/* Adds add's counts and slots to to's. */
+void gnv_port_stats_sum(struct gnv_port_stats *to,
+			const struct gnv_port_stats *add);
+/* Counts one matched packet of len bytes, as the kernel does. */
+void gnv_hist_count(struct gnv_hist *h, const struct gnv_pkt *p, __u8 dir,
+		    __u32 len);
+/* Adds from's counts to h's. */
+void gnv_hist_merge(struct gnv_hist *h, const struct gnv_hist *from);
+/* Sorts h by key (gnv_port_key_cmp). */
+void gnv_hist_sort(struct gnv_hist *h);
+/* kinds: GNV_HIST_SIZE, GNV_HIST_RTT or both. Sorts h by key. */
+void gnv_hist_print(FILE *out, struct gnv_hist *h, int kinds,
+		    enum gnv_format mode);
+
+
+#endif /* GNV_HIST_H */

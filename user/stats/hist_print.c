@@ -1,0 +1,253 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The port table printed: bcc-style log2 histograms of frame sizes and
+ * echo round trips under a heading per port, or one JSON object each.
+ */
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lib/log.h"
+#include "lib/outbuf.h"
+#include "ovn/ovn_zones.h"
+#include "hist.h"
+
+static const char *dir_name(__u8 dir)
+{
+	return dir == GNV_DIR_OUT ? "out" : "in";
+}
+
+/*
+ * An underlay address as text, after its chassis' name when one is known:
+ * "compute-0(172.17.2.119)", else "172.17.2.119". Returns buf.
+ */
+#define ENDPOINT_STRLEN	(256 + 48)	/* a hostname and an IPv6 */
+static const char *endpoint_str(const char *chassis, int family,
+				const __u8 *addr16, char *buf, size_t len)
+{
+	char ip[INET6_ADDRSTRLEN] = "?";
+
+	if (family == 4 || family == 6)
+		inet_ntop(family == 4 ? AF_INET : AF_INET6, addr16, ip,
+			  sizeof(ip));
+	if (chassis)
+		snprintf(buf, len, "%s(%s)", chassis, ip);
+	else
+		snprintf(buf, len, "%s", ip);
+	return buf;
+}
+
+/*
+ * "vni 5 (net1) port 3 (vm1) out ch1(10.0.0.1) > ch2(10.0.0.2): ...",
+ * "(az1:net1)" with several zones.
+ */
+static void print_heading(FILE *out, const struct gnv_port_entry *e,
+			  const struct gnv_ovn_view *v)
+{
+	const struct gnv_port_key *k = &e->key;
+	char src[ENDPOINT_STRLEN], dst[ENDPOINT_STRLEN];
+
+	fprintf(out, "\nvni %u", k->vni);
+	if (v->datapath)
+		fprintf(out, " (%s%s%s)", v->zone ? v->zone : "",
+			v->zone ? ":" : "", v->datapath);
+	if (k->has_port)
+		fprintf(out, " port %u", k->port);
+	else
+		fprintf(out, " (no OVN option)");
+	if (v->inport)
+		fprintf(out, " (%s)", v->inport);
+	fprintf(out, " %s %s > %s: %llu packets, %llu bytes\n",
+		dir_name(k->dir),
+		endpoint_str(v->chassis[0], k->outer_family, k->outer_src,
+			     src, sizeof(src)),
+		endpoint_str(v->chassis[1], k->outer_family, k->outer_dst,
+			     dst, sizeof(dst)),
+		(unsigned long long)e->stats.packets,
+		(unsigned long long)e->stats.bytes);
+}
+
+/* bcc's print_log2_hist layout: low -> high : count |stars|. */
+static void print_log2(FILE *out, const char *unit, const __u64 *slots,
+		       int n_slots)
+{
+	int last = -1;
+	__u64 max = 0;
+
+	for (int i = 0; i < n_slots; i++) {
+		if (slots[i])
+			last = i;
+		if (slots[i] > max)
+			max = slots[i];
+	}
+	fprintf(out, "%24s : count    distribution\n", unit);
+	for (int i = 0; i <= last; i++) {
+		unsigned long long lo = i ? 1ULL << i : 0;
+		unsigned long long hi = (1ULL << (i + 1)) - 1;
+		int stars = max ? (int)(slots[i] * 40 / max) : 0;
+
+		fprintf(out, "%10llu -> %-10llu : %-8llu |%-40.*s|\n", lo, hi,
+			(unsigned long long)slots[i], stars,
+			"****************************************");
+	}
+}
+
+int gnv_port_has_echoes(const struct gnv_port_entry *e)
+{
+	return e->stats.rtt_count || e->unanswered;
+}
+
+static void print_rtt(FILE *out, const struct gnv_port_entry *e)
+{
+	const struct gnv_port_stats *st = &e->stats;
+
+	fprintf(out, "echo round trips: %llu, average %.1f us, %llu "
+		"unanswered\n", (unsigned long long)st->rtt_count,
+		st->rtt_count ? st->rtt_sum_ns / 1e3 / st->rtt_count : 0.0,
+		(unsigned long long)e->unanswered);
+	if (st->rtt_count)
+		print_log2(out, "usecs", st->rtt_slots, GNV_RTT_SLOTS);
+}
+
+/* ,"key":N */
+static void json_u64(struct outbuf *ob, const char *key, __u64 v)
+{
+	ob_str(ob, ",\"");
+	ob_str(ob, key);
+	ob_str(ob, "\":");
+	ob_u64(ob, v);
+}
+
+/* ,"key":"s" (escaped), when there is an s. */
+static void json_str(struct outbuf *ob, const char *key, const char *s)
+{
+	if (!s)
+		return;
+	ob_str(ob, ",\"");
+	ob_str(ob, key);
+	ob_str(ob, "\":");
+	ob_json_str(ob, s);
+}
+
+static void json_buckets(struct outbuf *ob, const __u64 *slots, int n_slots)
+{
+	int first = 1;
+
+	ob_str(ob, ",\"buckets\":[");
+	for (int i = 0; i < n_slots; i++) {
+		if (!slots[i])
+			continue;
+		ob_str(ob, first ? "{\"min\":" : ",{\"min\":");
+		ob_u64(ob, i ? 1ULL << i : 0);
+		ob_str(ob, ",\"max\":");
+		ob_u64(ob, (1ULL << (i + 1)) - 1);
+		ob_str(ob, ",\"count\":");
+		ob_u64(ob, slots[i]);
+		ob_char(ob, '}');
+		first = 0;
+	}
+	ob_str(ob, "]}\n");
+}
+
+/* "outer_src":"10.0.0.1", and its chassis' name and zone when known. */
+static void json_endpoint(struct outbuf *ob, const char *key, int family,
+			  const __u8 *addr, const char *chassis,
+			  const char *zone)
+{
+	char name_key[32];
+
+	if (family != 4 && family != 6)
+		return;
+	ob_str(ob, ",\"");
+	ob_str(ob, key);
+	ob_str(ob, "\":\"");
+	ob_addr(ob, family, addr);
+	ob_char(ob, '"');
+	snprintf(name_key, sizeof(name_key), "%s_chassis", key);
+	json_str(ob, name_key, chassis);
+	snprintf(name_key, sizeof(name_key), "%s_zone", key);
+	json_str(ob, name_key, zone);
+}
+
+static void json_key(struct outbuf *ob, const char *kind,
+		     const struct gnv_port_entry *e, const struct gnv_ovn_view *v)
+{
+	const struct gnv_port_key *k = &e->key;
+
+	ob_str(ob, "{\"hist\":\"");
+	ob_str(ob, kind);
+	ob_char(ob, '"');
+	json_u64(ob, "vni", k->vni);
+	json_str(ob, "zone", v->zone);
+	json_str(ob, "datapath", v->datapath);
+	if (k->has_port)
+		json_u64(ob, "port", k->port);
+	json_str(ob, "port_name", v->inport);
+	json_str(ob, "dir", dir_name(k->dir));
+	json_endpoint(ob, "outer_src", k->outer_family, k->outer_src,
+		      v->chassis[0], v->chassis_zone[0]);
+	json_endpoint(ob, "outer_dst", k->outer_family, k->outer_dst,
+		      v->chassis[1], v->chassis_zone[1]);
+}
+
+static void print_json(struct outbuf *ob, const struct gnv_port_entry *e,
+		       const struct gnv_ovn_view *v, int kinds)
+{
+	const struct gnv_port_stats *st = &e->stats;
+
+	if (kinds & GNV_HIST_SIZE) {
+		json_key(ob, "size", e, v);
+		json_u64(ob, "packets", st->packets);
+		json_u64(ob, "bytes", st->bytes);
+		json_buckets(ob, st->size_slots, GNV_HIST_SLOTS);
+	}
+	if ((kinds & GNV_HIST_RTT) && gnv_port_has_echoes(e)) {
+		json_key(ob, "rtt", e, v);
+		json_str(ob, "unit", "us");
+		json_u64(ob, "count", st->rtt_count);
+		json_u64(ob, "sum_ns", st->rtt_sum_ns);
+		json_u64(ob, "unanswered", e->unanswered);
+		json_buckets(ob, st->rtt_slots, GNV_RTT_SLOTS);
+	}
+	ob_maybe_flush(ob);
+}
+
+void gnv_hist_print(FILE *out, struct gnv_hist *h, int kinds,
+		    enum gnv_format mode)
+{
+	struct gnv_ovn_view v;
+	struct outbuf ob;
+
+	gnv_hist_sort(h);
+	if (mode == GNV_OUT_JSON) {
+		ob_init(&ob, out);
+		for (size_t i = 0; i < h->n; i++) {
+			gnv_ovn_view_port(h->names, &h->e[i].key, 1, &v);
+			print_json(&ob, &h->e[i], &v, kinds);
+		}
+		ob_free(&ob);
+	}
+	for (size_t i = 0; i < h->n && mode != GNV_OUT_JSON; i++) {
+		const struct gnv_port_entry *e = &h->e[i];
+
+		if (!(kinds & GNV_HIST_SIZE) && !gnv_port_has_echoes(e))
+			continue;
+		gnv_ovn_view_port(h->names, &e->key, 0, &v);
+		print_heading(out, e, &v);
+		if (kinds & GNV_HIST_SIZE)
+			print_log2(out, "frame bytes", e->stats.size_slots,
+				   GNV_HIST_SLOTS);
+		if (kinds & GNV_HIST_RTT)
+			print_rtt(out, e);
+	}
+	if (h->dropped)
+		pr_warn("%llu packets of ports past the first "
+			"%d were not counted in the histograms\n",
+			(unsigned long long)h->dropped, GNV_MAX_PORT_KEYS);
+	if (h->evicted)
+		pr_warn("%llu port keys were evicted from the "
+			"kernel's map of %d: their counts are gone\n",
+			(unsigned long long)h->evicted, GNV_MAX_PORT_KEYS);
+	fflush(out);
+}

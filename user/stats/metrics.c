@@ -1,0 +1,451 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The Prometheus text exposition format (0.0.4) of a trace's counters and
+ * per-port statistics. A family's series are consecutive, as the format
+ * requires; port keys come sorted, so that the output of the same counts
+ * is the same text. The label text of each key is made once per render
+ * and copied into each of its ~50 lines: 16k ports (70 MB) render in
+ * about 0.2 s, a hundred in about a millisecond.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "lib/abi_names.h"
+#include "lib/log.h"
+#include "ovn/ovn_zones.h"
+#include "metrics.h"
+
+void gnv_metrics_label_value(struct outbuf *ob, const char *value)
+{
+	const char *s = value, *run = value;
+
+	for (; *s; s++) {
+		const char *esc;
+
+		switch (*s) {
+		case '\\': esc = "\\\\"; break;
+		case '"': esc = "\\\""; break;
+		case '\n': esc = "\\n"; break;
+		default: continue;
+		}
+		ob_mem(ob, run, s - run);
+		ob_mem(ob, esc, 2);
+		run = s + 1;
+	}
+	ob_mem(ob, run, s - run);
+}
+
+void gnv_metrics_labels(struct outbuf *ob, const struct gnv_label *l, int n)
+{
+	for (int i = 0; i < n; i++) {
+		if (i)
+			ob_char(ob, ',');
+		ob_str(ob, l[i].name);
+		ob_mem(ob, "=\"", 2);
+		gnv_metrics_label_value(ob, l[i].value);
+		ob_char(ob, '"');
+	}
+}
+
+/* The most gnv_metrics_labels can write for l[0..n). */
+static size_t labels_bound(const struct gnv_label *l, int n)
+{
+	size_t len = 0;
+
+	for (int i = 0; i < n; i++)
+		len += strlen(l[i].name) + 2 * strlen(l[i].value) + 4;
+	return len;
+}
+
+static void family(struct outbuf *ob, const char *name, const char *type,
+		   const char *help)
+{
+	ob_str(ob, "# HELP ");
+	ob_str(ob, name);
+	ob_char(ob, ' ');
+	ob_str(ob, help);
+	ob_str(ob, "\n# TYPE ");
+	ob_str(ob, name);
+	ob_char(ob, ' ');
+	ob_str(ob, type);
+	ob_char(ob, '\n');
+}
+
+static void counter(struct outbuf *ob, const char *name, const char *help,
+		    __u64 v)
+{
+	family(ob, name, "counter", help);
+	ob_str(ob, name);
+	ob_char(ob, ' ');
+	ob_u64(ob, v);
+	ob_char(ob, '\n');
+}
+
+/* A port key's labels, rendered once. */
+struct key_text {
+	const struct gnv_port_entry *e;
+	const char *labels;
+	size_t off, len;	/* in the arena */
+};
+
+/* name+suffix{labels[,le="le"]} (the value follows) */
+static void series(struct outbuf *ob, const char *name, const char *suffix,
+		   const struct key_text *k, const char *le)
+{
+	ob_str(ob, name);
+	ob_str(ob, suffix);
+	ob_char(ob, '{');
+	ob_mem(ob, k->labels, k->len);
+	if (le) {
+		ob_str(ob, k->len ? ",le=\"" : "le=\"");
+		ob_str(ob, le);
+		ob_char(ob, '"');
+	}
+	ob_mem(ob, "} ", 2);
+}
+
+static void value_u64(struct outbuf *ob, __u64 v)
+{
+	ob_u64(ob, v);
+	ob_char(ob, '\n');
+}
+
+/* ns as seconds, exactly: "1.5", "0.000002", "3". */
+static void value_ns(struct outbuf *ob, __u64 ns)
+{
+	char frac[10];
+	int n = 9;
+	__u64 f = ns % 1000000000ULL;
+
+	ob_u64(ob, ns / 1000000000ULL);
+	if (f) {
+		for (int i = 8; i >= 0; i--, f /= 10)
+			frac[i] = '0' + f % 10;
+		while (frac[n - 1] == '0')
+			n--;
+		ob_char(ob, '.');
+		ob_mem(ob, frac, n);
+	}
+	ob_char(ob, '\n');
+}
+
+/* The shortest text that reads back as v, as Go's FormatFloat(v, 'g', -1). */
+static void shortest(char *buf, size_t len, double v)
+{
+	for (int prec = 1; prec <= 17; prec++) {
+		snprintf(buf, len, "%.*g", prec, v);
+		if (strtod(buf, NULL) == v)
+			return;
+	}
+}
+
+static int by_key(const void *a, const void *b)
+{
+	return gnv_port_key_cmp(&(*(const struct gnv_port_entry **)a)->key,
+				&(*(const struct gnv_port_entry **)b)->key);
+}
+
+/*
+ * A histogram's buckets from log2 slots: bucket k holds slots 0..k, the
+ * last slot only +Inf. Cumulative counts are capped at count, so that a
+ * torn read of the kernel's per-CPU values cannot put a bucket above +Inf.
+ */
+static void buckets(struct outbuf *ob, const char *name,
+		    const struct key_text *k, const __u64 *slots, int n,
+		    char (*le)[24], __u64 count)
+{
+	__u64 cum = 0;
+
+	for (int i = 0; i < n - 1; i++) {
+		cum += slots[i];
+		series(ob, name, "_bucket", k, le[i]);
+		value_u64(ob, cum < count ? cum : count);
+	}
+	series(ob, name, "_bucket", k, "+Inf");
+	value_u64(ob, count);
+}
+
+static void per_port(struct outbuf *ob, const struct key_text *keys,
+		     size_t n)
+{
+	static const char size_name[] = "gnvtrace_port_packet_size_bytes";
+	static const char rtt_name[] = "gnvtrace_port_icmp_rtt_seconds";
+	char size_le[GNV_HIST_SLOTS][24], rtt_le[GNV_RTT_SLOTS][24];
+	size_t i;
+
+	for (int k = 0; k < GNV_HIST_SLOTS; k++)
+		snprintf(size_le[k], sizeof(size_le[k]), "%llu",
+			 (1ULL << (k + 1)) - 1);
+	for (int k = 0; k < GNV_RTT_SLOTS; k++)
+		shortest(rtt_le[k], sizeof(rtt_le[k]), (double)(1ULL << (k + 1)) / 1e6);
+
+	family(ob, "gnvtrace_port_packets_total", "counter",
+	       "Matched packets per VNI, OVN port and direction.");
+	for (i = 0; i < n; i++) {
+		series(ob, "gnvtrace_port_packets_total", "", &keys[i], NULL);
+		value_u64(ob, keys[i].e->stats.packets);
+		ob_maybe_flush(ob);
+	}
+	family(ob, "gnvtrace_port_bytes_total", "counter",
+	       "Bytes of matched frames per VNI, OVN port and direction.");
+	for (i = 0; i < n; i++) {
+		series(ob, "gnvtrace_port_bytes_total", "", &keys[i], NULL);
+		value_u64(ob, keys[i].e->stats.bytes);
+		ob_maybe_flush(ob);
+	}
+	family(ob, size_name, "histogram",
+	       "Sizes of matched frames in bytes, outer headers included.");
+	for (i = 0; i < n; i++) {
+		const struct gnv_port_stats *st = &keys[i].e->stats;
+
+		buckets(ob, size_name, &keys[i], st->size_slots,
+			GNV_HIST_SLOTS, size_le, st->packets);
+		series(ob, size_name, "_sum", &keys[i], NULL);
+		value_u64(ob, st->bytes);
+		series(ob, size_name, "_count", &keys[i], NULL);
+		value_u64(ob, st->packets);
+		ob_maybe_flush(ob);
+	}
+	family(ob, rtt_name, "histogram",
+	       "ICMP and ICMPv6 echo round trips of the port's requests, "
+	       "from request to reply.");
+	for (i = 0; i < n; i++) {
+		const struct gnv_port_stats *st = &keys[i].e->stats;
+
+		if (!gnv_port_has_echoes(keys[i].e))
+			continue;
+		buckets(ob, rtt_name, &keys[i], st->rtt_slots, GNV_RTT_SLOTS,
+			rtt_le, st->rtt_count);
+		series(ob, rtt_name, "_sum", &keys[i], NULL);
+		value_ns(ob, st->rtt_sum_ns);
+		series(ob, rtt_name, "_count", &keys[i], NULL);
+		value_u64(ob, st->rtt_count);
+		ob_maybe_flush(ob);
+	}
+	family(ob, "gnvtrace_port_icmp_unanswered_total", "counter",
+	       "ICMP and ICMPv6 echo requests of the port's that had no "
+	       "reply in time.");
+	for (i = 0; i < n; i++) {
+		if (!gnv_port_has_echoes(keys[i].e))
+			continue;
+		series(ob, "gnvtrace_port_icmp_unanswered_total", "", &keys[i],
+		       NULL);
+		value_u64(ob, keys[i].e->unanswered);
+		ob_maybe_flush(ob);
+	}
+}
+
+/* Sorts h's keys and renders their labels; 0 or -ENOMEM. */
+static int key_texts(const struct gnv_hist *h, struct key_text **keysp,
+		     char **arenap)
+{
+	const struct gnv_port_entry **sorted;
+	struct key_text *keys;
+	size_t i, cap = 0, off = 0;
+	char *arena;
+
+	*keysp = NULL;
+	*arenap = NULL;
+	if (!h || !h->n)
+		return 0;
+	sorted = malloc(h->n * sizeof(*sorted));
+	keys = malloc(h->n * sizeof(*keys));
+	if (!sorted || !keys)
+		goto nomem;
+	for (i = 0; i < h->n; i++)
+		sorted[i] = &h->e[i];
+	qsort(sorted, h->n, sizeof(*sorted), by_key);
+
+	/* Numbers and two IPv4 endpoints; longer labels grow the arena. */
+	cap = h->n * 128;
+	arena = malloc(cap);
+	if (!arena)
+		goto nomem;
+	for (i = 0; i < h->n; i++) {
+		const struct gnv_port_key *k = &sorted[i]->key;
+		struct gnv_ovn_view v;
+		char vni[12], port[8];
+		char src[INET6_ADDRSTRLEN] = "", dst[INET6_ADDRSTRLEN] = "";
+		struct gnv_label l[12];
+		struct outbuf ob;
+		int n = 0;
+
+		gnv_ovn_view_port(h->names, k, 1, &v);
+		snprintf(vni, sizeof(vni), "%u", k->vni);
+		snprintf(port, sizeof(port), "%u", k->port);
+		if (k->outer_family == 4 || k->outer_family == 6) {
+			int af = k->outer_family == 4 ? AF_INET : AF_INET6;
+
+			inet_ntop(af, k->outer_src, src, sizeof(src));
+			inet_ntop(af, k->outer_dst, dst, sizeof(dst));
+		}
+		l[n++] = (struct gnv_label){ "vni", vni };
+		if (v.zone)
+			l[n++] = (struct gnv_label){ "zone", v.zone };
+		if (v.datapath)
+			l[n++] = (struct gnv_label){ "datapath", v.datapath };
+		if (k->has_port)
+			l[n++] = (struct gnv_label){ "port", port };
+		if (v.inport)
+			l[n++] = (struct gnv_label){ "port_name", v.inport };
+		l[n++] = (struct gnv_label){
+			"direction", k->dir == GNV_DIR_OUT ? "out" : "in" };
+		if (*src) {
+			l[n++] = (struct gnv_label){ "outer_src", src };
+			l[n++] = (struct gnv_label){ "outer_dst", dst };
+		}
+		if (v.chassis[0])
+			l[n++] = (struct gnv_label){ "outer_src_chassis",
+						     v.chassis[0] };
+		if (v.chassis[1])
+			l[n++] = (struct gnv_label){ "outer_dst_chassis",
+						     v.chassis[1] };
+		if (v.chassis_zone[0])
+			l[n++] = (struct gnv_label){ "outer_src_zone",
+						     v.chassis_zone[0] };
+		if (v.chassis_zone[1])
+			l[n++] = (struct gnv_label){ "outer_dst_zone",
+						     v.chassis_zone[1] };
+		/* Straight into the arena: bounded, so never flushed. */
+		ob.buf = arena + off;
+		ob.cap = labels_bound(l, n);
+		ob.len = 0;
+		ob.out = NULL;
+		if (off + ob.cap > cap) {
+			/* Only once label values are strings of any length. */
+			char *more;
+
+			cap = 2 * (off + ob.cap);
+			more = realloc(arena, cap);
+			if (!more) {
+				free(arena);
+				goto nomem;
+			}
+			arena = more;
+			ob.buf = arena + off;
+		}
+		gnv_metrics_labels(&ob, l, n);
+		keys[i].e = sorted[i];
+		keys[i].off = off;
+		keys[i].len = ob.len;
+		off += ob.len;
+	}
+	for (i = 0; i < h->n; i++)
+		keys[i].labels = arena + keys[i].off;
+	free(sorted);
+	*keysp = keys;
+	*arenap = arena;
+	return 0;
+nomem:
+	free(sorted);
+	free(keys);
+	return -ENOMEM;
+}
+
+void gnv_metrics_render(struct outbuf *ob, const struct gnv_counts *c,
+			const struct gnv_hist *h)
+{
+	static const char mal[] = "gnvtrace_malformed_packets_total";
+	struct key_text *keys;
+	char *arena;
+
+	counter(ob, "gnvtrace_packets_total",
+		"Frames the BPF program saw, Geneve or not.",
+		c->v[GNV_STAT_PACKETS]);
+	counter(ob, "gnvtrace_geneve_packets_total",
+		"Well-formed Geneve frames.", c->v[GNV_STAT_GENEVE]);
+	counter(ob, "gnvtrace_matched_packets_total",
+		"Geneve frames the filter accepted.",
+		c->v[GNV_STAT_MATCHED]);
+	counter(ob, "gnvtrace_lost_events_total",
+		"Matched frames whose event was lost: the ring buffer was full.",
+		c->v[GNV_STAT_LOST]);
+	family(ob, mal, "counter",
+	       "Malformed Geneve frames, by the first layer that did not "
+	       "hold together.");
+	for (int r = GNV_BAD_NONE + 1; r < GNV_BAD_MAX; r++) {
+		ob_str(ob, mal);
+		ob_str(ob, "{reason=\"");
+		gnv_metrics_label_value(ob, gnv_malformed_name(r));
+		ob_str(ob, "\"} ");
+		value_u64(ob, c->v[GNV_STAT_MALFORMED + r]);
+	}
+	counter(ob, "gnvtrace_port_keys_added_total",
+		"Port keys (VNI, OVN port, direction) added to the kernel's "
+		"per-port map.", c->v[GNV_STAT_PORT_KEYS]);
+	counter(ob, "gnvtrace_port_keys_evicted_total",
+		"Port keys the kernel's per-port map evicted when full; their "
+		"counts restart.", h ? h->evicted : 0);
+	counter(ob, "gnvtrace_icmp_echo_displaced_total",
+		"Echo requests that lost their slot in the echo table to "
+		"another before a reply or the timeout.",
+		c->v[GNV_STAT_ECHO_DISPLACED]);
+	counter(ob, "gnvtrace_port_uncounted_packets_total",
+		"Matched packets in no port's series: the per-port table was "
+		"full.", h ? h->dropped : 0);
+
+	if (key_texts(h, &keys, &arena)) {
+		/* Out of memory: the totals alone, still a valid body. */
+		return;
+	}
+	per_port(ob, keys, keys ? h->n : 0);
+	free(keys);
+	free(arena);
+}
+
+int gnv_metrics_write_file(const char *path, const struct gnv_counts *c,
+			   const struct gnv_hist *h)
+{
+	size_t len = strlen(path) + 32;
+	char *tmp = malloc(len);
+	struct outbuf ob;
+	FILE *f = NULL;
+	int fd = -1, err = 0;
+
+	if (!tmp) {
+		err = ENOMEM;
+		goto out;
+	}
+	snprintf(tmp, len, "%s.tmp.%ld", path, (long)getpid());
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0) {
+		err = errno;
+		goto out;
+	}
+	f = fdopen(fd, "w");
+	if (!f) {
+		err = errno;
+		close(fd);
+		unlink(tmp);
+		goto out;
+	}
+	ob_init(&ob, f);
+	if (!ob.cap) {
+		err = ENOMEM;
+		fclose(f);
+		unlink(tmp);
+		goto out;
+	}
+	errno = 0;
+	gnv_metrics_render(&ob, c, h);
+	ob_free(&ob);
+	if (ferror(f))
+		err = errno ? errno : EIO;
+	if (fclose(f) && !err)
+		err = errno;
+	if (!err && rename(tmp, path))
+		err = errno;
+	if (err)
+		unlink(tmp);
+out:
+	free(tmp);
+	if (!err)
+		return 0;
+	pr_warn("cannot write metrics file %s: %s\n", path,
+		strerror(err));
+	return -err;
+}

@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Offline tracing's parts: a reader traces records of a capture on the
+ * host, the whole file or one chunk of it; gnv_trace_split spreads a
+ * classic pcap file over every CPU and puts the chunks back in order.
+ */
+#ifndef GNV_TRACE_FILE_H
+#define GNV_TRACE_FILE_H
+
+#include "output/output.h"
+#include "stats/echo_table.h"
+#include "stats/hist.h"
+#include "capture.h"
+#include "trace.h"
+
+struct file_reader {
+	const struct gnv_trace_opts *o;
+	struct capture *cap;
+	struct gnv_output out;
+	struct gnv_counts c;
+	struct gnv_hist hist;		/* --hist */
+	struct gnv_echo_table *echoes;	/* --hist rtt, host path */
+	__u64 next_reap_ns;		/* --hist rtt: capture time */
+	struct capture_pkt pkt;		/* the packet being traced */
+	__u64 matched;
+	/* gnv_trace_split: the offset it read on sequentially from, or 0 */
+	size_t resumed_at;
+};
+
+/*
+ * Traces cap's records on the host until their end, -c or a signal: 0,
+ * or -EINVAL with the capture's one-line reason in err (trace_records.c).
+ */
+int gnv_read_records(struct file_reader *r, char *err, size_t errlen);
+/* Whether -c's count of matched packets is reached. */
+int gnv_reached_count(const struct file_reader *r);
+
+/* Whether gnv_trace_split can take this run: its output keeps no order. */
+int gnv_split_fits(const struct gnv_trace_opts *o, const struct capture *cap);
+/*
+ * Traces cap on every CPU into r (counts, histograms, lines in file
+ * order), then, from the first chunk it cannot trust, sequentially: as
+ * gnv_read_records does.
+ */
+int gnv_trace_split(struct file_reader *r, char *err, size_t errlen);
+
+#endif /* GNV_TRACE_FILE_H */
