@@ -310,6 +310,15 @@ GNV_INLINE int gnv_next_opt(const __u8 *opts, __u32 opts_len, const __u8 *end,
 	return 1;
 }
 
+/*
+ * Every option of a whole option area (an event's, already in place), in
+ * order, each in o; off is the walk's position. Stops at the end or at
+ * the first option that overruns the area.
+ */
+#define gnv_for_each_opt(opts, opts_len, off, o)			\
+	for ((off) = 0; gnv_next_opt((opts), (opts_len),		\
+				     (opts) + (opts_len), &(off), &(o)) > 0;)
+
 /* The inner L4 header: ICMP/ICMPv6 type, code, echo id/seq; TCP/UDP ports. */
 GNV_INLINE int parse_inner_l4(struct gnv_cursor *c, struct gnv_pkt *p)
 {

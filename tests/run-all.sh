@@ -84,6 +84,7 @@ split_caps=()
 [ $HAVE_CAPS -eq 1 ] && split_caps=("$CAPS")
 
 suite unit "" "$BUILD/tests/unit/test_parse"
+suite unit-filter "" "$BUILD/tests/unit/test_filter"
 suite metrics "" "$BUILD/tests/metrics/test_metrics"
 suite split "" "$BUILD/tests/split/test_split" "$BUILD/mix20k.pcap" "${split_caps[@]}"
 suite install-deps "root" tests/pkg/test_install_deps.sh "$BUILD"

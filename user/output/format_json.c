@@ -57,18 +57,14 @@ static void put_ts(struct outbuf *ob, __u64 ns)
 
 static void put_options(struct outbuf *ob, const struct gnv_event *ev)
 {
-	const __u8 *end = ev->opts + ev->pkt.opts_len;
 	struct gnv_opt o;
-	__u32 off = 0;
-	int first = 1;
+	__u32 off;
+	int n = 0;
 
 	key(ob, "options");
 	ob_char(ob, '[');
-	while (gnv_next_opt(ev->opts, ev->pkt.opts_len, end, &off, &o) > 0) {
-		if (!first)
-			ob_char(ob, ',');
-		first = 0;
-		ob_str(ob, "{\"class\":");
+	gnv_for_each_opt(ev->opts, ev->pkt.opts_len, off, o) {
+		ob_str(ob, n++ ? ",{\"class\":" : "{\"class\":");
 		ob_u64(ob, o.cls);
 		ob_str(ob, ",\"type\":");
 		ob_u64(ob, o.type);

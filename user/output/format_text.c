@@ -28,17 +28,13 @@ static void put_time(struct outbuf *ob, __u64 ns)
 
 static void put_options(struct outbuf *ob, const struct gnv_event *ev)
 {
-	const __u8 *end = ev->opts + ev->pkt.opts_len;
 	struct gnv_opt o;
-	__u32 off = 0;
-	int first = 1;
+	__u32 off;
+	int n = 0;
 
 	ob_str(ob, " opts [");
-	while (gnv_next_opt(ev->opts, ev->pkt.opts_len, end, &off, &o) > 0) {
-		if (!first)
-			ob_str(ob, ", ");
-		first = 0;
-		ob_str(ob, "class ");
+	gnv_for_each_opt(ev->opts, ev->pkt.opts_len, off, o) {
+		ob_str(ob, n++ ? ", class " : "class ");
 		ob_hex16(ob, o.cls);
 		ob_str(ob, " type 0x");
 		ob_hex(ob, &o.type, 1);

@@ -1,0 +1,249 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Host unit tests of the filter: gnv_filter_compile's words, their
+ * errors, and gnv_filter_match on frames built by pktcraft.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "filter.h"
+#include "gnvtrace.h"
+#include "filter/filter_compile.h"
+#include "fixtures.h"
+#include "test_util.h"
+#include "unit_frames.h"
+
+/* The filter: frames to match against. */
+enum frame_kind {
+	FR_ICMP, FR_ICMP6, FR_TCP, FR_UDP, FR_ARP, FR_VLAN, FR_OUTER6,
+	FR_REPLY, FR_NO_OVN, FR_VXLAN, FR_MAX,
+};
+
+static const struct {
+	const char *name;
+	setup_fn setup;
+} frames[FR_MAX] = {
+	[FR_ICMP] = { "icmp", NULL },
+	[FR_ICMP6] = { "icmp6", inner6 },
+	[FR_TCP] = { "tcp", tcp },
+	[FR_UDP] = { "udp", udp },
+	[FR_ARP] = { "arp", arp },
+	[FR_VLAN] = { "vlan 100,200", vlan2 },
+	[FR_OUTER6] = { "ipv6 underlay", outer6 },
+	[FR_REPLY] = { "echo reply", icmp_reply },
+	[FR_NO_OVN] = { "no ovn option", no_opts },
+	[FR_VXLAN] = { "ovn vxlan", ovn_vxlan },
+};
+
+struct match_case {
+	const char *filter;
+	enum frame_kind frame;
+	int match;
+};
+
+static const struct match_case match_cases[] = {
+	{ "", FR_ICMP, 1 }, { "", FR_ARP, 1 },
+	{ "icmp", FR_ICMP, 1 }, { "icmp", FR_ICMP6, 0 }, { "icmp", FR_TCP, 0 },
+	{ "icmp6", FR_ICMP6, 1 }, { "icmp6", FR_ICMP, 0 },
+	{ "tcp", FR_TCP, 1 }, { "tcp", FR_UDP, 0 },
+	{ "udp", FR_UDP, 1 }, { "udp", FR_TCP, 0 },
+	{ "arp", FR_ARP, 1 }, { "arp", FR_ICMP, 0 },
+	{ "vni 5", FR_ICMP, 1 }, { "vni 0x5", FR_ICMP, 1 },
+	{ "vni 6", FR_ICMP, 0 },
+	{ "inport 1", FR_ICMP, 1 }, { "inport 3", FR_ICMP, 0 },
+	{ "inport 0", FR_NO_OVN, 0 },
+	{ "outport 3", FR_ICMP, 1 }, { "outport 1", FR_ICMP, 0 },
+	{ "outport 0", FR_NO_OVN, 0 },
+	{ "port 1", FR_ICMP, 1 }, { "port 3", FR_ICMP, 1 },
+	{ "port 2", FR_ICMP, 0 }, { "port 0", FR_NO_OVN, 0 },
+	{ "host 192.168.0.166", FR_ICMP, 1 }, { "host 192.168.0.20", FR_ICMP, 1 },
+	{ "host 192.168.0.21", FR_ICMP, 0 }, { "host 192.168.0.20", FR_ARP, 1 },
+	{ "host fd00::2", FR_ICMP6, 1 }, { "host fd00::3", FR_ICMP6, 0 },
+	{ "host fd00::2", FR_ICMP, 0 }, { "host 172.17.2.119", FR_ICMP, 0 },
+	{ "src host 192.168.0.166", FR_ICMP, 1 },
+	{ "src host 192.168.0.20", FR_ICMP, 0 },
+	{ "dst host 192.168.0.20", FR_ICMP, 1 },
+	{ "dst host 192.168.0.166", FR_ICMP, 0 },
+	{ "src host fd00::1", FR_ICMP6, 1 }, { "dst host fd00::1", FR_ICMP6, 0 },
+	{ "src net 192.168.0.0/24", FR_ICMP, 1 },
+	{ "net 192.168.0.0/24", FR_ICMP, 1 }, { "net 192.168.1.0/24", FR_ICMP, 0 },
+	{ "net 192.168.0.77/24", FR_ICMP, 1 }, { "net 0.0.0.0/0", FR_ICMP, 1 },
+	{ "net 0.0.0.0/0", FR_ICMP6, 0 },
+	{ "net fd00::/64", FR_ICMP6, 1 }, { "net fd01::/16", FR_ICMP6, 0 },
+	{ "net fd00::/64", FR_ICMP, 0 },
+	{ "outer host 172.17.2.143", FR_ICMP, 1 },
+	{ "outer host 192.168.0.20", FR_ICMP, 0 },
+	{ "outer host 2001:db8::1", FR_OUTER6, 1 },
+	{ "outer host 2001:db8::1", FR_ICMP, 0 },
+	{ "outer net 172.17.0.0/16", FR_ICMP, 1 },
+	{ "outer src host 172.17.2.119", FR_ICMP, 1 },
+	{ "outer dst host 172.17.2.119", FR_ICMP, 0 },
+	{ "outer dst host 172.17.2.143", FR_ICMP, 1 },
+	{ "outer src host 172.17.2.143", FR_ICMP, 0 },
+	{ "outer src net 172.17.2.0/24", FR_ICMP, 1 },
+	{ "outer dst host 2001:db8::2", FR_OUTER6, 1 },
+	{ "outer dst host 2001:db8::1", FR_OUTER6, 0 },
+	{ "vni 0xabc", FR_VXLAN, 1 }, { "outport 0x7fe", FR_VXLAN, 1 },
+	{ "port 0x7fe", FR_VXLAN, 1 }, { "inport 0", FR_VXLAN, 0 },
+	{ "port 0", FR_VXLAN, 0 }, { "not inport 0", FR_VXLAN, 1 },
+	{ "vlan 100", FR_VLAN, 1 }, { "vlan 200", FR_VLAN, 1 },
+	{ "vlan 300", FR_VLAN, 0 }, { "vlan 100", FR_ICMP, 0 },
+	{ "icmp-type echo-request", FR_ICMP, 1 },
+	{ "icmp-type echo-request", FR_ICMP6, 1 },
+	{ "icmp-type echo-request", FR_REPLY, 0 },
+	{ "icmp-type echo-request", FR_TCP, 0 },
+	{ "icmp-type echo-reply", FR_REPLY, 1 },
+	{ "icmp-type echo-reply", FR_ICMP, 0 },
+	{ "icmp-type 8", FR_ICMP, 1 }, { "icmp-type 8", FR_REPLY, 0 },
+	{ "icmp-type 8", FR_ICMP6, 0 }, { "icmp-type 128", FR_ICMP6, 1 },
+	{ "not icmp", FR_ICMP, 0 }, { "not icmp", FR_TCP, 1 },
+	{ "not vlan 100", FR_ICMP, 1 },
+	{ "icmp and vni 5", FR_ICMP, 1 }, { "icmp and vni 6", FR_ICMP, 0 },
+	{ "tcp and vni 5", FR_ICMP, 0 },
+	{ "not icmp and not arp", FR_UDP, 1 },
+	{ "not icmp and not arp", FR_ARP, 0 },
+	{ "icmp and host 192.168.0.20 and inport 1 and vni 5", FR_ICMP, 1 },
+	{ "icmp and host 192.168.0.20 and not inport 1", FR_ICMP, 0 },
+};
+
+/*
+ * Compiles text either as one argument (a quoted string) or split into
+ * one argument per word.
+ */
+static int compile(const char *text, int split, struct gnv_filter *f,
+		   char *err, size_t errlen)
+{
+	char buf[256], *argv[GNV_MAX_TERMS * 4], *save = NULL;
+	int argc = 0;
+
+	snprintf(buf, sizeof(buf), "%s", text);
+	if (!split) {
+		argv[argc++] = buf;
+	} else {
+		for (char *w = strtok_r(buf, " ", &save); w;
+		     w = strtok_r(NULL, " ", &save))
+			argv[argc++] = w;
+	}
+	return gnv_filter_compile(argc, argv, GENEVE_UDP_PORT, f, err, errlen);
+}
+
+static void test_match_case(const struct match_case *c,
+			    const struct gnv_pkt *pkts)
+{
+	struct gnv_filter quoted, words;
+	char err[256] = "";
+
+	test_case("filter '%s' on %s", c->filter, frames[c->frame].name);
+	if (!ASSERT_OK(compile(c->filter, 0, &quoted, err, sizeof(err)),
+		       err) ||
+	    !ASSERT_OK(compile(c->filter, 1, &words, err, sizeof(err)), err))
+		return;
+	ASSERT_MEMEQ(&quoted, &words, sizeof(quoted), "quoted == words");
+	ASSERT_EQ(quoted.geneve_port, GENEVE_UDP_PORT, "geneve_port");
+	ASSERT_EQ(gnv_filter_match(&quoted, &pkts[c->frame]), c->match,
+		  "match");
+}
+
+static void test_matches(void)
+{
+	struct gnv_pkt pkts[FR_MAX];
+
+	for (int i = 0; i < FR_MAX; i++) {
+		struct frame f;
+
+		test_case("filter frame %s", frames[i].name);
+		if (make_frame(frames[i].setup, NULL, &f))
+			ASSERT_EQ(parse(&f, f.len, VXLAN_UDP_PORT, &pkts[i]),
+				  GNV_GENEVE, "verdict");
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(match_cases); i++)
+		test_match_case(&match_cases[i], pkts);
+}
+
+/* Arguments split differently give the same filter. */
+static void test_mixed_args(void)
+{
+	char a[] = "icmp and", b[] = "vni", c[] = "5", d[] = "icmp and vni 5";
+	char *mixed[] = { a, b, c }, *one[] = { d }, err[256] = "";
+	struct gnv_filter f1, f2;
+
+	test_case("filter: mixed arguments");
+	ASSERT_OK(gnv_filter_compile(3, mixed, 7000, &f1, err, sizeof(err)),
+		  err);
+	ASSERT_OK(gnv_filter_compile(1, one, 7000, &f2, err, sizeof(err)),
+		  err);
+	ASSERT_MEMEQ(&f1, &f2, sizeof(f1), "same filter");
+	ASSERT_EQ(f1.n_terms, 2, "n_terms");
+	ASSERT_EQ(f1.geneve_port, 7000, "geneve_port");
+}
+
+struct error_case {
+	const char *filter;
+	const char *words[2];	/* substrings of the message */
+};
+
+#define TERMS_17 "icmp and icmp and icmp and icmp and icmp and icmp and " \
+	"icmp and icmp and icmp and icmp and icmp and icmp and icmp and " \
+	"icmp and icmp and icmp and icmp"
+
+static const struct error_case error_cases[] = {
+	{ "frobnicate", { "frobnicate" } },
+	{ "icmp and frobnicate", { "frobnicate" } },
+	{ "vni", { "'vni'", "number" } },
+	{ "vni five", { "'vni'", "five" } },
+	{ "vni 16777216", { "'vni'", "16777216" } },
+	{ "vni 5x", { "'vni'", "5x" } },
+	{ "inport 32768", { "'inport'", "32768" } },
+	{ "vlan -1", { "'vlan'", "-1" } },
+	{ "host", { "'host'", "address" } },
+	{ "host 300.1.1.1", { "'host'", "300.1.1.1" } },
+	{ "src host fd00::g", { "'host'", "fd00::g" } },
+	{ "host 10.0.0.0/8", { "'host'", "net" } },
+	{ "net 10.0.0.0/33", { "'net'", "10.0.0.0/33" } },
+	{ "net fd00::/129", { "'net'", "fd00::/129" } },
+	{ "net 10.0.0.0/", { "'net'", "10.0.0.0/" } },
+	{ "net 10.0.0.0/x", { "'net'", "10.0.0.0/x" } },
+	{ "src 10.0.0.1", { "'src'" } },
+	{ "outer", { "'outer'" } },
+	{ "outer src 10.0.0.1", { "'outer'", "src" } },
+	{ "outer chassis compute-0", { "'chassis compute-0'", "--ovn-sb" } },
+	{ "inport vm1", { "'inport vm1'", "--ovn-names" } },
+	{ "datapath net1", { "'datapath net1'", "--ovn-sb" } },
+	{ "icmp or tcp", { "'or'" } },
+	{ "icmp tcp", { "'tcp'", "and" } },
+	{ "icmp and", { "'and'" } },
+	{ "icmp-type bogus", { "'icmp-type'", "bogus" } },
+	{ "icmp-type 256", { "'icmp-type'", "256" } },
+	{ "icmp-type", { "'icmp-type'" } },
+	{ TERMS_17, { "16" } },
+};
+
+static void test_error_case(const struct error_case *c)
+{
+	for (int split = 0; split < 2; split++) {
+		char err[256] = "";
+		struct gnv_filter f;
+
+		test_case("filter error '%s'%s", c->filter,
+			  split ? " (words)" : "");
+		ASSERT_EQ(compile(c->filter, split, &f, err, sizeof(err)), -EINVAL,
+			  "compile fails");
+		for (int i = 0; i < 2 && c->words[i]; i++)
+			ASSERT_STRSTR(err, c->words[i], "message");
+	}
+}
+
+static void test_errors(void)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(error_cases); i++)
+		test_error_case(&error_cases[i]);
+}
+
+int main(void)
+{
+	test_matches();
+	test_mixed_args();
+	test_errors();
+	return test_summary();
+}
