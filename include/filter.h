@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
  * Matching a parsed packet against the filter, shared by the BPF programs
- * and the host. user/filter_compile.c turns command-line words into the
- * struct gnv_filter evaluated here.
+ * and the host. user/filter/filter_compile.c turns command-line words
+ * into the struct gnv_filter, a term program, run here.
  */
 #ifndef GNV_FILTER_H
 #define GNV_FILTER_H
@@ -42,6 +42,26 @@ GNV_INLINE int gnv_addr_match(const struct gnv_term *t, __u8 family,
 	return diff == 0;
 }
 
+/* A port in [lo, hi] (val's halves) on the side(s) the term asks. */
+GNV_INLINE int gnv_l4_port_match(const struct gnv_term *t,
+				 const struct gnv_pkt *p)
+{
+	__u16 lo = t->val & 0xffff, hi = t->val >> 16;
+
+	if (!(p->flags & GNV_F_INNER_L4) || !p->inner_family ||
+	    (p->inner_proto != GNV_IPPROTO_TCP &&
+	     p->inner_proto != GNV_IPPROTO_UDP) ||
+	    (t->proto && p->inner_proto != t->proto))
+		return 0;
+	return ((t->side & GNV_SIDE_SRC) && p->sport >= lo && p->sport <= hi) ||
+	       ((t->side & GNV_SIDE_DST) && p->dport >= lo && p->dport <= hi);
+}
+
+GNV_INLINE int gnv_mac_match(const __u8 *mac, const __u8 *want)
+{
+	return rd32(mac) == rd32(want) && rd16(mac + 4) == rd16(want + 4);
+}
+
 GNV_INLINE int gnv_term_match(const struct gnv_term *t,
 			      const struct gnv_pkt *p)
 {
@@ -59,7 +79,7 @@ GNV_INLINE int gnv_term_match(const struct gnv_term *t,
 		return ovn && !vxlan && p->ovn_inport == val;
 	case GNV_T_OUTPORT:
 		return ovn && p->ovn_outport == val;
-	case GNV_T_PORT:
+	case GNV_T_LPORT:
 		return ovn && ((!vxlan && p->ovn_inport == val) ||
 			       p->ovn_outport == val);
 	case GNV_T_HOST:
@@ -89,22 +109,49 @@ GNV_INLINE int gnv_term_match(const struct gnv_term *t,
 			return (val & GNV_ICMP6_VALID) &&
 			       p->icmp_type == ((val >> 16) & 0xff);
 		return 0;
+	case GNV_T_L4_PORT:
+		return gnv_l4_port_match(t, p);
+	case GNV_T_INNER_VLAN:	/* the tag the inner frame carries, if any */
+		return p->inner_vlan && (!t->side || p->inner_vlan == val);
+	case GNV_T_FAMILY:	/* the ethertype, as tcpdump's ip and ip6 */
+		return p->inner_ethertype == (val == 4 ? GNV_ETH_P_IP :
+					      GNV_ETH_P_IPV6);
+	case GNV_T_IP_PROTO:
+		return p->inner_ethertype != GNV_ETH_P_ARP &&
+		       p->inner_family && p->inner_proto == val &&
+		       (!t->proto || p->inner_family == t->proto);
+	case GNV_T_ETHER:
+		return (p->flags & GNV_F_INNER_ETH) &&
+		       (((t->side & GNV_SIDE_SRC) &&
+			 gnv_mac_match(p->inner_eth_src, t->addr)) ||
+			((t->side & GNV_SIDE_DST) &&
+			 gnv_mac_match(p->inner_eth_dst, t->addr)));
 	}
 	return 0;
 }
 
-/* 1 when every term holds (no terms: every Geneve packet matches). */
+/*
+ * Runs the term program: from the first term, each one's jt or jf, till
+ * a verdict (no terms: every Geneve packet matches). The index is masked
+ * for the verifier; the compiler's jumps go forward only, so the loop's
+ * bound is never what ends it.
+ */
 GNV_INLINE int gnv_filter_match(const struct gnv_filter *f,
 				const struct gnv_pkt *p)
 {
+	__u32 pc = 0;
+
+	if (!f->n_terms)
+		return 1;
 	GNV_NO_UNROLL
 	for (int i = 0; i < GNV_MAX_TERMS; i++) {
-		if (i >= f->n_terms)
-			break;
-		if (gnv_term_match(&f->terms[i], p) == f->terms[i].negate)
-			return 0;
+		const struct gnv_term *t = &f->terms[pc & (GNV_MAX_TERMS - 1)];
+
+		pc = gnv_term_match(t, p) ? t->jt : t->jf;
+		if (pc >= GNV_MAX_TERMS)
+			return pc == GNV_JUMP_MATCH;
 	}
-	return 1;
+	return 0;
 }
 
 #endif /* GNV_FILTER_H */

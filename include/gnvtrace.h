@@ -276,13 +276,18 @@ _Static_assert(sizeof(struct gnv_echo_slot) == 96, "gnv_echo_slot layout");
 #define GNV_HIST_SIZE	1
 #define GNV_HIST_RTT	2
 
-/* The filter: terms joined by "and", each optionally negated. */
+/*
+ * The filter: a program of terms, each a test on the parsed packet with
+ * where to go next when it holds (jt) and when it does not (jf): another
+ * term further on, or the verdict. Jumps go forward only, as in classic
+ * BPF, so a filter takes at most one pass over its terms.
+ */
 enum gnv_term_kind {
 	GNV_T_PROTO = 1,	/* val: GNV_PROTO_* */
 	GNV_T_VNI,		/* val: VNI */
 	GNV_T_INPORT,		/* val: OVN ingress port key */
 	GNV_T_OUTPORT,		/* val: OVN egress port key */
-	GNV_T_PORT,		/* val: either OVN port key */
+	GNV_T_LPORT,		/* val: either OVN port key */
 	GNV_T_HOST,		/* inner src or dst in addr/mask */
 	GNV_T_SRC_HOST,
 	GNV_T_DST_HOST,
@@ -292,7 +297,24 @@ enum gnv_term_kind {
 	GNV_T_NOTHING,		/* an OVN name not known (yet) */
 	GNV_T_OUTER_SRC_HOST,	/* outer src in addr/mask */
 	GNV_T_OUTER_DST_HOST,
+	GNV_T_L4_PORT,		/* inner TCP/UDP port in [val & 0xffff,
+				 * val >> 16], on the side(s) of side;
+				 * proto: 6 or 17 only, or 0 either */
+	GNV_T_INNER_VLAN,	/* val: the inner frame's VLAN ID; side 0:
+				 * any tag */
+	GNV_T_FAMILY,		/* val: the inner IP version, 4 or 6 */
+	GNV_T_IP_PROTO,		/* val: the inner IP protocol number; proto
+				 * the version asked, 4, 6 or 0 either */
+	GNV_T_ETHER,		/* the inner MAC in addr, on side(s) side */
 };
+
+/* Which end an address or port term looks at, a mask. */
+#define GNV_SIDE_SRC		1
+#define GNV_SIDE_DST		2
+
+/* jt and jf past the last term: the verdict. */
+#define GNV_JUMP_NOMATCH	254
+#define GNV_JUMP_MATCH		255
 
 /*
  * An ICMP type term holds one type for ICMP (bits 0-7) and one for ICMPv6
@@ -309,7 +331,7 @@ enum gnv_proto {
 	GNV_PROTO_ARP,
 };
 
-#define GNV_MAX_TERMS	16
+#define GNV_MAX_TERMS	32
 
 struct gnv_term {
 	__u8 addr[16];		/* already masked */
@@ -317,11 +339,15 @@ struct gnv_term {
 	__u32 val;
 	__u32 vni;		/* port terms with has_vni: in this datapath */
 	__u8 kind;		/* enum gnv_term_kind */
-	__u8 negate;
 	__u8 family;		/* 4 or 6, for address terms */
 	__u8 has_vni;		/* a port named: its key is the datapath's */
+	__u8 side;		/* GNV_SIDE_*, for ports and MACs */
+	__u8 proto;		/* GNV_T_L4_PORT, GNV_T_IP_PROTO: see there */
+	__u8 jt;		/* next term when it holds, or GNV_JUMP_* */
+	__u8 jf;		/* next term when it does not */
+	__u8 pad;
 };
-_Static_assert(sizeof(struct gnv_term) == 44, "gnv_term layout");
+_Static_assert(sizeof(struct gnv_term) == 48, "gnv_term layout");
 
 struct gnv_filter {
 	__u16 geneve_port;	/* outer UDP destination port */
@@ -330,6 +356,7 @@ struct gnv_filter {
 	__u8 pad[3];
 	struct gnv_term terms[GNV_MAX_TERMS];
 };
-_Static_assert(sizeof(struct gnv_filter) == 8 + 16 * 44, "gnv_filter layout");
+_Static_assert(sizeof(struct gnv_filter) == 8 + GNV_MAX_TERMS * 48,
+	       "gnv_filter layout");
 
 #endif /* GNVTRACE_H */

@@ -85,6 +85,9 @@ split_caps=()
 
 suite unit "" "$BUILD/tests/unit/test_parse"
 suite unit-filter "" "$BUILD/tests/unit/test_filter"
+# tcpdump's compiler as the oracle: 20000 random expressions, on the
+# generated mix and, when there, the shared captures.
+suite filter-oracle "" "$BUILD/tests/unit/test_filter_oracle" "$CAPS" 20000
 suite metrics "" "$BUILD/tests/metrics/test_metrics"
 suite split "" "$BUILD/tests/split/test_split" "$BUILD/mix20k.pcap" "${split_caps[@]}"
 suite install-deps "root" tests/pkg/test_install_deps.sh "$BUILD"

@@ -20,14 +20,14 @@ _gnvtrace_opts_arg=(
 )
 # Options without one (--vxlan takes its port only as --vxlan=PORT).
 _gnvtrace_opts_flag=(
-	-v --verbose -q --quiet -V --version '-?' --help --usage
+	-v --verbose -q --quiet -d --dump-filter -V --version '-?' --help --usage
 	--kernel --vxlan --demo
 )
 
 # The filter: what may start a primitive, and what follows its words.
 _gnvtrace_filter_prims=(
-	icmp icmp6 tcp udp arp vni datapath inport outport port vlan
-	icmp-type host net src dst outer
+	icmp icmp6 tcp udp arp ip ip6 proto port portrange ether vlan
+	vni datapath inport outport lport icmp-type host net src dst outer
 )
 _gnvtrace_icmp_types=(
 	echo-request echo-reply unreachable time-exceeded parameter-problem
@@ -79,42 +79,58 @@ _gnvtrace_value() {
 	esac
 }
 
-# The filter words that may come next, after the filter words "$@".
+# The filter words that may come next, after the filter words "$@":
+# tcpdump's grammar (user/filter/filter_words.c), word by word.
 _gnvtrace_filter() {
 	local state=prim w
 	for w in "$@"; do
 		case $state:$w in
-		prim:not) state=not ;;
-		prim:icmp | prim:icmp6 | prim:tcp | prim:udp | prim:arp | \
-			not:icmp | not:icmp6 | not:tcp | not:udp | not:arp)
-			state=end
-			;;
-		prim:icmp-type | not:icmp-type) state=icmp-type ;;
-		prim:outer | not:outer) state=outer ;;
-		prim:src | prim:dst | not:src | not:dst) state=inner-dir ;;
+		prim:not | prim:! | prim:\( | not:not | not:! | not:\() state=prim ;;
+		prim:icmp | prim:icmp6 | prim:arp) state=end ;;
+		prim:tcp | prim:udp) state=l4 ;;
+		l4:src | l4:dst) state=l4-dir ;;
+		prim:ip | prim:ip6) state=ip ;;
+		ip:proto | prim:proto) state=value ;;
+		prim:icmp-type) state=icmp-type ;;
+		prim:outer) state=outer ;;
+		prim:src | prim:dst) state=inner-dir ;;
 		outer:src | outer:dst) state=outer-dir ;;
-		prim:vni | prim:datapath | prim:inport | prim:outport | prim:port | \
-			prim:vlan | prim:host | prim:net | \
-			not:vni | not:datapath | not:inport | not:outport | not:port | \
-			not:vlan | not:host | not:net | \
-			outer:host | outer:net | outer:chassis | \
+		prim:ether) state=ether ;;
+		ether:src | ether:dst) state=ether-dir ;;
+		ether:host | ether-dir:host) state=value ;;
+		prim:vlan) state=vlan ;;
+		prim:vni | prim:datapath | prim:inport | prim:outport | prim:lport | \
+			prim:port | prim:portrange | prim:host | prim:net | \
+			l4:port | l4:portrange | l4-dir:port | l4-dir:portrange | \
+			outer:host | outer:net | outer:chassis | outer:vlan | \
 			outer-dir:host | outer-dir:net | outer-dir:chassis | \
-			inner-dir:host | inner-dir:net)
+			inner-dir:host | inner-dir:net | inner-dir:port | \
+			inner-dir:portrange)
 			state=value
 			;;
-		value:* | icmp-type:*) state=end ;; # a number, address, name
-		end:and) state=prim ;;
+		ether-dir:*) state=end ;; # a MAC
+		value:* | icmp-type:* | vlan:[0-9]*) state=end ;;
+		end:and | end:or | end:\&\& | end:\|\| | l4:and | l4:or | ip:and | \
+			ip:or | vlan:and | vlan:or)
+			state=prim
+			;;
+		end:\) | l4:\) | ip:\) | vlan:\)) state=end ;;
 		*) return ;; # not a filter gnvtrace takes: offer nothing
 		esac
 	done
 	case $state in
 	prim) _gnvtrace_offer not "${_gnvtrace_filter_prims[@]}" ;;
-	not) _gnvtrace_offer "${_gnvtrace_filter_prims[@]}" ;;
+	l4) _gnvtrace_offer and or port portrange src dst ;;
+	l4-dir) _gnvtrace_offer port portrange ;;
+	ip) _gnvtrace_offer and or proto ;;
+	vlan) _gnvtrace_offer and or ;;
 	icmp-type) _gnvtrace_offer "${_gnvtrace_icmp_types[@]}" ;;
-	outer) _gnvtrace_offer src dst host net chassis ;;
+	outer) _gnvtrace_offer src dst host net chassis vlan ;;
 	outer-dir) _gnvtrace_offer host net chassis ;;
-	inner-dir) _gnvtrace_offer host net ;;
-	end) _gnvtrace_offer and ;;
+	inner-dir) _gnvtrace_offer host net port portrange ;;
+	ether) _gnvtrace_offer host src dst ;;
+	ether-dir) ;; # a MAC address
+	end) _gnvtrace_offer and or ;;
 	esac
 }
 

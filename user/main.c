@@ -9,6 +9,7 @@
 
 #include <bpf/libbpf.h>
 
+#include "filter/filter_compile.h"
 #include "lab/demo.h"
 #include "lib/log.h"
 #include "ovsdb/ovsdb_sb.h"
@@ -46,15 +47,20 @@ static const char doc[] =
 "       gnvtrace -r FILE [OPTIONS] [FILTER]\n"
 "       gnvtrace --demo [OPTIONS] [FILTER]\n"
 "\n"
-"FILTER: primitives joined by 'and', each optionally preceded by 'not':\n"
-"  icmp icmp6 tcp udp arp | vni N | inport N | outport N | port N\n"
-"  (OVN logical port keys: port is either side) | host A | src host A |\n"
-"  dst host A | net CIDR (inner) | outer host A | vlan N (underlay) |\n"
-"  icmp-type NAME|N\n"
+"FILTER: tcpdump's language on the inner frame: primitives joined by\n"
+"'and' (&&) and 'or' (||), each optionally after 'not' (!), grouped with\n"
+"parentheses. tcpdump's words: icmp icmp6 tcp udp arp ip ip6 | [src|dst]\n"
+"host A | [src|dst] net CIDR | [tcp|udp] [src|dst] port P |\n"
+"[tcp|udp] [src|dst] portrange A-B | [ip|ip6] proto N |\n"
+"ether host|src|dst MAC | vlan [N] (the inner frame's tag)\n"
+"gnvtrace's: vni N | datapath N|NAME | inport|outport|lport N|NAME (OVN's\n"
+"logical ports; lport: either) | outer [src|dst] host A|net CIDR|chassis\n"
+"NAME | outer vlan N (underlay) | icmp-type NAME|N\n"
 "\n"
 "EXAMPLES:\n"
 "    gnvtrace -i eth1 icmp            # ICMP inside Geneve on eth1, both ways\n"
-"    gnvtrace -i eth1 vni 5 and inport 1\n"
+"    gnvtrace -i eth1 'vni 5 and (tcp port 22 or icmp)'\n"
+"    gnvtrace -d 'inport 1 or outport 1'  # print the compiled filter\n"
 "    gnvtrace -i eth1 -o json -c 10   # 10 events as JSON lines\n"
 "    gnvtrace -r capture.pcap icmp6   # the same parser over a capture\n"
 "    gnvtrace -i eth1 icmp -w - | tshark -r - -V\n"
@@ -87,6 +93,7 @@ static const struct argp_option options[] = {
 	{ "output", 'o', "text|json", 0, "Output format (default text)", 0 },
 	{ "verbose", 'v', NULL, 0, "Show every Geneve option in hex; twice: libbpf's and gnvtrace's debug lines", 0 },
 	{ "quiet", 'q', NULL, 0, "No per-packet lines, only the summary", 0 },
+	{ "dump-filter", 'd', NULL, 0, "Print the compiled filter, a line a term, and stop (as tcpdump -d)", 0 },
 	{ "hist", OPT_HIST, "size|rtt|all", 0, "Per OVN port: packets, bytes and log2 histograms of frame sizes and/or ICMP echo round trips, at exit (and every --interval)", 0 },
 	{ "echo-timeout", OPT_ECHO_TIMEOUT, "SECONDS", 0, "An echo request with no reply this long is unanswered (default 5)", 0 },
 	{ "interval", OPT_INTERVAL, "SECONDS", 0, "Live: print the histograms and write --metrics-file every SECONDS", 0 },
@@ -112,6 +119,7 @@ static struct env {
 	struct gnv_ovn_ssl ovn_ssl;
 	const char *cleanup;
 	int demo;
+	int dump;		/* -d */
 	unsigned long port;
 	unsigned long vxlan_port;
 	char *words[256];
@@ -287,6 +295,9 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 	case 'q':
 		env.t.quiet = 1;
 		break;
+	case 'd':
+		env.dump = 1;
+		break;
 	case OPT_PORT:
 		if (parse_ulong(arg, 65535, &env.port) || !env.port)
 			argp_error(state, "--port needs a number from 1 to 65535, not '%s'", arg);
@@ -309,7 +320,7 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		env.words[env.n_words++] = arg;
 		break;
 	case ARGP_KEY_END:
-		if (env.cleanup)
+		if (env.cleanup || env.dump)
 			break;
 		if (!!env.t.n_ifaces + !!env.t.read_file + env.demo != 1)
 			argp_error(state, "give one of -i IFACE, -r FILE or --demo");
@@ -358,6 +369,11 @@ int main(int argc, char **argv)
 	if (r) {
 		gnv_ovn_close(&ovn);
 		return r == GNV_OVN_USAGE ? EXIT_USAGE : 1;
+	}
+	if (env.dump) {
+		gnv_filter_dump(stdout, &env.t.filter);
+		gnv_ovn_close(&ovn);
+		return 0;
 	}
 	env.t.names = ovn.names;
 	env.t.ovn = &ovn;

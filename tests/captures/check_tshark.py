@@ -105,14 +105,14 @@ FILTER_TABLE = [
     ('tcpdump-geneve.pcap', 'outer host 20.0.0.1 and icmp', 6,
      'src host 20.0.0.1 and geneve and icmp (3) + replies to 20.0.0.1'),
     ('zeek-geneve.pcap', 'icmp', 6, 'geneve and icmp'),
-    ('scapy-geneve-ovn-vlan-icmp.pcap', 'vlan 1 and icmp', 1,
+    ('scapy-geneve-ovn-vlan-icmp.pcap', 'outer vlan 1 and icmp', 1,
      'vlan and geneve and icmp'),
     ('scapy-geneve-ovn-vlan-icmp.pcap', 'inport 1 and outport 2', 1,
      'vlan and udp dst port 6081 and udp[16:2]=0x0102 and udp[18:1]=0x80'),
     # gnvtrace's `port N` is the OVN logical port (inport or outport), not a
     # TCP/UDP port: gnvtrace has no inner L4 port primitive, so README rows
     # such as `geneve and tcp port 80` are checked with `tcp` alone.
-    ('scapy-geneve-ovn-vlan-icmp.pcap', 'port 2', 1,
+    ('scapy-geneve-ovn-vlan-icmp.pcap', 'lport 2', 1,
      'the same OVN option (outport 2)'),
     ('tcpdump-geneve-gcp.pcap', 'tcp', 1, 'geneve and tcp dst port 8080'),
     ('zeek-geneve-many-options.pcap', 'tcp', 10, 'geneve and tcp port 80'),

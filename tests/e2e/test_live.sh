@@ -196,20 +196,24 @@ start_tx_tracer() { # start_tx_tracer OUTFILE ARGS...: egress, sending end
 	start_gnvtrace "$NS_TX" "$TX_IF" "$out" --direction out "$@"
 }
 
-test_egress() { # test_egress PCAP TC_MODE
+test_egress() { # test_egress PCAP TC_MODE [FILTER...]
 	local pcap=$1 mode=$2 name
 	name=$(basename "$pcap")
+	shift 2
 	for _ in 1 2; do
-		start_tx_tracer "$TMP/out.json" -o json --tc-mode "$mode" ||
+		start_tx_tracer "$TMP/out.json" -o json --tc-mode "$mode" "$@" ||
 			{ fail "egress $name"; return; }
 		replay "$pcap"
-		wait_lines "$TMP/out.json" "$("$GNV" -r "$pcap" -o json 2>/dev/null | wc -l)"
+		wait_lines "$TMP/out.json" "$("$GNV" -r "$pcap" -o json "$@" 2>/dev/null | wc -l)"
 		stop_gnvtrace
 		saw_nothing "$TMP/out.json.err" || break
 	done
-	"$GNV" -r "$pcap" -o json 2>/dev/null | sed 's/^{"ts":[0-9.]*,//' >"$TMP/off"
+	"$GNV" -r "$pcap" -o json "$@" 2>/dev/null | sed 's/^{"ts":[0-9.]*,//' >"$TMP/off"
 	sed 's/^{"ts":[0-9.]*,"ifname":"[^"]*","dir":"out","hook":"[^"]*",//' "$TMP/out.json" >"$TMP/on"
-	check "egress ($mode) $name: events leaving equal gnvtrace -r, marked out" \
+	check "egress ($mode) $name ${*:-(no filter)}: events leaving equal gnvtrace -r, marked out" \
+		test -s "$TMP/off" -a -s "$TMP/on" ||
+		echo "  no events: $(wc -l <"$TMP/off") offline"
+	check "egress ($mode) $name ${*:-}: the same events" \
 		same_lines "$TMP/off" "$TMP/on" || cat "$TMP/out.json.err"
 	check "egress ($mode): detached on exit" tc_gone
 }
@@ -352,7 +356,7 @@ test_vlan_offload() {
 	start_tcpdump "$TMP/vo-out.pcap" gnvt-v1 -Q out udp port 6081 &&
 		start_tcpdump "$TMP/vo-in.pcap" gnvt-v2 -Q in udp port 6081 || ok=0
 	[ $ok = 1 ] && start_gnvtrace "$NS_RX" gnvt-v1 "$TMP/vo.json" -i gnvt-v2 -o json \
-		--xdp-mode native -w "$TMP/vo.pcap" 'vlan 50' || ok=0
+		--xdp-mode native -w "$TMP/vo.pcap" 'outer vlan 50' || ok=0
 	if [ $ok = 0 ]; then
 		fail "vlan offload: tcpdump and gnvtrace on gnvt-v1 and gnvt-v2"
 		stop_tcpdump
@@ -367,7 +371,7 @@ test_vlan_offload() {
 	echo "# $(grep -m1 '"ifname":"gnvt-v2"' "$TMP/vo.json")"
 	check "vlan offload: gnvt-v2 traced natively" \
 		grep -q "^gnvtrace: tracing gnvt-v2, in (XDP native)" "$TMP/vo.json.err"
-	check "vlan offload: every Geneve frame leaving gnvt-v1 matches 'vlan 50' ($n)" test \
+	check "vlan offload: every Geneve frame leaving gnvt-v1 matches 'outer vlan 50' ($n)" test \
 		"$(grep '"ifname":"gnvt-v1","dir":"out","hook":"tcx"' "$TMP/vo.json" | grep -c '"vlan":50,')" -eq "$n" -a "$n" -gt 0
 	check "vlan offload: every one arriving at gnvt-v2 matches it too, its tag from the NIC" test \
 		"$(grep '"ifname":"gnvt-v2","dir":"in","hook":"xdp-native"' "$TMP/vo.json" | grep -c '"vlan":50,')" -eq "$n"
@@ -513,6 +517,8 @@ main() {
 	test_replay_matches_offline "$TMP/demo.pcap"
 	test_replay_matches_offline "$TMP/demo.pcap" icmp6 and vni 7
 	test_replay_matches_offline "$TMP/demo.pcap" not icmp and not icmp6
+	test_replay_matches_offline "$TMP/demo.pcap" 'not (arp or icmp6) and (vni 5 or vni 7)'
+	test_replay_matches_offline "$TMP/demo.pcap" 'tcp port 22 or udp port 53 or icmp-type echo-reply'
 	test_replay_matches_offline "$CAPS/tcpdump-geneve.pcap"
 	test_replay_matches_offline "$CAPS/tcpdump-geneve.pcap" vni 10 and icmp
 	test_replay_matches_offline "$CAPS/zeek-geneve.pcap"
@@ -534,6 +540,8 @@ main() {
 	test_egress "$TMP/demo.pcap" tcx
 	test_egress "$TMP/demo.pcap" clsact
 	test_egress "$CAPS/zeek-geneve-many-options.pcap" tcx
+	test_egress "$TMP/demo.pcap" tcx 'icmp6 or (tcp port 22 and vni 5)'
+	test_egress "$TMP/demo.pcap" clsact '! arp && (lport 3 || outport 4)'
 	# Frames of 4-7 KB: a packet socket hands them to the stack with only
 	# the Ethernet header in the linear part, so the program must pull.
 	# Both ends take them: a frame the peer refuses fails with ENOBUFS,

@@ -23,6 +23,13 @@
 
 #define MAX_ARGS 64
 
+/* A jump goes forward, to a term there is, or to a verdict. */
+static int jump_ok(int from, __u8 to, int n_terms)
+{
+	return to == GNV_JUMP_MATCH || to == GNV_JUMP_NOMATCH ||
+	       (to > from && to < n_terms);
+}
+
 static void check_filter(const struct gnv_filter *f)
 {
 	CHECK(f->geneve_port == GENEVE_UDP_PORT);
@@ -30,10 +37,11 @@ static void check_filter(const struct gnv_filter *f)
 	for (int i = 0; i < f->n_terms; i++) {
 		const struct gnv_term *t = &f->terms[i];
 
-		CHECK(t->kind >= GNV_T_PROTO && t->kind <= GNV_T_OUTER_DST_HOST);
+		CHECK(t->kind >= GNV_T_PROTO && t->kind <= GNV_T_ETHER);
 		/* Without OVN's names no name can be unknown. */
 		CHECK(t->kind != GNV_T_NOTHING && !t->has_vni);
-		CHECK(t->negate <= 1);
+		CHECK(jump_ok(i, t->jt, f->n_terms));
+		CHECK(jump_ok(i, t->jf, f->n_terms));
 		switch (t->kind) {
 		case GNV_T_PROTO:
 			CHECK(t->val >= GNV_PROTO_ICMP &&
@@ -46,14 +54,30 @@ static void check_filter(const struct gnv_filter *f)
 			CHECK(t->val < 0x8000);
 			break;
 		case GNV_T_OUTPORT:
-		case GNV_T_PORT:
+		case GNV_T_LPORT:
 			CHECK(t->val <= 0xffff);
 			break;
 		case GNV_T_VLAN:
+		case GNV_T_INNER_VLAN:
 			CHECK(t->val < 4096);
 			break;
 		case GNV_T_ICMP_TYPE:
 			CHECK(t->val & (GNV_ICMP4_VALID | GNV_ICMP6_VALID));
+			break;
+		case GNV_T_L4_PORT:	/* lo <= hi, a side, TCP, UDP or both */
+			CHECK((t->val & 0xffff) <= t->val >> 16);
+			CHECK(t->side && t->side <= (GNV_SIDE_SRC | GNV_SIDE_DST));
+			CHECK(!t->proto || t->proto == 6 || t->proto == 17);
+			break;
+		case GNV_T_FAMILY:
+			CHECK(t->val == 4 || t->val == 6);
+			break;
+		case GNV_T_IP_PROTO:
+			CHECK(t->val <= 255 && (!t->proto || t->proto == 4 ||
+						t->proto == 6));
+			break;
+		case GNV_T_ETHER:
+			CHECK(t->side && t->side <= (GNV_SIDE_SRC | GNV_SIDE_DST));
 			break;
 		default:	/* address terms: masked, of one family */
 			CHECK(t->family == 4 || t->family == 6);
@@ -94,7 +118,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			       sizeof(err));
 	CHECK(r == 0 || r == -EINVAL);
 	if (r == 0) {
+		FILE *null = fopen("/dev/null", "w");
+
 		check_filter(&f);
+		/* -d's dump of whatever compiled. */
+		if (null) {
+			gnv_filter_dump(null, &f);
+			fclose(null);
+		}
 		/* A zeroed packet, and one with every field set. */
 		memset(&pkts[0], 0, sizeof(pkts[0]));
 		memset(&pkts[1], 0xff, sizeof(pkts[1]));

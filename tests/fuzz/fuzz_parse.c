@@ -46,14 +46,14 @@ static const char *const filter_words[] = {
 	"vni 5",
 	"inport 1",
 	"outport 32768",
-	"port 3",
+	"lport 3",
 	"host 192.168.0.20",
 	"src net 30.0.0.0/24",
 	"dst host fd00::2",
 	"net fd10::/64",
 	"outer net 172.17.0.0/16",
 	"outer host 20.0.0.2",
-	"vlan 1",
+	"outer vlan 1",
 	"icmp-type echo-request",
 	"icmp-type 129",
 };
@@ -63,7 +63,7 @@ static const char *const filter_words[] = {
 static const char *const filter_conj[] = {
 	"",
 	"vni 10 and icmp and not arp",
-	"port 3 and not udp and net 192.168.0.0/16 and vlan 50",
+	"lport 3 and not udp and net 192.168.0.0/16 and outer vlan 50",
 	"not icmp-type unreachable and outer net ::/0 and tcp",
 };
 #define N_CONJ (sizeof(filter_conj) / sizeof(filter_conj[0]))

@@ -59,5 +59,18 @@ for target in parse capture filter; do
 	fi
 done
 
+# The filter against libpcap, as the filter-oracle suite runs it but with
+# RUNS expressions from another seed.
+oracle=$BUILD/tests/unit/test_filter_oracle
+log=$ART/filter_oracle.log
+if [ ! -x "$oracle" ]; then
+	fail "filter oracle: $oracle is missing (run 'make')"
+elif "$oracle" "${CAPTURES:-../shared/captures}" "$RUNS" 1 >"$log" 2>&1; then
+	ok "filter oracle: $(grep -o '^# [0-9]* expressions compiled and run' "$log" | cut -c3-) against libpcap"
+else
+	fail "filter oracle: $RUNS expressions; log $log"
+	grep -v '^ok' "$log" | head -10
+fi
+
 echo "$PASS passed, $FAIL failed"
 [ "$FAIL" -eq 0 ]

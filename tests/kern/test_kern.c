@@ -109,7 +109,7 @@ static void tracer_close(struct tracer *t)
  */
 static int set_filter(struct tracer *t, const char *text)
 {
-	char buf[256], err[256] = "", *argv[] = { buf };
+	char buf[512], err[256] = "", *argv[] = { buf };
 
 	snprintf(buf, sizeof(buf), "%s", text);
 	if (!ASSERT_OK(gnv_filter_compile(1, argv, t->geneve_port,
@@ -430,9 +430,19 @@ static const struct kern_case kern_cases[] = {
 /* Filters run against every crafted frame, kernel against host. */
 static const char *const filters[] = {
 	"", "icmp", "tcp", "not icmp", "icmp and vni 5", "vni 6", "inport 1",
-	"port 3", "host 192.168.0.20", "src net fd00::/64",
-	"outer host 2001:db8::2", "vlan 200", "icmp-type echo-request",
+	"lport 3", "host 192.168.0.20", "src net fd00::/64",
+	"outer host 2001:db8::2", "outer vlan 200", "icmp-type echo-request",
 	"arp and dst host 192.168.0.20",
+	/* tcpdump's words and its and/or/not/parentheses. */
+	"icmp or arp", "vni 5 and (tcp port 80 or icmp)", "not (arp or icmp6)",
+	"port 53", "tcp dst portrange 70-90", "ip6 proto 58", "ip",
+	"ether dst fa:16:3e:1c:42:09", "vlan", "vlan 42",
+	"lport 1 or lport 3 or outport 32768",
+	"arp or icmp and vni 6",
+	"(vni 1 or vni 2 or vni 3 or vni 4 or vni 5) and (port 22 or port 80 "
+	"or port 443 or port 53) and not (host 10.0.0.9 or host 10.0.0.8 or "
+	"host 10.0.0.7) and (ip or ip6) and not arp and not icmp6 and "
+	"(inport 1 or outport 3 or lport 7)",
 };
 
 static void test_kern_cases(struct tracer *t)

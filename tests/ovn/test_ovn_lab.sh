@@ -124,7 +124,7 @@ test_filter_by_name() {
 # A port that does not exist yet: the filter says so, then follows the
 # Southbound DB when it appears, and when it moves to another key.
 test_filter_follows_db() {
-	trace "$TMP/late.json" --ovn-sb "$SB" -o json port ls0-late ||
+	trace "$TMP/late.json" --ovn-sb "$SB" -o json lport ls0-late ||
 		{ fail "late port: gnvtrace did not start"; return; }
 	check "late port: said to be unknown" grep -q \
 		"^gnvtrace: OVN has no ls0-late (yet)" "$TMP/late.json.err"

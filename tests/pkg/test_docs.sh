@@ -312,9 +312,9 @@ all_ok "the compiler takes every icmp-type name offered ($(wc -w <<<"$TYPES"))" 
 cond "an unknown word is the compiler's error (the checks above can fail)"
 
 # ... and every word the compiler takes is offered somewhere: the words
-# it compares against (user/filter/filter_compile.c), the protocols and the ICMP
+# it compares against (user/filter/filter_words.c), the protocols and the ICMP
 # type names (user/lib/abi_names.c).
-COMPILER=$(grep -o 'strcmp([^,()]*, "[a-z0-9-]*")' "$SRC/user/filter/filter_compile.c" |
+COMPILER=$(grep -o 'strcmp([^,()]*, "[a-z0-9-]*")' "$SRC/user/filter/filter_words.c" |
 	sed 's/.*"\(.*\)")/\1/')
 COMPILER+=" $(sed -n 's/.*case GNV_PROTO_[A-Z0-9_]*: return "\([a-z0-9-]*\)".*/\1/p' "$SRC/user/lib/abi_names.c")"
 ICMP_NAMES=$(sed -n 's/^\t{ [0-9]*, "\([a-z-]*\)" },$/\1/p' "$SRC/user/lib/abi_names.c")
@@ -329,6 +329,9 @@ OFFERED=$(
 	complete_words gnvtrace -r x outer ""
 	complete_words gnvtrace -r x outer src ""
 	complete_words gnvtrace -r x src ""
+	complete_words gnvtrace -r x ip ""
+	complete_words gnvtrace -r x tcp ""
+	complete_words gnvtrace -r x ether ""
 )
 bad=
 for w in $COMPILER; do

@@ -71,6 +71,7 @@ check "another user: it installed nothing" bash -c "! command -v tcpreplay"
 # man page of the suites it runs.
 mkdir -p "$TMP/b/tests/unit" "$TMP/b/tests/metrics" "$TMP/b/tests/split" "$TMP/b/tools"
 for f in gnvtrace gnvtrace.8 gnvtrace.bpf.o tests/unit/test_parse tests/unit/test_filter \
+	tests/unit/test_filter_oracle \
 	tests/metrics/test_metrics tests/split/test_split \
 	tools/gnv-pktgen; do
 	cp "$BUILD/$f" "$TMP/b/$f"
@@ -84,7 +85,7 @@ suite_result() { # the closing line of suite $1 in the run's output
 	awk -v s="== $1" '$0 == s { on = 1; next } /^== / { on = 0 }
 		on && /^[0-9]+ passed, [0-9]+ failed/ { print }' "$TMP/run.out"
 }
-for s in unit unit-filter metrics split docs echo-order; do
+for s in unit unit-filter filter-oracle metrics split docs echo-order; do
 	check "another user's run: $s ran and passed" \
 		bash -c "[[ '$(suite_result $s)' =~ ^[1-9][0-9]*\ passed,\ 0\ failed ]]"
 done

@@ -17,7 +17,7 @@
 /* The filter: frames to match against. */
 enum frame_kind {
 	FR_ICMP, FR_ICMP6, FR_TCP, FR_UDP, FR_ARP, FR_VLAN, FR_OUTER6,
-	FR_REPLY, FR_NO_OVN, FR_VXLAN, FR_MAX,
+	FR_REPLY, FR_NO_OVN, FR_VXLAN, FR_INNER_VLAN, FR_MAX,
 };
 
 static const struct {
@@ -34,6 +34,7 @@ static const struct {
 	[FR_REPLY] = { "echo reply", icmp_reply },
 	[FR_NO_OVN] = { "no ovn option", no_opts },
 	[FR_VXLAN] = { "ovn vxlan", ovn_vxlan },
+	[FR_INNER_VLAN] = { "inner vlan 42", inner_vlan },
 };
 
 struct match_case {
@@ -55,8 +56,8 @@ static const struct match_case match_cases[] = {
 	{ "inport 0", FR_NO_OVN, 0 },
 	{ "outport 3", FR_ICMP, 1 }, { "outport 1", FR_ICMP, 0 },
 	{ "outport 0", FR_NO_OVN, 0 },
-	{ "port 1", FR_ICMP, 1 }, { "port 3", FR_ICMP, 1 },
-	{ "port 2", FR_ICMP, 0 }, { "port 0", FR_NO_OVN, 0 },
+	{ "lport 1", FR_ICMP, 1 }, { "lport 3", FR_ICMP, 1 },
+	{ "lport 2", FR_ICMP, 0 }, { "lport 0", FR_NO_OVN, 0 },
 	{ "host 192.168.0.166", FR_ICMP, 1 }, { "host 192.168.0.20", FR_ICMP, 1 },
 	{ "host 192.168.0.21", FR_ICMP, 0 }, { "host 192.168.0.20", FR_ARP, 1 },
 	{ "host fd00::2", FR_ICMP6, 1 }, { "host fd00::3", FR_ICMP6, 0 },
@@ -68,7 +69,7 @@ static const struct match_case match_cases[] = {
 	{ "src host fd00::1", FR_ICMP6, 1 }, { "dst host fd00::1", FR_ICMP6, 0 },
 	{ "src net 192.168.0.0/24", FR_ICMP, 1 },
 	{ "net 192.168.0.0/24", FR_ICMP, 1 }, { "net 192.168.1.0/24", FR_ICMP, 0 },
-	{ "net 192.168.0.77/24", FR_ICMP, 1 }, { "net 0.0.0.0/0", FR_ICMP, 1 },
+	{ "net 0.0.0.0/0", FR_ICMP, 1 },
 	{ "net 0.0.0.0/0", FR_ICMP6, 0 },
 	{ "net fd00::/64", FR_ICMP6, 1 }, { "net fd01::/16", FR_ICMP6, 0 },
 	{ "net fd00::/64", FR_ICMP, 0 },
@@ -85,10 +86,17 @@ static const struct match_case match_cases[] = {
 	{ "outer dst host 2001:db8::2", FR_OUTER6, 1 },
 	{ "outer dst host 2001:db8::1", FR_OUTER6, 0 },
 	{ "vni 0xabc", FR_VXLAN, 1 }, { "outport 0x7fe", FR_VXLAN, 1 },
-	{ "port 0x7fe", FR_VXLAN, 1 }, { "inport 0", FR_VXLAN, 0 },
-	{ "port 0", FR_VXLAN, 0 }, { "not inport 0", FR_VXLAN, 1 },
-	{ "vlan 100", FR_VLAN, 1 }, { "vlan 200", FR_VLAN, 1 },
-	{ "vlan 300", FR_VLAN, 0 }, { "vlan 100", FR_ICMP, 0 },
+	{ "lport 0x7fe", FR_VXLAN, 1 }, { "inport 0", FR_VXLAN, 0 },
+	{ "lport 0", FR_VXLAN, 0 }, { "not inport 0", FR_VXLAN, 1 },
+	{ "outer vlan 100", FR_VLAN, 1 }, { "outer vlan 200", FR_VLAN, 1 },
+	{ "outer vlan 300", FR_VLAN, 0 }, { "outer vlan 100", FR_ICMP, 0 },
+	/*
+	 * vlan is tcpdump's, on the inner frame: its tag (ID 42 here);
+	 * inner words look through it, as they always did.
+	 */
+	{ "vlan", FR_INNER_VLAN, 1 }, { "vlan 42", FR_INNER_VLAN, 1 },
+	{ "vlan 100", FR_INNER_VLAN, 0 }, { "vlan", FR_VLAN, 0 },
+	{ "vlan and icmp", FR_INNER_VLAN, 1 }, { "icmp", FR_INNER_VLAN, 1 },
 	{ "icmp-type echo-request", FR_ICMP, 1 },
 	{ "icmp-type echo-request", FR_ICMP6, 1 },
 	{ "icmp-type echo-request", FR_REPLY, 0 },
@@ -98,13 +106,59 @@ static const struct match_case match_cases[] = {
 	{ "icmp-type 8", FR_ICMP, 1 }, { "icmp-type 8", FR_REPLY, 0 },
 	{ "icmp-type 8", FR_ICMP6, 0 }, { "icmp-type 128", FR_ICMP6, 1 },
 	{ "not icmp", FR_ICMP, 0 }, { "not icmp", FR_TCP, 1 },
-	{ "not vlan 100", FR_ICMP, 1 },
+	{ "not outer vlan 100", FR_ICMP, 1 },
 	{ "icmp and vni 5", FR_ICMP, 1 }, { "icmp and vni 6", FR_ICMP, 0 },
 	{ "tcp and vni 5", FR_ICMP, 0 },
 	{ "not icmp and not arp", FR_UDP, 1 },
 	{ "not icmp and not arp", FR_ARP, 0 },
 	{ "icmp and host 192.168.0.20 and inport 1 and vni 5", FR_ICMP, 1 },
 	{ "icmp and host 192.168.0.20 and not inport 1", FR_ICMP, 0 },
+	/* tcpdump's words for the inner frame (tcp: 40000 -> 80). */
+	{ "port 80", FR_TCP, 1 }, { "port 40000", FR_TCP, 1 },
+	{ "port 81", FR_TCP, 0 }, { "port 80", FR_ICMP, 0 },
+	{ "tcp port 80", FR_TCP, 1 }, { "udp port 80", FR_TCP, 0 },
+	{ "src port 40000", FR_TCP, 1 }, { "src port 80", FR_TCP, 0 },
+	{ "dst port 80", FR_TCP, 1 }, { "dst port 40000", FR_TCP, 0 },
+	{ "tcp dst port 80", FR_TCP, 1 }, { "tcp src port 80", FR_TCP, 0 },
+	{ "port http", FR_TCP, 1 }, { "tcp port http", FR_TCP, 1 },
+	{ "port domain", FR_UDP, 1 }, { "udp port 53", FR_UDP, 1 },
+	{ "portrange 70-90", FR_TCP, 1 }, { "portrange 90-70", FR_TCP, 1 },
+	{ "portrange 81-500", FR_TCP, 0 },
+	{ "dst portrange 80-80", FR_TCP, 1 },
+	{ "src portrange 1-1000", FR_TCP, 0 },
+	{ "ip", FR_ICMP, 1 }, { "ip", FR_ICMP6, 0 }, { "ip", FR_ARP, 0 },
+	{ "ip6", FR_ICMP6, 1 }, { "ip6", FR_ICMP, 0 },
+	{ "proto 1", FR_ICMP, 1 }, { "proto 6", FR_TCP, 1 },
+	{ "ip proto 58", FR_ICMP6, 0 }, { "ip6 proto 58", FR_ICMP6, 1 },
+	{ "proto 58", FR_ICMP6, 1 }, { "proto 6", FR_ARP, 0 },
+	{ "ether host fa:16:3e:a7:95:87", FR_ICMP, 1 },
+	{ "ether src fa:16:3e:a7:95:87", FR_ICMP, 1 },
+	{ "ether src host fa:16:3e:a7:95:87", FR_ICMP, 1 },
+	{ "ether dst fa:16:3e:a7:95:87", FR_ICMP, 0 },
+	{ "ether dst FA:16:3E:1C:42:09", FR_ICMP, 1 },
+	/* "or", "not" and parentheses, with tcpdump's precedence. */
+	{ "icmp or arp", FR_ICMP, 1 }, { "icmp or arp", FR_ARP, 1 },
+	{ "icmp or arp", FR_TCP, 0 }, { "icmp || arp", FR_ARP, 1 },
+	{ "tcp && port 80", FR_TCP, 1 }, { "!icmp", FR_ICMP, 0 },
+	{ "! icmp", FR_TCP, 1 }, { "not (arp or icmp6)", FR_ICMP, 1 },
+	{ "not (arp or icmp6)", FR_ARP, 0 }, { "not(arp or icmp6)", FR_ICMP6, 0 },
+	{ "(icmp or icmp6) and not host 8.8.8.8", FR_ICMP6, 1 },
+	{ "(icmp or icmp6) and not host 192.168.0.20", FR_ICMP, 0 },
+	{ "vni 5 and (tcp port 80 or icmp)", FR_TCP, 1 },
+	{ "vni 5 and (tcp port 80 or icmp)", FR_ICMP, 1 },
+	{ "vni 5 and (tcp port 22 or icmp)", FR_TCP, 0 },
+	{ "vni 6 and (tcp port 80 or icmp)", FR_TCP, 0 },
+	{ "inport 1 or outport 1", FR_ICMP, 1 },
+	{ "inport 3 or outport 1", FR_ICMP, 0 },
+	/* and/or bind equally, from the left: (arp or icmp) and vni 6. */
+	{ "arp or icmp and vni 6", FR_ICMP, 0 },
+	{ "arp or icmp and vni 6", FR_ARP, 0 },
+	{ "arp or (icmp and vni 6)", FR_ARP, 1 },
+	{ "not not icmp", FR_ICMP, 1 },
+	{ "((((icmp))))", FR_ICMP, 1 },
+	{ "not (icmp and vni 5) or tcp", FR_TCP, 1 },
+	{ "not (icmp and vni 5) or tcp", FR_ICMP, 0 },
+	{ "not (icmp and vni 5) or tcp", FR_UDP, 1 },
 };
 
 /*
@@ -114,7 +168,7 @@ static const struct match_case match_cases[] = {
 static int compile(const char *text, int split, struct gnv_filter *f,
 		   char *err, size_t errlen)
 {
-	char buf[256], *argv[GNV_MAX_TERMS * 4], *save = NULL;
+	char buf[512], *argv[GNV_MAX_TERMS * 4], *save = NULL;
 	int argc = 0;
 
 	snprintf(buf, sizeof(buf), "%s", text);
@@ -183,9 +237,10 @@ struct error_case {
 	const char *words[2];	/* substrings of the message */
 };
 
-#define TERMS_17 "icmp and icmp and icmp and icmp and icmp and icmp and " \
-	"icmp and icmp and icmp and icmp and icmp and icmp and icmp and " \
-	"icmp and icmp and icmp and icmp"
+#define TERMS_8 "icmp and icmp and icmp and icmp and icmp and icmp and " \
+	"icmp and icmp"
+#define TERMS_33 TERMS_8 " and " TERMS_8 " and " TERMS_8 " and " TERMS_8 \
+	" and icmp"
 
 static const struct error_case error_cases[] = {
 	{ "frobnicate", { "frobnicate" } },
@@ -196,6 +251,20 @@ static const struct error_case error_cases[] = {
 	{ "vni 5x", { "'vni'", "5x" } },
 	{ "inport 32768", { "'inport'", "32768" } },
 	{ "vlan -1", { "'vlan'", "-1" } },
+	{ "outer vlan", { "'outer vlan'", "number" } },
+	{ "port", { "'port'", "port" } },
+	{ "port 65536", { "'port'", "65536" } },
+	{ "port vm1", { "'port vm1'", "lport" } },
+	{ "portrange 10", { "'portrange'", "A-B" } },
+	{ "tcp port", { "'port'" } },
+	{ "ether", { "'ether'" } },
+	{ "ether host 1:2:3", { "MAC", "1:2:3" } },
+	{ "ip proto", { "'proto'", "number" } },
+	{ "(icmp", { "')'", "end" } },
+	{ "(icmp arp", { "'arp'" } },
+	{ "icmp)", { "')'" } },
+	{ "()", { "primitive", "')'" } },
+	{ "not", { "primitive", "end" } },
 	{ "host", { "'host'", "address" } },
 	{ "host 300.1.1.1", { "'host'", "300.1.1.1" } },
 	{ "src host fd00::g", { "'host'", "fd00::g" } },
@@ -204,19 +273,21 @@ static const struct error_case error_cases[] = {
 	{ "net fd00::/129", { "'net'", "fd00::/129" } },
 	{ "net 10.0.0.0/", { "'net'", "10.0.0.0/" } },
 	{ "net 10.0.0.0/x", { "'net'", "10.0.0.0/x" } },
+	{ "net 192.168.0.77/24", { "non-network bits", "192.168.0.0/24" } },
+	{ "src net fd00::1/64", { "non-network bits", "fd00::/64" } },
 	{ "src 10.0.0.1", { "'src'" } },
 	{ "outer", { "'outer'" } },
 	{ "outer src 10.0.0.1", { "'outer'", "src" } },
 	{ "outer chassis compute-0", { "'chassis compute-0'", "--ovn-sb" } },
 	{ "inport vm1", { "'inport vm1'", "--ovn-names" } },
 	{ "datapath net1", { "'datapath net1'", "--ovn-sb" } },
-	{ "icmp or tcp", { "'or'" } },
 	{ "icmp tcp", { "'tcp'", "and" } },
-	{ "icmp and", { "'and'" } },
+	{ "icmp and", { "primitive", "end" } },
+	{ "icmp or", { "primitive", "end" } },
 	{ "icmp-type bogus", { "'icmp-type'", "bogus" } },
 	{ "icmp-type 256", { "'icmp-type'", "256" } },
 	{ "icmp-type", { "'icmp-type'" } },
-	{ TERMS_17, { "16" } },
+	{ TERMS_33, { "32" } },
 };
 
 static void test_error_case(const struct error_case *c)

@@ -982,7 +982,7 @@ test_e1000_rxvlan_off() {
 	eb ethtool -K "$EB_IF" rxvlan off >/dev/null 2>&1
 	check "e1000 rx-vlan-offload off: ethtool -K $EB_IF rxvlan off, ethtool -k says off" rxvlan off ||
 		return
-	e1000_trace "$f" 'vlan 1'
+	e1000_trace "$f" 'outer vlan 1'
 	rc=$?
 	sed 's/^/  stderr: /' "$f.err"
 	[ $rc -eq 125 ] && { fail "e1000 rx-vlan-offload off: gnvtrace on $EB_IF"; return; }
@@ -995,7 +995,7 @@ test_e1000_rxvlan_off() {
 	echo "# $EB_IF in, rx-vlan-offload off: $(<"$f")"
 	# "HH:MM:SS.us eth3 in 127.0.0.1 > ...", offline "HH:MM:SS.us 127.0.0.1 > ..."
 	read -r ts ifn dir rest <"$f"
-	check "e1000 rx-vlan-offload off: one event, matching 'vlan 1', showing it: the offline line, 104 bytes" \
+	check "e1000 rx-vlan-offload off: one event, matching 'outer vlan 1', showing it: the offline line, 104 bytes" \
 		test "$(count_has "$f" " $EB_IF in ")" -eq 1 -a "$ifn $dir ${ts//[0-9]/0} $rest" = \
 		"$EB_IF in 00:00:00.000000 $(<"$TMP/e1k-cap.txt")"
 	eb ethtool -K "$EB_IF" rxvlan on >/dev/null 2>&1

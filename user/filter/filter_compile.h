@@ -7,20 +7,22 @@
 #define GNV_FILTER_COMPILE_H
 
 #include <stddef.h>
+#include <stdio.h>
+
 #include "gnvtrace.h"
 
 /*
- * Compiles filter words (tcpdump-like, joined with "and", "not" before a
- * single primitive) into *f. The words may come as separate arguments or
- * as one quoted string. Returns 0, or -EINVAL with a one-line reason in
- * err.
+ * Compiles filter words (tcpdump's language: primitives under "and",
+ * "or", "not" and parentheses; the README lists the words) into *f, a
+ * term program. The words may come as separate arguments or as one
+ * quoted string. Returns 0, or -EINVAL with a one-line reason in err.
  */
 int gnv_filter_compile(int argc, char **argv, __u16 geneve_port,
 		       struct gnv_filter *f, char *err, size_t errlen);
 
 struct gnv_ovn_names;
 /*
- * The same, with OVN's names: "datapath NAME", "inport|outport|port
+ * The same, with OVN's names: "datapath NAME", "inport|outport|lport
  * NAME" resolve through names to keys (a port's in its datapath only). A
  * name OVN does not know makes its term match nothing, and is listed in
  * unknown (comma-separated; "" when all resolved), for the caller to say
@@ -30,5 +32,8 @@ int gnv_filter_compile_ovn(int argc, char **argv, __u16 geneve_port,
 			   const struct gnv_ovn_names *names,
 			   struct gnv_filter *f, char *unknown,
 			   size_t unknown_len, char *err, size_t errlen);
+
+/* -d: the term program, a line a term (filter_dump.c). */
+void gnv_filter_dump(FILE *out, const struct gnv_filter *f);
 
 #endif /* GNV_FILTER_COMPILE_H */
