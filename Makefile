@@ -96,8 +96,11 @@ $(OUT)/tests/kern/test_kern $(OUT)/tools/bench: $(SKELS)
 # The version is debian/changelog's: a new entry rebuilds what prints it.
 $(OUT)/user/main.o: debian/changelog
 
+# Made anew: "ar r" keeps members whose source is gone (a file renamed or
+# split), and the link could pick such a stale object over its successor.
 $(OUT)/libgnv.a: $(LIB_OBJS)
 	$(call msg,AR,$@)
+	$(Q)rm -f $@
 	$(Q)$(AR) rcs $@ $^
 
 $(OUT)/gnvtrace: $(OUT)/user/main.o $(OUT)/libgnv.a

@@ -57,9 +57,11 @@ GNV_INLINE int gnv_l4_port_match(const struct gnv_term *t,
 	       ((t->side & GNV_SIDE_DST) && p->dport >= lo && p->dport <= hi);
 }
 
-GNV_INLINE int gnv_mac_match(const __u8 *mac, const __u8 *want)
+/* The MAC's bits in the term's mask are the term's address. */
+GNV_INLINE int gnv_mac_match(const __u8 *mac, const struct gnv_term *t)
 {
-	return rd32(mac) == rd32(want) && rd16(mac + 4) == rd16(want + 4);
+	return (rd32(mac) & rd32(t->mask)) == rd32(t->addr) &&
+	       (rd16(mac + 4) & rd16(t->mask + 4)) == rd16(t->addr + 4);
 }
 
 GNV_INLINE int gnv_term_match(const struct gnv_term *t,
@@ -123,9 +125,9 @@ GNV_INLINE int gnv_term_match(const struct gnv_term *t,
 	case GNV_T_ETHER:
 		return (p->flags & GNV_F_INNER_ETH) &&
 		       (((t->side & GNV_SIDE_SRC) &&
-			 gnv_mac_match(p->inner_eth_src, t->addr)) ||
+			 gnv_mac_match(p->inner_eth_src, t)) ||
 			((t->side & GNV_SIDE_DST) &&
-			 gnv_mac_match(p->inner_eth_dst, t->addr)));
+			 gnv_mac_match(p->inner_eth_dst, t)));
 	}
 	return 0;
 }

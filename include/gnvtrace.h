@@ -305,7 +305,8 @@ enum gnv_term_kind {
 	GNV_T_FAMILY,		/* val: the inner IP version, 4 or 6 */
 	GNV_T_IP_PROTO,		/* val: the inner IP protocol number; proto
 				 * the version asked, 4, 6 or 0 either */
-	GNV_T_ETHER,		/* the inner MAC in addr, on side(s) side */
+	GNV_T_ETHER,		/* the inner MAC, its bits in mask equal to
+				 * addr, on side(s) side */
 };
 
 /* Which end an address or port term looks at, a mask. */

@@ -104,6 +104,9 @@ suite kern "root captures" "$BUILD/tests/kern/test_kern" "$CAPS"
 suite tshark "root captures tshark tcpdump" "$PY" tests/captures/check_tshark.py "$BUILD/gnvtrace" "$CAPS"
 suite filters "root captures tshark tcpdump" \
 	"$PY" tests/captures/check_tshark.py --filters "$BUILD/gnvtrace" "$CAPS"
+# tcpdump itself, on the inner frames gnv-decap writes; --kernel on the mix.
+suite filter-tcpdump "root captures tcpdump" \
+	"$PY" tests/captures/check_filter_tcpdump.py "$BUILD" "$CAPS" "$BUILD/mix20k.pcap" 40
 suite files "root captures tshark tcpdump" tests/captures/test_files.sh "$BUILD" "$CAPS"
 suite hist "root tshark" "$PY" tests/captures/check_hist.py "$BUILD/gnvtrace" "$BUILD/rtt.pcap" "$BUILD/mix20k.pcap"
 suite fuzz "pkg:libclang-rt-14-dev" tests/fuzz/run.sh "$BUILD" 200000

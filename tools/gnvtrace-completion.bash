@@ -27,7 +27,8 @@ _gnvtrace_opts_flag=(
 # The filter: what may start a primitive, and what follows its words.
 _gnvtrace_filter_prims=(
 	icmp icmp6 tcp udp arp ip ip6 proto port portrange ether vlan
-	vni datapath inport outport lport icmp-type host net src dst outer
+	broadcast multicast vni datapath inport outport lport icmp-type host
+	net src dst outer
 )
 _gnvtrace_icmp_types=(
 	echo-request echo-reply unreachable time-exceeded parameter-problem
@@ -86,7 +87,11 @@ _gnvtrace_filter() {
 	for w in "$@"; do
 		case $state:$w in
 		prim:not | prim:! | prim:\( | not:not | not:! | not:\() state=prim ;;
-		prim:icmp | prim:icmp6 | prim:arp) state=end ;;
+		prim:icmp | prim:icmp6 | prim:arp | prim:broadcast | \
+			prim:multicast | ip:multicast | ether:broadcast | \
+			ether:multicast)
+			state=end
+			;;
 		prim:tcp | prim:udp) state=l4 ;;
 		l4:src | l4:dst) state=l4-dir ;;
 		prim:ip | prim:ip6) state=ip ;;
@@ -122,13 +127,13 @@ _gnvtrace_filter() {
 	prim) _gnvtrace_offer not "${_gnvtrace_filter_prims[@]}" ;;
 	l4) _gnvtrace_offer and or port portrange src dst ;;
 	l4-dir) _gnvtrace_offer port portrange ;;
-	ip) _gnvtrace_offer and or proto ;;
+	ip) _gnvtrace_offer and or proto multicast ;;
 	vlan) _gnvtrace_offer and or ;;
 	icmp-type) _gnvtrace_offer "${_gnvtrace_icmp_types[@]}" ;;
 	outer) _gnvtrace_offer src dst host net chassis vlan ;;
 	outer-dir) _gnvtrace_offer host net chassis ;;
 	inner-dir) _gnvtrace_offer host net port portrange ;;
-	ether) _gnvtrace_offer host src dst ;;
+	ether) _gnvtrace_offer host src dst broadcast multicast ;;
 	ether-dir) ;; # a MAC address
 	end) _gnvtrace_offer and or ;;
 	esac

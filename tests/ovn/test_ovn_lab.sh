@@ -121,6 +121,24 @@ test_filter_by_name() {
 		"$(json_count "$TMP/f.json" "e['ovn_outport_name'] != 'ls0-vm2'")" -eq 0
 }
 
+# OVN's names and tcpdump's words in one expression: vm2's traffic both
+# ways (requests to it, out; its replies, in), ICMP, not to or from vm3.
+test_filter_expression() {
+	trace "$TMP/fx.json" --ovn-sb "$SB" -o json \
+		"(outport ls0-vm2 or inport ls0-vm2) and icmp and not host $VM3_IP" ||
+		{ fail "filter expression: gnvtrace did not start"; return; }
+	ping_vm "$VM1_NS" "$VM2_IP" 2
+	ping_vm "$VM1_NS" "$VM3_IP" 2
+	wait_lines "$TMP/fx.json" 4
+	untrace
+	check "filter expression: vm1's 2 requests to vm2, out" test "$(json_count "$TMP/fx.json" \
+		"e['dir'] == 'out' and e['ovn_outport_name'] == 'ls0-vm2' and e['icmp_type'] == 8")" -eq 2
+	check "filter expression: vm2's 2 replies, in" test "$(json_count "$TMP/fx.json" \
+		"e['dir'] == 'in' and e['ovn_inport_name'] == 'ls0-vm2' and e['icmp_type'] == 0")" -eq 2
+	check "filter expression: nothing else (vm3's pings left out)" \
+		test "$(wc -l <"$TMP/fx.json")" -eq 4
+}
+
 # A port that does not exist yet: the filter says so, then follows the
 # Southbound DB when it appears, and when it moves to another key.
 test_filter_follows_db() {
@@ -316,6 +334,7 @@ main() {
 	test_live_names
 	test_text_and_hist
 	test_filter_by_name
+	test_filter_expression
 	test_filter_follows_db
 	test_offline_names
 	test_chassis_names

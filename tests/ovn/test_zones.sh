@@ -160,9 +160,9 @@ main() {
 		>"$TMP/ts.json" 2>/dev/null
 	check "filter datapath ts1: the zones agree on 7" \
 		test "$(wc -l <"$TMP/ts.json")" -eq 6
-	"$GNV" -r "$TMP/demo.pcap" "${zones[@]}" port shared >"$TMP/sh.out" 2>&1
-	check "filter port shared: zones disagree, a usage error" test $? -eq 2
-	check "filter port shared: says so" grep -q "zones disagree" "$TMP/sh.out"
+	"$GNV" -r "$TMP/demo.pcap" "${zones[@]}" lport shared >"$TMP/sh.out" 2>&1
+	check "filter lport shared: zones disagree, a usage error" test $? -eq 2
+	check "filter lport shared: says so" grep -q "zones disagree" "$TMP/sh.out"
 
 	test_metrics_named "${zones[@]}"
 	test_interconnection

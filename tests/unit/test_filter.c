@@ -159,6 +159,18 @@ static const struct match_case match_cases[] = {
 	{ "not (icmp and vni 5) or tcp", FR_TCP, 1 },
 	{ "not (icmp and vni 5) or tcp", FR_ICMP, 0 },
 	{ "not (icmp and vni 5) or tcp", FR_UDP, 1 },
+	/* tcpdump's shorthand: a bare value takes the qualifiers before. */
+	{ "host 10.9.9.9 or 192.168.0.20", FR_ICMP, 1 },
+	{ "host 10.9.9.9 or 10.9.9.8", FR_ICMP, 0 },
+	{ "tcp dst port 81 or 80", FR_TCP, 1 },
+	{ "tcp dst port 81 or 82", FR_TCP, 0 },
+	{ "vni 6 or 5", FR_ICMP, 1 }, { "vni 5 and not 6", FR_ICMP, 1 },
+	{ "host 192.168.0.20 and not 192.168.0.166", FR_ICMP, 0 },
+	{ "port 22 or (80)", FR_TCP, 1 },
+	{ "src host 10.9.9.9 or (192.168.0.166)", FR_ICMP, 1 },
+	{ "broadcast", FR_ICMP, 0 }, { "not multicast", FR_ICMP, 1 },
+	{ "ether multicast", FR_ICMP, 0 }, { "ip multicast", FR_ICMP, 0 },
+	{ "ip6 multicast or ip", FR_ICMP, 1 },
 };
 
 /*
@@ -257,7 +269,6 @@ static const struct error_case error_cases[] = {
 	{ "port vm1", { "'port vm1'", "lport" } },
 	{ "portrange 10", { "'portrange'", "A-B" } },
 	{ "tcp port", { "'port'" } },
-	{ "ether", { "'ether'" } },
 	{ "ether host 1:2:3", { "MAC", "1:2:3" } },
 	{ "ip proto", { "'proto'", "number" } },
 	{ "(icmp", { "')'", "end" } },
@@ -265,6 +276,15 @@ static const struct error_case error_cases[] = {
 	{ "icmp)", { "')'" } },
 	{ "()", { "primitive", "')'" } },
 	{ "not", { "primitive", "end" } },
+	/* As libpcap: no shorthand after a closed group, a MAC or a range. */
+	{ "(host 10.0.0.1) or 10.0.0.2", { "'10.0.0.2'" } },
+	{ "icmp or 10.0.0.2", { "'10.0.0.2'" } },
+	{ "host 10.0.0.1 and (tcp or 10.0.0.2)", { "'10.0.0.2'" } },
+	{ "ether host fa:16:3e:00:00:01 or fa:16:3e:00:00:02",
+	  { "'fa:16:3e:00:00:02'" } },
+	{ "portrange 1-2 or 3-4", { "'3-4'" } },
+	{ "ip broadcast", { "netmask" } },
+	{ "ether", { "'ether'" } },
 	{ "host", { "'host'", "address" } },
 	{ "host 300.1.1.1", { "'host'", "300.1.1.1" } },
 	{ "src host fd00::g", { "'host'", "fd00::g" } },

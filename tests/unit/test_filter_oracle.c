@@ -33,6 +33,7 @@
 #include "gnvtrace.h"
 #include "parse.h"
 #include "filter/filter_compile.h"
+#include "filter/inner_frame.h"
 #include "lab/traffic.h"
 #include "test_util.h"
 
@@ -71,11 +72,6 @@ static unsigned int roll(unsigned int n)
 	return (unsigned int)(rng % n);
 }
 
-static int is_ipv6_ext(__u8 nh)
-{
-	return nh == 0 || nh == 43 || nh == 44 || nh == 51 || nh == 60;
-}
-
 static void remember(const struct gnv_pkt *p)
 {
 	char buf[48];
@@ -100,39 +96,20 @@ static void remember(const struct gnv_pkt *p)
 
 /*
  * A Geneve frame with an inner Ethernet frame: kept, with that frame
- * untagged for libpcap.
+ * untagged for libpcap (gnv_inner_frame).
  */
 static void add_frame(const __u8 *data, __u32 len)
 {
 	struct frame *f = &frames[n_frames];
-	const __u8 *in;
-	__u32 in_len;
 
 	if (n_frames == MAX_FRAMES)
 		return;
 	if (gnv_parse_frame(data, data + len, GNV_LINK_ETH, GENEVE_UDP_PORT,
-			    0, &f->pkt) != GNV_GENEVE ||
-	    !(f->pkt.flags & GNV_F_INNER_ETH))
+			    0, &f->pkt) != GNV_GENEVE)
 		return;
-	in = data + f->pkt.opts_off + f->pkt.opts_len;
-	in_len = data + len - in;
-	if (in_len < 14 || in_len > FRAME_MAX)
-		return;
-	memcpy(f->inner, in, 12);
-	f->inner_len = 12;
-	/* Up to two tags, as the parser takes. */
-	for (int i = 0; i < 2 && in_len >= f->inner_len + 6 + 4 * i; i++) {
-		__u16 tpid = in[12 + 4 * i] << 8 | in[13 + 4 * i];
-
-		if (tpid != 0x8100 && tpid != 0x88a8)
-			break;
-		in += 4;
-		in_len -= 4;
-	}
-	memcpy(f->inner + 12, in + 12, in_len - 12);
-	f->inner_len = in_len;
-	if (f->pkt.inner_ethertype == GNV_ETH_P_IPV6 && in_len >= 14 + 40 &&
-	    is_ipv6_ext(f->inner[14 + 6]))
+	f->inner_len = gnv_inner_frame(data, len, &f->pkt, f->inner,
+				       sizeof(f->inner));
+	if (f->inner_len < 14 || gnv_inner_ipv6_ext(f->inner, f->inner_len))
 		return;
 	remember(&f->pkt);
 	n_frames++;
@@ -188,6 +165,7 @@ struct node {
 	enum op op;
 	int a, b;
 	char text[96];
+	int val_at;		/* where its value starts; 0: it has none */
 	int pcap;		/* tcpdump's word: libpcap answers */
 	struct bpf_program prog;
 };
@@ -229,7 +207,8 @@ static void leaf_text(struct node *n)
 	static const char *const sides[] = { "", "src ", "dst " };
 	static const char *const protos[] = { "", "tcp ", "udp " };
 	static const char *const names[] = { "http", "domain", "ssh" };
-	unsigned int lo, k = roll(17);
+	unsigned int lo, k = roll(19);
+	char *sp;
 
 	n->pcap = 1;
 	switch (k) {
@@ -270,14 +249,23 @@ static void leaf_text(struct node *n)
 			 seen.n_macs ? seen.macs[roll(seen.n_macs)] :
 			 "fa:16:3e:00:00:01");
 		break;
+	case 12:
+		snprintf(n->text, sizeof(n->text), "%s",
+			 (const char *[]){ "broadcast", "multicast",
+					   "ether broadcast", "ether multicast",
+					   "ip multicast", "ip6 multicast" }[roll(6)]);
+		return;
 	default:	/* gnvtrace's words */
 		n->pcap = 0;
 		snprintf(n->text, sizeof(n->text), "%s %u",
 			 (const char *[]){ "vni", "inport", "outport", "lport",
-					   "vni" }[k - 12],
-			 k == 12 || k == 16 ? (unsigned int[]){ 5, 7, 1, 2 }[roll(4)] :
+					   "vni", "inport" }[k - 13],
+			 k == 13 || k == 17 ? (unsigned int[]){ 5, 7, 1, 2 }[roll(4)] :
 			 1 + roll(8));
 	}
+	/* Its value is its last word, after the qualifiers. */
+	sp = k >= 5 ? strrchr(n->text, ' ') : NULL;
+	n->val_at = sp ? (int)(sp - n->text) + 1 : 0;
 }
 
 static int gen(struct expr *e, int depth)
@@ -309,27 +297,86 @@ static int gen(struct expr *e, int depth)
  * "or" does; now and then more than needed, and each word in one of its
  * spellings.
  */
+/* The leaf printed last, whose qualifiers a bare value may take. */
+static const struct node *last_leaf;
+static int n_short;	/* values printed alone */
+
+static int same_quals(const struct node *a, const struct node *b)
+{
+	return a && a->val_at && a->val_at == b->val_at &&
+	       !strncmp(a->text, b->text, a->val_at);
+}
+
+/*
+ * tcpdump's shorthand, where libpcap takes it: a leaf right after "and",
+ * "or" or "not", unparenthesised, with the qualifiers of the leaf printed
+ * just before it, as its value alone ("host a or b"). 1 when printed.
+ */
+static int short_leaf(const struct expr *e, int i, char *out, size_t len,
+		      const char *before)
+{
+	const struct node *n = &e->n[i];
+
+	if (n->op != LEAF || !same_quals(last_leaf, n) || roll(2) ||
+	    !strncmp(n->text, "ether ", 6) || strstr(n->text, "portrange"))
+		return 0;
+	snprintf(out, len, "%s%s", before, n->text + n->val_at);
+	last_leaf = n;
+	n_short++;
+	return 1;
+}
+
+static void print(const struct expr *e, int i, char *out, size_t len);
+
+/*
+ * A node printed inside parentheses: as in libpcap, the qualifiers a bare
+ * value may take are those from before the group once it is closed.
+ */
+static void print_group(const struct expr *e, int i, char *out, size_t len)
+{
+	const struct node *before = last_leaf;
+
+	print(e, i, out, len);
+	last_leaf = before;
+}
+
 static void print(const struct expr *e, int i, char *out, size_t len)
 {
 	const struct node *n = &e->n[i];
-	char a[2048], b[2048];
-	int extra = !roll(8);
+	char a[1900], b[1900];
+	int extra = !roll(8), group;
 
 	switch (n->op) {
 	case LEAF:
 		snprintf(out, len, extra ? "(%s)" : "%s", n->text);
+		if (!extra)
+			last_leaf = n;
 		return;
 	case NOT:
-		print(e, n->a, a, sizeof(a));
-		snprintf(out, len, e->n[n->a].op == AND || e->n[n->a].op == OR ?
-			 "%s(%s)" : "%s%s", roll(2) ? "not " : "!", a);
+		if (short_leaf(e, n->a, out, len, roll(2) ? "not " : "!"))
+			return;
+		group = e->n[n->a].op == AND || e->n[n->a].op == OR;
+		if (group)
+			print_group(e, n->a, a, sizeof(a));
+		else
+			print(e, n->a, a, sizeof(a));
+		snprintf(out, len, group ? "%s(%s)" : "%s%s",
+			 roll(2) ? "not " : "!", a);
 		return;
 	default:
 		print(e, n->a, a, sizeof(a));
-		print(e, n->b, b, sizeof(b));
-		snprintf(out, len, e->n[n->b].op == AND ||
-			 e->n[n->b].op == OR || extra ? "%s %s (%s)" :
-			 "%s %s %s", a, n->op == AND ? (roll(2) ? "and" : "&&") :
+		if (short_leaf(e, n->b, b, sizeof(b), "")) {
+			snprintf(out, len, "%s %s %s", a, n->op == AND ? "and" :
+				 "or", b);
+			return;
+		}
+		group = e->n[n->b].op == AND || e->n[n->b].op == OR || extra;
+		if (group)
+			print_group(e, n->b, b, sizeof(b));
+		else
+			print(e, n->b, b, sizeof(b));
+		snprintf(out, len, group ? "%s %s (%s)" : "%s %s %s", a,
+			 n->op == AND ? (roll(2) ? "and" : "&&") :
 			 (roll(2) ? "or" : "||"), b);
 	}
 }
@@ -431,6 +478,7 @@ static void check_expr(void)
 	const char *why = NULL;
 	int root = gen(&e, 1 + roll(4)), pure, ours, theirs;
 
+	last_leaf = NULL;
 	print(&e, root, text, sizeof(text));
 	pure = !e.gnv_leaves;
 	ours = gnv_filter_compile(1, argv, GENEVE_UDP_PORT, &gf, err,
@@ -489,8 +537,10 @@ int main(int argc, char **argv)
 	for (int i = 0; i < n; i++)
 		check_expr();
 	printf("# %d expressions compiled and run, %d matches in all, %d "
-	       "refused by both or past %d primitives\n", compiled,
-	       matched_any, refused, GNV_MAX_TERMS);
+	       "refused by both or past %d primitives; %d values alone "
+	       "(tcpdump's \"host a or b\")\n", compiled, matched_any,
+	       refused, GNV_MAX_TERMS, n_short);
+	ASSERT_GT(n_short, n / 100, "tcpdump's shorthand tried");
 	ASSERT_GT(compiled, n * 9 / 10, "expressions compiled");
 	ASSERT_GT(matched_any, 0, "something matched");
 	ASSERT_EQ(mismatches, 0, "expressions where gnvtrace and libpcap differ");

@@ -16,6 +16,7 @@
 
 #define MAX_NODES	(2 * FILTER_MAX_TOKENS)
 #define TOKEN_BYTES	4096
+#define MAX_QUALS	4	/* "outer src host", "tcp dst port" */
 
 enum node_op { N_TERM, N_AND, N_OR, N_NOT };
 
@@ -34,6 +35,9 @@ struct compiler {
 	int label_at[MAX_NODES];
 	int n_labels;
 	int jt[GNV_MAX_TERMS], jf[GNV_MAX_TERMS];
+	/* The words before the value of the last primitive ("tcp dst port"). */
+	const char *quals[MAX_QUALS];
+	int n_quals;
 };
 
 /* Targets while generating: a label (>= 0) or a verdict. */
@@ -91,6 +95,48 @@ static int new_node(struct compiler *c, enum node_op op, int a, int b)
 
 static int parse_expr(struct compiler *c);
 
+/*
+ * One primitive, or a bare value standing for one: as in tcpdump, a value
+ * where a primitive should start takes the qualifiers of the primitive
+ * before it ("host a or b", "tcp dst port 22 or 80", "vni 5 or 7"): its
+ * words but the last, which were the value. Only for words whose value
+ * stands alone: not "ether" (libpcap refuses a bare MAC) nor "portrange".
+ */
+static int primitive(struct compiler *c, struct gnv_term *t)
+{
+	struct lexer *lx = &c->lx;
+	const char *w = lx_peek(lx);
+	int start = lx->at;
+
+	if (w && !is_primitive_word(w) && !is_operator(w) && c->n_quals) {
+		struct lexer one = *lx;
+
+		one.n = 0;
+		for (int i = 0; i < c->n_quals; i++)
+			one.tok[one.n++] = c->quals[i];
+		one.tok[one.n++] = w;
+		one.at = 0;
+		if (parse_primitive(&one, t))
+			return -EINVAL;
+		if (one.at != one.n)
+			return fail(lx, "'%s' after '%s' is not one value",
+				    w, c->quals[0]);
+		lx->at++;
+		return 0;
+	}
+	if (parse_primitive(lx, t))
+		return -EINVAL;
+	/* Its qualifiers, for the values that may follow alone. */
+	c->n_quals = 0;
+	if (lx->at - start >= 2 && !is_primitive_word(lx->tok[lx->at - 1]) &&
+	    strcmp(lx->tok[start], "ether") &&
+	    strcmp(lx->tok[lx->at - 2], "portrange"))
+		for (int i = start; i < lx->at - 1 && i - start < MAX_QUALS;
+		     i++)
+			c->quals[c->n_quals++] = lx->tok[i];
+	return 0;
+}
+
 /* "not" or "!" before one, "(" expr ")", or a primitive. */
 static int parse_unary(struct compiler *c)
 {
@@ -102,9 +148,16 @@ static int parse_unary(struct compiler *c)
 		return n < 0 ? n : new_node(c, N_NOT, n, -1);
 	}
 	if (lx_accept(lx, "(")) {
+		/* As libpcap: a group's qualifiers end with it. */
+		const char *quals[MAX_QUALS];
+		int n_quals = c->n_quals;
+
+		memcpy(quals, c->quals, sizeof(quals));
 		n = parse_expr(c);
 		if (n < 0)
 			return n;
+		memcpy(c->quals, quals, sizeof(quals));
+		c->n_quals = n_quals;
 		if (lx_accept(lx, ")"))
 			return n;
 		if (!lx_peek(lx))
@@ -112,7 +165,7 @@ static int parse_unary(struct compiler *c)
 		return fail(lx, "expected ')' before '%s'", lx_peek(lx));
 	}
 	n = new_node(c, N_TERM, -1, -1);
-	if (n < 0 || parse_primitive(lx, &c->nodes[n].t))
+	if (n < 0 || primitive(c, &c->nodes[n].t))
 		return -EINVAL;
 	return n;
 }

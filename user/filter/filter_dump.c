@@ -31,6 +31,19 @@ static void put_net(FILE *out, const char *which, const struct gnv_term *t)
 		fprintf(out, "%snet %s/%d", which, ip, bits);
 }
 
+/* "ether src fa:16:3e:00:00:01", "ether multicast" (the group bit). */
+static void put_ether(FILE *out, const struct gnv_term *t)
+{
+	if (t->mask[0] == 0x01) {
+		fprintf(out, "ether multicast");
+		return;
+	}
+	fprintf(out, "ether %s%02x:%02x:%02x:%02x:%02x:%02x",
+		t->side == (GNV_SIDE_SRC | GNV_SIDE_DST) ? "host " :
+		side_word(t->side), t->addr[0], t->addr[1], t->addr[2],
+		t->addr[3], t->addr[4], t->addr[5]);
+}
+
 static void put_test(FILE *out, const struct gnv_term *t)
 {
 	switch (t->kind) {
@@ -98,10 +111,7 @@ static void put_test(FILE *out, const struct gnv_term *t)
 			t->proto == 6 ? "ip6 " : "", t->val);
 		break;
 	case GNV_T_ETHER:
-		fprintf(out, "ether %s%02x:%02x:%02x:%02x:%02x:%02x",
-			t->side == (GNV_SIDE_SRC | GNV_SIDE_DST) ? "host " :
-			side_word(t->side), t->addr[0], t->addr[1], t->addr[2],
-			t->addr[3], t->addr[4], t->addr[5]);
+		put_ether(out, t);
 		break;
 	default:
 		fprintf(out, "kind %u", t->kind);

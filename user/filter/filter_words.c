@@ -36,6 +36,21 @@ int lx_accept(struct lexer *lx, const char *word)
 	return 1;
 }
 
+int is_primitive_word(const char *w)
+{
+	static const char *const words[] = {
+		"icmp", "icmp6", "tcp", "udp", "arp", "ip", "ip6", "proto",
+		"port", "portrange", "src", "dst", "host", "net", "ether",
+		"vlan", "vni", "datapath", "inport", "outport", "lport",
+		"icmp-type", "outer", "chassis", "broadcast", "multicast",
+	};
+
+	for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++)
+		if (!strcmp(w, words[i]))
+			return 1;
+	return 0;
+}
+
 int is_operator(const char *w)
 {
 	static const char *const ops[] = {
@@ -390,11 +405,25 @@ static int parse_tcp_udp(struct lexer *lx, int proto_word,
 	return 0;
 }
 
-/* "ip|ip6 [proto N]", "proto N": the inner IP version, its protocol. */
+/*
+ * "ip|ip6 [proto N]", "proto N": the inner IP version, its protocol;
+ * "ip|ip6 multicast": a multicast destination (224.0.0.0/4, ff00::/8).
+ */
 static int parse_ip(struct lexer *lx, const char *w, struct gnv_term *t)
 {
 	__u8 family = !strcmp(w, "ip") ? 4 : !strcmp(w, "ip6") ? 6 : 0;
 
+	if (family && lx_accept(lx, "multicast")) {
+		t->kind = GNV_T_DST_HOST;
+		t->family = family;
+		t->addr[0] = family == 4 ? 0xe0 : 0xff;
+		t->mask[0] = family == 4 ? 0xf0 : 0xff;
+		return 0;
+	}
+	if (family == 4 && lx_accept(lx, "broadcast"))
+		return fail(lx, "'ip broadcast' needs the network's netmask, "
+			    "which gnvtrace does not know: use 'dst host "
+			    "ADDR'");
 	if (family && !lx_accept(lx, "proto")) {
 		t->kind = GNV_T_FAMILY;
 		t->val = family;
@@ -405,20 +434,39 @@ static int parse_ip(struct lexer *lx, const char *w, struct gnv_term *t)
 	return parse_num(lx, "proto", 255, &t->val);
 }
 
-/* "ether host|src|dst MAC": the inner frame's Ethernet addresses. */
+/*
+ * "broadcast", "multicast": the inner frame's destination MAC, all ones
+ * or with the group bit (tcpdump's "ether" before them is optional).
+ */
+static int parse_cast(const char *w, struct gnv_term *t)
+{
+	t->kind = GNV_T_ETHER;
+	t->side = GNV_SIDE_DST;
+	if (!strcmp(w, "broadcast")) {
+		memset(t->addr, 0xff, 6);
+		memset(t->mask, 0xff, 6);
+	} else {
+		t->addr[0] = t->mask[0] = 0x01;
+	}
+	return 0;
+}
+
+/* "ether host|src|dst MAC", "ether broadcast|multicast". */
 static int parse_ether(struct lexer *lx, struct gnv_term *t)
 {
 	const char *w = lx_next(lx), *v;
 	unsigned int b[6];
 	char tail;
 
+	if (w && (!strcmp(w, "broadcast") || !strcmp(w, "multicast")))
+		return parse_cast(w, t);
 	t->kind = GNV_T_ETHER;
 	t->side = !w ? 0 : !strcmp(w, "src") ? GNV_SIDE_SRC :
 		  !strcmp(w, "dst") ? GNV_SIDE_DST :
 		  !strcmp(w, "host") ? GNV_SIDE_SRC | GNV_SIDE_DST : 0;
 	if (!t->side)
-		return fail(lx, "'ether' must be followed by 'host', 'src' "
-			    "or 'dst' and a MAC address");
+		return fail(lx, "'ether' must be followed by 'host', 'src', "
+			    "'dst', 'broadcast' or 'multicast'");
 	if (t->side != (GNV_SIDE_SRC | GNV_SIDE_DST))
 		lx_accept(lx, "host");
 	v = lx_next(lx);
@@ -430,6 +478,7 @@ static int parse_ether(struct lexer *lx, struct gnv_term *t)
 		if (b[i] > 0xff)
 			return fail(lx, "'%s' is not a MAC address", v);
 		t->addr[i] = b[i];
+		t->mask[i] = 0xff;
 	}
 	return 0;
 }
@@ -450,7 +499,7 @@ static int parse_vlan(struct lexer *lx, struct gnv_term *t)
 static int not_yet(struct lexer *lx, const char *w)
 {
 	static const char *const later[] = {
-		"greater", "less", "len", "broadcast", "multicast", "sctp",
+		"greater", "less", "len", "sctp",
 		"gateway", "rarp", "decnet", "atalk", "ipx", "iso", "stp",
 		"mpls", "pppoed", "pppoes", "wlan", "type", "subtype", "dir",
 		"ifname", "on", "rnr", "rulenum", "reason",
@@ -503,6 +552,8 @@ int parse_primitive(struct lexer *lx, struct gnv_term *t)
 	}
 	if (!strcmp(w, "ether"))
 		return parse_ether(lx, t);
+	if (!strcmp(w, "broadcast") || !strcmp(w, "multicast"))
+		return parse_cast(w, t);
 	if (!strcmp(w, "vlan"))
 		return parse_vlan(lx, t);
 	if (!strcmp(w, "vni")) {

@@ -40,5 +40,7 @@ int parse_primitive(struct lexer *lx, struct gnv_term *t);
 
 /* The words that join and group primitives, which no primitive takes. */
 int is_operator(const char *w);
+/* Whether w starts a primitive or qualifies one ("tcp", "src", "host"). */
+int is_primitive_word(const char *w);
 
 #endif /* GNV_FILTER_WORDS_H */

@@ -169,6 +169,26 @@ static void buckets(struct outbuf *ob, const char *name,
 	value_u64(ob, count);
 }
 
+/*
+ * A counter family of one value per port: the __u64 at offset in each
+ * entry; with echoes_only, only of ports that saw echoes.
+ */
+static void port_counter(struct outbuf *ob, const struct key_text *keys,
+			 size_t n, const char *name, const char *help,
+			 size_t offset, int echoes_only)
+{
+	family(ob, name, "counter", help);
+	for (size_t i = 0; i < n; i++) {
+		const struct gnv_port_entry *e = keys[i].e;
+
+		if (echoes_only && !gnv_port_has_echoes(e))
+			continue;
+		series(ob, name, "", &keys[i], NULL);
+		value_u64(ob, *(const __u64 *)((const char *)e + offset));
+		ob_maybe_flush(ob);
+	}
+}
+
 static void per_port(struct outbuf *ob, const struct key_text *keys,
 		     size_t n)
 {
@@ -183,20 +203,12 @@ static void per_port(struct outbuf *ob, const struct key_text *keys,
 	for (int k = 0; k < GNV_RTT_SLOTS; k++)
 		shortest(rtt_le[k], sizeof(rtt_le[k]), (double)(1ULL << (k + 1)) / 1e6);
 
-	family(ob, "gnvtrace_port_packets_total", "counter",
-	       "Matched packets per VNI, OVN port and direction.");
-	for (i = 0; i < n; i++) {
-		series(ob, "gnvtrace_port_packets_total", "", &keys[i], NULL);
-		value_u64(ob, keys[i].e->stats.packets);
-		ob_maybe_flush(ob);
-	}
-	family(ob, "gnvtrace_port_bytes_total", "counter",
-	       "Bytes of matched frames per VNI, OVN port and direction.");
-	for (i = 0; i < n; i++) {
-		series(ob, "gnvtrace_port_bytes_total", "", &keys[i], NULL);
-		value_u64(ob, keys[i].e->stats.bytes);
-		ob_maybe_flush(ob);
-	}
+	port_counter(ob, keys, n, "gnvtrace_port_packets_total",
+		     "Matched packets per VNI, OVN port and direction.",
+		     offsetof(struct gnv_port_entry, stats.packets), 0);
+	port_counter(ob, keys, n, "gnvtrace_port_bytes_total",
+		     "Bytes of matched frames per VNI, OVN port and direction.",
+		     offsetof(struct gnv_port_entry, stats.bytes), 0);
 	family(ob, size_name, "histogram",
 	       "Sizes of matched frames in bytes, outer headers included.");
 	for (i = 0; i < n; i++) {
@@ -226,17 +238,10 @@ static void per_port(struct outbuf *ob, const struct key_text *keys,
 		value_u64(ob, st->rtt_count);
 		ob_maybe_flush(ob);
 	}
-	family(ob, "gnvtrace_port_icmp_unanswered_total", "counter",
-	       "ICMP and ICMPv6 echo requests of the port's that had no "
-	       "reply in time.");
-	for (i = 0; i < n; i++) {
-		if (!gnv_port_has_echoes(keys[i].e))
-			continue;
-		series(ob, "gnvtrace_port_icmp_unanswered_total", "", &keys[i],
-		       NULL);
-		value_u64(ob, keys[i].e->unanswered);
-		ob_maybe_flush(ob);
-	}
+	port_counter(ob, keys, n, "gnvtrace_port_icmp_unanswered_total",
+		     "ICMP and ICMPv6 echo requests of the port's that had no "
+		     "reply in time.",
+		     offsetof(struct gnv_port_entry, unanswered), 1);
 }
 
 /* Sorts h's keys and renders their labels; 0 or -ENOMEM. */
