@@ -299,6 +299,12 @@ static int gen(struct expr *e, int depth)
  */
 /* The leaf printed last, whose qualifiers a bare value may take. */
 static const struct node *last_leaf;
+/*
+ * Nothing printed yet in the group just opened: libpcap's grammar takes a
+ * group that starts with a bare value only when bare values follow it
+ * ("(53 or udp)", "(!1 or ...)" are syntax errors), so none starts one.
+ */
+static int group_start;
 static int n_short;	/* values printed alone */
 
 static int same_quals(const struct node *a, const struct node *b)
@@ -317,8 +323,9 @@ static int short_leaf(const struct expr *e, int i, char *out, size_t len,
 {
 	const struct node *n = &e->n[i];
 
-	if (n->op != LEAF || !same_quals(last_leaf, n) || roll(2) ||
-	    !strncmp(n->text, "ether ", 6) || strstr(n->text, "portrange"))
+	if (n->op != LEAF || group_start || !same_quals(last_leaf, n) ||
+	    roll(2) || !strncmp(n->text, "ether ", 6) ||
+	    strstr(n->text, "portrange"))
 		return 0;
 	snprintf(out, len, "%s%s", before, n->text + n->val_at);
 	last_leaf = n;
@@ -336,7 +343,9 @@ static void print_group(const struct expr *e, int i, char *out, size_t len)
 {
 	const struct node *before = last_leaf;
 
+	group_start = 1;
 	print(e, i, out, len);
+	group_start = 0;
 	last_leaf = before;
 }
 
@@ -351,6 +360,7 @@ static void print(const struct expr *e, int i, char *out, size_t len)
 		snprintf(out, len, extra ? "(%s)" : "%s", n->text);
 		if (!extra)
 			last_leaf = n;
+		group_start = 0;
 		return;
 	case NOT:
 		if (short_leaf(e, n->a, out, len, roll(2) ? "not " : "!"))
