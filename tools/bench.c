@@ -33,8 +33,6 @@
 
 struct bench {
 	struct gnv_bpf bpf;		/* loaded for one case at a time */
-	struct gnvtrace_bpf *skel;	/* bpf's, and its ring buffer */
-	struct ring_buffer *rb;
 	__u64 events, lost;
 	struct gnv_event last;	/* for the formatters */
 };
@@ -102,18 +100,12 @@ static int open_bench(struct bench *b, const char *filter,
 		fprintf(stderr, "bench: filter: %s\n", err);
 		return -1;
 	}
-	if (gnv_bpf_load(&b->bpf, &o, GNV_PROG_XDP_IN, count_event, b))
-		return -1;
-	b->skel = b->bpf.skel;
-	b->rb = b->bpf.rb;
-	return 0;
+	return gnv_bpf_load(&b->bpf, &o, GNV_PROG_XDP_IN, count_event, b);
 }
 
 static void close_bench(struct bench *b)
 {
 	gnv_bpf_close(&b->bpf);
-	b->rb = NULL;
-	b->skel = NULL;
 }
 
 static __u32 verified_insns(int prog_fd)
@@ -167,8 +159,8 @@ static double measure(struct bench *b, int prog_fd, const struct frame *f)
 		    opts.retval != XDP_PASS)
 			return -1;
 		total += opts.duration;	/* ns per run in this chunk */
-		if (b->rb)
-			ring_buffer__consume(b->rb);
+		if (b->bpf.rb)
+			ring_buffer__consume(b->bpf.rb);
 	}
 	return (double)total / (REPEAT / CHUNK);
 }
@@ -199,7 +191,7 @@ static __u64 read_stat(struct bench *b, __u32 idx)
 	int n_cpus = libbpf_num_possible_cpus();
 	__u64 vals[n_cpus], sum = 0;
 
-	if (bpf_map_lookup_elem(bpf_map__fd(b->skel->maps.stats), &idx, vals))
+	if (bpf_map_lookup_elem(bpf_map__fd(b->bpf.skel->maps.stats), &idx, vals))
 		return 0;
 	for (int i = 0; i < n_cpus; i++)
 		sum += vals[i];
@@ -255,7 +247,8 @@ static int run_case(struct bench *b, int empty_fd, struct bench_case *c)
 			close_bench(b);
 			return -1;
 		}
-		prog_fd = bpf_program__fd(b->skel->progs.xdp_ingress);
+		prog_fd = bpf_program__fd(gnv_bpf_prog(&b->bpf,
+							GNV_PROG_XDP_IN));
 	}
 	c->verified = verified_insns(prog_fd);
 	c->ns = median_of_rounds(b, prog_fd, c->frame);

@@ -41,7 +41,6 @@
 
 struct tracer {
 	struct gnv_bpf bpf;
-	struct gnvtrace_bpf *skel;	/* bpf's: its maps and bss */
 	int prog_fd, stats_fd, n_cpus;
 	__u16 geneve_port;	/* the program's, set before its load */
 	long n_events, bad_sizes;
@@ -92,9 +91,8 @@ static int tracer_open(struct tracer *t, __u32 rb_size, __u16 geneve_port,
 	if (!ASSERT_OK(gnv_bpf_load(&t->bpf, &o, GNV_PROG_XDP_IN, on_event, t),
 		       "gnv_bpf_load"))
 		return 0;
-	t->skel = t->bpf.skel;
 	t->prog_fd = bpf_program__fd(gnv_bpf_prog(&t->bpf, GNV_PROG_XDP_IN));
-	t->stats_fd = bpf_map__fd(t->skel->maps.stats);
+	t->stats_fd = bpf_map__fd(t->bpf.skel->maps.stats);
 	return 1;
 }
 
@@ -113,10 +111,10 @@ static int set_filter(struct tracer *t, const char *text)
 
 	snprintf(buf, sizeof(buf), "%s", text);
 	if (!ASSERT_OK(gnv_filter_compile(1, argv, t->geneve_port,
-					  &t->skel->bss->targ_filters[0],
+					  &t->bpf.skel->bss->targ_filters[0],
 					  err, sizeof(err)), err))
 		return 0;
-	t->skel->bss->targ_filters[0].vxlan_port = VXLAN_UDP_PORT;
+	t->bpf.skel->bss->targ_filters[0].vxlan_port = VXLAN_UDP_PORT;
 	return 1;
 }
 
@@ -253,7 +251,7 @@ static void assert_event(const struct gnv_event *ev, const struct host_view *hv,
 static void host_view(struct tracer *t, const __u8 *data, size_t len,
 		      struct host_view *hv)
 {
-	const struct gnv_filter *f = &t->skel->bss->targ_filters[0];
+	const struct gnv_filter *f = &t->bpf.skel->bss->targ_filters[0];
 
 	hv->verdict = gnv_parse_frame(data, data + len, GNV_LINK_ETH,
 				      f->geneve_port, f->vxlan_port, &hv->pkt);
