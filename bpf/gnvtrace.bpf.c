@@ -16,12 +16,11 @@
 #include "port_stats.h"
 
 /*
- * The filter lives in .bss, a map user space rewrites while the program
- * runs when OVN names resolve to new keys: into the filter not in use, then
- * targ_filter_idx flips, so no packet sees half a filter. It is
- * deliberately not const volatile rodata: unrolling 16 terms over constant
- * values made clang spill past the 512-byte stack, and a small loop over
- * live data costs a few ns.
+ * The filter, for gnv_filter_run()'s interpreter: in .bss, a map user
+ * space rewrites while the program runs when OVN names resolve to new
+ * keys: into the filter not in use, then targ_filter_idx flips, so no
+ * packet sees half a filter. A filter that cannot change is compiled
+ * into the program instead (see gnv_filter_run()).
  */
 struct gnv_filter targ_filters[2];
 __u32 targ_filter_idx;
@@ -144,7 +143,7 @@ static __always_inline const __u8 *pkt_end(void *ctx, enum hook hook)
 
 /*
  * The frame's whole length. An XDP frame on a jumbo MTU comes in several
- * buffers (the program is multi-buffer aware, "xdp.frags"): data_end ends
+ * buffers (the program is multi-buffer aware, BPF_F_XDP_HAS_FRAGS): data_end ends
  * the first one, and the helper adds up the rest. Asked only for frames
  * that match, as a helper call costs a few ns.
  */
@@ -306,6 +305,22 @@ static __always_inline void count_echo(const struct gnv_pkt *pkt, __u8 dir,
 	}
 }
 
+/*
+ * The filter on a parsed packet: 1 when it matches. This body interprets
+ * the term program in .bss (targ_filters[idx]), which user space may
+ * swap while the programs run (OVN names resolved later). A filter that
+ * never changes is compiled instead: the loader puts its instructions
+ * (user/filter/filter_bpf.c) in place of this body as each program loads
+ * (user/kernel/filter_code.c), hence a function of its own, and global:
+ * verified once, on its own, not at every call's state.
+ */
+__noinline int gnv_filter_run(const struct gnv_pkt *pkt, __u32 idx)
+{
+	if (!pkt)	/* a global function's pointer may be NULL */
+		return 0;
+	return gnv_filter_match(&targ_filters[idx & 1], pkt);
+}
+
 /* What every hook does once the frame is parsed. */
 static __always_inline void count_filter_emit(void *ctx, enum hook hook,
 					      struct event_buf *buf,
@@ -321,7 +336,7 @@ static __always_inline void count_filter_emit(void *ctx, enum hook hook,
 		return;
 	}
 	stat_inc(GNV_STAT_GENEVE);
-	if (!gnv_filter_match(&targ_filters[targ_filter_idx & 1], pkt))
+	if (!gnv_filter_run(pkt, targ_filter_idx))
 		return;
 	stat_inc(GNV_STAT_MATCHED);
 	pkt_len = frame_len(ctx, hook);
@@ -444,10 +459,14 @@ static __always_inline void trace_frame(void *ctx, enum hook hook,
  * Multi-buffer aware, so that drivers attach it on a jumbo MTU: the
  * headers are parsed in the first buffer (a page on every driver, far
  * more than the outer, Geneve and inner headers take); the snapshot and
- * the length reach into the others through helpers. The loader clears
- * the flag on a kernel that refuses it.
+ * the length reach into the others through helpers. The loader sets the
+ * flag (BPF_F_XDP_HAS_FRAGS) where the kernel takes it.
+ *
+ * The sections are gnvtrace's own, not libbpf's "xdp" and "tc": the
+ * loader registers them with libbpf (user/kernel/filter_code.c) to
+ * compile the filter into each program as it loads.
  */
-SEC("xdp.frags")
+SEC("gnvtrace/xdp")
 int xdp_ingress(struct xdp_md *ctx)
 {
 	trace_frame(ctx, HOOK_XDP, META_VLAN_NONE, ctx->ingress_ifindex,
@@ -460,7 +479,7 @@ int xdp_ingress(struct xdp_md *ctx)
  * stripped: bound to that one device at load time, never loaded
  * otherwise ("?": libbpf leaves it out unless the loader asks).
  */
-SEC("?xdp.frags")
+SEC("?gnvtrace/xdp")
 int xdp_ingress_hw(struct xdp_md *ctx)
 {
 	trace_frame(ctx, HOOK_XDP, META_VLAN_XDP_HW, ctx->ingress_ifindex,
@@ -472,7 +491,7 @@ int xdp_ingress_hw(struct xdp_md *ctx)
  * Egress on a NIC, attached through tcx or a clsact filter. TC_ACT_UNSPEC
  * (tcx's TCX_NEXT) hands the packet on to whatever comes next unchanged.
  */
-SEC("tc")
+SEC("gnvtrace/tc")
 int tc_egress(struct __sk_buff *skb)
 {
 	trace_frame(skb, HOOK_TC, META_VLAN_SKB, skb->ifindex, GNV_DIR_OUT);
@@ -558,14 +577,14 @@ static __always_inline void trace_decap(struct __sk_buff *skb, __u8 dir)
 	count_filter_emit(skb, HOOK_TC, buf, verdict, skb->ifindex, dir);
 }
 
-SEC("tc")
+SEC("gnvtrace/tc")
 int tc_geneve_ingress(struct __sk_buff *skb)
 {
 	trace_decap(skb, GNV_DIR_IN);
 	return TC_ACT_UNSPEC;
 }
 
-SEC("tc")
+SEC("gnvtrace/tc")
 int tc_geneve_egress(struct __sk_buff *skb)
 {
 	trace_decap(skb, GNV_DIR_OUT);

@@ -51,6 +51,7 @@ struct bench_case {
 	double max_ratio;	/* target as a multiple of the empty program */
 	int hist;		/* --hist: GNV_HIST_* */
 	int no_events;		/* -q: nothing pushed to the ring buffer */
+	int interpreted;	/* the filter from .bss, as OVN names make it */
 	int base;		/* with max_vs_base: the case compared with */
 	double max_vs_base;	/* target as a multiple of case base */
 	double ns;		/* result */
@@ -91,6 +92,7 @@ static int open_bench(struct bench *b, const char *filter,
 		.echo_timeout_ns = 5000000000ULL,
 		.no_events = c->no_events,
 		.rb_size = RB_SIZE,
+		.filter_interpreted = c->interpreted,
 	};
 	char words[512], err[256], *argv[] = { words };
 
@@ -471,6 +473,8 @@ static int bench_all(struct bench *b, int empty_fd, const struct frames *f)
 		{ .name = "Geneve+OVN ICMP, F1 matches + event",
 		  .filter = FILTER_F1, .frame = &f->icmp, .base = 3,
 		  .max_vs_base = 1.1 },
+		{ .name = "Geneve TCP, F20 rejects, interpreted",
+		  .filter = FILTER_F20, .frame = &f->tcp, .interpreted = 1 },
 	};
 
 	printf("XDP program cost by BPF_PROG_TEST_RUN, median of %d runs of "

@@ -7,7 +7,10 @@
  * Spaces inside an argument are left for gnv_filter_compile(), which
  * splits every argument on blanks itself (the "one quoted string" form);
  * so words are NUL- or space-separated. A compiled filter must hold
- * together, and is then matched against two fixed packets.
+ * together, and is then matched against two fixed packets, one made of
+ * the input's bytes and 64 made of the filter's own values, by the
+ * interpreter and by its BPF instructions (user/filter/filter_bpf.c) run
+ * here: the two must agree.
  */
 #include <stdint.h>
 #include <errno.h>
@@ -17,6 +20,7 @@
 
 #include "filter.h"
 #include "gnvtrace.h"
+#include "filter/filter_bpf.h"
 #include "filter/filter_compile.h"
 
 #define CHECK(cond) do { if (!(cond)) __builtin_trap(); } while (0)
@@ -90,13 +94,152 @@ static void check_filter(const struct gnv_filter *f)
 	}
 }
 
+/*
+ * The filter's instructions run on p: only what filter_bpf.c emits, each
+ * jump forward and inside the program, each load inside the packet.
+ */
+static int run_bpf(const struct bpf_insn *in, int n, const struct gnv_pkt *p)
+{
+	const __u64 pkt = (__u64)(uintptr_t)p;
+	__u64 r[11] = { [1] = pkt };
+
+	for (int pc = 0; pc < n; pc++) {
+		const struct bpf_insn *i = &in[pc];
+		__u32 a = (__u32)r[i->dst_reg], k = (__u32)i->imm;
+		int taken = -1;
+
+		switch (i->code) {
+		case BPF_ALU64 | BPF_MOV | BPF_K:
+			r[i->dst_reg] = (__u64)(__s64)i->imm;
+			break;
+		case BPF_ALU64 | BPF_MOV | BPF_X:
+			r[i->dst_reg] = r[i->src_reg];
+			break;
+		case BPF_ALU | BPF_AND | BPF_K:
+			r[i->dst_reg] = a & k;
+			break;
+		case BPF_LDX | BPF_MEM | BPF_B:
+		case BPF_LDX | BPF_MEM | BPF_H:
+		case BPF_LDX | BPF_MEM | BPF_W: {
+			int size = BPF_SIZE(i->code) == BPF_B ? 1 :
+				   BPF_SIZE(i->code) == BPF_H ? 2 : 4;
+			__u32 v = 0;
+
+			CHECK(i->src_reg == BPF_REG_6 && r[6] == pkt &&
+			      i->off >= 0 && i->off + size <= (int)sizeof(*p));
+			memcpy(&v, (const __u8 *)p + i->off, size);
+			r[i->dst_reg] = v;
+			break;
+		}
+		case BPF_JMP | BPF_JEQ | BPF_K:
+			taken = r[i->dst_reg] == (__u64)(__s64)i->imm;
+			break;
+		case BPF_JMP32 | BPF_JEQ | BPF_K:
+			taken = a == k;
+			break;
+		case BPF_JMP32 | BPF_JNE | BPF_K:
+			taken = a != k;
+			break;
+		case BPF_JMP32 | BPF_JLT | BPF_K:
+			taken = a < k;
+			break;
+		case BPF_JMP32 | BPF_JGT | BPF_K:
+			taken = a > k;
+			break;
+		case BPF_JMP | BPF_JA:
+			taken = 1;
+			break;
+		case BPF_JMP | BPF_EXIT:
+			return (int)r[0];
+		default:
+			CHECK(0);	/* an instruction filter_bpf.c never emits */
+		}
+		if (taken >= 0) {
+			CHECK(i->off >= 0 && pc + 1 + i->off < n);
+			if (taken)
+				pc += i->off;
+		}
+	}
+	CHECK(0);		/* ran off the end */
+	return 0;
+}
+
+/* A small generator, seeded by the input: the same input, the same packets. */
+static __u32 next_rand(__u64 *state)
+{
+	*state = *state * 6364136223846793005ULL + 1442695040888963407ULL;
+	return (__u32)(*state >> 33);
+}
+
+/* One of the filter's own constants, near it, or anything. */
+static __u32 pick(__u64 *rs, const struct gnv_filter *f, int bytes)
+{
+	const struct gnv_term *t = &f->terms[next_rand(rs) % f->n_terms];
+	__u32 v;
+
+	switch (next_rand(rs) % 6) {
+	case 0: v = t->val; break;
+	case 1: v = t->val >> 16; break;
+	case 2: v = t->vni; break;
+	case 3: v = (t->val & 0xffff) + (next_rand(rs) % 3) - 1; break;
+	case 4: v = t->proto; break;
+	default: v = next_rand(rs); break;
+	}
+	return bytes == 4 ? v : v & ((1u << (8 * bytes)) - 1);
+}
+
+/*
+ * A packet whose fields the filter's terms look at hold the terms' own
+ * values often enough that every term's compares run both ways: random
+ * packets would almost never reach a port or an address compare.
+ */
+static void make_pkt(__u64 *rs, const struct gnv_filter *f, struct gnv_pkt *p)
+{
+	static const __u16 ethertypes[] = { 0x0800, 0x86dd, 0x0806, 0x8100 };
+	static const __u8 families[] = { 0, 4, 6, 5 };
+	const struct gnv_term *t = &f->terms[next_rand(rs) % f->n_terms];
+
+	for (size_t i = 0; i < sizeof(*p); i++)
+		((__u8 *)p)[i] = next_rand(rs);
+	p->flags = next_rand(rs);
+	p->inner_family = families[next_rand(rs) % 4];
+	p->outer_family = families[next_rand(rs) % 4];
+	p->inner_ethertype = ethertypes[next_rand(rs) % 4];
+	p->inner_proto = next_rand(rs) & 1 ? pick(rs, f, 1) :
+			 (__u8[]){ 1, 6, 17, 58 }[next_rand(rs) % 4];
+	p->vni = pick(rs, f, 4) & 0xffffff;
+	p->ovn_inport = pick(rs, f, 2);
+	p->ovn_outport = pick(rs, f, 2);
+	p->sport = pick(rs, f, 2);
+	p->dport = pick(rs, f, 2);
+	p->icmp_type = pick(rs, f, 1);
+	p->n_vlans = next_rand(rs) % (GNV_MAX_VLANS + 1);
+	p->vlan[0] = pick(rs, f, 2);
+	p->vlan[1] = pick(rs, f, 2);
+	p->inner_vlan = next_rand(rs) & 1 ? pick(rs, f, 2) : 0;
+	/* An address or MAC of a term, its masked bits kept or not. */
+	if (next_rand(rs) & 1)
+		memcpy(next_rand(rs) & 1 ? p->inner_src : p->outer_src,
+		       t->addr, 16);
+	if (next_rand(rs) & 1)
+		memcpy(next_rand(rs) & 1 ? p->inner_dst : p->outer_dst,
+		       t->addr, 16);
+	if (next_rand(rs) & 1)
+		memcpy(next_rand(rs) & 1 ? p->inner_eth_src :
+		       p->inner_eth_dst, t->addr, 6);
+	if (next_rand(rs) % 4 == 0)
+		p->inner_src[next_rand(rs) % 16] ^= 1u << (next_rand(rs) % 8);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	char *argv[MAX_ARGS];
 	struct gnv_filter f;
-	struct gnv_pkt pkts[2];
+	static struct bpf_insn insns[GNV_FILTER_BPF_MAX];
+	struct gnv_pkt pkts[3];
 	char err[256];
-	int argc = 0, r;
+	int argc = 0, r, n;
+	__u64 seed = 1;
 	size_t at = 0;
 
 	while (at < size && argc < MAX_ARGS) {
@@ -112,6 +255,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		at += len + 1;
 	}
 
+	for (size_t i = 0; i < size; i++)
+		seed = seed * 31 + data[i];
 	memset(err, 0, sizeof(err));
 	memset(&f, 0xa5, sizeof(f));
 	r = gnv_filter_compile(argc, argv, GENEVE_UDP_PORT, &f, err,
@@ -132,10 +277,23 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		pkts[1].n_vlans = GNV_MAX_VLANS;
 		pkts[1].inner_family = 6;
 		pkts[1].outer_family = 4;
-		for (int i = 0; i < 2; i++) {
+		memset(&pkts[2], 0, sizeof(pkts[2]));
+		memcpy(&pkts[2], data, size < sizeof(pkts[2]) ? size :
+		       sizeof(pkts[2]));
+		pkts[2].n_vlans %= GNV_MAX_VLANS + 1;
+		n = gnv_filter_to_bpf(&f, insns);
+		CHECK(n > 0 && n <= GNV_FILTER_BPF_MAX);
+		for (int i = 0; f.n_terms && i < 64; i++) {
+			struct gnv_pkt p;
+
+			make_pkt(&seed, &f, &p);
+			CHECK(run_bpf(insns, n, &p) == gnv_filter_match(&f, &p));
+		}
+		for (int i = 0; i < 3; i++) {
 			int m = gnv_filter_match(&f, &pkts[i]);
 
 			CHECK(m == 0 || m == 1);
+			CHECK(run_bpf(insns, n, &pkts[i]) == m);
 			if (f.n_terms == 0)
 				CHECK(m == 1);
 		}

@@ -16,7 +16,7 @@ import re
 import subprocess
 import sys
 
-SECTIONS = ("xdp.frags", "tc")
+SECTIONS = ("gnvtrace/xdp", "gnvtrace/tc")
 STORE = re.compile(r"^\s*\d+:\s+\*\(u64 \*\)\((r\d+) \+ (\d+)\) = ")
 KEY_OFFSETS = {0, 8, 16, 24, 32}
 TS_OFFSET = 40

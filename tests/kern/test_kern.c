@@ -43,6 +43,7 @@ struct tracer {
 	struct gnv_bpf bpf;
 	int prog_fd, stats_fd, n_cpus;
 	__u16 geneve_port;	/* the program's, set before its load */
+	struct gnv_filter filter;	/* the programs', for the host's */
 	long n_events, bad_sizes;
 	struct gnv_event events[MAX_EVENTS];
 	__u8 snap[GNV_SNAP_MAX];	/* the last event's snapshot */
@@ -74,22 +75,42 @@ static int on_event(void *ctx, void *data, size_t size)
 }
 
 /*
+ * Compiles text into f, with the program's ports, which the host's parse
+ * takes from it: OVN's VXLAN on, so its frames go through both paths.
+ */
+static int compile(const char *text, __u16 geneve_port, struct gnv_filter *f)
+{
+	char buf[512], err[256] = "", *argv[] = { buf };
+
+	snprintf(buf, sizeof(buf), "%s", text);
+	if (!ASSERT_OK(gnv_filter_compile(1, argv, geneve_port, f, err,
+					  sizeof(err)), err))
+		return 0;
+	f->vxlan_port = VXLAN_UDP_PORT;
+	return 1;
+}
+
+/*
  * The program loaded as gnvtrace loads it, with what it sets before a
- * load (rodata): the Geneve port, OVN's VXLAN on (so its frames go
- * through both paths), and the snapshot length.
+ * load (rodata): the Geneve port and the snapshot length. With a filter,
+ * compiled into the program, as gnvtrace runs one; NULL: interpreted,
+ * and set_filter() changes it between runs.
  */
 static int tracer_open(struct tracer *t, __u32 rb_size, __u16 geneve_port,
-		       __u32 snaplen)
+		       __u32 snaplen, const char *compiled)
 {
 	struct gnv_bpf_opts o = { .snaplen = snaplen, .rb_size = rb_size };
 
 	memset(t, 0, sizeof(*t));
 	t->n_cpus = libbpf_num_possible_cpus();
 	t->geneve_port = geneve_port;
-	o.filter.geneve_port = geneve_port;
-	o.filter.vxlan_port = VXLAN_UDP_PORT;
+	if (!compile(compiled ? compiled : "", geneve_port, &o.filter))
+		return 0;
+	o.filter_interpreted = !compiled;
+	t->filter = o.filter;
 	if (!ASSERT_OK(gnv_bpf_load(&t->bpf, &o, GNV_PROG_XDP_IN, on_event, t),
-		       "gnv_bpf_load"))
+		       "gnv_bpf_load") ||
+	    !ASSERT_EQ(t->bpf.filter_compiled, !!compiled, "filter compiled"))
 		return 0;
 	t->prog_fd = bpf_program__fd(gnv_bpf_prog(&t->bpf, GNV_PROG_XDP_IN));
 	t->stats_fd = bpf_map__fd(t->bpf.skel->maps.stats);
@@ -101,21 +122,12 @@ static void tracer_close(struct tracer *t)
 	gnv_bpf_close(&t->bpf);
 }
 
-/*
- * Compiles text into the running program's filter (its .bss is mapped),
- * with the program's ports, which the host's parse takes from it.
- */
+/* A new filter for an interpreting program, as a live run swaps one. */
 static int set_filter(struct tracer *t, const char *text)
 {
-	char buf[512], err[256] = "", *argv[] = { buf };
-
-	snprintf(buf, sizeof(buf), "%s", text);
-	if (!ASSERT_OK(gnv_filter_compile(1, argv, t->geneve_port,
-					  &t->bpf.skel->bss->targ_filters[0],
-					  err, sizeof(err)), err))
-		return 0;
-	t->bpf.skel->bss->targ_filters[0].vxlan_port = VXLAN_UDP_PORT;
-	return 1;
+	return compile(text, t->geneve_port, &t->filter) &&
+	       ASSERT_OK(gnv_bpf_set_filter(&t->bpf, &t->filter),
+			 "gnv_bpf_set_filter");
 }
 
 static void read_stats(struct tracer *t, __u64 *out)
@@ -251,7 +263,7 @@ static void assert_event(const struct gnv_event *ev, const struct host_view *hv,
 static void host_view(struct tracer *t, const __u8 *data, size_t len,
 		      struct host_view *hv)
 {
-	const struct gnv_filter *f = &t->bpf.skel->bss->targ_filters[0];
+	const struct gnv_filter *f = &t->filter;
 
 	hv->verdict = gnv_parse_frame(data, data + len, GNV_LINK_ETH,
 				      f->geneve_port, f->vxlan_port, &hv->pkt);
@@ -443,24 +455,49 @@ static const char *const filters[] = {
 	"(inport 1 or outport 3 or lport 7)",
 };
 
+/* Every crafted frame under the tracer's filter, kernel against host. */
+static void run_kern_cases(struct tracer *t, const char *how,
+			   const char *filter)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(kern_cases); i++) {
+		const struct kern_case *c = &kern_cases[i];
+		struct host_view hv;
+		__u8 data[FRAME_MAX];
+		size_t len;
+
+		test_case("kern: %s, filter '%s' %s", c->name, filter, how);
+		len = make_frame(c->setup, c->patch, data);
+		if (!len || check_frame(t, data, len, &hv) != RUN_OK)
+			continue;
+		ASSERT_EQ(hv.verdict, c->verdict, "verdict");
+		ASSERT_EQ(hv.pkt.malformed, c->reason, "reason");
+	}
+}
+
+/* Each filter interpreted, swapped in as a live run swaps one. */
 static void test_kern_cases(struct tracer *t)
 {
-	for (size_t f = 0; f < ARRAY_SIZE(filters); f++) {
-		if (!set_filter(t, filters[f]))
-			continue;
-		for (size_t i = 0; i < ARRAY_SIZE(kern_cases); i++) {
-			const struct kern_case *c = &kern_cases[i];
-			struct host_view hv;
-			__u8 data[FRAME_MAX];
-			size_t len;
+	for (size_t f = 0; f < ARRAY_SIZE(filters); f++)
+		if (set_filter(t, filters[f]))
+			run_kern_cases(t, "interpreted", filters[f]);
+}
 
-			test_case("kern: %s, filter '%s'", c->name, filters[f]);
-			len = make_frame(c->setup, c->patch, data);
-			if (!len || check_frame(t, data, len, &hv) != RUN_OK)
-				continue;
-			ASSERT_EQ(hv.verdict, c->verdict, "verdict");
-			ASSERT_EQ(hv.pkt.malformed, c->reason, "reason");
+/*
+ * Each filter compiled into a program of its own, as gnvtrace runs one:
+ * the compiled code and the interpreter must agree on every frame.
+ */
+static void test_kern_cases_compiled(void)
+{
+	static struct tracer tracer, *t = &tracer;
+
+	for (size_t f = 0; f < ARRAY_SIZE(filters); f++) {
+		test_case("kern: filter '%s' compiled", filters[f]);
+		if (tracer_open(t, 1 << 20, GENEVE_UDP_PORT, 0, filters[f])) {
+			ASSERT_EQ(gnv_bpf_set_filter(&t->bpf, &t->filter),
+				  -EPERM, "a compiled filter is fixed");
+			run_kern_cases(t, "compiled", filters[f]);
 		}
+		tracer_close(t);
 	}
 }
 
@@ -513,7 +550,7 @@ static void test_port(void)
 	size_t len;
 
 	test_case("kern: geneve port 7000");
-	if (!tracer_open(t, 1 << 20, 7000, 0) || !set_filter(t, ""))
+	if (!tracer_open(t, 1 << 20, 7000, 0, ""))
 		goto out;
 	len = make_frame(port_7000, NULL, data);
 	if (len && check_frame(t, data, len, &hv) == RUN_OK) {
@@ -606,8 +643,7 @@ static void test_jumbo(void)
 	size_t len;
 
 	test_case("kern: a jumbo frame in several buffers");
-	if (!tracer_open(t, 1 << 20, GENEVE_UDP_PORT, GNV_SNAP_MAX) ||
-	    !set_filter(t, ""))
+	if (!tracer_open(t, 1 << 20, GENEVE_UDP_PORT, GNV_SNAP_MAX, ""))
 		goto out;
 	pkt_spec_default(&s);
 	s.payload_len = 8900;
@@ -726,7 +762,7 @@ static void test_ring_full(void)
 	size_t len;
 
 	test_case("kern: full ring buffer");
-	if (!tracer_open(&t, 4096 * 4, GENEVE_UDP_PORT, 0))
+	if (!tracer_open(&t, 4096 * 4, GENEVE_UDP_PORT, 0, ""))
 		goto out;
 	len = make_frame(NULL, NULL, data);
 	read_stats(&t, before);
@@ -754,7 +790,7 @@ int main(int argc, char **argv)
 	ASSERT_EQ(pkt_fields_size(), sizeof(struct gnv_pkt), "field table");
 	if (!ASSERT_EQ(geteuid(), 0, "running as root"))
 		return test_summary();
-	if (tracer_open(&t, 1 << 20, GENEVE_UDP_PORT, 0)) {
+	if (tracer_open(&t, 1 << 20, GENEVE_UDP_PORT, 0, NULL)) {
 		test_kern_cases(&t);
 		test_counters(&t);
 		test_truncations(&t);
@@ -763,6 +799,7 @@ int main(int argc, char **argv)
 		ASSERT_EQ(t.bad_sizes, 0, "event sizes");
 	}
 	tracer_close(&t);
+	test_kern_cases_compiled();
 	test_port();
 	test_jumbo();
 	test_ring_full();

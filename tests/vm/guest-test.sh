@@ -371,7 +371,7 @@ ping_jumbo() {
 # count_len FILE DIR LEN: events of FILE in direction DIR with frame length LEN
 count_len() { grep "\"dir\":\"$2\"" "$1" | grep -c "\"len\":$3[,}]"; }
 
-# veth has multi-buffer XDP on 6.1: at MTU 9000 the xdp.frags program
+# veth has multi-buffer XDP on 6.1: at MTU 9000 the multi-buffer program
 # attaches natively and reads 8 KB frames across buffers.
 test_veth_jumbo() {
 	local f=$TMP/vj.json s len t0
@@ -380,7 +380,7 @@ test_veth_jumbo() {
 		"ip -n $NS_A link set vethA mtu 9000 && ip -n $NS_B link set vethB mtu 9000 &&
 		 ip -n $NS_A link set gnv0 mtu 8900 && ip -n $NS_B link set gnv0 mtu 8900" || return
 	start_gnvtrace "$NS_B" vethB "$f" -o json || { fail "veth MTU 9000: gnvtrace on vethB"; return; }
-	check "veth MTU 9000: native XDP (xdp.frags) and clsact" grep -qx \
+	check "veth MTU 9000: native multi-buffer XDP and clsact" grep -qx \
 		"gnvtrace: tracing vethB, in (XDP native), out (clsact)" "$f.err" ||
 		sed 's/^/  stderr: /' "$f.err"
 	check "veth MTU 9000: pings of 1500- and 8000-byte inner packets, unfragmented" ping_jumbo "$NS_A" "$B_OVER"

@@ -12,6 +12,7 @@
 #include "stats/counts.h"
 #include "stats/echo_table.h"
 #include "stats/hist.h"
+#include "filter_code.h"
 #include "loader.h"
 #include "gnvtrace.skel.h"	/* last: it uses the ABI types */
 
@@ -162,6 +163,12 @@ int gnv_bpf_load(struct gnv_bpf *b, const struct gnv_bpf_opts *o,
 	verbose_libbpf = o->verbose;
 	libbpf_set_print(libbpf_print);
 
+	err = gnv_filter_code_register();
+	if (err) {
+		pr_warn("failed to tell libbpf of gnvtrace's programs: %s\n",
+			strerror(-err));
+		return err;
+	}
 	b->skel = gnvtrace_bpf__open();
 	if (!b->skel) {
 		err = -errno;
@@ -173,11 +180,12 @@ int gnv_bpf_load(struct gnv_bpf *b, const struct gnv_bpf_opts *o,
 	b->skel->bss->targ_filters[1] = o->filter;
 	for (unsigned int p = GNV_PROG_XDP_IN; p <= GNV_PROG_GENEVE_OUT; p <<= 1)
 		bpf_program__set_autoload(gnv_bpf_prog(b, p), progs & p);
-	if ((progs & GNV_PROG_XDP_IN) && !kernel_has_xdp_frags()) {
+	b->xdp_frags = (progs & GNV_PROG_XDP_IN) && kernel_has_xdp_frags();
+	if (b->xdp_frags) {
 		struct bpf_program *xdp = gnv_bpf_prog(b, GNV_PROG_XDP_IN);
 
-		bpf_program__set_flags(xdp, bpf_program__flags(xdp) &
-					    ~BPF_F_XDP_HAS_FRAGS);
+		bpf_program__set_flags(xdp, bpf_program__flags(xdp) |
+					    BPF_F_XDP_HAS_FRAGS);
 	}
 	b->skel->rodata->targ_snaplen = o->snaplen < GNV_SNAP_MAX ?
 					o->snaplen : GNV_SNAP_MAX;
@@ -192,7 +200,22 @@ int gnv_bpf_load(struct gnv_bpf *b, const struct gnv_bpf_opts *o,
 		pr_warn("%u bytes is no ring buffer size\n", o->rb_size);
 		goto fail;
 	}
+	b->filter_compiled = !o->filter_interpreted;
+	gnv_filter_code_set(b->filter_compiled ? &o->filter : NULL,
+			    b->skel->obj);
 	err = gnvtrace_bpf__load(b->skel);
+	gnv_filter_code_set(NULL, NULL);
+	if (err && b->filter_compiled) {
+		struct gnv_bpf_opts interpreted = *o;
+
+		/* Slower, but the same filter: say so, and go on. */
+		pr_warn("note: the filter's compiled form failed to load (%s); "
+			"it runs interpreted, a few ns more per primitive\n",
+			strerror(-err));
+		interpreted.filter_interpreted = 1;
+		gnv_bpf_close(b);
+		return gnv_bpf_load(b, &interpreted, progs, on_event, ctx);
+	}
 	if (err) {
 		explain_load_error(err);
 		goto fail;
@@ -243,7 +266,8 @@ int gnv_bpf_load_xdp_bound(struct gnv_bpf *b, int ifindex)
 	p = s->progs.xdp_ingress_hw;
 	bpf_program__set_ifindex(p, ifindex);
 	bpf_program__set_flags(p, bpf_program__flags(p) |
-			       BPF_F_XDP_DEV_BOUND_ONLY);
+			       BPF_F_XDP_DEV_BOUND_ONLY |
+			       (b->xdp_frags ? BPF_F_XDP_HAS_FRAGS : 0));
 	bpf_object__for_each_map(m, s->obj) {
 		const struct bpf_map *own = bpf_object__find_map_by_name(
 			b->skel->obj, bpf_map__name(m));
@@ -252,7 +276,11 @@ int gnv_bpf_load_xdp_bound(struct gnv_bpf *b, int ifindex)
 		if (err)
 			goto fail;
 	}
+	/* The first instance's filter: the same code, or the same .bss. */
+	gnv_filter_code_set(b->filter_compiled ? &b->skel->bss->targ_filters[0] :
+						 NULL, s->obj);
 	err = gnvtrace_bpf__load(s);
+	gnv_filter_code_set(NULL, NULL);
 	if (err)
 		goto fail;
 	b->bound[b->n_bound++] = s;
@@ -310,14 +338,17 @@ void gnv_bpf_add_hist(const struct gnv_bpf *b, struct gnv_hist *h)
 		h->evicted += c.v[GNV_STAT_PORT_KEYS] - keys;
 }
 
-void gnv_bpf_set_filter(const struct gnv_bpf *b, const struct gnv_filter *f)
+int gnv_bpf_set_filter(const struct gnv_bpf *b, const struct gnv_filter *f)
 {
 	__u32 next = !(b->skel->bss->targ_filter_idx & 1);
 
+	if (b->filter_compiled)
+		return -EPERM;
 	/* The filter not in use, then the switch: both are mapped. */
 	b->skel->bss->targ_filters[next] = *f;
 	__atomic_store_n(&b->skel->bss->targ_filter_idx, next,
 			 __ATOMIC_RELEASE);
+	return 0;
 }
 
 void gnv_bpf_reap_echoes(const struct gnv_bpf *b, struct gnv_hist *h,

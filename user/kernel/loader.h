@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Room kernel/ (uses lib/, stats/): the BPF side of a run. Loading here;
+ * Room kernel/ (uses lib/, stats/, filter/): the BPF side of a run. Loading here;
  * attaching in attach_xdp.h and attach_tc.h; what a device offers in netdev.h.
  *
  * The BPF side of a run: the skeleton opened with the filter and snapshot
@@ -26,6 +26,8 @@ struct gnv_bpf {
 	/* xdp_ingress_hw, one instance per device it is bound to */
 	struct gnvtrace_bpf *bound[GNV_BPF_MAX_BOUND];
 	int n_bound;
+	int filter_compiled;	/* into the programs: it cannot change */
+	int xdp_frags;		/* the kernel takes multi-buffer XDP */
 };
 
 /* The programs, as a mask of what a run needs loaded. */
@@ -45,6 +47,13 @@ struct gnv_bpf_opts {
 	int no_events;			/* count only, push no event */
 	__u32 rb_size;			/* ring buffer bytes; 0: the object's */
 	int verbose;			/* libbpf's messages: 1 info, 2 debug */
+	/*
+	 * The filter left to gnv_filter_run()'s interpreter, not compiled
+	 * into the programs: for a filter that gnv_bpf_set_filter() changes
+	 * while they run (OVN names resolved later); the kernel tests run
+	 * every filter both ways.
+	 */
+	int filter_interpreted;
 };
 
 /*
@@ -62,8 +71,12 @@ struct bpf_program *gnv_bpf_prog(const struct gnv_bpf *b, enum gnv_prog prog);
  * (nothing said: the caller falls back to the unbound program).
  */
 int gnv_bpf_load_xdp_bound(struct gnv_bpf *b, int ifindex);
-/* Replaces the running programs' filter; no packet sees half of it. */
-void gnv_bpf_set_filter(const struct gnv_bpf *b, const struct gnv_filter *f);
+/*
+ * Replaces the running programs' filter; no packet sees half of it. Only
+ * for programs loaded with filter_interpreted: a compiled filter is part
+ * of the programs' code (-EPERM).
+ */
+int gnv_bpf_set_filter(const struct gnv_bpf *b, const struct gnv_filter *f);
 /* Adds the per-CPU counters, summed, into c. */
 void gnv_bpf_add_counts(const struct gnv_bpf *b, struct gnv_counts *c);
 /* Adds the kernel's per-port statistics, summed over CPUs, into h. */

@@ -228,6 +228,24 @@ int gnv_ovn_refresh(struct gnv_ovn *ovn, struct gnv_filter *f)
 	return 1;
 }
 
+int gnv_ovn_filter_may_change(const struct gnv_ovn *ovn)
+{
+	struct gnv_filter f;
+	char err[256], *copy;
+	int named;
+
+	if (!ovn->n_sb && !ovn->ic_sb)
+		return 0;		/* files only: the names are fixed */
+	copy = strdup(ovn->filter_text);
+	if (!copy)
+		return 1;
+	/* Numbers only: a filter that compiles so names nothing. */
+	named = gnv_filter_compile(1, &copy, ovn->geneve_port, &f, err,
+				   sizeof(err)) != 0;
+	free(copy);
+	return named;
+}
+
 void gnv_ovn_close(struct gnv_ovn *ovn)
 {
 	for (int i = 0; i < ovn->n_sb; i++)

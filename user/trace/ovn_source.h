@@ -63,6 +63,12 @@ int gnv_ovn_setup(struct gnv_ovn *ovn, const struct gnv_ovn_sources *src,
  */
 int gnv_ovn_refresh(struct gnv_ovn *ovn, struct gnv_filter *f);
 
+/*
+ * 1 when gnv_ovn_refresh() may change the filter: it names OVN's objects
+ * and a Southbound DB is followed live. The kernel then interprets it.
+ */
+int gnv_ovn_filter_may_change(const struct gnv_ovn *ovn);
+
 void gnv_ovn_close(struct gnv_ovn *ovn);
 
 #endif /* GNV_OVN_H */

@@ -19,7 +19,7 @@
 /*
  * What BPF_PROG_TEST_RUN puts in the linear part of an XDP frame (a page
  * less headroom and skb_shared_info); the rest would go to fragments that
- * a program without xdp.frags does not see. Headers always fit.
+ * a program without multi-buffer XDP does not see. Headers always fit.
  */
 #define TEST_RUN_LINEAR_MAX	3520
 

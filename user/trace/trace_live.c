@@ -58,6 +58,7 @@ static int poll_events(struct live *l)
 		err = ring_buffer__poll(l->bpf.rb, 100);
 		gnv_output_flush(&l->out);
 		gnv_report_tick(&l->report);
+		/* Only an interpreted filter changes (gnv_trace_bpf_load()). */
 		if (l->o->ovn && gnv_ovn_refresh(l->o->ovn, &l->filter))
 			gnv_bpf_set_filter(&l->bpf, &l->filter);
 		if (err == -EINTR)

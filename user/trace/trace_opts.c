@@ -4,6 +4,7 @@
 
 #include "kernel/loader.h"
 #include "output/output.h"
+#include "ovn_source.h"
 #include "trace.h"
 
 int gnv_trace_bpf_load(struct gnv_bpf *b, const struct gnv_trace_opts *o,
@@ -19,6 +20,8 @@ int gnv_trace_bpf_load(struct gnv_bpf *b, const struct gnv_trace_opts *o,
 		/* Nobody reads events: -q without -w or -c. */
 		.no_events = o->quiet && !o->write_file && !o->count,
 		.verbose = o->verbose,
+		/* Names resolved later swap in a new one: from .bss. */
+		.filter_interpreted = o->ovn && gnv_ovn_filter_may_change(o->ovn),
 	};
 
 	return gnv_bpf_load(b, &bo, progs, on_event, ctx);
