@@ -184,6 +184,7 @@ FUZZ_CFLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -DWINDOW_LEN=4096u \
 	-fno-sanitize-recover=undefined -std=gnu11 -Wall -Wextra \
 	-Wno-unused-parameter -Iinclude -Iuser -MMD -MP
 FUZZ_USER   := trace/capture filter/filter_compile filter/filter_words \
+	filter/filter_bytes filter/inner_frame \
 	filter/filter_dump filter/filter_bpf output/format \
 	output/format_text output/format_json lib/abi_names lib/outbuf \
 	lib/hashtab lib/log lib/ifname ovn/ovn_names ovn/ovn_rows \

@@ -64,8 +64,28 @@ GNV_INLINE int gnv_mac_match(const __u8 *mac, const struct gnv_term *t)
 	       (rd16(mac + 4) & rd16(t->mask + 4)) == rd16(t->addr + 4);
 }
 
-GNV_INLINE int gnv_term_match(const struct gnv_term *t,
-			      const struct gnv_pkt *p)
+/*
+ * The frame a packet was parsed from, for the terms that read its bytes
+ * (GNV_T_BYTES): the host's only. The kernel has them compiled into the
+ * program, and its interpreter never runs a filter that holds one (the
+ * loader refuses).
+ */
+struct gnv_frame {
+	const __u8 *data;
+	__u32 caplen;		/* bytes at data */
+	__u32 len;		/* on the wire */
+};
+
+#ifndef __bpf__
+/* user/filter/filter_bytes.c: libpcap's bpf_filter() on the inner frame. */
+int gnv_bytes_match(const struct gnv_filter *f, const struct gnv_term *t,
+		    const struct gnv_pkt *p, const struct gnv_frame *fr);
+#endif
+
+GNV_INLINE int gnv_term_match(const struct gnv_filter *f,
+			      const struct gnv_term *t,
+			      const struct gnv_pkt *p,
+			      const struct gnv_frame *fr)
 {
 	__u32 val = t->val;
 	/* A named port's key means something only in its datapath. */
@@ -128,6 +148,12 @@ GNV_INLINE int gnv_term_match(const struct gnv_term *t,
 			 gnv_mac_match(p->inner_eth_src, t)) ||
 			((t->side & GNV_SIDE_DST) &&
 			 gnv_mac_match(p->inner_eth_dst, t)));
+	case GNV_T_BYTES:
+#ifdef __bpf__
+		return 0;
+#else
+		return gnv_bytes_match(f, t, p, fr);
+#endif
 	}
 	return 0;
 }
@@ -139,7 +165,8 @@ GNV_INLINE int gnv_term_match(const struct gnv_term *t,
  * bound is never what ends it.
  */
 GNV_INLINE int gnv_filter_match(const struct gnv_filter *f,
-				const struct gnv_pkt *p)
+				const struct gnv_pkt *p,
+				const struct gnv_frame *fr)
 {
 	__u32 pc = 0;
 
@@ -149,7 +176,7 @@ GNV_INLINE int gnv_filter_match(const struct gnv_filter *f,
 	for (int i = 0; i < GNV_MAX_TERMS; i++) {
 		const struct gnv_term *t = &f->terms[pc & (GNV_MAX_TERMS - 1)];
 
-		pc = gnv_term_match(t, p) ? t->jt : t->jf;
+		pc = gnv_term_match(f, t, p, fr) ? t->jt : t->jf;
 		if (pc >= GNV_MAX_TERMS)
 			return pc == GNV_JUMP_MATCH;
 	}

@@ -307,6 +307,10 @@ enum gnv_term_kind {
 				 * the version asked, 4, 6 or 0 either */
 	GNV_T_ETHER,		/* the inner MAC, its bits in mask equal to
 				 * addr, on side(s) side */
+	GNV_T_BYTES,		/* val: the index of a classic BPF program
+				 * (libpcap's, of a byte expression such as
+				 * "tcp[13] & 2 != 0") in the filter's bytes[],
+				 * run on the untagged inner frame */
 };
 
 /* Which end an address or port term looks at, a mask. */
@@ -350,14 +354,40 @@ struct gnv_term {
 };
 _Static_assert(sizeof(struct gnv_term) == 48, "gnv_term layout");
 
+/*
+ * A byte expression of tcpdump's ("tcp[tcpflags] & tcp-syn != 0",
+ * "greater 100"), as libpcap compiles it for an Ethernet frame: classic
+ * BPF (struct bpf_insn's layout), forward jumps only. The kernel runs it
+ * compiled into the program (user/filter/filter_bpf.c), the host with
+ * libpcap's bpf_filter().
+ */
+#define GNV_MAX_BYTES		4	/* byte expressions in a filter */
+#define GNV_BYTES_MAX_INSNS	64
+
+struct gnv_cbpf_insn {
+	__u16 code;
+	__u8 jt;
+	__u8 jf;
+	__u32 k;
+};
+
+struct gnv_bytes {
+	__u16 n_insns;
+	__u8 pad[6];
+	struct gnv_cbpf_insn insns[GNV_BYTES_MAX_INSNS];
+};
+
 struct gnv_filter {
 	__u16 geneve_port;	/* outer UDP destination port */
 	__u16 vxlan_port;	/* OVN's VXLAN encoding too (--vxlan), or 0 */
 	__u8 n_terms;
-	__u8 pad[3];
+	__u8 n_bytes;
+	__u8 pad[2];
 	struct gnv_term terms[GNV_MAX_TERMS];
+	struct gnv_bytes bytes[GNV_MAX_BYTES];
 };
-_Static_assert(sizeof(struct gnv_filter) == 8 + GNV_MAX_TERMS * 48,
+_Static_assert(sizeof(struct gnv_filter) == 8 + GNV_MAX_TERMS * 48 +
+	       GNV_MAX_BYTES * (8 + GNV_BYTES_MAX_INSNS * 8),
 	       "gnv_filter layout");
 
 #endif /* GNVTRACE_H */

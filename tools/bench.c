@@ -236,7 +236,8 @@ static void print_row(const struct bench_case *cases, int i)
 	"not (host 10.9.9.1 or host 10.9.9.2 or host 10.9.9.3 or " \
 	"host 10.9.9.4) and (inport 7 or outport 7 or lport 9 or icmp or " \
 	"arp or udp)"
-
+/* A byte expression: libpcap's program, reading the frame by helper. */
+#define FILTER_B	"tcp[tcpflags] & tcp-syn != 0"
 /* One case: its program loaded as a run would load it, measured, closed. */
 static int run_case(struct bench *b, int empty_fd, struct bench_case *c)
 {
@@ -475,11 +476,13 @@ static int bench_all(struct bench *b, int empty_fd, const struct frames *f)
 		  .max_vs_base = 1.1 },
 		{ .name = "Geneve TCP, F20 rejects, interpreted",
 		  .filter = FILTER_F20, .frame = &f->tcp, .interpreted = 1 },
+		{ .name = "Geneve TCP, byte expression B",
+		  .filter = FILTER_B, .frame = &f->tcp, .base = 2 },
 	};
 
 	printf("XDP program cost by BPF_PROG_TEST_RUN, median of %d runs of "
-	       "%d packets\nF1: '%s'\nF20: '%s'\n\n", ROUNDS, REPEAT,
-	       FILTER_F1, FILTER_F20);
+	       "%d packets\nF1: '%s'\nF20: '%s'\nB: '%s'\n\n", ROUNDS,
+	       REPEAT, FILTER_F1, FILTER_F20, FILTER_B);
 	if (run_cases(b, empty_fd, cases, sizeof(cases) / sizeof(cases[0])))
 		return -1;
 	printf("\nevents: %llu received, %llu lost (ring buffer of %d MiB)\n",

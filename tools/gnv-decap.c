@@ -70,7 +70,8 @@ int main(int argc, char **argv)
 			continue;
 		oh.ts.tv_sec = ih.ts.tv_sec = n++;
 		oh.ts.tv_usec = 0;
-		ih.caplen = ih.len = len;
+		ih.caplen = len;
+		ih.len = len + (h->len - h->caplen);	/* on the wire */
 		pcap_dump((u_char *)outer_d, &oh, data);
 		pcap_dump((u_char *)inner_d, &ih, inner);
 	}

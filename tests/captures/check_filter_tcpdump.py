@@ -38,6 +38,15 @@ FIXED = [
     'arp or icmp and ip', 'arp or (icmp and ip)',
     '(tcp or udp) and not port 53', 'tcp and (port 22 or 80) and ip6',
     'not tcp or port 443', 'ip and not (tcp port 22 or udp port 53)',
+    # Byte expressions: libpcap's programs, run on the inner frame.
+    'tcp[tcpflags] & tcp-syn != 0', 'tcp[13] & 2 != 0 or icmp',
+    'tcp[tcpflags] & (tcp-syn|tcp-ack) = tcp-ack',
+    'icmp[icmptype] = icmp-echo', 'icmp and icmp[icmptype] != icmp-echo',
+    'greater 150', 'less 120', 'len >= 100 and ip6', 'ip[8] > 60',
+    'ip[2:2] > 100', 'udp[4:2] > 60', 'ether[0] & 1 = 0',
+    'ip6[6] = 58', 'tcp[2:2] = 22 or udp[2:2] = 53', 'not ip[9] = 6',
+    'ip[0] & 0xf > 5 or ip[6:2] & 0x1fff != 0',
+    'ether[12:2] = 0x86dd and not icmp6', 'len - 14 > 100 * 2',
 ]
 HOSTS = ['10.1.0.12', '10.3.0.19', '10.5.0.31', '10.7.0.21', 'fd10:1::c',
          'fd10:7::21', '10.2.0.13']
@@ -52,6 +61,13 @@ PRIMS = [
                         'broadcast', 'ip6 multicast']),
     lambda r: 'net %s' % r.choice(['10.0.0.0/8', '10.3.0.0/16', 'fd10::/16',
                                    'fd10:7::/32']),
+    lambda r: r.choice(['tcp[13] & %d != 0' % r.choice([1, 2, 16, 18]),
+                        'ip[8] %s %d' % (r.choice(['>', '<=', '=']),
+                                         r.choice([1, 63, 64, 255])),
+                        '%s %d' % (r.choice(['greater', 'less']),
+                                   r.choice([60, 100, 150, 1000])),
+                        'udp[2:2] = %d' % r.choice([53, 4789, 123]),
+                        'icmp[0] = %d' % r.choice([0, 3, 8])]),
 ]
 
 

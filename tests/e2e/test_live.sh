@@ -519,6 +519,9 @@ main() {
 	test_replay_matches_offline "$TMP/demo.pcap" not icmp and not icmp6
 	test_replay_matches_offline "$TMP/demo.pcap" 'not (arp or icmp6) and (vni 5 or vni 7)'
 	test_replay_matches_offline "$TMP/demo.pcap" 'tcp port 22 or udp port 53 or icmp-type echo-reply'
+	# Byte expressions: bpf_xdp_load_bytes on ingress.
+	test_replay_matches_offline "$TMP/demo.pcap" 'tcp[tcpflags] & tcp-syn != 0 or icmp[icmptype] = icmp-echo'
+	test_replay_matches_offline "$CAPS/zeek-geneve-tagged-udp-packet.pcap" 'udp[2:2] = 31337'
 	test_replay_matches_offline "$CAPS/tcpdump-geneve.pcap"
 	test_replay_matches_offline "$CAPS/tcpdump-geneve.pcap" vni 10 and icmp
 	test_replay_matches_offline "$CAPS/zeek-geneve.pcap"
@@ -542,6 +545,9 @@ main() {
 	test_egress "$CAPS/zeek-geneve-many-options.pcap" tcx
 	test_egress "$TMP/demo.pcap" tcx 'icmp6 or (tcp port 22 and vni 5)'
 	test_egress "$TMP/demo.pcap" clsact '! arp && (lport 3 || outport 4)'
+	# Byte expressions read the frame: bpf_skb_load_bytes on egress.
+	test_egress "$TMP/demo.pcap" tcx 'icmp[icmptype] = icmp-echo or tcp[13] & 2 != 0'
+	test_egress "$TMP/demo.pcap" clsact 'greater 90 and not ip6[6] = 58'
 	# Frames of 4-7 KB: a packet socket hands them to the stack with only
 	# the Ethernet header in the linear part, so the program must pull.
 	# Both ends take them: a frame the peer refuses fails with ENOBUFS,

@@ -164,11 +164,11 @@ static void run_geneve(const uint8_t *data, size_t size,
 	gnv_format_event(&fmt_json, &ev);
 
 	for (size_t i = 0; i < N_SINGLE; i++)
-		CHECK(gnv_filter_match(&f_pos[i], p) !=
-		      gnv_filter_match(&f_neg[i], p));
-	CHECK(gnv_filter_match(&f_conj[0], p) == 1);
+		CHECK(gnv_filter_match(&f_pos[i], p, NULL) !=
+		      gnv_filter_match(&f_neg[i], p, NULL));
+	CHECK(gnv_filter_match(&f_conj[0], p, NULL) == 1);
 	for (size_t i = 1; i < N_CONJ; i++)
-		(void)gnv_filter_match(&f_conj[i], p);
+		(void)gnv_filter_match(&f_conj[i], p, NULL);
 }
 
 /* Parses one frame for one link and port, checks it; returns the verdict. */

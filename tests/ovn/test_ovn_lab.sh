@@ -163,11 +163,13 @@ test_filter_follows_db() {
 
 # A port that appears while tracing carries traffic the filter then
 # catches: vm2's interface is rebound to a new logical port ls0-vm9 (a
-# migration, as a cloud does it), and the pings to it match
-# `outport ls0-vm9`, which named nothing when gnvtrace started. Changes
-# the lab: run last on it.
+# migration, as a cloud does it), and the pings to it and its replies
+# match an expression of OVN's names and tcpdump's words whose names
+# named nothing when gnvtrace started (the program interprets such a
+# filter, swapped in when the names come). Changes the lab: run last on it.
 test_new_port_matches() {
-	trace "$TMP/mig.json" --ovn-sb "$SB" -o json outport ls0-vm9 ||
+	trace "$TMP/mig.json" --ovn-sb "$SB" -o json \
+		"icmp and (outport ls0-vm9 or inport ls0-vm9) and not arp" ||
 		{ fail "new port: gnvtrace did not start"; return; }
 	# Two transactions: in one, ovn-nbctl sees vm2's address twice.
 	nbctl lsp-del ls0-vm2
@@ -181,6 +183,12 @@ test_new_port_matches() {
 	check "new port: its pings matched once it existed" test "$(json_count \
 		"$TMP/mig.json" "e['ovn_outport_name'] == 'ls0-vm9' and \
 		e['icmp_type'] == 8")" -ge 2
+	check "new port: and its replies" test "$(json_count "$TMP/mig.json" \
+		"e['ovn_inport_name'] == 'ls0-vm9' and e['icmp_type'] == 0")" -ge 2
+	check "new port: nothing but its ICMP" test "$(json_count \
+		"$TMP/mig.json" "e.get('inner_proto') != 'icmp' or \
+		'ls0-vm9' not in (e.get('ovn_inport_name'), \
+		e.get('ovn_outport_name'))")" -eq 0
 }
 
 test_offline_names() {

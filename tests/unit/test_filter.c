@@ -207,7 +207,7 @@ static void test_match_case(const struct match_case *c,
 		return;
 	ASSERT_MEMEQ(&quoted, &words, sizeof(quoted), "quoted == words");
 	ASSERT_EQ(quoted.geneve_port, GENEVE_UDP_PORT, "geneve_port");
-	ASSERT_EQ(gnv_filter_match(&quoted, &pkts[c->frame]), c->match,
+	ASSERT_EQ(gnv_filter_match(&quoted, &pkts[c->frame], NULL), c->match,
 		  "match");
 }
 
@@ -308,6 +308,13 @@ static const struct error_case error_cases[] = {
 	{ "icmp-type 256", { "'icmp-type'", "256" } },
 	{ "icmp-type", { "'icmp-type'" } },
 	{ TERMS_33, { "32" } },
+	/* Byte expressions: libpcap's message, or why gnvtrace cannot. */
+	{ "tcp[13] & 2 !=", { "'tcp[13] & 2 !='", "syntax error" } },
+	{ "icmp and ip[1] > ", { "'ip[1] >'", "syntax error" } },
+	{ "ip[0x10000] = 1", { "'ip[0x10000] = 1'", "in the kernel" } },
+	{ "less 1 or less 2 or less 3 or less 4 or less 5",
+	  { "more than 4 byte expressions", "'less 5'" } },
+	{ "mpls", { "'mpls'", "not taken yet" } },
 };
 
 static void test_error_case(const struct error_case *c)

@@ -512,7 +512,7 @@ static void check_expr(void)
 			int want = pure ? pcap_offline_filter(&whole, &h,
 							      f->inner) != 0 :
 				   eval(&e, root, f);
-			int got = gnv_filter_match(&gf, &f->pkt);
+			int got = gnv_filter_match(&gf, &f->pkt, NULL);
 
 			matched_any += got;
 			if (got != want) {

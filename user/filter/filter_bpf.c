@@ -5,12 +5,14 @@
  * constants, jumping to the code of its jt or jf term or to the verdict;
  * what gnv_term_match() decides at run time from the term's kind and
  * values (which side, which family, which mask words matter) is decided
- * here once. Registers: r1 then r6 the parsed packet, r1-r3 fields in
- * hand.
+ * here once. Registers: r6 the parsed packet, r7 the program's context,
+ * r1-r4 fields in hand and helpers' arguments, r8 and r9 classic BPF's
+ * A and X in a byte expression.
  */
 #include <errno.h>
 #include <stddef.h>
 #include <string.h>
+#include <linux/bpf.h>
 
 #include "parse.h"
 #include "filter_bpf.h"
@@ -19,23 +21,41 @@
 #define R1	BPF_REG_1
 #define R2	BPF_REG_2
 #define R3	BPF_REG_3
+#define R4	BPF_REG_4
 #define R6	BPF_REG_6
+#define R7	BPF_REG_7
+#define R8	BPF_REG_8
+#define R9	BPF_REG_9
 #define R10	BPF_REG_10
 
 /* Labels: the terms' own numbers first, then the verdicts, then locals. */
-#define MAX_LABELS	(GNV_MAX_TERMS + 2 + GNV_MAX_TERMS * 8)
+#define MAX_LABELS	(GNV_MAX_TERMS + 2 + GNV_MAX_TERMS * 8 + \
+			 GNV_MAX_BYTES * (GNV_BYTES_MAX_INSNS + 8))
+
+/*
+ * A byte expression's stack: the inner frame's offset in the packet, the
+ * same past its VLAN tags, the bytes a load brings, and classic BPF's
+ * scratch words M[0..15].
+ */
+#define STK_BASE	-8
+#define STK_BASE_TAGS	-16
+#define STK_LOADED	-24
+#define STK_MEM		-96
+#define CBPF_MEMWORDS	16
 #define MAX_JUMPS	GNV_FILTER_BPF_MAX
 
 struct jit {
 	struct bpf_insn *insn;
 	int n;
 	int n_terms;
+	int prog_type;		/* BPF_PROG_TYPE_XDP or _SCHED_CLS */
 	int label_at[MAX_LABELS];	/* its instruction, or -1 */
 	int n_labels;
 	struct { int at, label; } jump[MAX_JUMPS];
 	int n_jumps;
 	int bound_at;		/* where the last label bound points */
 	int overflow;
+	int invalid;		/* a byte expression that cannot run */
 };
 
 #define L_MATCH(j)	((j)->n_terms)
@@ -336,8 +356,322 @@ static void ether_is(struct jit *j, const struct gnv_term *t, int yes, int no)
 		mac_is(j, t, PKT(inner_eth_dst), yes, no);
 }
 
+/* Classic BPF's instruction classes and fields (linux/filter.h's). */
+#define CB_CLASS(c)	((c) & 0x07)
+#define CB_SIZE(c)	((c) & 0x18)
+#define CB_MODE(c)	((c) & 0xe0)
+#define CB_OP(c)	((c) & 0xf0)
+#define CB_SRC(c)	((c) & 0x08)
+#define CB_RVAL(c)	((c) & 0x18)
+#define CB_MISCOP(c)	((c) & 0xf8)
+#define CB_LD		0x00
+#define CB_LDX		0x01
+#define CB_ST		0x02
+#define CB_STX		0x03
+#define CB_ALU		0x04
+#define CB_JMP		0x05
+#define CB_RET		0x06
+#define CB_MISC		0x07
+#define CB_W		0x00
+#define CB_H		0x08
+#define CB_B		0x10
+#define CB_IMM		0x00
+#define CB_ABS		0x20
+#define CB_IND		0x40
+#define CB_MEM		0x60
+#define CB_LEN		0x80
+#define CB_MSH		0xa0
+#define CB_K		0x00
+#define CB_X		0x08
+#define CB_A		0x10
+#define CB_TAX		0x00
+#define CB_TXA		0x80
+
+/* Frame offsets a byte expression may load from: libpcap's are small. */
+#define CB_MAX_K	0xffff
+
+static void mov32_imm(struct jit *j, __u8 reg, __u32 imm)
+{
+	emit(j, BPF_ALU | BPF_MOV | BPF_K, reg, 0, 0, (__s32)imm);
+}
+
+/*
+ * size bytes of the frame at the offset in r2 into r1, in host order, or
+ * to fail past the frame's end (classic BPF's load out of bounds ends
+ * its program with 0). A helper: the frame's bytes may lie in any of an
+ * XDP frame's buffers or an skb's pages.
+ */
+static void load_frame(struct jit *j, int size, int fail)
+{
+	emit(j, BPF_ALU64 | BPF_MOV | BPF_X, R1, R7, 0, 0);
+	emit(j, BPF_ALU64 | BPF_MOV | BPF_X, R3, R10, 0, 0);
+	emit(j, BPF_ALU64 | BPF_ADD | BPF_K, R3, 0, 0, STK_LOADED);
+	emit(j, BPF_ALU64 | BPF_MOV | BPF_K, R4, 0, 0, size);
+	emit(j, BPF_JMP | BPF_CALL, 0, 0, 0,
+	     j->prog_type == BPF_PROG_TYPE_XDP ? BPF_FUNC_xdp_load_bytes :
+						 BPF_FUNC_skb_load_bytes);
+	jump_to(j, fail);
+	emit(j, BPF_JMP | BPF_JNE | BPF_K, R0, 0, 0, 0);
+	emit(j, BPF_LDX | BPF_MEM | (size == 1 ? BPF_B : size == 2 ? BPF_H :
+				      BPF_W), R1, R10, STK_LOADED, 0);
+	if (size > 1)		/* the frame's bytes are in network order */
+		emit(j, BPF_ALU | BPF_END | BPF_TO_BE, R1, 0, 0, size * 8);
+}
+
+/*
+ * The untagged inner frame, as gnv_inner_frame() makes it for the host:
+ * where it starts (0 on a Geneve device, which hands over the inner frame
+ * itself) and where it starts past up to GNV_MAX_VLANS tags, both kept on
+ * the stack for the loads; a byte at offset 12 or more of the untagged
+ * frame is that many past the tags.
+ */
+static void inner_frame(struct jit *j, int no)
+{
+	int base = new_label(j), done = new_label(j);
+
+	need_flag(j, GNV_F_INNER_ETH, no);
+	LOAD(j, R1, flags);
+	emit(j, BPF_ALU | BPF_AND | BPF_K, R1, 0, 0, GNV_F_VXLAN);
+	jmp(j, BPF_JNE, R1, 0, no);
+	mov32_imm(j, R8, 0);
+	LOAD(j, R1, flags);
+	emit(j, BPF_ALU | BPF_AND | BPF_K, R1, 0, 0, GNV_F_DECAP);
+	jmp(j, BPF_JNE, R1, 0, base);
+	LOAD(j, R8, opts_off);
+	LOAD(j, R1, opts_len);
+	emit(j, BPF_ALU64 | BPF_ADD | BPF_X, R8, R1, 0, 0);
+	bind(j, base);
+	emit(j, BPF_STX | BPF_MEM | BPF_W, R10, R8, STK_BASE, 0);
+	for (int tag = 0; tag < GNV_MAX_VLANS; tag++) {
+		int next = new_label(j);
+
+		/* No type after the MACs: no frame, as for the host. */
+		emit(j, BPF_ALU64 | BPF_MOV | BPF_X, R2, R8, 0, 0);
+		emit(j, BPF_ALU64 | BPF_ADD | BPF_K, R2, 0, 0, 12);
+		load_frame(j, 2, tag ? done : no);
+		jmp(j, BPF_JEQ, R1, GNV_ETH_P_8021Q, next);
+		jmp(j, BPF_JNE, R1, GNV_ETH_P_8021AD, done);
+		bind(j, next);
+		/* A tag counts with the type behind it in the frame. */
+		emit(j, BPF_ALU64 | BPF_MOV | BPF_X, R2, R8, 0, 0);
+		emit(j, BPF_ALU64 | BPF_ADD | BPF_K, R2, 0, 0, 16);
+		load_frame(j, 2, done);
+		emit(j, BPF_ALU64 | BPF_ADD | BPF_K, R8, 0, 0, 4);
+	}
+	bind(j, done);
+	emit(j, BPF_STX | BPF_MEM | BPF_W, R10, R8, STK_BASE_TAGS, 0);
+	/* The scratch words, read only after a store, but the verifier. */
+	for (int i = 0; i < CBPF_MEMWORDS; i += 2)
+		emit(j, BPF_ST | BPF_MEM | BPF_DW, R10, 0, STK_MEM + 4 * i, 0);
+	mov32_imm(j, R8, 0);
+	mov32_imm(j, R9, 0);
+}
+
+/* r2 = where byte k of the untagged frame is in the packet. */
+static void frame_offset(struct jit *j, __u32 k)
+{
+	emit(j, BPF_LDX | BPF_MEM | BPF_W, R2, R10,
+	     k >= 12 ? STK_BASE_TAGS : STK_BASE, 0);
+	emit(j, BPF_ALU64 | BPF_ADD | BPF_K, R2, 0, 0, (__s32)k);
+}
+
+/* The same for byte X + k, known only as the packet runs. */
+static void frame_offset_x(struct jit *j, __u32 k)
+{
+	int tags = new_label(j), add = new_label(j);
+
+	emit(j, BPF_ALU | BPF_MOV | BPF_X, R2, R9, 0, 0);
+	emit(j, BPF_ALU | BPF_ADD | BPF_K, R2, 0, 0, (__s32)k);
+	jmp(j, BPF_JGE, R2, 12, tags);
+	emit(j, BPF_LDX | BPF_MEM | BPF_W, R1, R10, STK_BASE, 0);
+	ja(j, add);
+	bind(j, tags);
+	emit(j, BPF_LDX | BPF_MEM | BPF_W, R1, R10, STK_BASE_TAGS, 0);
+	bind(j, add);
+	emit(j, BPF_ALU64 | BPF_ADD | BPF_X, R2, R1, 0, 0);
+}
+
+/* The untagged inner frame's length on the wire, into reg. */
+static void frame_len(struct jit *j, __u8 reg)
+{
+	if (j->prog_type == BPF_PROG_TYPE_XDP) {
+		emit(j, BPF_ALU64 | BPF_MOV | BPF_X, R1, R7, 0, 0);
+		emit(j, BPF_JMP | BPF_CALL, 0, 0, 0,
+		     BPF_FUNC_xdp_get_buff_len);
+	} else {
+		emit(j, BPF_LDX | BPF_MEM | BPF_W, R0, R7, 0,
+		     offsetof(struct __sk_buff, len));
+	}
+	emit(j, BPF_LDX | BPF_MEM | BPF_W, R1, R10, STK_BASE_TAGS, 0);
+	emit(j, BPF_ALU | BPF_SUB | BPF_X, R0, R1, 0, 0);
+	emit(j, BPF_ALU | BPF_MOV | BPF_X, reg, R0, 0, 0);
+}
+
+static const __u8 alu_ops[16] = {
+	[0x00 >> 4] = BPF_ADD, [0x10 >> 4] = BPF_SUB, [0x20 >> 4] = BPF_MUL,
+	[0x30 >> 4] = BPF_DIV, [0x40 >> 4] = BPF_OR, [0x50 >> 4] = BPF_AND,
+	[0x60 >> 4] = BPF_LSH, [0x70 >> 4] = BPF_RSH, [0x80 >> 4] = BPF_NEG,
+	[0x90 >> 4] = BPF_MOD, [0xa0 >> 4] = BPF_XOR,
+};
+
+/*
+ * One classic BPF instruction at pc of b, its jumps to the labels of
+ * lbl[]. Registers: A in r8, X in r9. 0, or -EINVAL for one that
+ * libpcap does not make for a frame (or that loads past CB_MAX_K).
+ */
+static int cbpf_insn(struct jit *j, const struct gnv_bytes *b, int pc,
+		     const int *lbl, int yes, int no)
+{
+	const struct gnv_cbpf_insn *i = &b->insns[pc];
+	__u16 c = i->code;
+	__u32 k = i->k;
+	int size = CB_SIZE(c) == CB_W ? 4 : CB_SIZE(c) == CB_H ? 2 : 1;
+
+	switch (CB_CLASS(c)) {
+	case CB_LD:
+	case CB_LDX: {
+		__u8 reg = CB_CLASS(c) == CB_LD ? R8 : R9;
+
+		switch (CB_MODE(c)) {
+		case CB_IMM:
+			mov32_imm(j, reg, k);
+			return 0;
+		case CB_MEM:
+			if (k >= CBPF_MEMWORDS)
+				return -EINVAL;
+			emit(j, BPF_LDX | BPF_MEM | BPF_W, reg, R10,
+			     STK_MEM + 4 * k, 0);
+			return 0;
+		case CB_LEN:
+			frame_len(j, reg);
+			return 0;
+		case CB_ABS:
+		case CB_MSH:
+			if (k > CB_MAX_K ||
+			    (CB_MODE(c) == CB_MSH && (CB_CLASS(c) != CB_LDX ||
+						      size != 1)) ||
+			    (CB_MODE(c) == CB_ABS && CB_CLASS(c) != CB_LD))
+				return -EINVAL;
+			frame_offset(j, k);
+			load_frame(j, size, no);
+			if (CB_MODE(c) == CB_MSH) {	/* X = 4 * (P[k] & 0xf) */
+				emit(j, BPF_ALU | BPF_AND | BPF_K, R1, 0, 0,
+				     0xf);
+				emit(j, BPF_ALU | BPF_LSH | BPF_K, R1, 0, 0, 2);
+			}
+			emit(j, BPF_ALU | BPF_MOV | BPF_X, reg, R1, 0, 0);
+			return 0;
+		case CB_IND:
+			if (k > CB_MAX_K || CB_CLASS(c) != CB_LD)
+				return -EINVAL;
+			frame_offset_x(j, k);
+			load_frame(j, size, no);
+			emit(j, BPF_ALU | BPF_MOV | BPF_X, R8, R1, 0, 0);
+			return 0;
+		}
+		return -EINVAL;
+	}
+	case CB_ST:
+	case CB_STX:
+		if (k >= CBPF_MEMWORDS || c & ~0x07)
+			return -EINVAL;
+		emit(j, BPF_STX | BPF_MEM | BPF_W, R10,
+		     CB_CLASS(c) == CB_ST ? R8 : R9, STK_MEM + 4 * k, 0);
+		return 0;
+	case CB_ALU: {
+		__u8 op = alu_ops[CB_OP(c) >> 4];
+
+		if (!op && CB_OP(c) != 0x00)
+			return -EINVAL;
+		if (CB_OP(c) == 0x80) {		/* A = -A */
+			emit(j, BPF_ALU | BPF_NEG, R8, 0, 0, 0);
+			return 0;
+		}
+		if (CB_SRC(c) == CB_K) {
+			if ((op == BPF_DIV || op == BPF_MOD) && !k)
+				return -EINVAL;
+			emit(j, BPF_ALU | op | BPF_K, R8, 0, 0, (__s32)k);
+			return 0;
+		}
+		/* Dividing by X = 0 ends classic BPF's program with 0. */
+		if (op == BPF_DIV || op == BPF_MOD)
+			jmp(j, BPF_JEQ, R9, 0, no);
+		emit(j, BPF_ALU | op | BPF_X, R8, R9, 0, 0);
+		return 0;
+	}
+	case CB_JMP: {
+		static const __u8 jops[16] = {
+			[0x10 >> 4] = BPF_JEQ, [0x20 >> 4] = BPF_JGT,
+			[0x30 >> 4] = BPF_JGE, [0x40 >> 4] = BPF_JSET,
+		};
+		__u8 op = jops[CB_OP(c) >> 4];
+		int jt = pc + 1 + i->jt, jf = pc + 1 + i->jf;
+
+		if (CB_OP(c) == 0x00) {		/* JA */
+			if (k >= (__u32)b->n_insns - pc - 1)
+				return -EINVAL;
+			ja(j, lbl[pc + 1 + k]);
+			return 0;
+		}
+		if (!op || jt >= b->n_insns || jf >= b->n_insns)
+			return -EINVAL;
+		jump_to(j, lbl[jt]);
+		if (CB_SRC(c) == CB_K)
+			emit(j, BPF_JMP32 | op | BPF_K, R8, 0, 0, (__s32)k);
+		else
+			emit(j, BPF_JMP32 | op | BPF_X, R8, R9, 0, 0);
+		ja(j, lbl[jf]);
+		return 0;
+	}
+	case CB_RET:
+		if (CB_RVAL(c) == CB_K) {
+			ja(j, k ? yes : no);
+			return 0;
+		}
+		if (CB_RVAL(c) != CB_A)
+			return -EINVAL;
+		jmp(j, BPF_JNE, R8, 0, yes);
+		ja(j, no);
+		return 0;
+	case CB_MISC:
+		if (CB_MISCOP(c) == CB_TAX)
+			emit(j, BPF_ALU | BPF_MOV | BPF_X, R9, R8, 0, 0);
+		else if (CB_MISCOP(c) == CB_TXA)
+			emit(j, BPF_ALU | BPF_MOV | BPF_X, R8, R9, 0, 0);
+		else
+			return -EINVAL;
+		return 0;
+	}
+	return -EINVAL;
+}
+
+/* A byte expression: libpcap's program on the untagged inner frame. */
+static int bytes_are(struct jit *j, const struct gnv_filter *f,
+		     const struct gnv_term *t, int yes, int no)
+{
+	const struct gnv_bytes *b;
+	int lbl[GNV_BYTES_MAX_INSNS];
+
+	if (t->val >= f->n_bytes || t->val >= GNV_MAX_BYTES)
+		return -EINVAL;
+	b = &f->bytes[t->val];
+	if (!b->n_insns || b->n_insns > GNV_BYTES_MAX_INSNS)
+		return -EINVAL;
+	inner_frame(j, no);
+	for (int pc = 0; pc < b->n_insns; pc++)
+		lbl[pc] = new_label(j);
+	for (int pc = 0; pc < b->n_insns; pc++) {
+		bind(j, lbl[pc]);
+		if (cbpf_insn(j, b, pc, lbl, yes, no))
+			return -EINVAL;
+	}
+	/* Classic BPF's last instruction is a return: nothing falls out. */
+	return 0;
+}
+
 /* gnv_term_match() for one term, its outcomes the labels yes and no. */
-static void term(struct jit *j, const struct gnv_term *t, int yes, int no)
+static void term(struct jit *j, const struct gnv_filter *f,
+		 const struct gnv_term *t, int yes, int no)
 {
 	__u32 val = t->val;
 	int l;
@@ -434,6 +768,10 @@ static void term(struct jit *j, const struct gnv_term *t, int yes, int no)
 	case GNV_T_ETHER:
 		ether_is(j, t, yes, no);
 		return;
+	case GNV_T_BYTES:
+		if (bytes_are(j, f, t, yes, no))
+			j->invalid = 1;
+		return;
 	}
 	ja(j, no);	/* GNV_T_NOTHING and any kind unknown: never */
 }
@@ -499,7 +837,8 @@ static int target(struct jit *j, int from, __u8 to)
 	return to > from && to < j->n_terms ? to : -1;
 }
 
-int gnv_filter_to_bpf(const struct gnv_filter *f, struct bpf_insn *insns)
+int gnv_filter_to_bpf(const struct gnv_filter *f, int prog_type,
+		      struct bpf_insn *insns)
 {
 	static struct jit jit;	/* 70 KiB, too much for the stack */
 	struct jit *j = &jit;
@@ -509,6 +848,7 @@ int gnv_filter_to_bpf(const struct gnv_filter *f, struct bpf_insn *insns)
 	memset(j, 0, sizeof(*j));
 	j->insn = insns;
 	j->n_terms = f->n_terms;
+	j->prog_type = prog_type;
 	for (int i = 0; i < j->n_terms + 2; i++)
 		new_label(j);
 	if (!f->n_terms) {		/* every packet matches */
@@ -516,10 +856,11 @@ int gnv_filter_to_bpf(const struct gnv_filter *f, struct bpf_insn *insns)
 		emit(j, BPF_JMP | BPF_EXIT, 0, 0, 0, 0);
 		return j->n;
 	}
-	/* r6 = the packet, the function's first argument: never NULL. */
+	/* r6 = the parsed packet (never NULL: the caller's), r7 = ctx. */
 	jump_to(j, L_NOMATCH(j));
-	emit(j, BPF_JMP | BPF_JEQ | BPF_K, R1, 0, 0, 0);
-	emit(j, BPF_ALU64 | BPF_MOV | BPF_X, R6, R1, 0, 0);
+	emit(j, BPF_JMP | BPF_JEQ | BPF_K, R2, 0, 0, 0);
+	emit(j, BPF_ALU64 | BPF_MOV | BPF_X, R6, R2, 0, 0);
+	emit(j, BPF_ALU64 | BPF_MOV | BPF_X, R7, R1, 0, 0);
 	for (int i = 0; i < f->n_terms; i++) {
 		const struct gnv_term *t = &f->terms[i];
 		int yes = target(j, i, t->jt), no = target(j, i, t->jf);
@@ -527,7 +868,7 @@ int gnv_filter_to_bpf(const struct gnv_filter *f, struct bpf_insn *insns)
 		if (yes < 0 || no < 0)
 			return -EINVAL;
 		bind(j, i);
-		term(j, t, yes, no);
+		term(j, f, t, yes, no);
 	}
 	bind(j, L_MATCH(j));
 	emit(j, BPF_ALU64 | BPF_MOV | BPF_K, R0, 0, 0, 1);
@@ -537,5 +878,16 @@ int gnv_filter_to_bpf(const struct gnv_filter *f, struct bpf_insn *insns)
 	emit(j, BPF_JMP | BPF_EXIT, 0, 0, 0, 0);
 	if (j->overflow)
 		return -E2BIG;
+	if (j->invalid)
+		return -EINVAL;
 	return finish(j);
+}
+
+int gnv_filter_bpf_check(const struct gnv_filter *f)
+{
+	static struct bpf_insn insns[GNV_FILTER_BPF_MAX];
+
+	return gnv_filter_to_bpf(f, BPF_PROG_TYPE_XDP, insns) < 0 ||
+	       gnv_filter_to_bpf(f, BPF_PROG_TYPE_SCHED_CLS, insns) < 0 ?
+	       -EINVAL : 0;
 }

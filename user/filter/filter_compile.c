@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "filter_bytes.h"
 #include "filter_compile.h"
 #include "filter_words.h"
 
@@ -38,6 +39,9 @@ struct compiler {
 	/* The words before the value of the last primitive ("tcp dst port"). */
 	const char *quals[MAX_QUALS];
 	int n_quals;
+	/* Byte expressions, libpcap's programs, for the filter's bytes[]. */
+	struct gnv_bytes bytes[GNV_MAX_BYTES];
+	int n_bytes;
 };
 
 /* Targets while generating: a label (>= 0) or a verdict. */
@@ -47,7 +51,7 @@ struct compiler {
 /*
  * The words, each argument cut on blanks, and parentheses and "!" made
  * tokens of their own wherever they stand: "(icmp", "!arp" and "arp)"
- * read as tcpdump reads them.
+ * read as tcpdump reads them; but "!=" stays a relation.
  */
 static int tokenize(struct compiler *c, int argc, char **argv)
 {
@@ -62,7 +66,8 @@ static int tokenize(struct compiler *c, int argc, char **argv)
 				s++;
 				continue;
 			}
-			len = strchr("()!", *s) ? 1 : strcspn(s, " \t\n()");
+			len = strchr("()!", *s) && strncmp(s, "!=", 2) ? 1 :
+			      strcspn(s, " \t\n()");
 			if (lx->n == FILTER_MAX_TOKENS)
 				return fail(lx, "more than %d words",
 					    FILTER_MAX_TOKENS);
@@ -102,11 +107,41 @@ static int parse_expr(struct compiler *c);
  * words but the last, which were the value. Only for words whose value
  * stands alone: not "ether" (libpcap refuses a bare MAC) nor "portrange".
  */
+/*
+ * A byte expression of tcpdump's, its words joined for libpcap to
+ * compile: a term that runs libpcap's program.
+ */
+static int byte_expression(struct compiler *c, struct gnv_term *t, int n)
+{
+	struct lexer *lx = &c->lx;
+	char text[TOKEN_BYTES] = "";
+
+	for (int i = 0; i < n; i++) {
+		if (i)
+			strcat(text, " ");
+		strcat(text, lx->tok[lx->at + i]);
+	}
+	if (c->n_bytes == GNV_MAX_BYTES)
+		return fail(lx, "more than %d byte expressions ('%s')",
+			    GNV_MAX_BYTES, text);
+	if (gnv_bytes_compile(text, &c->bytes[c->n_bytes], lx->err,
+			      lx->errlen))
+		return -EINVAL;
+	t->kind = GNV_T_BYTES;
+	t->val = c->n_bytes++;
+	lx->at += n;
+	c->n_quals = 0;
+	return 0;
+}
+
 static int primitive(struct compiler *c, struct gnv_term *t)
 {
 	struct lexer *lx = &c->lx;
 	const char *w = lx_peek(lx);
-	int start = lx->at;
+	int start = lx->at, n;
+
+	if (gnv_bytes_words(lx->tok + lx->at, lx->n - lx->at, &n))
+		return byte_expression(c, t, n);
 
 	if (w && !is_primitive_word(w) && !is_operator(w) && c->n_quals) {
 		struct lexer one = *lx;
@@ -268,6 +303,8 @@ static int compile(struct compiler *c, int argc, char **argv,
 		f->terms[i].jt = jump_of(c, c->jt[i]);
 		f->terms[i].jf = jump_of(c, c->jf[i]);
 	}
+	memcpy(f->bytes, c->bytes, sizeof(f->bytes));
+	f->n_bytes = c->n_bytes;
 	return 0;
 }
 
@@ -301,7 +338,9 @@ int gnv_filter_compile_ovn(int argc, char **argv, __u16 geneve_port,
 	r = compile(c, argc, argv, f);
 	if (r) {
 		memset(f->terms, 0, sizeof(f->terms));
+		memset(f->bytes, 0, sizeof(f->bytes));
 		f->n_terms = 0;
+		f->n_bytes = 0;
 	}
 	free(c);
 	return r;

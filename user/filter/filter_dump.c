@@ -5,6 +5,7 @@
  */
 #include <arpa/inet.h>
 #include <stdio.h>
+#include <pcap/pcap.h>
 
 #include "lib/abi_names.h"
 #include "filter_compile.h"
@@ -113,6 +114,10 @@ static void put_test(FILE *out, const struct gnv_term *t)
 	case GNV_T_ETHER:
 		put_ether(out, t);
 		break;
+	case GNV_T_BYTES:
+		fprintf(out, "byte expression %u (libpcap's program below)",
+			t->val);
+		break;
 	default:
 		fprintf(out, "kind %u", t->kind);
 	}
@@ -141,5 +146,16 @@ void gnv_filter_dump(FILE *out, const struct gnv_filter *f)
 		put_jump(out, "jt", t->jt);
 		put_jump(out, "jf", t->jf);
 		fprintf(out, "\n");
+	}
+	/* As tcpdump -d shows them, on the untagged inner frame. */
+	for (int b = 0; b < f->n_bytes && b < GNV_MAX_BYTES; b++) {
+		fprintf(out, "byte expression %d, classic BPF:\n", b);
+		for (int i = 0; i < f->bytes[b].n_insns; i++) {
+			const struct gnv_cbpf_insn *c = &f->bytes[b].insns[i];
+			struct bpf_insn one = { .code = c->code, .jt = c->jt,
+						.jf = c->jf, .k = c->k };
+
+			fprintf(out, "  %s\n", bpf_image(&one, i));
+		}
 	}
 }

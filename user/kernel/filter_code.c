@@ -4,8 +4,9 @@
  * programs have sections of gnvtrace's own ("gnvtrace/xdp", "gnvtrace/tc"),
  * so that libbpf calls prepare() below right before each load, with the
  * program's final instructions (its functions appended, its maps' fds in
- * place): there the body of gnv_filter_run(), the interpreter, is cut out
- * and the filter's own instructions (user/filter/filter_bpf.c) put in.
+ * place): there the body of gnv_filter_xdp() or gnv_filter_tc(), the
+ * interpreter, is cut out and the filter's own instructions
+ * (user/filter/filter_bpf.c) put in.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -18,7 +19,6 @@
 #include "lib/log.h"
 #include "filter_code.h"
 
-#define REPLACED_FUNC	"gnv_filter_run"
 #define N_OF(a)		(sizeof(a) / sizeof((a)[0]))
 
 /* The filter the next loads compile in; NULL: they keep the interpreter. */
@@ -31,12 +31,14 @@ static struct bpf_func_info func_out[64];
 static struct bpf_line_info line_out[65536];
 static struct bpf_insn code[GNV_FILTER_BPF_MAX];
 
-static int is_replaced(const struct btf *btf, __u32 type_id)
+/* The filter function a program of this type calls. */
+static int is_replaced(const struct btf *btf, __u32 type_id, int prog_type)
 {
 	const struct btf_type *t = btf__type_by_id(btf, type_id);
 
 	return t && !strcmp(btf__name_by_offset(btf, t->name_off),
-			    REPLACED_FUNC);
+			    prog_type == BPF_PROG_TYPE_XDP ? "gnv_filter_xdp" :
+							     "gnv_filter_tc");
 }
 
 /* Where an instruction of the program lands once [start, end) is code. */
@@ -72,14 +74,14 @@ static int prepare(struct bpf_program *prog, struct bpf_prog_load_opts *opts,
 		return -ENOTSUP;
 	/* The function's instructions: from its start to the next one's. */
 	for (__u32 f = 0; f < opts->func_info_cnt; f++)
-		if (is_replaced(btf, func[f].type_id))
+		if (is_replaced(btf, func[f].type_id, bpf_program__type(prog)))
 			start = func[f].insn_off;
 	for (__u32 f = 0; f < opts->func_info_cnt; f++)
 		if (func[f].insn_off > start && func[f].insn_off < end)
 			end = func[f].insn_off;
 	if (start == n)
 		return -ENOENT;
-	n_code = gnv_filter_to_bpf(compiled, code);
+	n_code = gnv_filter_to_bpf(compiled, bpf_program__type(prog), code);
 	if (n_code < 0)
 		return n_code;
 	if (n - (end - start) + n_code > N_OF(out) ||
@@ -120,6 +122,8 @@ static int prepare(struct bpf_program *prog, struct bpf_prog_load_opts *opts,
 		line_out[k++].insn_off = moved(line[l].insn_off, start, end,
 					       n_code);
 	}
+	pr_debug("the filter compiled into %s: %d instructions\n",
+		 bpf_program__name(prog), n_code);
 	opts->func_info = func_out;
 	opts->line_info = line ? line_out : NULL;
 	opts->line_info_cnt = k;

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The filter compiled into the programs as libbpf loads them, in place of
- * gnv_filter_run()'s interpreter (see filter_code.c): loader.c's.
+ * gnv_filter_xdp()'s and gnv_filter_tc()'s interpreter (see filter_code.c): loader.c's.
  */
 #ifndef GNV_FILTER_CODE_H
 #define GNV_FILTER_CODE_H

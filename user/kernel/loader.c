@@ -162,6 +162,13 @@ int gnv_bpf_load(struct gnv_bpf *b, const struct gnv_bpf_opts *o,
 	memset(b, 0, sizeof(*b));
 	verbose_libbpf = o->verbose;
 	libbpf_set_print(libbpf_print);
+	/* The interpreter has no byte expressions: they run compiled only. */
+	if (o->filter_interpreted && o->filter.n_bytes) {
+		pr_warn("a filter with byte expressions (such as 'tcp[13] & 2 "
+			"!= 0') cannot follow OVN's names live: name ports and "
+			"datapaths by their keys, or trace without --ovn-sb\n");
+		return -EINVAL;
+	}
 
 	err = gnv_filter_code_register();
 	if (err) {
@@ -201,11 +208,17 @@ int gnv_bpf_load(struct gnv_bpf *b, const struct gnv_bpf_opts *o,
 		goto fail;
 	}
 	b->filter_compiled = !o->filter_interpreted;
+	if (!b->filter_compiled)
+		pr_debug("the filter is interpreted in the kernel: it may "
+			 "change while tracing\n");
 	gnv_filter_code_set(b->filter_compiled ? &o->filter : NULL,
 			    b->skel->obj);
 	err = gnvtrace_bpf__load(b->skel);
 	gnv_filter_code_set(NULL, NULL);
-	if (err && b->filter_compiled) {
+	/* The verifier's refusals; not a lack of privileges, said below. */
+	if ((err == -EINVAL || err == -EACCES || err == -E2BIG ||
+	     err == -ENOTSUP || err == -ENOENT) &&
+	    b->filter_compiled && !o->filter.n_bytes) {
 		struct gnv_bpf_opts interpreted = *o;
 
 		/* Slower, but the same filter: say so, and go on. */
@@ -344,6 +357,8 @@ int gnv_bpf_set_filter(const struct gnv_bpf *b, const struct gnv_filter *f)
 
 	if (b->filter_compiled)
 		return -EPERM;
+	if (f->n_bytes)		/* the interpreter has no byte expressions */
+		return -EINVAL;
 	/* The filter not in use, then the switch: both are mapped. */
 	b->skel->bss->targ_filters[next] = *f;
 	__atomic_store_n(&b->skel->bss->targ_filter_idx, next,

@@ -48,7 +48,7 @@ struct gnv_bpf_opts {
 	__u32 rb_size;			/* ring buffer bytes; 0: the object's */
 	int verbose;			/* libbpf's messages: 1 info, 2 debug */
 	/*
-	 * The filter left to gnv_filter_run()'s interpreter, not compiled
+	 * The filter left to gnv_filter_xdp()'s and gnv_filter_tc()'s interpreter, not compiled
 	 * into the programs: for a filter that gnv_bpf_set_filter() changes
 	 * while they run (OVN names resolved later); the kernel tests run
 	 * every filter both ways.
@@ -74,7 +74,8 @@ int gnv_bpf_load_xdp_bound(struct gnv_bpf *b, int ifindex);
 /*
  * Replaces the running programs' filter; no packet sees half of it. Only
  * for programs loaded with filter_interpreted: a compiled filter is part
- * of the programs' code (-EPERM).
+ * of the programs' code (-EPERM); and only with no byte expression, which
+ * the interpreter lacks (-EINVAL).
  */
 int gnv_bpf_set_filter(const struct gnv_bpf *b, const struct gnv_filter *f);
 /* Adds the per-CPU counters, summed, into c. */

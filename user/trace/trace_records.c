@@ -34,7 +34,9 @@ static void trace_host(struct file_reader *r, struct gnv_event *ev)
 	if (verdict != GNV_GENEVE)
 		return;
 	r->c.v[GNV_STAT_GENEVE]++;
-	if (!gnv_filter_match(&r->o->filter, &ev->pkt))
+	if (!gnv_filter_match(&r->o->filter, &ev->pkt,
+			      &(struct gnv_frame){ pkt->data, pkt->caplen,
+						   pkt->len }))
 		return;
 	r->c.v[GNV_STAT_MATCHED]++;
 	r->matched++;
