@@ -266,6 +266,27 @@ test_text_and_filter() {
 		sed 's/^/  | /' "$f"
 }
 
+# A byte expression, libpcap's program translated into the programs on
+# 6.1's verifier: on the veth (XDP in, TC out), and on the collect_md
+# device, whose frames are the inner ones themselves.
+test_bytes_filter() {
+	local f=$TMP/bytes.json g=$TMP/bytes-gnv0.json
+	start_gnvtrace "$NS_B" vethB "$f" -o json 'icmp[icmptype] = icmp-echoreply' ||
+		{ fail "bytes: gnvtrace on vethB"; return; }
+	ping_b 2
+	sleep 0.5
+	stop_gnvtrace
+	check "bytes (icmp[icmptype] = icmp-echoreply) on vethB: the 2 replies out, nothing else" \
+		test "$(grep -c '"dir":"out".*"icmp_type":0' "$f")" -eq 2 -a "$(wc -l <"$f")" -eq 2
+	start_gnvtrace "$NS_B" gnv0 "$g" -o json 'icmp[icmptype] = icmp-echo' ||
+		{ fail "bytes: gnvtrace on gnv0"; return; }
+	ping_b 2
+	sleep 0.5
+	stop_gnvtrace
+	check "bytes (icmp[icmptype] = icmp-echo) on gnv0: the 2 requests in, nothing else" \
+		test "$(grep -c '"dir":"in".*"icmp_type":8' "$g")" -eq 2 -a "$(wc -l <"$g")" -eq 2
+}
+
 # On the receiving collect_md device itself: the kernel has decapsulated,
 # and gnvtrace reads the tunnel metadata (TC on both sides, no XDP).
 test_decap_collect_md() {
@@ -1054,6 +1075,7 @@ main() {
 		test_egress_clsact
 		test_both_directions
 		test_text_and_filter
+		test_bytes_filter
 		test_decap_collect_md
 		test_decap_ipv6_underlay
 		test_egress_kill9

@@ -172,6 +172,28 @@ static int primitive(struct compiler *c, struct gnv_term *t)
 	return 0;
 }
 
+/*
+ * Whether the "(" at the lexer's position opens arithmetic, not a group:
+ * an operator follows its ")" ("(tcp[13] & 2) != 0"), where after a group
+ * only "and", "or" or another ")" may.
+ */
+static int arithmetic_group(const struct lexer *lx)
+{
+	int depth = 0;
+
+	for (int i = lx->at; i < lx->n; i++) {
+		if (!strcmp(lx->tok[i], "("))
+			depth++;
+		else if (!strcmp(lx->tok[i], ")") && --depth == 0)
+			return i + 1 < lx->n &&
+			       strchr("=<>!&|+-*/%^", lx->tok[i + 1][0]) &&
+			       strcmp(lx->tok[i + 1], "&&") &&
+			       strcmp(lx->tok[i + 1], "||") &&
+			       strcmp(lx->tok[i + 1], "!");
+	}
+	return 0;
+}
+
 /* "not" or "!" before one, "(" expr ")", or a primitive. */
 static int parse_unary(struct compiler *c)
 {
@@ -182,7 +204,8 @@ static int parse_unary(struct compiler *c)
 		n = parse_unary(c);
 		return n < 0 ? n : new_node(c, N_NOT, n, -1);
 	}
-	if (lx_accept(lx, "(")) {
+	if (lx_peek(lx) && !strcmp(lx_peek(lx), "(") && !arithmetic_group(lx) &&
+	    lx_accept(lx, "(")) {
 		/* As libpcap: a group's qualifiers end with it. */
 		const char *quals[MAX_QUALS];
 		int n_quals = c->n_quals;
