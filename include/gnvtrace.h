@@ -15,7 +15,7 @@
 
 #include <linux/types.h>
 
-#define GNV_ABI_VERSION		1
+#define GNV_ABI_VERSION		2
 
 #define GENEVE_UDP_PORT		6081
 #define VXLAN_UDP_PORT		4789
@@ -163,8 +163,13 @@ struct gnv_pkt {
 	__u8 outer_ttl;		/* outer IPv4 TTL / IPv6 hop limit */
 	__u8 outer_tos;		/* outer IPv4 TOS / IPv6 traffic class */
 	__u8 pad;
+	/*
+	 * The inner packet's identity, the same at every point it crosses
+	 * (include/parse.h, gnv_pkt_ident()); 0 for what has no IP or ARP.
+	 */
+	__u32 pkt_id;
 };
-_Static_assert(sizeof(struct gnv_pkt) == 128, "gnv_pkt layout");
+_Static_assert(sizeof(struct gnv_pkt) == 132, "gnv_pkt layout");
 
 #define GNV_DIR_IN	0
 #define GNV_DIR_OUT	1
@@ -196,9 +201,9 @@ struct gnv_event {
 	__u16 meta_vlan_tci;
 	struct gnv_pkt pkt;
 	__u8 opts[GENEVE_MAX_OPTS_LEN];	/* the raw option area, opts_len bytes */
-	__u8 pad2[4];
 };
-_Static_assert(sizeof(struct gnv_event) == 24 + 128 + 256, "gnv_event layout");
+_Static_assert(sizeof(struct gnv_event) == 24 + 132 + GENEVE_MAX_OPTS_LEN,
+	       "gnv_event layout");
 
 /*
  * Per-port traffic: packets, bytes and a log2 histogram of frame sizes,

@@ -375,6 +375,9 @@ test_vlan_offload() {
 		"$(grep '"ifname":"gnvt-v1","dir":"out","hook":"tcx"' "$TMP/vo.json" | grep -c '"vlan":50,')" -eq "$n" -a "$n" -gt 0
 	check "vlan offload: every one arriving at gnvt-v2 matches it too, its tag from the NIC" test \
 		"$(grep '"ifname":"gnvt-v2","dir":"in","hook":"xdp-native"' "$TMP/vo.json" | grep -c '"vlan":50,')" -eq "$n"
+	ids() { grep "\"ifname\":\"$1\"" "$TMP/vo.json" | grep -o '"pkt_id":"[0-9a-f]*"'; }
+	check "vlan offload: each packet's pkt_id the same leaving gnvt-v1 and arriving at gnvt-v2, and its own" \
+		test "$(ids gnvt-v1)" = "$(ids gnvt-v2)" -a "$(ids gnvt-v1 | sort -u | wc -l)" -eq "$n"
 	check "vlan offload: no word of a stripped tag not shown" \
 		bash -c "! grep -q 'VLAN' '$TMP/vo.json.err'"
 	check "vlan offload: -w has each frame tagged, as tcpdump wrote it both ways" \

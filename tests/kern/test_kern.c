@@ -210,7 +210,7 @@ static const struct {
 	FIELD(geneve_ver), FIELD(opts_len), FIELD(n_opts), FIELD(flags),
 	FIELD(inner_family), FIELD(inner_proto), FIELD(icmp_type),
 	FIELD(icmp_code), FIELD(tcp_flags), FIELD(malformed), FIELD(pad0),
-	FIELD(outer_ttl), FIELD(outer_tos), FIELD(pad),
+	FIELD(outer_ttl), FIELD(outer_tos), FIELD(pad), FIELD(pkt_id),
 };
 
 /* The table names every byte of struct gnv_pkt once. */

@@ -161,6 +161,34 @@ test_filter_follows_db() {
 	nbctl lsp-del ls0-late
 }
 
+# The same packet has the same identity on both chassis: leaving ch1's
+# underlay and arriving on ch2's, switched (vm1 -> vm2) and routed by the
+# logical router (vm1 -> vm3: MACs and TTL rewritten), the replies too.
+test_pkt_id_across_chassis() {
+	local ch2
+	start_gnvtrace "$CH2_NS" "$CH2_UNDERLAY" "$TMP/id2.json" -o json icmp ||
+		{ fail "pkt_id: gnvtrace on ch2"; return; }
+	ch2=$GNV_PID
+	if ! trace "$TMP/id1.json" -o json icmp; then
+		fail "pkt_id: gnvtrace on ch1"
+		GNV_PID=$ch2
+		untrace
+		return
+	fi
+	ping_vm "$VM1_NS" "$VM2_IP" 2
+	ping_vm "$VM1_NS" "$VM3_IP" 2
+	wait_lines "$TMP/id1.json" 8
+	wait_lines "$TMP/id2.json" 8
+	untrace
+	GNV_PID=$ch2
+	untrace
+	ids() { grep -o '"pkt_id":"[0-9a-f]*"' "$TMP/$1.json"; }
+	check "pkt_id: 8 packets on ch1, each with an identity of its own" \
+		test "$(ids id1 | sort -u | wc -l)" -eq 8
+	check "pkt_id: the same identities on ch2, in the same order" \
+		test "$(ids id1)" = "$(ids id2)"
+}
+
 # A port that appears while tracing carries traffic the filter then
 # catches: vm2's interface is rebound to a new logical port ls0-vm9 (a
 # migration, as a cloud does it), and the pings to it and its replies
@@ -347,6 +375,7 @@ main() {
 	test_offline_names
 	test_chassis_names
 	test_errors
+	test_pkt_id_across_chassis
 	test_new_port_matches
 	"$HERE/lab.sh" down "$LAB" >/dev/null 2>&1
 	test_vxlan

@@ -557,8 +557,90 @@ static void test_port_stats(void)
 	ASSERT_EQ(st.size_slots[10], 1, "1024-2047");
 }
 
+/* The identity of the packet s describes (--vxlan on), as parsed. */
+static __u32 ident_of(const struct pkt_spec *s, size_t inner_ttl_at)
+{
+	struct frame f;
+	struct gnv_pkt p;
+
+	f.len = pkt_build(s, f.data, sizeof(f.data));
+	if (!ASSERT_GT(f.len, 0, "built"))
+		return 0;
+	if (inner_ttl_at)		/* a router on the way: TTL - 1 */
+		f.data[inner_ttl_at]--;
+	if (!ASSERT_EQ(parse(&f, f.len, VXLAN_UDP_PORT, &p), GNV_GENEVE,
+		       "parsed"))
+		return 0;
+	return p.pkt_id;
+}
+
+/*
+ * A packet's identity: the same encapsulated any way, with any MACs,
+ * tags and TTL, and decapsulated (as a VM's port or a Geneve device
+ * sees it); another packet of the same flow gets another.
+ */
+static void test_packet_identity(void)
+{
+	struct pkt_spec s, t;
+	struct frame f;
+	struct gnv_pkt p = { .geneve_proto = ETH_P_TEB };
+	__u32 id;
+	size_t inner_off;
+
+	test_case("packet identity");
+	pkt_spec_default(&s);
+	s.payload_len = 56;
+	id = ident_of(&s, 0);
+	ASSERT_NEQ(id, 0, "an ICMP echo has one");
+
+	t = s;
+	t.outer_family = 6;
+	t.outer_src = "fd00::1";
+	t.outer_dst = "fd00::2";
+	t.n_vlans = 1;
+	t.vlan[0] = 300;
+	t.vni = 77;
+	t.ovn_inport = 9;
+	t.ovn_outport = 10;
+	t.inner_vlan = 42;
+	memset(t.inner_eth_src, 0x02, 6);
+	memset(t.inner_eth_dst, 0x04, 6);
+	ASSERT_EQ(ident_of(&t, 0), id, "another underlay, tags, MACs, keys");
+	t = s;
+	t.vxlan = 1;
+	ASSERT_EQ(ident_of(&t, 0), id, "OVN's VXLAN");
+
+	/* The inner IPv4 header's TTL: past the outer headers and options. */
+	f.len = pkt_build(&s, f.data, sizeof(f.data));
+	ASSERT_EQ(parse(&f, f.len, GENEVE_UDP_PORT, &p), GNV_GENEVE, "parsed");
+	inner_off = p.opts_off + p.opts_len;
+	ASSERT_EQ(ident_of(&s, inner_off + 14 + 8), id, "TTL one less");
+
+	/* The inner frame alone, as on a VM's port. */
+	memset(&p, 0, sizeof(p));
+	p.geneve_proto = ETH_P_TEB;
+	ASSERT_EQ(gnv_parse_inner_at(f.data + inner_off, f.data + f.len, 0,
+				     &p), GNV_GENEVE, "inner frame parsed");
+	ASSERT_EQ(p.pkt_id, id, "decapsulated");
+
+	t = s;
+	t.icmp_seq++;
+	ASSERT_NEQ(ident_of(&t, 0), id, "the next echo request");
+	t = s;
+	t.icmp_type = 0;
+	ASSERT_NEQ(ident_of(&t, 0), id, "the reply");
+	t = s;
+	t.inner_proto = IPPROTO_TCP;
+	t.sport = 40000;
+	t.dport = 22;
+	id = ident_of(&t, 0);
+	t.dport = 23;
+	ASSERT_NEQ(ident_of(&t, 0), id, "TCP to another port");
+}
+
 int main(void)
 {
+	test_packet_identity();
 	test_port_stats();
 	test_parse_cases();
 	test_bad_cases();

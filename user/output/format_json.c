@@ -191,6 +191,12 @@ void gnv_format_json(struct gnv_fmt *f, const struct gnv_event *ev,
 	if (!(p->flags & GNV_F_VXLAN))
 		put_options(ob, ev);
 	put_inner(ob, p);
+	if (p->pkt_id) {
+		char id[16];
+
+		snprintf(id, sizeof(id), "%08x", p->pkt_id);
+		key_str(ob, "pkt_id", id);
+	}
 	key_u(ob, "len", ev->pkt_len);
 	ob_str(ob, "}\n");
 }

@@ -276,5 +276,11 @@ void gnv_format_text(struct gnv_fmt *f, const struct gnv_event *ev,
 	put_inner(ob, p);
 	ob_str(ob, ", frame ");
 	ob_u64(ob, ev->pkt_len);
+	if (p->pkt_id) {	/* the same packet, wherever it is seen */
+		char id[16];
+
+		snprintf(id, sizeof(id), ", pkt %08x", p->pkt_id);
+		ob_str(ob, id);
+	}
 	ob_char(ob, '\n');
 }
