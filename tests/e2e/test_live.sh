@@ -560,6 +560,8 @@ main() {
 	for f in "$CAPS"/tcpdump-gso-*.pcap; do
 		test_egress "$f" tcx
 	done
+	# Bytes past the linear part: the byte expression's helper path.
+	test_egress "$CAPS/tcpdump-gso-ipv4-geneve-ipv4.pcap" tcx 'tcp[13] & 0x10 != 0 and greater 4000'
 	test_jumbo_native
 	ip -n "$NS_TX" link set "$TX_IF" mtu 1500
 	ip -n "$NS_RX" link set "$RX_IF" mtu 1500

@@ -22,6 +22,7 @@
 #define R2	BPF_REG_2
 #define R3	BPF_REG_3
 #define R4	BPF_REG_4
+#define R5	BPF_REG_5
 #define R6	BPF_REG_6
 #define R7	BPF_REG_7
 #define R8	BPF_REG_8
@@ -398,11 +399,37 @@ static void mov32_imm(struct jit *j, __u8 reg, __u32 imm)
 /*
  * size bytes of the frame at the offset in r2 into r1, in host order, or
  * to fail past the frame's end (classic BPF's load out of bounds ends
- * its program with 0). A helper: the frame's bytes may lie in any of an
- * XDP frame's buffers or an skb's pages.
+ * its program with 0). Straight from the packet where its first buffer
+ * (an skb's linear part) holds them; else by a helper, which finds them
+ * in any of an XDP frame's buffers or an skb's pages, at some 4.5 ns a
+ * call.
  */
 static void load_frame(struct jit *j, int size, int fail)
 {
+	int xdp = j->prog_type == BPF_PROG_TYPE_XDP;
+	__u8 sz = size == 1 ? BPF_B : size == 2 ? BPF_H : BPF_W;
+	int slow = new_label(j), loaded = new_label(j);
+
+	emit(j, BPF_LDX | BPF_MEM | BPF_W, R3, R7,
+	     xdp ? offsetof(struct xdp_md, data) :
+		   offsetof(struct __sk_buff, data), 0);
+	emit(j, BPF_LDX | BPF_MEM | BPF_W, R4, R7,
+	     xdp ? offsetof(struct xdp_md, data_end) :
+		   offsetof(struct __sk_buff, data_end), 0);
+	/*
+	 * A bound the verifier wants on an offset added to a packet pointer:
+	 * with the size, under 64 KiB, or the check below proves nothing.
+	 */
+	jump_to(j, slow);
+	emit(j, BPF_JMP | BPF_JGT | BPF_K, R2, 0, 0, 0x7fff);
+	emit(j, BPF_ALU64 | BPF_ADD | BPF_X, R3, R2, 0, 0);
+	emit(j, BPF_ALU64 | BPF_MOV | BPF_X, R5, R3, 0, 0);
+	emit(j, BPF_ALU64 | BPF_ADD | BPF_K, R5, 0, 0, size);
+	jump_to(j, slow);
+	emit(j, BPF_JMP | BPF_JGT | BPF_X, R5, R4, 0, 0);
+	emit(j, BPF_LDX | BPF_MEM | sz, R1, R3, 0, 0);
+	ja(j, loaded);
+	bind(j, slow);
 	emit(j, BPF_ALU64 | BPF_MOV | BPF_X, R1, R7, 0, 0);
 	emit(j, BPF_ALU64 | BPF_MOV | BPF_X, R3, R10, 0, 0);
 	emit(j, BPF_ALU64 | BPF_ADD | BPF_K, R3, 0, 0, STK_LOADED);
@@ -412,8 +439,8 @@ static void load_frame(struct jit *j, int size, int fail)
 						 BPF_FUNC_skb_load_bytes);
 	jump_to(j, fail);
 	emit(j, BPF_JMP | BPF_JNE | BPF_K, R0, 0, 0, 0);
-	emit(j, BPF_LDX | BPF_MEM | (size == 1 ? BPF_B : size == 2 ? BPF_H :
-				      BPF_W), R1, R10, STK_LOADED, 0);
+	emit(j, BPF_LDX | BPF_MEM | sz, R1, R10, STK_LOADED, 0);
+	bind(j, loaded);
 	if (size > 1)		/* the frame's bytes are in network order */
 		emit(j, BPF_ALU | BPF_END | BPF_TO_BE, R1, 0, 0, size * 8);
 }
@@ -499,8 +526,8 @@ static void frame_len(struct jit *j, __u8 reg)
 		emit(j, BPF_JMP | BPF_CALL, 0, 0, 0,
 		     BPF_FUNC_xdp_get_buff_len);
 	} else {
-		emit(j, BPF_LDX | BPF_MEM | BPF_W, R0, R7, 0,
-		     offsetof(struct __sk_buff, len));
+		emit(j, BPF_LDX | BPF_MEM | BPF_W, R0, R7,
+		     offsetof(struct __sk_buff, len), 0);
 	}
 	emit(j, BPF_LDX | BPF_MEM | BPF_W, R1, R10, STK_BASE_TAGS, 0);
 	emit(j, BPF_ALU | BPF_SUB | BPF_X, R0, R1, 0, 0);
