@@ -143,8 +143,8 @@ static __always_inline const __u8 *pkt_end(void *ctx, enum hook hook)
 
 /*
  * The frame's whole length. An XDP frame on a jumbo MTU comes in several
- * buffers (the program is multi-buffer aware, BPF_F_XDP_HAS_FRAGS): data_end ends
- * the first one, and the helper adds up the rest. Asked only for frames
+ * buffers (the program is multi-buffer aware, BPF_F_XDP_HAS_FRAGS):
+ * data_end ends the first one, and the helper adds up the rest. Asked only for frames
  * that match, as a helper call costs a few ns.
  */
 static __always_inline __u32 frame_len(void *ctx, enum hook hook)
