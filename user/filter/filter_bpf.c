@@ -218,12 +218,12 @@ static void need_ovn(struct jit *j, const struct gnv_term *t, int fail)
 	}
 }
 
-/* To fail on OVN's VXLAN encoding, which carries no ingress port. */
-static void need_geneve(struct jit *j, int fail)
+/* To label when flags has bit. */
+static void if_flag(struct jit *j, __u8 bit, int label)
 {
 	LOAD(j, R1, flags);
-	emit(j, BPF_ALU | BPF_AND | BPF_K, R1, 0, 0, GNV_F_VXLAN);
-	jmp(j, BPF_JNE, R1, 0, fail);
+	emit(j, BPF_ALU | BPF_AND | BPF_K, R1, 0, 0, bit);
+	jmp(j, BPF_JNE, R1, 0, label);
 }
 
 /* gnv_addr_match(): the family, then the words the mask keeps. */
@@ -457,13 +457,9 @@ static void inner_frame(struct jit *j, int no)
 	int base = new_label(j), done = new_label(j);
 
 	need_flag(j, GNV_F_INNER_ETH, no);
-	LOAD(j, R1, flags);
-	emit(j, BPF_ALU | BPF_AND | BPF_K, R1, 0, 0, GNV_F_VXLAN);
-	jmp(j, BPF_JNE, R1, 0, no);
+	if_flag(j, GNV_F_VXLAN, no);
 	mov32_imm(j, R8, 0);
-	LOAD(j, R1, flags);
-	emit(j, BPF_ALU | BPF_AND | BPF_K, R1, 0, 0, GNV_F_DECAP);
-	jmp(j, BPF_JNE, R1, 0, base);
+	if_flag(j, GNV_F_DECAP, base);
 	LOAD(j, R8, opts_off);
 	LOAD(j, R1, opts_len);
 	emit(j, BPF_ALU64 | BPF_ADD | BPF_X, R8, R1, 0, 0);
@@ -713,7 +709,7 @@ static void term(struct jit *j, const struct gnv_filter *f,
 		break;
 	case GNV_T_INPORT:
 		need_ovn(j, t, no);
-		need_geneve(j, no);
+		if_flag(j, GNV_F_VXLAN, no);	/* OVN's VXLAN: no inport */
 		LOAD(j, R1, ovn_inport);
 		jmp(j, BPF_JEQ, R1, val, yes);
 		break;
@@ -725,7 +721,7 @@ static void term(struct jit *j, const struct gnv_filter *f,
 	case GNV_T_LPORT:
 		l = new_label(j);
 		need_ovn(j, t, no);
-		need_geneve(j, l);
+		if_flag(j, GNV_F_VXLAN, l);
 		LOAD(j, R1, ovn_inport);
 		jmp(j, BPF_JEQ, R1, val, yes);
 		bind(j, l);

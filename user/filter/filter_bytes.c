@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 #include <pcap/pcap.h>
@@ -11,6 +12,17 @@
 #include "inner_frame.h"
 
 #define FRAME_CAP	65536
+
+/* The ABI's classic instruction is libpcap's, field for field. */
+_Static_assert(sizeof(struct gnv_cbpf_insn) == sizeof(struct bpf_insn) &&
+	       offsetof(struct gnv_cbpf_insn, code) ==
+	       offsetof(struct bpf_insn, code) &&
+	       offsetof(struct gnv_cbpf_insn, jt) ==
+	       offsetof(struct bpf_insn, jt) &&
+	       offsetof(struct gnv_cbpf_insn, jf) ==
+	       offsetof(struct bpf_insn, jf) &&
+	       offsetof(struct gnv_cbpf_insn, k) ==
+	       offsetof(struct bpf_insn, k), "gnv_cbpf_insn is bpf_insn");
 
 static int is_word(const char *tok, const char *const *words)
 {
@@ -74,13 +86,7 @@ int gnv_bytes_compile(const char *text, struct gnv_bytes *b, char *err,
 	}
 	memset(b, 0, sizeof(*b));
 	b->n_insns = prog.bf_len;
-	for (unsigned int i = 0; i < prog.bf_len; i++)
-		b->insns[i] = (struct gnv_cbpf_insn){
-			.code = prog.bf_insns[i].code,
-			.jt = prog.bf_insns[i].jt,
-			.jf = prog.bf_insns[i].jf,
-			.k = prog.bf_insns[i].k,
-		};
+	memcpy(b->insns, prog.bf_insns, prog.bf_len * sizeof(*prog.bf_insns));
 	pcap_freecode(&prog);
 	/* What the kernel will run: compiled here once, to know it can. */
 	one.terms[0] = (struct gnv_term){ .kind = GNV_T_BYTES,
@@ -103,7 +109,6 @@ int gnv_bytes_match(const struct gnv_filter *f, const struct gnv_term *t,
 {
 	static __thread __u8 inner[FRAME_CAP];
 	const struct gnv_bytes *b;
-	struct bpf_insn prog[GNV_BYTES_MAX_INSNS];
 	size_t caplen;
 
 	if (!fr || t->val >= f->n_bytes || t->val >= GNV_MAX_BYTES)
@@ -113,11 +118,6 @@ int gnv_bytes_match(const struct gnv_filter *f, const struct gnv_term *t,
 	b = &f->bytes[t->val];
 	if (!caplen || !b->n_insns || b->n_insns > GNV_BYTES_MAX_INSNS)
 		return 0;
-	for (int i = 0; i < b->n_insns; i++)
-		prog[i] = (struct bpf_insn){ .code = b->insns[i].code,
-					     .jt = b->insns[i].jt,
-					     .jf = b->insns[i].jf,
-					     .k = b->insns[i].k };
-	return bpf_filter(prog, inner, caplen + (fr->len - fr->caplen),
-			  caplen) != 0;
+	return bpf_filter((const struct bpf_insn *)b->insns, inner,
+			  caplen + (fr->len - fr->caplen), caplen) != 0;
 }

@@ -150,12 +150,10 @@ void gnv_filter_dump(FILE *out, const struct gnv_filter *f)
 	/* As tcpdump -d shows them, on the untagged inner frame. */
 	for (int b = 0; b < f->n_bytes && b < GNV_MAX_BYTES; b++) {
 		fprintf(out, "byte expression %d, classic BPF:\n", b);
-		for (int i = 0; i < f->bytes[b].n_insns; i++) {
-			const struct gnv_cbpf_insn *c = &f->bytes[b].insns[i];
-			struct bpf_insn one = { .code = c->code, .jt = c->jt,
-						.jf = c->jf, .k = c->k };
+		const struct bpf_insn *insns =	/* the same layout */
+			(const struct bpf_insn *)f->bytes[b].insns;
 
-			fprintf(out, "  %s\n", bpf_image(&one, i));
-		}
+		for (int i = 0; i < f->bytes[b].n_insns; i++)
+			fprintf(out, "  %s\n", bpf_image(&insns[i], i));
 	}
 }
