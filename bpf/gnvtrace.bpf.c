@@ -77,6 +77,18 @@ struct {
 	__uint(max_entries, 4 << 20);	/* resized by the loader */
 } rb SEC(".maps");
 
+/*
+ * The VMs' ports being traced, by ifindex, with their OVN binding when
+ * user space knows it (the local OVS DB names the logical port, the
+ * Southbound DB its keys). Read only by the VM port programs.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 64);
+	__type(key, __u32);
+	__type(value, struct gnv_vm_port);
+} vm_ports SEC(".maps");
+
 /* Per-CPU, so the hot path needs no atomics. Indexed by enum gnv_stat. */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -343,11 +355,15 @@ __noinline int gnv_filter_tc(struct __sk_buff *ctx, const struct gnv_pkt *pkt,
 	return filter_interpreted(pkt, idx);
 }
 
-/* What every hook does once the frame is parsed. */
+/*
+ * What every hook does once the frame is parsed. tunnel: a constant, 0
+ * for a VM's port, whose frames are no tunnel's traffic: the per-port
+ * statistics count a tunnel's, and would count the frame twice.
+ */
 static __always_inline void count_filter_emit(void *ctx, enum hook hook,
 					      struct event_buf *buf,
 					      int verdict, __u32 ifindex,
-					      __u8 dir)
+					      __u8 dir, int tunnel)
 {
 	struct gnv_pkt *pkt = &buf->ev.pkt;
 	__u32 pkt_len, wire_len;
@@ -368,7 +384,7 @@ static __always_inline void count_filter_emit(void *ctx, enum hook hook,
 	/* One clock read for the event and the echo (a helper call each). */
 	if (!targ_no_events || (targ_hist & GNV_HIST_RTT))
 		now = bpf_ktime_get_ns();
-	if (targ_hist) {
+	if (targ_hist && tunnel) {
 		count_port(pkt, wire_len, dir);
 		if (targ_hist & GNV_HIST_RTT)
 			count_echo(pkt, dir, now);
@@ -474,7 +490,7 @@ static __always_inline void trace_frame(void *ctx, enum hook hook,
 					  pkt_end(ctx, hook), pkt);
 	meta_vlan(ctx, vlan_from, &buf->ev);
 	stage_boundary();
-	count_filter_emit(ctx, hook, buf, verdict, ifindex, dir);
+	count_filter_emit(ctx, hook, buf, verdict, ifindex, dir, 1);
 }
 
 /*
@@ -597,7 +613,7 @@ static __always_inline void trace_decap(struct __sk_buff *skb, __u8 dir)
 					     pkt_end(skb, HOOK_TC), 0, pkt);
 	}
 	stage_boundary();
-	count_filter_emit(skb, HOOK_TC, buf, verdict, skb->ifindex, dir);
+	count_filter_emit(skb, HOOK_TC, buf, verdict, skb->ifindex, dir, 1);
 }
 
 SEC("gnvtrace/tc")
@@ -611,6 +627,60 @@ SEC("gnvtrace/tc")
 int tc_geneve_egress(struct __sk_buff *skb)
 {
 	trace_decap(skb, GNV_DIR_OUT);
+	return TC_ACT_UNSPEC;
+}
+
+/*
+ * A VM's port (a tap, a veth, an OVS internal port): its frames are the
+ * inner ones, never encapsulated, parsed by the parser's inner stage as a
+ * Geneve device's are. In is what the VM sends, out what it receives.
+ * The port's OVN binding gives the frame its VNI and port key, so that
+ * filters and names treat it as the tunnel would.
+ */
+static __always_inline void trace_port(void *ctx, enum hook hook,
+				       __u32 ifindex, __u8 dir)
+{
+	struct event_buf *buf = begin();
+	const struct gnv_vm_port *bind;
+	struct gnv_pkt *pkt;
+	int verdict;
+
+	if (!buf)
+		return;
+	pkt = &buf->ev.pkt;
+	__builtin_memset(pkt, 0, sizeof(*pkt));
+	/* A tag the NIC or the stack keeps aside belongs to no tunnel here. */
+	meta_vlan(ctx, META_VLAN_NONE, &buf->ev);
+	pkt->vm_port = 1;
+	pkt->geneve_proto = ETH_P_TEB;
+	bind = bpf_map_lookup_elem(&vm_ports, &ifindex);
+	if (bind) {
+		pkt->vni = bind->dp_key;
+		if (dir == GNV_DIR_IN)
+			pkt->ovn_inport = bind->port_key;
+		else
+			pkt->ovn_outport = bind->port_key;
+		pkt->flags = GNV_F_OVN;
+	}
+	stage_boundary();
+	pull(ctx, hook, PULL_INNER);
+	verdict = gnv_parse_inner_at(pkt_data(ctx, hook), pkt_end(ctx, hook),
+				     0, pkt);
+	stage_boundary();
+	count_filter_emit(ctx, hook, buf, verdict, ifindex, dir, 0);
+}
+
+SEC("gnvtrace/xdp")
+int xdp_port_ingress(struct xdp_md *ctx)
+{
+	trace_port(ctx, HOOK_XDP, ctx->ingress_ifindex, GNV_DIR_IN);
+	return XDP_PASS;
+}
+
+SEC("gnvtrace/tc")
+int tc_port_egress(struct __sk_buff *skb)
+{
+	trace_port(skb, HOOK_TC, skb->ifindex, GNV_DIR_OUT);
 	return TC_ACT_UNSPEC;
 }
 

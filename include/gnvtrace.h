@@ -15,7 +15,7 @@
 
 #include <linux/types.h>
 
-#define GNV_ABI_VERSION		2
+#define GNV_ABI_VERSION		3
 
 #define GENEVE_UDP_PORT		6081
 #define VXLAN_UDP_PORT		4789
@@ -162,7 +162,13 @@ struct gnv_pkt {
 	__u8 tcp_flags;
 	__u8 outer_ttl;		/* outer IPv4 TTL / IPv6 hop limit */
 	__u8 outer_tos;		/* outer IPv4 TOS / IPv6 traffic class */
-	__u8 pad;
+	/*
+	 * 1: seen on a VM's port (a tap, a veth, an OVS internal port),
+	 * whose frames are the inner ones: no outer headers, no tunnel; the
+	 * VNI and port key come from the port's OVN binding (struct
+	 * gnv_vm_port) when user space knows it.
+	 */
+	__u8 vm_port;
 	/*
 	 * The inner packet's identity, the same at every point it crosses
 	 * (include/parse.h, gnv_pkt_ident()); 0 for what has no IP or ARP.
@@ -170,6 +176,18 @@ struct gnv_pkt {
 	__u32 pkt_id;
 };
 _Static_assert(sizeof(struct gnv_pkt) == 132, "gnv_pkt layout");
+
+/*
+ * A VM's port (by ifindex), as OVN binds it: its datapath's key (the VNI
+ * its traffic carries) and its own key, so that a frame seen there has
+ * the VNI and the OVN port a tunnel would give it ("inport NAME" for what
+ * the VM sends, "outport NAME" for what it receives).
+ */
+struct gnv_vm_port {
+	__u32 dp_key;
+	__u16 port_key;
+	__u16 pad;
+};
 
 #define GNV_DIR_IN	0
 #define GNV_DIR_OUT	1

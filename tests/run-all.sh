@@ -85,6 +85,7 @@ split_caps=()
 
 suite unit "" "$BUILD/tests/unit/test_parse"
 suite unit-filter "" "$BUILD/tests/unit/test_filter"
+suite unit-journey "" "$BUILD/tests/unit/test_journey"
 # tcpdump's compiler as the oracle: 20000 random expressions, on the
 # generated mix and, when there, the shared captures.
 suite filter-oracle "" "$BUILD/tests/unit/test_filter_oracle" "$CAPS" 20000
@@ -114,6 +115,8 @@ suite e2e "root captures tcpreplay tcpdump tshark bpftool setpriv" tests/e2e/tes
 suite prometheus "root prometheus promtool tcpreplay" tests/e2e/test_prometheus.sh "$BUILD"
 suite ovn-lab "root ovn-northd ovn-controller ovs-vswitchd ovsdb-server ovn-nbctl tshark tcpdump ping ethtool" \
 	tests/ovn/test_ovn_lab.sh "$BUILD"
+suite ovn-journeys "root ovn-northd ovn-controller ovs-vswitchd ovsdb-server ovn-nbctl ping ethtool tc" \
+	tests/ovn/test_journeys.sh "$BUILD"
 suite ovn-ic-lab "root ovn-ic ovn-northd ovn-controller ovs-vswitchd ovn-ic-nbctl tshark ping ethtool" \
 	tests/ovn/test_ic_lab.sh "$BUILD"
 

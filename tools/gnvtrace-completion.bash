@@ -16,12 +16,12 @@ _gnvtrace_opts_arg=(
 	--cleanup --direction --xdp-mode --tc-mode --snaplen --duration
 	--hist --echo-timeout --interval --metrics --metrics-file
 	--ovn-sb --ovn-ssl-key --ovn-ssl-cert --ovn-ssl-ca --ovn-names
-	--ovn-ic-sb --ovn-ic-names --port
+	--ovn-ic-sb --ovn-ic-names --port --ovs-db
 )
-# Options without one (--vxlan takes its port only as --vxlan=PORT).
+# Options without one (--vxlan and --journey take theirs only after '=').
 _gnvtrace_opts_flag=(
 	-v --verbose -q --quiet -d --dump-filter -V --version '-?' --help --usage
-	--kernel --vxlan --demo
+	--kernel --vxlan --demo --journey
 )
 
 # The filter: what may start a primitive, and what follows its words.

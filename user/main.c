@@ -74,15 +74,19 @@ enum {
 	OPT_DIRECTION, OPT_TC_MODE, OPT_XDP_MODE, OPT_CLEANUP, OPT_HIST,
 	OPT_ECHO_TIMEOUT, OPT_INTERVAL, OPT_METRICS, OPT_METRICS_FILE,
 	OPT_OVN_SB, OPT_OVN_NAMES, OPT_VXLAN, OPT_OVN_SSL_KEY, OPT_OVN_SSL_CERT,
-	OPT_OVN_SSL_CA, OPT_OVN_IC_SB, OPT_OVN_IC_NAMES,
+	OPT_OVN_SSL_CA, OPT_OVN_IC_SB, OPT_OVN_IC_NAMES, OPT_OVS_DB,
+	OPT_JOURNEY,
 };
+#define JOURNEY_TIMEOUT_S	1
 
 #define SNAPLEN_OFFLINE	65535
 #define SNAPLEN_LIVE	256
 #define ECHO_TIMEOUT_S	5
 
 static const struct argp_option options[] = {
-	{ "interface", 'i', "IFACE", 0, "Trace Geneve on IFACE; repeatable", 0 },
+	{ "interface", 'i', "IFACE", 0, "Trace Geneve on IFACE, or a VM's port: lport:NAME (the device OVS binds to logical port NAME), vm:DEV, or a device OVS binds to one; repeatable", 0 },
+	{ "journey", OPT_JOURNEY, "SECONDS", OPTION_ARG_OPTIONAL, "Join each packet's sightings at every traced point into one line, with the time of each hop and where it was lost; a packet not seen for SECONDS (default 1) is done", 0 },
+	{ "ovs-db", OPT_OVS_DB, "REMOTE", 0, "This chassis' Open vSwitch DB, for VMs' ports (default unix:/var/run/openvswitch/db.sock when it exists)", 0 },
 	{ "direction", OPT_DIRECTION, "in|out|both", 0, "in: XDP on ingress; out: TC on egress (default both)", 0 },
 	{ "xdp-mode", OPT_XDP_MODE, "auto|native|generic", 0, "XDP in the driver, or generic (default auto: native, else generic)", 0 },
 	{ "tc-mode", OPT_TC_MODE, "auto|tcx|clsact", 0, "How to attach on egress (default auto: tcx, else clsact)", 0 },
@@ -208,7 +212,10 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		env.t.ifaces[env.t.n_ifaces++] = arg;
 		break;
 	case 'r':
-		env.t.read_file = arg;
+		if (env.t.n_journey_inputs == GNV_MAX_JOURNEY_INPUTS)
+			argp_error(state, "at most %d -r", GNV_MAX_JOURNEY_INPUTS);
+		env.t.journey_inputs[env.t.n_journey_inputs++] = arg;
+		env.t.read_file = env.t.journey_inputs[0];
 		break;
 	case 'w':
 		env.t.write_file = arg;
@@ -268,6 +275,13 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		break;
 	case OPT_OVN_IC_NAMES:
 		env.ovn.ic_file = arg;
+		break;
+	case OPT_OVS_DB:
+		env.t.ovs_db = arg;
+		break;
+	case OPT_JOURNEY:
+		env.t.journey_timeout_ns = (arg ? seconds(state, "--journey", arg) :
+					    JOURNEY_TIMEOUT_S) * 1e9;
 		break;
 	case OPT_OVN_SSL_KEY:
 		env.ovn_ssl.key = arg;
@@ -329,6 +343,10 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 			argp_error(state, "give one of -i IFACE, -r FILE or --demo");
 		if (!env.t.directions)
 			env.t.directions = GNV_DIRECTION_IN | GNV_DIRECTION_OUT;
+		if (env.t.n_journey_inputs > 1 && !env.t.journey_timeout_ns)
+			argp_error(state, "one -r FILE, or several with --journey (the JSON events of several nodes)");
+		if (env.t.journey_timeout_ns && env.t.write_file)
+			argp_error(state, "--journey shows journeys, not packets: -w goes without it");
 		if (env.t.kernel && !env.t.read_file)
 			argp_error(state, "--kernel goes with -r FILE");
 		if (!env.t.snaplen)
@@ -385,7 +403,11 @@ int main(int argc, char **argv)
 	gnv_install_signals();
 	if (env.demo)
 		r = gnv_demo(&env.t, &counts);
-	else if (env.t.read_file)
+	else if (env.t.read_file && env.t.journey_timeout_ns) {
+		r = gnv_trace_journey(&env.t);
+		gnv_ovn_close(&ovn);
+		return r ? 1 : 0;	/* no packets of its own to sum up */
+	} else if (env.t.read_file)
 		r = gnv_trace_file(&env.t, &counts);
 	else
 		r = gnv_trace_live(&env.t, &counts);

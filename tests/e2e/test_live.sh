@@ -66,7 +66,7 @@ replay() {
 same_as_offline() { # same_as_offline LIVE_JSON PCAP FILTER...
 	local live=$1 pcap=$2; shift 2
 	"$GNV" -r "$pcap" -o json "$@" 2>/dev/null | sed 's/^{"ts":[0-9.]*,//' >"$TMP/off"
-	sed 's/^{"ts":[0-9.]*,"ifname":"[^"]*","dir":"in","hook":"[^"]*",//' "$live" >"$TMP/on"
+	sed 's/^{"ts":[0-9.]*,"node":"[^"]*","ifname":"[^"]*","dir":"in","hook":"[^"]*",//' "$live" >"$TMP/on"
 	if [ ! -s "$TMP/off" ]; then
 		echo "  no offline events for $pcap"
 		return 1
@@ -209,7 +209,7 @@ test_egress() { # test_egress PCAP TC_MODE [FILTER...]
 		saw_nothing "$TMP/out.json.err" || break
 	done
 	"$GNV" -r "$pcap" -o json "$@" 2>/dev/null | sed 's/^{"ts":[0-9.]*,//' >"$TMP/off"
-	sed 's/^{"ts":[0-9.]*,"ifname":"[^"]*","dir":"out","hook":"[^"]*",//' "$TMP/out.json" >"$TMP/on"
+	sed 's/^{"ts":[0-9.]*,"node":"[^"]*","ifname":"[^"]*","dir":"out","hook":"[^"]*",//' "$TMP/out.json" >"$TMP/on"
 	check "egress ($mode) $name ${*:-(no filter)}: events leaving equal gnvtrace -r, marked out" \
 		test -s "$TMP/off" -a -s "$TMP/on" ||
 		echo "  no events: $(wc -l <"$TMP/off") offline"

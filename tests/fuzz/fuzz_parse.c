@@ -122,7 +122,7 @@ static void check_geneve(const struct gnv_pkt *p, size_t size)
 	for (int i = 0; i < GNV_MAX_VLANS; i++)
 		CHECK(p->vlan[i] < 4096 && (i < p->n_vlans || !p->vlan[i]));
 	CHECK(p->inner_vlan < 4096);
-	CHECK(p->pad0 == 0 && p->pad == 0);
+	CHECK(p->pad0 == 0 && p->vm_port == 0);
 	if (p->outer_family == 4)
 		for (int i = 4; i < 16; i++)
 			CHECK(!p->outer_src[i] && !p->outer_dst[i]);

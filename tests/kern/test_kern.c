@@ -210,7 +210,7 @@ static const struct {
 	FIELD(geneve_ver), FIELD(opts_len), FIELD(n_opts), FIELD(flags),
 	FIELD(inner_family), FIELD(inner_proto), FIELD(icmp_type),
 	FIELD(icmp_code), FIELD(tcp_flags), FIELD(malformed), FIELD(pad0),
-	FIELD(outer_ttl), FIELD(outer_tos), FIELD(pad), FIELD(pkt_id),
+	FIELD(outer_ttl), FIELD(outer_tos), FIELD(vm_port), FIELD(pkt_id),
 };
 
 /* The table names every byte of struct gnv_pkt once. */
@@ -794,6 +794,133 @@ out:
 	tracer_close(&t);
 }
 
+/*
+ * A VM's port: the programs that take its frames as the inner ones, run
+ * on every inner Ethernet frame of the captures, in both directions, the
+ * port bound to OVN keys as a live run binds it (the test run's device is
+ * the loopback, ifindex 1). The host's inner stage on the same bytes, with
+ * the same keys, and its filter, must agree field by field.
+ */
+#define PORT_DP		70000
+#define PORT_KEY	32766
+
+struct port_tracer {
+	struct tracer t;
+	int fd[2];		/* by GNV_DIR_*: XDP in, TC out */
+};
+
+static void check_port_frame(struct port_tracer *pt, const __u8 *in,
+			     size_t len)
+{
+	for (int dir = 0; dir < 2; dir++) {
+		struct xdp_md xdp = { .data_end = len, .ingress_ifindex = 1 };
+		LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = in,
+			    .data_size_in = len);
+		const struct gnv_filter *f = &pt->t.filter;
+		struct gnv_pkt want = {};
+		int verdict, match;
+
+		want.vm_port = 1;
+		want.geneve_proto = ETH_P_TEB;
+		want.vni = PORT_DP;
+		want.flags = GNV_F_OVN;
+		if (dir == GNV_DIR_IN)
+			want.ovn_inport = PORT_KEY;
+		else
+			want.ovn_outport = PORT_KEY;
+		verdict = gnv_parse_inner_at(in, in + len, 0, &want);
+		match = verdict == GNV_GENEVE &&
+			gnv_filter_match(f, &want, &(struct gnv_frame){
+						 in, len, len });
+		if (dir == GNV_DIR_IN) {
+			opts.ctx_in = &xdp;
+			opts.ctx_size_in = sizeof(xdp);
+		}
+		pt->t.n_events = 0;
+		if (!ASSERT_OK(bpf_prog_test_run_opts(pt->fd[dir], &opts),
+			       dir ? "test_run tc_port_egress" :
+				     "test_run xdp_port_ingress"))
+			return;
+		ring_buffer__consume(pt->t.bpf.rb);
+		if (!ASSERT_EQ(pt->t.n_events, match, dir ? "events out" :
+							    "events in") ||
+		    !match)
+			continue;
+		assert_pkt_eq(&pt->t.events[0].pkt, &want);
+		ASSERT_EQ(pt->t.events[0].dir, dir, "dir");
+		ASSERT_EQ(pt->t.events[0].pkt_len, len, "pkt_len");
+	}
+}
+
+static void test_vm_ports(const char *dir, const char *filter)
+{
+	struct gnv_bpf_opts o = {};
+	struct port_tracer pt = {};
+	struct dirent **names;
+	int n, frames = 0;
+
+	test_case("vm ports, filter '%s'", filter);
+	if (!compile(filter, GENEVE_UDP_PORT, &o.filter))
+		return;
+	pt.t.filter = o.filter;
+	if (!ASSERT_OK(gnv_bpf_load(&pt.t.bpf, &o, GNV_PROG_PORT_IN |
+				    GNV_PROG_PORT_OUT, on_event, &pt.t),
+		       "gnv_bpf_load") ||
+	    !ASSERT_OK(gnv_bpf_set_vm_port(&pt.t.bpf, 1, PORT_DP, PORT_KEY),
+		       "gnv_bpf_set_vm_port"))
+		goto out;
+	pt.fd[GNV_DIR_IN] = bpf_program__fd(gnv_bpf_prog(&pt.t.bpf,
+							 GNV_PROG_PORT_IN));
+	pt.fd[GNV_DIR_OUT] = bpf_program__fd(gnv_bpf_prog(&pt.t.bpf,
+							  GNV_PROG_PORT_OUT));
+	n = scandir(dir, &names, is_capture, alphasort);
+	for (int i = 0; i < n; i++) {
+		char path[4096], errbuf[PCAP_ERRBUF_SIZE];
+		struct pcap_pkthdr *h;
+		const u_char *data;
+		pcap_t *p;
+
+		snprintf(path, sizeof(path), "%s/%s", dir, names[i]->d_name);
+		p = pcap_open_offline(path, errbuf);
+		if (!p || pcap_datalink(p) != DLT_EN10MB) {
+			if (p)
+				pcap_close(p);
+			free(names[i]);
+			continue;
+		}
+		while (pcap_next_ex(p, &h, &data) == 1) {
+			struct gnv_pkt outer;
+			size_t off;
+
+			/*
+			 * Geneve frames' inner Ethernet frames, whole, up to
+			 * a VM's MTU of 1500: test_run takes an skb of a page
+			 * at most (jumbo frames: test_jumbo()).
+			 */
+			if (gnv_parse_frame(data, data + h->caplen, GNV_LINK_ETH,
+					    GENEVE_UDP_PORT, 0, &outer) !=
+				    GNV_GENEVE ||
+			    !(outer.flags & GNV_F_INNER_ETH) ||
+			    h->caplen != h->len)
+				continue;
+			off = (size_t)outer.opts_off + outer.opts_len;
+			if (h->caplen - off > ETH_FRAME_LEN)
+				continue;
+			test_case("vm ports, filter '%s': %s packet", filter,
+				  names[i]->d_name);
+			check_port_frame(&pt, data + off, h->caplen - off);
+			frames++;
+		}
+		pcap_close(p);
+		free(names[i]);
+	}
+	free(names);
+	test_case("vm ports, filter '%s'", filter);
+	ASSERT_GT(frames, 50, "inner frames run through the port programs");
+out:
+	gnv_bpf_close(&pt.t.bpf);
+}
+
 int main(int argc, char **argv)
 {
 	const char *dir = argc > 1 ? argv[1] : DEFAULT_CAPTURES;
@@ -814,6 +941,9 @@ int main(int argc, char **argv)
 	tracer_close(&t);
 	test_kern_cases_compiled();
 	test_port();
+	test_vm_ports(dir, "");
+	test_vm_ports(dir, "(vni 70000 and inport 32766 and icmp) or "
+		      "outport 32766 and tcp[tcpflags] & tcp-syn != 0");
 	test_jumbo();
 	test_ring_full();
 	return test_summary();

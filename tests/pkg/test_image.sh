@@ -95,7 +95,7 @@ def events(path, live):
         e = json.loads(line)
         if "hist" in e:
             continue	# the histograms --hist prints at exit
-        for k in ("ts", "ifname", "dir", "hook") if live else ("ts",):
+        for k in ("ts", "node", "ifname", "dir", "hook") if live else ("ts",):
             e.pop(k, None)
         out.append(json.dumps(e, sort_keys=True))
     return out

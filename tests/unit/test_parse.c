@@ -325,7 +325,7 @@ static void assert_pkt(const struct gnv_pkt *got, const struct gnv_pkt *want)
 	EQ(outer_family); EQ(n_vlans); EQ(geneve_ver); EQ(opts_len);
 	EQ(n_opts); EQ(flags); EQ(inner_family); EQ(inner_proto);
 	EQ(icmp_type); EQ(icmp_code); EQ(tcp_flags); EQ(malformed); EQ(pad0);
-	EQ(outer_ttl); EQ(outer_tos); EQ(pad);
+	EQ(outer_ttl); EQ(outer_tos); EQ(vm_port);
 }
 
 static void test_parse_cases(void)

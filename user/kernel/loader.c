@@ -133,6 +133,10 @@ struct bpf_program *gnv_bpf_prog(const struct gnv_bpf *b, enum gnv_prog prog)
 		return b->skel->progs.tc_geneve_ingress;
 	case GNV_PROG_GENEVE_OUT:
 		return b->skel->progs.tc_geneve_egress;
+	case GNV_PROG_PORT_IN:
+		return b->skel->progs.xdp_port_ingress;
+	case GNV_PROG_PORT_OUT:
+		return b->skel->progs.tc_port_egress;
 	}
 	return NULL;
 }
@@ -185,11 +189,13 @@ int gnv_bpf_load(struct gnv_bpf *b, const struct gnv_bpf_opts *o,
 	}
 	b->skel->bss->targ_filters[0] = o->filter;
 	b->skel->bss->targ_filters[1] = o->filter;
-	for (unsigned int p = GNV_PROG_XDP_IN; p <= GNV_PROG_GENEVE_OUT; p <<= 1)
+	for (unsigned int p = GNV_PROG_XDP_IN; p <= GNV_PROG_LAST; p <<= 1)
 		bpf_program__set_autoload(gnv_bpf_prog(b, p), progs & p);
-	b->xdp_frags = (progs & GNV_PROG_XDP_IN) && kernel_has_xdp_frags();
-	if (b->xdp_frags) {
-		struct bpf_program *xdp = gnv_bpf_prog(b, GNV_PROG_XDP_IN);
+	b->xdp_frags = (progs & (GNV_PROG_XDP_IN | GNV_PROG_PORT_IN)) &&
+		       kernel_has_xdp_frags();
+	for (int i = 0; b->xdp_frags && i < 2; i++) {
+		struct bpf_program *xdp = gnv_bpf_prog(
+			b, i ? GNV_PROG_PORT_IN : GNV_PROG_XDP_IN);
 
 		bpf_program__set_flags(xdp, bpf_program__flags(xdp) |
 					    BPF_F_XDP_HAS_FRAGS);
@@ -349,6 +355,19 @@ void gnv_bpf_add_hist(const struct gnv_bpf *b, struct gnv_hist *h)
 	gnv_bpf_add_counts(b, &c);
 	if (c.v[GNV_STAT_PORT_KEYS] > keys)
 		h->evicted += c.v[GNV_STAT_PORT_KEYS] - keys;
+}
+
+int gnv_bpf_set_vm_port(const struct gnv_bpf *b, __u32 ifindex,
+			__u32 dp_key, __u32 port_key)
+{
+	struct gnv_vm_port v = { .dp_key = dp_key, .port_key = port_key };
+
+	if (!dp_key || !port_key)
+		return bpf_map_delete_elem(bpf_map__fd(b->skel->maps.vm_ports),
+					   &ifindex) && errno != ENOENT ?
+		       -errno : 0;
+	return bpf_map_update_elem(bpf_map__fd(b->skel->maps.vm_ports),
+				   &ifindex, &v, BPF_ANY) ? -errno : 0;
 }
 
 int gnv_bpf_set_filter(const struct gnv_bpf *b, const struct gnv_filter *f)

@@ -36,7 +36,10 @@ enum gnv_prog {
 	GNV_PROG_TC_OUT = 2,		/* a NIC's egress */
 	GNV_PROG_GENEVE_IN = 4,		/* a Geneve device's ingress */
 	GNV_PROG_GENEVE_OUT = 8,	/* a Geneve device's egress */
+	GNV_PROG_PORT_IN = 16,		/* a VM's port: what the VM sends */
+	GNV_PROG_PORT_OUT = 32,		/* and what it receives */
 };
+#define GNV_PROG_LAST	GNV_PROG_PORT_OUT
 
 /* What the programs are loaded with; all but the filter fixed for the run. */
 struct gnv_bpf_opts {
@@ -78,6 +81,12 @@ int gnv_bpf_load_xdp_bound(struct gnv_bpf *b, int ifindex);
  * the interpreter lacks (-EINVAL).
  */
 int gnv_bpf_set_filter(const struct gnv_bpf *b, const struct gnv_filter *f);
+/*
+ * A VM's port traced at ifindex, bound to (dp_key, port_key) in OVN, or
+ * to nothing known (both 0). 0, or a negative errno.
+ */
+int gnv_bpf_set_vm_port(const struct gnv_bpf *b, __u32 ifindex,
+			__u32 dp_key, __u32 port_key);
 /* Adds the per-CPU counters, summed, into c. */
 void gnv_bpf_add_counts(const struct gnv_bpf *b, struct gnv_counts *c);
 /* Adds the kernel's per-port statistics, summed over CPUs, into h. */

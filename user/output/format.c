@@ -39,6 +39,19 @@ void gnv_fmt_set_hook(struct gnv_fmt *f, __u32 ifindex, __u8 dir,
 	}
 }
 
+void gnv_fmt_set_lport(struct gnv_fmt *f, __u32 ifindex, const char *lport)
+{
+	for (int i = 0; i < GNV_FMT_HOOKS; i++) {
+		struct gnv_fmt_hook *h = &f->hooks[i];
+
+		if (h->ifindex && h->ifindex != ifindex)
+			continue;
+		h->ifindex = ifindex;
+		snprintf(h->lport, sizeof(h->lport), "%s", lport ? lport : "");
+		return;
+	}
+}
+
 void gnv_format_event(struct gnv_fmt *f, const struct gnv_event *ev)
 {
 	struct gnv_ovn_view v;

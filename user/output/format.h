@@ -17,6 +17,7 @@ struct gnv_fmt {
 	enum gnv_format mode;
 	int verbose;		/* -v: every Geneve option in hex */
 	int live;		/* events carry an interface and a direction */
+	const char *node;	/* live: this chassis' name (JSON's "node") */
 	__s64 clock_offset_ns;	/* ts_ns + offset = wall-clock time */
 	/* OVN's names of the keys (--ovn-sb, --ovn-names), or NULL. */
 	const struct gnv_ovn_names *names;
@@ -24,6 +25,8 @@ struct gnv_fmt {
 	struct gnv_fmt_hook {
 		__u32 ifindex;
 		const char *name[2];	/* by GNV_DIR_*: "xdp-native", ... */
+		/* A VM's port: the logical port bound to it, or "". */
+		char lport[64];
 	} hooks[GNV_FMT_HOOKS];
 };
 
@@ -33,14 +36,38 @@ void gnv_fmt_close(struct gnv_fmt *f);
 /* Live: ifindex is traced by hook (a name that lives on) in direction dir. */
 void gnv_fmt_set_hook(struct gnv_fmt *f, __u32 ifindex, __u8 dir,
 		      const char *hook);
+/* Live: ifindex is a VM's port, bound to logical port lport (or NULL). */
+void gnv_fmt_set_lport(struct gnv_fmt *f, __u32 ifindex, const char *lport);
+/* What is known of ifindex; NULL when nothing. */
+static inline const struct gnv_fmt_hook *gnv_fmt_iface(const struct gnv_fmt *f,
+							__u32 ifindex)
+{
+	for (int i = 0; i < GNV_FMT_HOOKS && f->hooks[i].ifindex; i++)
+		if (f->hooks[i].ifindex == ifindex)
+			return &f->hooks[i];
+	return NULL;
+}
+
 /* The hook that traced ifindex in direction dir; NULL when unknown. */
 static inline const char *gnv_fmt_hook(const struct gnv_fmt *f,
 				       __u32 ifindex, __u8 dir)
 {
-	for (int i = 0; i < GNV_FMT_HOOKS && f->hooks[i].ifindex; i++)
-		if (f->hooks[i].ifindex == ifindex)
-			return f->hooks[i].name[dir & 1];
-	return NULL;
+	const struct gnv_fmt_hook *h = gnv_fmt_iface(f, ifindex);
+
+	return h ? h->name[dir & 1] : NULL;
+}
+
+/*
+ * The logical port of a VM's port: what the local OVS DB binds to it,
+ * else OVN's name of the key it carries; NULL when neither.
+ */
+static inline const char *gnv_fmt_lport(const struct gnv_fmt *f,
+					const struct gnv_event *ev,
+					const char *ovn_name)
+{
+	const struct gnv_fmt_hook *h = gnv_fmt_iface(f, ev->ifindex);
+
+	return h && h->lport[0] ? h->lport : ovn_name;
 }
 /* ev's names looked up once (ovn_zones.h's view), then written out. */
 void gnv_format_event(struct gnv_fmt *f, const struct gnv_event *ev);
@@ -49,5 +76,16 @@ void gnv_format_text(struct gnv_fmt *f, const struct gnv_event *ev,
 		     const struct gnv_ovn_view *v);
 void gnv_format_json(struct gnv_fmt *f, const struct gnv_event *ev,
 		     const struct gnv_ovn_view *v);
+
+/*
+ * Pieces of the formats, for others that show packets (journeys): the
+ * time of day ("12:00:00.000001"); the inner frame, text ("MAC > MAC
+ * SRC > DST: ICMP echo request, ..."; brief: without the MACs and the
+ * lengths, which a packet's path changes or JSON lacks) or JSON fields
+ * (",\"inner_src\":...").
+ */
+void gnv_text_time(struct outbuf *ob, __u64 ns);
+void gnv_text_inner(struct outbuf *ob, const struct gnv_pkt *p, int brief);
+void gnv_json_inner(struct outbuf *ob, const struct gnv_pkt *p);
 
 #endif /* GNV_FORMAT_H */

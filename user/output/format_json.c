@@ -88,7 +88,7 @@ static void put_inner_proto(struct outbuf *ob, const struct gnv_pkt *p)
 		ob_u64(ob, p->inner_proto);
 }
 
-static void put_inner(struct outbuf *ob, const struct gnv_pkt *p)
+void gnv_json_inner(struct outbuf *ob, const struct gnv_pkt *p)
 {
 	int l4 = p->flags & GNV_F_INNER_L4;
 
@@ -131,20 +131,35 @@ static void put_inner(struct outbuf *ob, const struct gnv_pkt *p)
 	}
 }
 
-void gnv_format_json(struct gnv_fmt *f, const struct gnv_event *ev,
-		     const struct gnv_ovn_view *v)
+/*
+ * A VM's port: no tunnel. The logical port bound to it, and the keys it
+ * gives the frame (the VNI, the VM's port key on its side).
+ */
+static void put_vm_port(struct outbuf *ob, const struct gnv_fmt *f,
+			const struct gnv_event *ev,
+			const struct gnv_ovn_view *v)
 {
 	const struct gnv_pkt *p = &ev->pkt;
-	struct outbuf *ob = &f->ob;
+	int out = ev->dir == GNV_DIR_OUT;
 
-	put_ts(ob, ev->ts_ns + f->clock_offset_ns);
-	if (f->live) {
-		key(ob, "ifname");
-		ob_json_str(ob, gnv_ifname(ev->ifindex));
-		key(ob, "dir");
-		ob_str(ob, ev->dir == GNV_DIR_OUT ? "\"out\"" : "\"in\"");
-		key_str(ob, "hook", gnv_fmt_hook(f, ev->ifindex, ev->dir));
-	}
+	key(ob, "vm_port");
+	ob_str(ob, "true");
+	key_str(ob, "lport", gnv_fmt_lport(f, ev, out ? v->outport :
+							v->inport));
+	if (!(p->flags & GNV_F_OVN))
+		return;
+	key_u(ob, "vni", p->vni);
+	key_str(ob, "datapath", v->datapath);
+	key_u(ob, out ? "ovn_outport" : "ovn_inport",
+	      out ? p->ovn_outport : p->ovn_inport);
+}
+
+/* The tunnel: underlay addresses, tags, keys, options. */
+static void put_tunnel(struct outbuf *ob, const struct gnv_event *ev,
+		       const struct gnv_ovn_view *v)
+{
+	const struct gnv_pkt *p = &ev->pkt;
+
 	key_addr(ob, "outer_src", p->outer_family, p->outer_src);
 	key_addr(ob, "outer_dst", p->outer_family, p->outer_dst);
 	key_str(ob, "outer_src_chassis", v->chassis[0]);
@@ -190,7 +205,28 @@ void gnv_format_json(struct gnv_fmt *f, const struct gnv_event *ev,
 	}
 	if (!(p->flags & GNV_F_VXLAN))
 		put_options(ob, ev);
-	put_inner(ob, p);
+}
+
+void gnv_format_json(struct gnv_fmt *f, const struct gnv_event *ev,
+		     const struct gnv_ovn_view *v)
+{
+	const struct gnv_pkt *p = &ev->pkt;
+	struct outbuf *ob = &f->ob;
+
+	put_ts(ob, ev->ts_ns + f->clock_offset_ns);
+	if (f->live) {
+		key_str(ob, "node", f->node);
+		key(ob, "ifname");
+		ob_json_str(ob, gnv_ifname(ev->ifindex));
+		key(ob, "dir");
+		ob_str(ob, ev->dir == GNV_DIR_OUT ? "\"out\"" : "\"in\"");
+		key_str(ob, "hook", gnv_fmt_hook(f, ev->ifindex, ev->dir));
+	}
+	if (p->vm_port)
+		put_vm_port(ob, f, ev, v);
+	else
+		put_tunnel(ob, ev, v);
+	gnv_json_inner(ob, p);
 	if (p->pkt_id) {
 		char id[16];
 

@@ -14,7 +14,7 @@
 #include "ovn/ovn_zones.h"
 #include "format.h"
 
-static void put_time(struct outbuf *ob, __u64 ns)
+void gnv_text_time(struct outbuf *ob, __u64 ns)
 {
 	time_t sec = ns / 1000000000ULL;
 	char buf[16];
@@ -71,7 +71,7 @@ static void put_tcp_flags(struct outbuf *ob, __u8 flags)
 	ob_char(ob, ']');
 }
 
-static void put_icmp(struct outbuf *ob, const struct gnv_pkt *p)
+static void put_icmp(struct outbuf *ob, const struct gnv_pkt *p, int brief)
 {
 	int v6 = p->inner_proto == GNV_IPPROTO_ICMPV6;
 	const char *name = gnv_icmp_type_name(p->icmp_type, v6);
@@ -96,6 +96,8 @@ static void put_icmp(struct outbuf *ob, const struct gnv_pkt *p)
 		ob_str(ob, ", code ");
 		ob_u64(ob, p->icmp_code);
 	}
+	if (brief)
+		return;
 	ob_str(ob, ", length ");
 	ob_u64(ob, p->inner_l4_len);
 }
@@ -119,13 +121,13 @@ static void put_arp(struct outbuf *ob, const struct gnv_pkt *p)
 	}
 }
 
-static void put_inner(struct outbuf *ob, const struct gnv_pkt *p)
+void gnv_text_inner(struct outbuf *ob, const struct gnv_pkt *p, int brief)
 {
 	int l4 = p->flags & GNV_F_INNER_L4;
 	int ports = l4 && (p->inner_proto == GNV_IPPROTO_TCP ||
 			   p->inner_proto == GNV_IPPROTO_UDP);
 
-	if (p->flags & GNV_F_INNER_ETH) {
+	if ((p->flags & GNV_F_INNER_ETH) && !brief) {
 		ob_mac(ob, p->inner_eth_src);
 		ob_str(ob, " > ");
 		ob_mac(ob, p->inner_eth_dst);
@@ -150,12 +152,16 @@ static void put_inner(struct outbuf *ob, const struct gnv_pkt *p)
 	ob_str(ob, ": ");
 	if (l4 && (p->inner_proto == GNV_IPPROTO_ICMP ||
 		   p->inner_proto == GNV_IPPROTO_ICMPV6)) {
-		put_icmp(ob, p);
+		put_icmp(ob, p, brief);
 	} else if (l4 && p->inner_proto == GNV_IPPROTO_TCP) {
 		put_tcp_flags(ob, p->tcp_flags);
 	} else if (l4 && p->inner_proto == GNV_IPPROTO_UDP) {
-		ob_str(ob, "UDP, length ");
-		ob_u64(ob, p->inner_l4_len > 8 ? p->inner_l4_len - 8 : 0);
+		ob_str(ob, "UDP");
+		if (!brief) {
+			ob_str(ob, ", length ");
+			ob_u64(ob, p->inner_l4_len > 8 ?
+				   p->inner_l4_len - 8 : 0);
+		}
 	} else {
 		ob_str(ob, "ip-proto-");
 		ob_u64(ob, p->inner_proto);
@@ -229,19 +235,41 @@ static void put_ovn(struct outbuf *ob, const struct gnv_pkt *p,
 	}
 }
 
-void gnv_format_text(struct gnv_fmt *f, const struct gnv_event *ev,
-		     const struct gnv_ovn_view *v)
+/*
+ * A VM's port: no tunnel, the frame is the inner one. "vm port ls0-vm1
+ * vni 70000 (ls0)": the logical port bound to it, the datapath's key.
+ */
+static void put_vm_port(struct outbuf *ob, const struct gnv_fmt *f,
+			const struct gnv_event *ev,
+			const struct gnv_ovn_view *v)
+{
+	const char *lport = gnv_fmt_lport(f, ev, ev->dir == GNV_DIR_OUT ?
+					  v->outport : v->inport);
+
+	ob_str(ob, "vm port");
+	if (lport) {
+		ob_char(ob, ' ');
+		ob_str(ob, lport);
+	}
+	if (!ev->pkt.vni)
+		return;
+	ob_str(ob, " vni ");
+	ob_u64(ob, ev->pkt.vni);
+	if (v->datapath) {
+		ob_str(ob, " (");
+		ob_str(ob, v->datapath);
+		ob_char(ob, ')');
+	}
+}
+
+/* The tunnel: underlay addresses, tags, keys, options. */
+static void put_tunnel(struct outbuf *ob, const struct gnv_fmt *f,
+		       const struct gnv_event *ev,
+		       const struct gnv_ovn_view *v)
 {
 	const struct gnv_pkt *p = &ev->pkt;
-	struct outbuf *ob = &f->ob;
 	int other_opts = p->n_opts - !!(p->flags & GNV_F_OVN);
 
-	put_time(ob, ev->ts_ns + f->clock_offset_ns);
-	ob_char(ob, ' ');
-	if (f->live) {
-		ob_str(ob, gnv_ifname(ev->ifindex));
-		ob_str(ob, ev->dir == GNV_DIR_OUT ? " out " : " in ");
-	}
 	if (p->flags & GNV_F_DECAP)
 		ob_str(ob, "decap ");
 	put_outer(ob, v->chassis[0], p->outer_family, p->outer_src);
@@ -272,8 +300,26 @@ void gnv_format_text(struct gnv_fmt *f, const struct gnv_event *ev,
 		ob_u64(ob, other_opts);
 		ob_str(ob, other_opts > 1 ? " opts" : " opt");
 	}
+}
+
+void gnv_format_text(struct gnv_fmt *f, const struct gnv_event *ev,
+		     const struct gnv_ovn_view *v)
+{
+	const struct gnv_pkt *p = &ev->pkt;
+	struct outbuf *ob = &f->ob;
+
+	gnv_text_time(ob, ev->ts_ns + f->clock_offset_ns);
+	ob_char(ob, ' ');
+	if (f->live) {
+		ob_str(ob, gnv_ifname(ev->ifindex));
+		ob_str(ob, ev->dir == GNV_DIR_OUT ? " out " : " in ");
+	}
+	if (p->vm_port)
+		put_vm_port(ob, f, ev, v);
+	else
+		put_tunnel(ob, f, ev, v);
 	ob_str(ob, " | ");
-	put_inner(ob, p);
+	gnv_text_inner(ob, p, 0);
 	ob_str(ob, ", frame ");
 	ob_u64(ob, ev->pkt_len);
 	if (p->pkt_id) {	/* the same packet, wherever it is seen */

@@ -250,7 +250,7 @@ int gnv_ovn_names_load(struct gnv_ovn_names *n, const char *path, char *err,
 			gnv_errf(err, errlen, "%s: JSON value %d is not "
 				       "the output of %s --format=json list",
 				       path, count,
-				       n->ic ? "ovn-ic-sbctl" : "ovn-sbctl");
+				       (n->db == GNV_DB_IC) ? "ovn-ic-sbctl" : "ovn-sbctl");
 			goto out;
 		}
 		t = table_of(headings);
@@ -259,14 +259,14 @@ int gnv_ovn_names_load(struct gnv_ovn_names *n, const char *path, char *err,
 			json_decref(v);
 			continue;
 		}
-		if ((t >= GNV_OVN_SB_TABLES) != n->ic) {
+		if (gnv_ovn_table_db(t) != n->db) {
 			json_decref(v);
 			gnv_errf(err, errlen, "%s: %s is a table of the "
 				       "OVN %s DB: give the file with %s", path,
 				       gnv_ovn_table_name(t),
-				       n->ic ? "Southbound" :
+				       (n->db == GNV_DB_IC) ? "Southbound" :
 				       "interconnection Southbound",
-				       n->ic ? "--ovn-names" :
+				       (n->db == GNV_DB_IC) ? "--ovn-names" :
 				       "--ovn-ic-names");
 			goto out;
 		}
@@ -281,17 +281,17 @@ int gnv_ovn_names_load(struct gnv_ovn_names *n, const char *path, char *err,
 	if (!count) {
 		gnv_errf(err, errlen, "%s: empty: expected the output "
 			       "of %s --format=json list Datapath_Binding",
-			       path, n->ic ? "ovn-ic-sbctl" : "ovn-sbctl");
+			       path, (n->db == GNV_DB_IC) ? "ovn-ic-sbctl" : "ovn-sbctl");
 		goto out;
 	}
-	if (!tables[n->ic ? GNV_OVN_IC_DATAPATH_BINDING :
+	if (!tables[(n->db == GNV_DB_IC) ? GNV_OVN_IC_DATAPATH_BINDING :
 			    GNV_OVN_DATAPATH_BINDING]) {
 		gnv_errf(err, errlen, "%s: no Datapath_Binding table "
 			       "(from %s --format=json list Datapath_Binding)",
-			       path, n->ic ? "ovn-ic-sbctl" : "ovn-sbctl");
+			       path, (n->db == GNV_DB_IC) ? "ovn-ic-sbctl" : "ovn-sbctl");
 		goto out;
 	}
-	fresh = n->ic ? gnv_ovn_names_new_ic() : gnv_ovn_names_new();
+	fresh = (n->db == GNV_DB_IC) ? gnv_ovn_names_new_ic() : gnv_ovn_names_new();
 	if (!fresh) {
 		gnv_errf(err, errlen, "%s: out of memory", path);
 		goto out;

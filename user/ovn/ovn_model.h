@@ -32,6 +32,8 @@ enum ovn_row_type {
 	ROW_CHASSIS,	/* Chassis; ic: Gateway */
 	ROW_ENCAP,
 	ROW_AZ,		/* ic: Availability_Zone */
+	ROW_IFACE,	/* ovs: Interface */
+	ROW_OVS,	/* ovs: Open_vSwitch, the one row */
 	ROW_TYPES
 };
 
@@ -88,12 +90,26 @@ struct ovn_encap {
 	__u8 addr[16];
 };
 
+struct ovn_iface {
+	struct ovn_row row;
+	struct gnv_hnode by_name, by_lport;
+	char *name;
+	char *lport;	/* external_ids:iface-id; NULL or "": unindexed */
+};
+
+struct ovn_ovs {
+	struct ovn_row row;
+	char *system_id;
+};
+
 /* ovn_row_find() hands back the row as its own type: the base is first. */
 _Static_assert(__builtin_offsetof(struct ovn_dp, row) == 0, "row first");
 _Static_assert(__builtin_offsetof(struct ovn_port, row) == 0, "row first");
 _Static_assert(__builtin_offsetof(struct ovn_chassis, row) == 0, "row first");
 _Static_assert(__builtin_offsetof(struct ovn_az, row) == 0, "row first");
 _Static_assert(__builtin_offsetof(struct ovn_encap, row) == 0, "row first");
+_Static_assert(__builtin_offsetof(struct ovn_iface, row) == 0, "row first");
+_Static_assert(__builtin_offsetof(struct ovn_ovs, row) == 0, "row first");
 
 struct gnv_ovn_names {
 	struct gnv_hashtab rows[ROW_TYPES];	/* by _uuid, a type each */
@@ -101,11 +117,12 @@ struct gnv_ovn_names {
 	struct gnv_hashtab port_dpkey, port_name;
 	struct gnv_hashtab ch_name, ch_host;
 	struct gnv_hashtab en_addr, en_chname;
+	struct gnv_hashtab if_name, if_lport;
 	__u64 gen;
 	/* Availability zones: one table each, in a list (ovn_zones.c). */
 	const char *zone;
 	struct gnv_ovn_names *next;
-	bool ic;	/* the interconnection DB's rows */
+	enum gnv_ovn_db db;	/* whose rows */
 };
 
 /* The row of type t with that _uuid, as its own struct, or NULL. */

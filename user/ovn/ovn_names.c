@@ -49,6 +49,7 @@ void ovn_row_free(enum ovn_row_type t, struct ovn_row *r)
 	struct ovn_chassis *c = (struct ovn_chassis *)r;
 	struct ovn_encap *en = (struct ovn_encap *)r;
 	struct ovn_az *a = (struct ovn_az *)r;
+	struct ovn_iface *i = (struct ovn_iface *)r;
 
 	switch (t) {
 	case ROW_DP:
@@ -71,6 +72,13 @@ void ovn_row_free(enum ovn_row_type t, struct ovn_row *r)
 	case ROW_AZ:
 		free(a->name);
 		break;
+	case ROW_IFACE:
+		free(i->name);
+		free(i->lport);
+		break;
+	case ROW_OVS:
+		free(((struct ovn_ovs *)r)->system_id);
+		break;
 	case ROW_TYPES:
 		break;
 	}
@@ -91,6 +99,7 @@ static void names_empty(struct gnv_ovn_names *n)
 		&n->port_dpkey, &n->port_name,
 		&n->ch_name, &n->ch_host,
 		&n->en_addr, &n->en_chname,
+		&n->if_name, &n->if_lport,
 	};
 
 	for (enum ovn_row_type t = 0; t < ROW_TYPES; t++)
@@ -104,18 +113,35 @@ struct gnv_ovn_names *gnv_ovn_names_new(void)
 	return calloc(1, sizeof(struct gnv_ovn_names));
 }
 
-struct gnv_ovn_names *gnv_ovn_names_new_ic(void)
+static struct gnv_ovn_names *names_new_of(enum gnv_ovn_db db)
 {
 	struct gnv_ovn_names *n = gnv_ovn_names_new();
 
 	if (n)
-		n->ic = true;
+		n->db = db;
 	return n;
 }
 
-int gnv_ovn_names_is_ic(const struct gnv_ovn_names *n)
+struct gnv_ovn_names *gnv_ovn_names_new_ic(void)
 {
-	return n && n->ic;
+	return names_new_of(GNV_DB_IC);
+}
+
+struct gnv_ovn_names *gnv_ovn_names_new_ovs(void)
+{
+	return names_new_of(GNV_DB_OVS);
+}
+
+enum gnv_ovn_db gnv_ovn_names_db(const struct gnv_ovn_names *n)
+{
+	return n->db;
+}
+
+enum gnv_ovn_db gnv_ovn_table_db(enum gnv_ovn_table t)
+{
+	if (t < GNV_OVN_SB_TABLES)
+		return GNV_DB_SB;
+	return t < GNV_OVS_INTERFACE ? GNV_DB_IC : GNV_DB_OVS;
 }
 
 void gnv_ovn_names_free(struct gnv_ovn_names *n)
@@ -200,6 +226,7 @@ void ovn_row_index(struct gnv_ovn_names *n, enum ovn_row_type t,
 	struct ovn_port *p = (struct ovn_port *)r;
 	struct ovn_chassis *c = (struct ovn_chassis *)r;
 	struct ovn_encap *en = (struct ovn_encap *)r;
+	struct ovn_iface *i = (struct ovn_iface *)r;
 
 	switch (t) {
 	case ROW_DP:
@@ -239,8 +266,16 @@ void ovn_row_index(struct gnv_ovn_names *n, enum ovn_row_type t,
 			index_node(&n->en_chname, &en->by_chname, in,
 				   gnv_hash_str(en->chassis_name));
 		break;
+	case ROW_IFACE:
+		if (nonempty(i->name))
+			index_node(&n->if_name, &i->by_name, in,
+				   gnv_hash_str(i->name));
+		if (nonempty(i->lport))
+			index_node(&n->if_lport, &i->by_lport, in,
+				   gnv_hash_str(i->lport));
+		break;
 	default:
-		break;	/* an Availability_Zone is found by _uuid only */
+		break;	/* a zone or the system is found by _uuid only */
 	}
 }
 
@@ -306,8 +341,8 @@ const char *gnv_ovn_port_name(const struct gnv_ovn_names *n, __u32 dp_key,
 	if (!d || !port_key)
 		return NULL;
 	/* The interconnection DB's ports name their transit switch. */
-	ts = n->ic ? dp_display(d) : NULL;
-	if (n->ic && !ts)
+	ts = (n->db == GNV_DB_IC) ? dp_display(d) : NULL;
+	if ((n->db == GNV_DB_IC) && !ts)
 		return NULL;
 	hash = ts ? hash_tskey(ts, port_key) :
 		    hash_dpkey(d->row.uuid, port_key);
@@ -480,7 +515,7 @@ const char *gnv_ovn_chassis_zone(const struct gnv_ovn_names *n, int family,
 
 	if (!c)
 		return NULL;
-	if (!n->ic)
+	if (!(n->db == GNV_DB_IC))
 		return c->remote_oc || c->remote_ei ? NULL :
 		       n->zone ? n->zone : "";
 	a = c->has_az ? ovn_row_find(n, ROW_AZ, c->az) : NULL;
@@ -572,9 +607,69 @@ static const char *const table_names[GNV_OVN_N_TABLES] = {
 	[GNV_OVN_IC_AVAILABILITY_ZONE] = "Availability_Zone",
 	[GNV_OVN_IC_GATEWAY] = "Gateway",
 	[GNV_OVN_IC_ENCAP] = "Encap",
+	[GNV_OVS_INTERFACE] = "Interface",
+	[GNV_OVS_OPEN_VSWITCH] = "Open_vSwitch",
 };
 
 const char *gnv_ovn_table_name(enum gnv_ovn_table t)
 {
 	return t < GNV_OVN_N_TABLES ? table_names[t] : "?";
+}
+
+/* ---- A chassis' own Open vSwitch DB ---- */
+
+const char *gnv_ovs_iface_lport(const struct gnv_ovn_names *n,
+				const char *ifname)
+{
+	struct gnv_hnode *e;
+
+	if (!n || !ifname)
+		return NULL;
+	gnv_hashtab_for_each(e, &n->if_name, gnv_hash_str(ifname)) {
+		const struct ovn_iface *i =
+			container_of(e, struct ovn_iface, by_name);
+
+		if (!strcmp(i->name, ifname))
+			return nonempty(i->lport) ? i->lport : NULL;
+	}
+	return NULL;
+}
+
+int gnv_ovs_find_lport(const struct gnv_ovn_names *n, const char *logical_port,
+		       const char **ifname)
+{
+	const struct ovn_iface *found = NULL;
+	struct gnv_hnode *e;
+
+	if (!n || !logical_port)
+		return -ENOENT;
+	gnv_hashtab_for_each(e, &n->if_lport, gnv_hash_str(logical_port)) {
+		const struct ovn_iface *i =
+			container_of(e, struct ovn_iface, by_lport);
+
+		if (strcmp(i->lport, logical_port) || !nonempty(i->name))
+			continue;
+		if (found)
+			return -EEXIST;
+		found = i;
+	}
+	if (!found)
+		return -ENOENT;
+	*ifname = found->name;
+	return 0;
+}
+
+const char *gnv_ovs_system_id(const struct gnv_ovn_names *n)
+{
+	const struct gnv_hashtab *t = n ? &n->rows[ROW_OVS] : NULL;
+
+	/* The table has one row: whichever bucket holds it. */
+	for (__u32 b = 0; t && t->b && b <= t->mask; b++)
+		if (t->b[b]) {
+			const struct ovn_ovs *o = container_of(
+				t->b[b], struct ovn_ovs, row.by_uuid);
+
+			return nonempty(o->system_id) ? o->system_id : NULL;
+		}
+	return NULL;
 }

@@ -136,16 +136,45 @@ enum gnv_ovn_table {
 	GNV_OVN_IC_AVAILABILITY_ZONE,	/* name */
 	GNV_OVN_IC_GATEWAY,		/* name, hostname, availability_zone */
 	GNV_OVN_IC_ENCAP,		/* type, ip, gateway_name */
+	GNV_OVS_INTERFACE,		/* name, external_ids:iface-id */
+	GNV_OVS_OPEN_VSWITCH,		/* external_ids:system-id */
 	GNV_OVN_N_TABLES
 };
 #define GNV_OVN_SB_TABLES	GNV_OVN_IC_DATAPATH_BINDING	/* the first 5 */
+
+/* The databases, each with its tables, each filling a table of its own. */
+enum gnv_ovn_db {
+	GNV_DB_SB,	/* OVN_Southbound: gnv_ovn_names_new() */
+	GNV_DB_IC,	/* OVN_IC_Southbound: gnv_ovn_names_new_ic() */
+	GNV_DB_OVS,	/* Open_vSwitch, a chassis' own: gnv_ovn_names_new_ovs() */
+};
+enum gnv_ovn_db gnv_ovn_table_db(enum gnv_ovn_table t);
+enum gnv_ovn_db gnv_ovn_names_db(const struct gnv_ovn_names *n);
 
 /* The table's name in its DB's schema ("Port_Binding"). */
 const char *gnv_ovn_table_name(enum gnv_ovn_table t);
 
 /* An empty table for the interconnection DB's rows. */
 struct gnv_ovn_names *gnv_ovn_names_new_ic(void);
-int gnv_ovn_names_is_ic(const struct gnv_ovn_names *n);
+
+/*
+ * An empty table for a chassis' own Open vSwitch DB (--ovs-db): which
+ * logical port each interface is bound to (Interface
+ * external_ids:iface-id, as ovn-controller reads it) and the chassis'
+ * system-id (Open_vSwitch external_ids:system-id, its Chassis.name).
+ */
+struct gnv_ovn_names *gnv_ovn_names_new_ovs(void);
+
+/*
+ * The logical port interface ifname is bound to, or NULL. The interface
+ * bound to logical_port: 0 with *ifname, -ENOENT, or -EEXIST when several
+ * claim it. The system-id, or NULL.
+ */
+const char *gnv_ovs_iface_lport(const struct gnv_ovn_names *n,
+				const char *ifname);
+int gnv_ovs_find_lport(const struct gnv_ovn_names *n, const char *logical_port,
+		       const char **ifname);
+const char *gnv_ovs_system_id(const struct gnv_ovn_names *n);
 
 /*
  * The zone the chassis at an underlay address is in: for a Southbound

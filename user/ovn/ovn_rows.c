@@ -285,6 +285,9 @@ static int row_reserve(struct gnv_ovn_names *n, enum ovn_row_type t)
 	case ROW_ENCAP:
 		return reserve_all((struct gnv_hashtab *const[]){
 			rows, &n->en_addr, &n->en_chname }, 3);
+	case ROW_IFACE:
+		return reserve_all((struct gnv_hashtab *const[]){
+			rows, &n->if_name, &n->if_lport }, 3);
 	default:
 		return reserve_all(&rows, 1);
 	}
@@ -549,6 +552,63 @@ static int apply_encap(struct gnv_ovn_names *n, bool ic, const __u8 *uuid,
 	return change_commit(n, ROW_ENCAP, en);
 }
 
+/* A map column's one string value, when row has the column. */
+static int row_map_str(const json_t *row, const char *table, const char *col,
+		       const char *k, const char **s, char *err, size_t errlen)
+{
+	const json_t *v = json_object_get(row, col);
+
+	if (v && json_map_get(v, &k, s, 1)) {
+		gnv_errf(err, errlen, "%s: bad %s", table, col);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* An Interface of a chassis' OVS: its name and the logical port bound. */
+static int apply_iface(struct gnv_ovn_names *n, const __u8 *uuid,
+		       const json_t *row, char *err, size_t errlen)
+{
+	struct ovn_iface *i = ovn_row_find(n, ROW_IFACE, uuid);
+	const char *name, *lport;
+	bool fresh = !i;
+
+	name = i ? i->name : NULL;
+	lport = i ? i->lport : NULL;
+	if (row_str(row, "Interface", "name", &name, err, errlen) ||
+	    row_map_str(row, "Interface", "external_ids", "iface-id", &lport,
+			err, errlen))
+		return -EINVAL;
+	if (i && streq_opt(i->name, name) && streq_opt(i->lport, lport))
+		return 0;
+	i = change_begin(n, ROW_IFACE, i, sizeof(*i), uuid);
+	if (!i || dup_all((char **[]){ &i->name, &i->lport },
+			  (const char *const[]){ name, lport }, 2))
+		return change_undo(n, ROW_IFACE, i, fresh);
+	return change_commit(n, ROW_IFACE, i);
+}
+
+/* The Open_vSwitch row: the chassis' system-id. */
+static int apply_ovs(struct gnv_ovn_names *n, const __u8 *uuid,
+		     const json_t *row, char *err, size_t errlen)
+{
+	struct ovn_ovs *o = ovn_row_find(n, ROW_OVS, uuid);
+	const char *sid;
+	bool fresh = !o;
+
+	sid = o ? o->system_id : NULL;
+	if (row_map_str(row, "Open_vSwitch", "external_ids", "system-id", &sid,
+			err, errlen))
+		return -EINVAL;
+	if (o && streq_opt(o->system_id, sid))
+		return 0;
+	o = change_begin(n, ROW_OVS, o, sizeof(*o), uuid);
+	if (!o || dup_all((char **[]){ &o->system_id },
+			  (const char *const[]){ sid }, 1))
+		return change_undo(n, ROW_OVS, o, fresh);
+	return change_commit(n, ROW_OVS, o);
+}
+
 int gnv_ovn_names_apply(struct gnv_ovn_names *n, enum gnv_ovn_table t,
 			const char *uuid, const struct json_t *row, char *err,
 			size_t errlen)
@@ -564,17 +624,21 @@ int gnv_ovn_names_apply(struct gnv_ovn_names *n, enum gnv_ovn_table t,
 		gnv_errf(err, errlen, "a row is not a JSON object");
 		return -EINVAL;
 	}
-	if ((t >= GNV_OVN_SB_TABLES) != n->ic) {
+	if (gnv_ovn_table_db(t) != n->db) {
+		static const char *const db[] = {
+			[GNV_DB_SB] = "Southbound",
+			[GNV_DB_IC] = "interconnection",
+			[GNV_DB_OVS] = "Open vSwitch",
+		};
+
 		gnv_errf(err, errlen, "a row of the %s DB in a table of "
-			       "the %s DB", n->ic ? "Southbound" :
-			       "interconnection", n->ic ? "interconnection" :
-			       "Southbound");
+			 "the %s DB", db[gnv_ovn_table_db(t)], db[n->db]);
 		return -EINVAL;
 	}
 	switch (t) {
 	case GNV_OVN_DATAPATH_BINDING:
 	case GNV_OVN_IC_DATAPATH_BINDING:
-		return row ? apply_dp(n, n->ic, u, row, err, errlen) :
+		return row ? apply_dp(n, n->db == GNV_DB_IC, u, row, err, errlen) :
 			     delete_row(n, ROW_DP, u);
 	case GNV_OVN_PORT_BINDING:
 	case GNV_OVN_MULTICAST_GROUP:
@@ -587,11 +651,17 @@ int gnv_ovn_names_apply(struct gnv_ovn_names *n, enum gnv_ovn_table t,
 			     delete_row(n, ROW_CHASSIS, u);
 	case GNV_OVN_ENCAP:
 	case GNV_OVN_IC_ENCAP:
-		return row ? apply_encap(n, n->ic, u, row, err, errlen) :
+		return row ? apply_encap(n, n->db == GNV_DB_IC, u, row, err, errlen) :
 			     delete_row(n, ROW_ENCAP, u);
 	case GNV_OVN_IC_AVAILABILITY_ZONE:
 		return row ? apply_az(n, u, row, err, errlen) :
 			     delete_row(n, ROW_AZ, u);
+	case GNV_OVS_INTERFACE:
+		return row ? apply_iface(n, u, row, err, errlen) :
+			     delete_row(n, ROW_IFACE, u);
+	case GNV_OVS_OPEN_VSWITCH:
+		return row ? apply_ovs(n, u, row, err, errlen) :
+			     delete_row(n, ROW_OVS, u);
 	case GNV_OVN_N_TABLES:
 		break;
 	}

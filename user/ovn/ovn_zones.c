@@ -15,7 +15,7 @@ static const struct gnv_ovn_names *ic_of(const struct gnv_ovn_names *zones)
 	const struct gnv_ovn_names *z;
 
 	for_each_zone(z, zones)
-		if (gnv_ovn_names_is_ic(z))
+		if ((gnv_ovn_names_db(z) == GNV_DB_IC))
 			return z;
 	return NULL;
 }
@@ -32,7 +32,7 @@ static const struct gnv_ovn_names *zone_at(const struct gnv_ovn_names *zones,
 	const char *az;
 
 	for_each_zone(z, zones) {
-		if (gnv_ovn_names_is_ic(z))
+		if ((gnv_ovn_names_db(z) == GNV_DB_IC))
 			ic = z;
 		else if (gnv_ovn_chassis_zone(z, family, addr))
 			return z;

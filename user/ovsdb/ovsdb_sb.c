@@ -2,7 +2,8 @@
 /*
  * A read-only OVSDB client (RFC 7047) for the OVN Southbound DB, or
  * the interconnection Southbound DB when its names table is one of
- * gnv_ovn_names_new_ic() (struct db_kind: the database, its tables).
+ * gnv_ovn_names_new_ic(), or a chassis' Open vSwitch DB for one of
+ * gnv_ovn_names_new_ovs() (struct db_kind: the database, its tables).
  *
  * One connection at a time, non-blocking, driven by gnv_ovn_sb_poll():
  *
@@ -50,8 +51,13 @@ static const struct db_kind sb_kind = {
 
 static const struct db_kind ic_kind = {
 	"OVN_IC_Southbound", "OVN interconnection Southbound DB",
-	GNV_OVN_IC_DATAPATH_BINDING, GNV_OVN_N_TABLES,
+	GNV_OVN_IC_DATAPATH_BINDING, GNV_OVS_INTERFACE,
 	GNV_OVN_IC_AVAILABILITY_ZONE,
+};
+
+static const struct db_kind ovs_kind = {
+	"Open_vSwitch", "Open vSwitch DB",
+	GNV_OVS_INTERFACE, GNV_OVN_N_TABLES, GNV_OVN_N_TABLES,
 };
 
 enum { ID_LIST_DBS = 1, ID_SCHEMA, ID_MONITOR, ID_ECHO };
@@ -177,6 +183,8 @@ static const char *const required[GNV_OVN_N_TABLES][MAX_COLS] = {
 	[GNV_OVN_IC_AVAILABILITY_ZONE] = { "name" },
 	[GNV_OVN_IC_GATEWAY] = { "name", "hostname", "availability_zone" },
 	[GNV_OVN_IC_ENCAP] = { "type", "ip", "gateway_name" },
+	[GNV_OVS_INTERFACE] = { "name", "external_ids" },
+	[GNV_OVS_OPEN_VSWITCH] = { "external_ids" },
 };
 
 /* Where a remote gateway says is-remote=true, in one OVN or another. */
@@ -531,7 +539,9 @@ struct gnv_ovn_sb *gnv_ovn_sb_open_ssl(const char *remote_list,
 	}
 	c->fd = -1;
 	c->names = names;
-	c->kind = gnv_ovn_names_is_ic(names) ? &ic_kind : &sb_kind;
+	c->kind = (const struct db_kind *const[]){
+		[GNV_DB_SB] = &sb_kind, [GNV_DB_IC] = &ic_kind,
+		[GNV_DB_OVS] = &ovs_kind }[gnv_ovn_names_db(names)];
 	c->opening = true;
 	c->backoff_ms = BACKOFF_MIN_MS;
 	if (sb_parse_remotes(c, remote_list, err, errlen) ||

@@ -1,13 +1,15 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Room ovsdb/ (uses lib/, ovn/): the live Southbound client. This header:
+ * Room ovsdb/ (uses lib/, ovn/): the live OVSDB client. This header:
  * its API; ovsdb_conn.h is the room's own.
  *
  * Live names from the OVN Southbound DB: a read-only client of the OVSDB
  * management protocol (RFC 7047, JSON-RPC over a stream socket). It
  * monitors Datapath_Binding, Port_Binding, Multicast_Group, and Chassis
  * with Encap (when the schema has them), and keeps a
- * gnv_ovn_names table current. Single-threaded and non-blocking after
+ * gnv_ovn_names table current; for a table of gnv_ovn_names_new_ic() the
+ * interconnection DB's tables, and for one of gnv_ovn_names_new_ovs() a
+ * chassis' Open vSwitch DB's Interface and Open_vSwitch. Single-threaded and non-blocking after
  * gnv_ovn_sb_open(): the tracer's event loop polls gnv_ovn_sb_fd() beside
  * its ring buffers and calls gnv_ovn_sb_poll().
  */

@@ -18,6 +18,7 @@
 struct gnv_ovn;
 
 #define GNV_MAX_IFACES	8
+#define GNV_MAX_JOURNEY_INPUTS	16
 
 /* --direction, a mask: ingress through XDP, egress through TC. */
 #define GNV_DIRECTION_IN	1
@@ -25,9 +26,13 @@ struct gnv_ovn;
 
 struct gnv_trace_opts {
 	struct gnv_filter filter;
-	const char *ifaces[GNV_MAX_IFACES];
+	const char *ifaces[GNV_MAX_IFACES];	/* -i, as given */
 	int n_ifaces;
+	const char *ovs_db;		/* --ovs-db, or NULL: the default */
 	const char *read_file;		/* -r */
+	/* --journey -r: live gnvtraces' JSON events, a file or pipe each */
+	const char *journey_inputs[GNV_MAX_JOURNEY_INPUTS];
+	int n_journey_inputs;
 	const char *write_file;		/* -w: matched frames to pcap */
 	__u32 snaplen;			/* -w: bytes of each frame kept */
 	int kernel;			/* -r --kernel: the BPF program parses */
@@ -45,6 +50,8 @@ struct gnv_trace_opts {
 	struct gnv_ovn *ovn;
 	enum gnv_tc_mode tc_mode;
 	enum gnv_xdp_mode xdp_mode;
+	/* --journey: packets joined across points, idle this long: done */
+	__u64 journey_timeout_ns;
 	__u64 count;			/* -c: stop after this many events */
 	double duration;		/* --duration seconds, 0: none */
 	enum gnv_format mode;
@@ -85,6 +92,8 @@ void gnv_install_signals(void);
 /* Both return 0, or a negative errno after printing one line on stderr. */
 int gnv_trace_live(const struct gnv_trace_opts *o, struct gnv_counts *c);
 int gnv_trace_file(const struct gnv_trace_opts *o, struct gnv_counts *c);
+/* --journey -r: journeys from JSON events (trace_journey.c). */
+int gnv_trace_journey(const struct gnv_trace_opts *o);
 
 /* The exit summary: seen, Geneve, matched, lost, malformed by reason. */
 /* The exit summary; attached, when not NULL or "", closes it. */

@@ -1,13 +1,16 @@
 // SPDX-License-Identifier: MIT
 /*
  * Live tracing: attach the programs each interface needs (XDP in and TC
- * out on a NIC, TC both ways on a Geneve device; see attach_xdp.c and
- * attach_tc.c), print events from the ring buffer until told to stop,
- * and detach exactly what was attached.
+ * out on a NIC or a VM's port, TC both ways on a Geneve device; see
+ * attach_xdp.c and attach_tc.c), print events from the ring buffer until
+ * told to stop, and detach exactly what was attached.
  */
 #include <errno.h>
 #include <net/if.h>
+#include <stdbool.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <bpf/libbpf.h>
 
 #include "kernel/attach_xdp.h"
@@ -16,23 +19,56 @@
 #include "lib/clock.h"
 #include "lib/log.h"
 #include "output/output.h"
+#include "ovn/ovn_zones.h"
 #include "stats/hist.h"
 #include "ovn_source.h"
 #include "report.h"
+#include "journey/journey.h"
+#include "journey/journey_print.h"
 #include "trace.h"
+#include "vm_ports.h"
+
+/* What an interface is, and so what traces it. */
+enum iface_kind {
+	IF_NIC,		/* Geneve in its frames */
+	IF_GENEVE,	/* a Geneve device: decapsulated, metadata */
+	IF_VM_PORT,	/* a VM's port: the inner frames themselves */
+};
 
 struct live {
 	struct gnv_bpf bpf;
-	int geneve[GNV_MAX_IFACES];		/* a Geneve device, not a NIC */
+	char dev[GNV_MAX_IFACES][IF_NAMESIZE];	/* what -i named */
+	__u32 ifindex[GNV_MAX_IFACES];
+	enum iface_kind kind[GNV_MAX_IFACES];
+	struct gnv_vm_ports ports;
 	struct gnv_xdp xdp[GNV_MAX_IFACES];	/* a NIC's ingress */
 	struct gnv_tc tc_in[GNV_MAX_IFACES];	/* a Geneve device's ingress */
 	struct gnv_tc tc_out[GNV_MAX_IFACES];	/* egress */
 	struct gnv_output out;
+	/* --journey: events go to the joiner, journeys to jout. */
+	struct gnv_joiner *joiner;
+	struct gnv_journey_out jout;
+	int point[GNV_MAX_IFACES][2];		/* by interface, GNV_DIR_* */
+	char node[64];		/* this chassis: its system-id, or host name */
 	struct gnv_report report;
 	struct gnv_filter filter;		/* the programs' filter now */
 	const struct gnv_trace_opts *o;
 	__u64 events;
 };
+
+/* An event to the joiner, at the point its interface and direction are. */
+static void journey_event(struct live *l, const struct gnv_event *ev)
+{
+	for (int i = 0; i < l->o->n_ifaces; i++)
+		if (l->ifindex[i] == ev->ifindex) {
+			int p = l->point[i][ev->dir & 1];
+
+			if (p >= 0)
+				gnv_joiner_add(l->joiner, p, ev->ts_ns,
+					       &ev->pkt, ev->pkt_len);
+			return;
+		}
+}
 
 static int on_event(void *ctx, void *data, size_t size)
 {
@@ -45,8 +81,44 @@ static int on_event(void *ctx, void *data, size_t size)
 	if (l->o->count && l->events >= l->o->count)
 		return 0;
 	l->events++;
-	gnv_output_event(&l->out, ev, (const __u8 *)(ev + 1), ev->snap_len);
+	if (l->joiner)
+		journey_event(l, ev);
+	else
+		gnv_output_event(&l->out, ev, (const __u8 *)(ev + 1),
+				 ev->snap_len);
 	return 0;
+}
+
+/*
+ * Each VM's port as OVS and OVN bind it now: the keys its frames get in
+ * the kernel, the logical port its events name.
+ */
+static void bind_vm_ports(struct live *l)
+{
+	for (int i = 0; i < l->o->n_ifaces; i++) {
+		const char *lport = gnv_vm_ports_lport(&l->ports, l->dev[i]);
+		__u32 ifindex = if_nametoindex(l->dev[i]), dp = 0, key = 0;
+		int err;
+
+		if (l->kind[i] != IF_VM_PORT || !ifindex)
+			continue;
+		if (lport)
+			gnv_ovn_find_port_any(l->o->names, lport, &dp, &key);
+		err = gnv_bpf_set_vm_port(&l->bpf, ifindex, dp, key);
+		if (err)
+			pr_warn("%s: cannot tell the kernel its OVN port: %s\n",
+				l->dev[i], strerror(-err));
+		gnv_fmt_set_lport(&l->out.fmt, ifindex, lport);
+		for (int d = 0; l->joiner && d < 2; d++)
+			if (l->point[i][d] >= 0) {
+				gnv_joiner_point(l->joiner, 0, l->dev[i], d,
+						 GNV_POINT_VM_PORT, lport);
+				gnv_joiner_point_keys(l->joiner, l->point[i][d],
+						      dp, key);
+			}
+		pr_debug("%s: bound to %s (datapath %u, port %u)\n",
+			 l->dev[i], lport ? lport : "no logical port", dp, key);
+	}
 }
 
 static int poll_events(struct live *l)
@@ -58,9 +130,13 @@ static int poll_events(struct live *l)
 		err = ring_buffer__poll(l->bpf.rb, 100);
 		gnv_output_flush(&l->out);
 		gnv_report_tick(&l->report);
+		if (gnv_vm_ports_refresh(&l->ports, l->o->names))
+			bind_vm_ports(l);
 		/* Only an interpreted filter changes (gnv_trace_bpf_load()). */
 		if (l->o->ovn && gnv_ovn_refresh(l->o->ovn, &l->filter))
 			gnv_bpf_set_filter(&l->bpf, &l->filter);
+		if (l->joiner)
+			gnv_joiner_expire(l->joiner, gnv_mono_ns(), false);
 		if (err == -EINTR)
 			continue;
 		if (err < 0) {
@@ -78,25 +154,107 @@ static int poll_events(struct live *l)
 	return 0;
 }
 
+/*
+ * --journey: the joiner, with every point this run traces (each traced
+ * interface and direction of this node), seen or not.
+ */
+static int journey_start(struct live *l)
+{
+	static const enum gnv_point_kind kinds[] = {
+		[IF_NIC] = GNV_POINT_NIC, [IF_GENEVE] = GNV_POINT_GENEVE,
+		[IF_VM_PORT] = GNV_POINT_VM_PORT,
+	};
+	const struct gnv_trace_opts *o = l->o;
+
+	memset(l->point, -1, sizeof(l->point));
+	if (!o->journey_timeout_ns)
+		return 0;
+	l->joiner = malloc(sizeof(*l->joiner));
+	if (!l->joiner) {
+		pr_warn("out of memory\n");
+		return -ENOMEM;
+	}
+	gnv_joiner_init(l->joiner, o->journey_timeout_ns, gnv_journey_print,
+			&l->jout);
+	gnv_journey_out_init(&l->jout, stdout, o->mode, gnv_mono_to_real_ns());
+	gnv_joiner_node(l->joiner, l->node);
+	for (int i = 0; i < o->n_ifaces; i++)
+		for (int d = 0; d < 2; d++)
+			if (o->directions & (d == GNV_DIR_IN ?
+					     GNV_DIRECTION_IN :
+					     GNV_DIRECTION_OUT))
+				l->point[i][d] = gnv_joiner_point(
+					l->joiner, 0, l->dev[i], d,
+					kinds[l->kind[i]], gnv_vm_ports_lport(
+						&l->ports, l->dev[i]));
+	return 0;
+}
+
+/* JSON: what the journeys will name, before the first of them. */
+static void journey_announce(struct live *l)
+{
+	if (l->joiner)
+		gnv_journey_print_points(&l->jout, l->joiner);
+}
+
+/*
+ * The end of the joiner; with print, every journey still open is done:
+ * printed, then the counters.
+ */
+static void journey_end(struct live *l, bool print)
+{
+	if (!l->joiner)
+		return;
+	if (print) {
+		gnv_joiner_expire(l->joiner, 0, true);
+		gnv_journey_summary(&l->jout, l->joiner);
+	}
+	ob_free(&l->jout.ob);
+	gnv_joiner_free(l->joiner);
+	free(l->joiner);
+	l->joiner = NULL;
+}
+
+/* This chassis' name for JSON and journeys: OVN's, else the host's. */
+static void name_node(struct live *l)
+{
+	const char *sid = gnv_vm_ports_system_id(&l->ports);
+
+	if (sid)
+		snprintf(l->node, sizeof(l->node), "%s", sid);
+	else if (gethostname(l->node, sizeof(l->node) - 1))
+		snprintf(l->node, sizeof(l->node), "localhost");
+}
+
 /* The programs the run needs, once each interface's kind is known. */
 static int plan(struct live *l, unsigned int *progs)
 {
 	const struct gnv_trace_opts *o = l->o;
 
+	static const unsigned int progs_of[][2] = {
+		[IF_NIC] = { GNV_PROG_XDP_IN, GNV_PROG_TC_OUT },
+		[IF_GENEVE] = { GNV_PROG_GENEVE_IN, GNV_PROG_GENEVE_OUT },
+		[IF_VM_PORT] = { GNV_PROG_PORT_IN, GNV_PROG_PORT_OUT },
+	};
+
 	*progs = 0;
 	for (int i = 0; i < o->n_ifaces; i++) {
-		int geneve = gnv_is_geneve_dev(o->ifaces[i]);
+		int geneve, vm_port;
 
+		if (gnv_vm_ports_resolve(&l->ports, o->ifaces[i], l->dev[i],
+					 &vm_port))
+			return -EINVAL;
+		geneve = gnv_is_geneve_dev(l->dev[i]);
 		if (geneve < 0) {
-			pr_warn("no such interface '%s'\n",
-				o->ifaces[i]);
+			pr_warn("no such interface '%s'\n", l->dev[i]);
 			return geneve;
 		}
-		l->geneve[i] = geneve;
+		l->kind[i] = vm_port ? IF_VM_PORT : geneve ? IF_GENEVE : IF_NIC;
+		l->ifindex[i] = if_nametoindex(l->dev[i]);
 		if (o->directions & GNV_DIRECTION_IN)
-			*progs |= geneve ? GNV_PROG_GENEVE_IN : GNV_PROG_XDP_IN;
+			*progs |= progs_of[l->kind[i]][0];
 		if (o->directions & GNV_DIRECTION_OUT)
-			*progs |= geneve ? GNV_PROG_GENEVE_OUT : GNV_PROG_TC_OUT;
+			*progs |= progs_of[l->kind[i]][1];
 	}
 	return 0;
 }
@@ -115,11 +273,15 @@ static int tc_attach(struct live *l, struct gnv_tc *t, enum gnv_prog prog,
  */
 static int xdp_attach(struct live *l, int i)
 {
-	const char *name = l->o->ifaces[i];
+	const char *name = l->dev[i];
+	enum gnv_prog prog = l->kind[i] == IF_VM_PORT ? GNV_PROG_PORT_IN :
+							GNV_PROG_XDP_IN;
 	int ifindex = if_nametoindex(name), bound_fd = -1, err;
 	__u64 meta = 0;
 
-	if (l->o->xdp_mode == GNV_XDP_GENERIC || !ifindex)
+	/* A VM's frames carry their own tags: no tunnel's to read aside. */
+	if (l->o->xdp_mode == GNV_XDP_GENERIC || !ifindex ||
+	    l->kind[i] == IF_VM_PORT)
 		goto attach;
 	err = gnv_netdev_xdp_rx_metadata(ifindex, &meta);
 	pr_debug("%s: XDP RX metadata the driver offers: %#llx (%s)\n", name,
@@ -133,18 +295,18 @@ static int xdp_attach(struct live *l, int i)
 			"shown\n", name, strerror(-bound_fd));
 attach:
 	return gnv_xdp_attach(&l->xdp[i], bpf_program__fd(gnv_bpf_prog(
-		&l->bpf, GNV_PROG_XDP_IN)), bound_fd, name, l->o->xdp_mode);
+		&l->bpf, prog)), bound_fd, name, l->o->xdp_mode);
 }
 
 /* One interface, both directions as asked; undone by detach_all(). */
 static int attach(struct live *l, int i)
 {
-	const char *name = l->o->ifaces[i];
+	const char *name = l->dev[i];
 	int in = l->o->directions & GNV_DIRECTION_IN;
 	int out = l->o->directions & GNV_DIRECTION_OUT;
 	int err = 0;
 
-	if (l->geneve[i]) {
+	if (l->kind[i] == IF_GENEVE) {
 		if (in)
 			err = tc_attach(l, &l->tc_in[i], GNV_PROG_GENEVE_IN,
 					name, 1);
@@ -155,7 +317,9 @@ static int attach(struct live *l, int i)
 		if (in)
 			err = xdp_attach(l, i);
 		if (!err && out)
-			err = tc_attach(l, &l->tc_out[i], GNV_PROG_TC_OUT,
+			err = tc_attach(l, &l->tc_out[i],
+					l->kind[i] == IF_VM_PORT ?
+					GNV_PROG_PORT_OUT : GNV_PROG_TC_OUT,
 					name, 0);
 	}
 	return err;
@@ -169,7 +333,7 @@ static const char *tc_kind(const struct gnv_tc *t)
 /* What traces interface i coming in: "XDP native", ..., or JSON's words. */
 static const char *in_hook(const struct live *l, int i, int json)
 {
-	if (l->geneve[i])
+	if (l->kind[i] == IF_GENEVE)
 		return tc_kind(&l->tc_in[i]);
 	if (l->xdp[i].generic)
 		return json ? "xdp-generic" : "XDP generic";
@@ -199,7 +363,7 @@ static void name_hooks(const struct live *l, struct gnv_fmt *f)
 
 	_Static_assert(GNV_FMT_HOOKS >= GNV_MAX_IFACES, "a hook per interface");
 	for (int i = 0; i < o->n_ifaces; i++) {
-		__u32 ifindex = if_nametoindex(o->ifaces[i]);
+		__u32 ifindex = if_nametoindex(l->dev[i]);
 
 		if (o->directions & GNV_DIRECTION_IN)
 			gnv_fmt_set_hook(f, ifindex, GNV_DIR_IN,
@@ -217,17 +381,22 @@ static void name_hooks(const struct live *l, struct gnv_fmt *f)
 static void say_tracing(const struct live *l, int i)
 {
 	const struct gnv_trace_opts *o = l->o;
-	char hooks[64];
+	const char *lport = gnv_vm_ports_lport(&l->ports, l->dev[i]);
+	char hooks[64], what[128] = "";
 	size_t used;
 
 	describe_hooks(l, i, hooks, sizeof(hooks));
-	pr_info("tracing %s%s, %s\n", o->ifaces[i],
-		l->geneve[i] ? " (a Geneve device: decapsulated)" : "", hooks);
+	if (l->kind[i] == IF_GENEVE)
+		snprintf(what, sizeof(what), " (a Geneve device: decapsulated)");
+	else if (l->kind[i] == IF_VM_PORT)
+		snprintf(what, sizeof(what), " (a VM's port%s%s)",
+			 lport ? ", logical port " : "", lport ? lport : "");
+	pr_info("tracing %s%s, %s\n", l->dev[i], what, hooks);
 	if (!o->attached || !o->attached_len)
 		return;
 	used = strlen(o->attached);
 	snprintf(o->attached + used, o->attached_len - used, "%s%s %s",
-		 used ? "; " : "", o->ifaces[i], hooks);
+		 used ? "; " : "", l->dev[i], hooks);
 }
 
 static void detach_all(struct live *l)
@@ -247,9 +416,15 @@ int gnv_trace_live(const struct gnv_trace_opts *o, struct gnv_counts *c)
 
 	for (int i = 0; i < GNV_MAX_IFACES; i++)
 		l.xdp[i].link_fd = l.tc_in[i].link_fd = l.tc_out[i].link_fd = -1;
+	if (gnv_vm_ports_open(&l.ports, o->ovs_db))
+		return -EINVAL;
 	err = plan(&l, &progs);
 	if (err)
-		return err;
+		goto out_ports;
+	name_node(&l);
+	err = journey_start(&l);
+	if (err)
+		goto out_ports;
 	err = gnv_trace_bpf_load(&l.bpf, o, progs, on_event, &l);
 	if (err)
 		return err;
@@ -257,6 +432,9 @@ int gnv_trace_live(const struct gnv_trace_opts *o, struct gnv_counts *c)
 	err = gnv_report_start(&l.report, o, &l.bpf);
 	if (err)
 		goto out;
+	/* The first frames have their keys: bound before attaching. */
+	gnv_vm_ports_refresh(&l.ports, o->names);
+	bind_vm_ports(&l);
 	for (int i = 0; i < o->n_ifaces; i++) {
 		err = attach(&l, i);
 		if (err)
@@ -271,8 +449,12 @@ int gnv_trace_live(const struct gnv_trace_opts *o, struct gnv_counts *c)
 	err = gnv_trace_output_open(&l.out, o, stdout, 1, GNV_DLT_EN10MB);
 	if (!err) {
 		name_hooks(&l, &l.out.fmt);
+		l.out.fmt.node = l.node;
+		bind_vm_ports(&l);	/* now the output's names too */
+		journey_announce(&l);
 		err = poll_events(&l);
 	}
+	journey_end(&l, true);
 	gnv_output_close(&l.out);
 	gnv_bpf_add_counts(&l.bpf, c);
 	if (gnv_report_final(&l.report) && !err)
@@ -281,5 +463,8 @@ out:
 	detach_all(&l);
 	gnv_report_close(&l.report);
 	gnv_bpf_close(&l.bpf);
+out_ports:
+	journey_end(&l, false);	/* when it failed before printing */
+	gnv_vm_ports_close(&l.ports);
 	return err;
 }
