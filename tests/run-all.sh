@@ -115,7 +115,7 @@ suite e2e "root captures tcpreplay tcpdump tshark bpftool setpriv" tests/e2e/tes
 suite prometheus "root prometheus promtool tcpreplay" tests/e2e/test_prometheus.sh "$BUILD"
 suite ovn-lab "root ovn-northd ovn-controller ovs-vswitchd ovsdb-server ovn-nbctl tshark tcpdump ping ethtool" \
 	tests/ovn/test_ovn_lab.sh "$BUILD"
-suite ovn-journeys "root ovn-northd ovn-controller ovs-vswitchd ovsdb-server ovn-nbctl ping ethtool tc" \
+suite ovn-journeys "root ovn-northd ovn-controller ovs-vswitchd ovsdb-server ovn-nbctl ping ethtool tc promtool" \
 	tests/ovn/test_journeys.sh "$BUILD"
 suite ovn-ic-lab "root ovn-ic ovn-northd ovn-controller ovs-vswitchd ovn-ic-nbctl tshark ping ethtool" \
 	tests/ovn/test_ic_lab.sh "$BUILD"

@@ -3,8 +3,9 @@
  * Per-packet cost of the XDP program, measured by BPF_PROG_TEST_RUN: an
  * empty program for reference, then a frame that is not Geneve, a Geneve
  * frame the filter rejects, and a Geneve frame that matches and emits an
- * event; then the user-space formatters on that event. Each figure is
- * the median of three runs of a million. Needs root.
+ * event; then the user-space formatters on that event, and the journey
+ * joiner on sightings made from it. Each figure is the median of three
+ * runs of a million. Needs root.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,6 +24,7 @@
 #include "ovn/ovn_names.h"
 #include "lab/pktcraft.h"
 #include "output/format.h"
+#include "journey/journey.h"
 #include "gnvtrace.skel.h"
 
 #define REPEAT		1000000
@@ -404,6 +406,69 @@ static void bench_format(const struct gnv_event *ev)
 }
 
 /*
+ * The joiner's work per sighting: REPEAT sightings, a packet seen at the
+ * four points of a crossing (a VM's port and a NIC on each of two nodes),
+ * a microsecond apart, journeys closing as they go idle (a timeout of
+ * 1 ms, so a few thousand are open at a time). ns per sighting.
+ */
+static void count_journey(void *ctx, const struct gnv_joiner *j,
+			  const struct gnv_journey *jr)
+{
+	(void)j;
+	*(__u64 *)ctx += jr->n;
+}
+
+static double joiner_ns(const struct gnv_event *ev)
+{
+	struct gnv_joiner *j = malloc(sizeof(*j));
+	struct gnv_pkt p = ev->pkt;
+	__u64 start, joined = 0;
+	int pt[4], a, b;
+
+	if (!j)
+		return -1;
+	gnv_joiner_init(j, 1000000, count_journey, &joined);
+	a = gnv_joiner_node(j, "ch1");
+	b = gnv_joiner_node(j, "ch2");
+	pt[0] = gnv_joiner_point(j, a, "tap1", GNV_DIR_IN, GNV_POINT_VM_PORT,
+				 "vm1");
+	pt[1] = gnv_joiner_point(j, a, "eth1", GNV_DIR_OUT, GNV_POINT_NIC,
+				 NULL);
+	pt[2] = gnv_joiner_point(j, b, "eth1", GNV_DIR_IN, GNV_POINT_NIC,
+				 NULL);
+	pt[3] = gnv_joiner_point(j, b, "tap2", GNV_DIR_OUT, GNV_POINT_VM_PORT,
+				 "vm2");
+	start = gnv_mono_ns();
+	for (int i = 0; i < REPEAT; i++) {
+		p.pkt_id = i / 4 + 1;
+		gnv_joiner_add(j, pt[i % 4], 1000000000ULL + i * 1000ULL, &p,
+			       ev->pkt_len);
+		if (i % 4 == 3)
+			gnv_joiner_expire(j, 0, false);
+	}
+	gnv_joiner_expire(j, 0, true);
+	start = gnv_mono_ns() - start;
+	gnv_joiner_free(j);
+	free(j);
+	return joined == REPEAT ? (double)start / REPEAT : -1;
+}
+
+static void bench_journey(const struct gnv_event *ev)
+{
+	double ns[ROUNDS];
+
+	for (int i = 0; i < ROUNDS; i++)
+		ns[i] = joiner_ns(ev);
+	qsort(ns, ROUNDS, sizeof(ns[0]), cmp_double);
+	if (ns[ROUNDS / 2] <= 0)
+		return;
+	printf("\nuser space: the journey joiner, 4 sightings a packet\n\n");
+	printf("%-34s %8.1f %14.0f   target >= 1000000/s: %s\n",
+	       "gnv_joiner_add", ns[ROUNDS / 2], 1e9 / ns[ROUNDS / 2],
+	       1e9 / ns[ROUNDS / 2] >= 1e6 ? "PASS" : "MISS");
+}
+
+/*
  * A full frame of a 1500-byte underlay MTU, and of a 9000-byte one (three
  * buffers to XDP): headers (Ethernet, IPv4, UDP, Geneve with OVN's option,
  * inner Ethernet, IPv4, ICMP) take 100 bytes, the rest is payload.
@@ -488,8 +553,10 @@ static int bench_all(struct bench *b, int empty_fd, const struct frames *f)
 	printf("\nevents: %llu received, %llu lost (ring buffer of %d MiB)\n",
 	       (unsigned long long)b->events,
 	       (unsigned long long)b->lost, RB_SIZE >> 20);
-	if (b->events)
+	if (b->events) {
 		bench_format(&b->last);
+		bench_journey(&b->last);
+	}
 	return 0;
 }
 

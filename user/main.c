@@ -352,7 +352,8 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		if (!env.t.snaplen)
 			env.t.snaplen = env.t.read_file ? SNAPLEN_OFFLINE :
 							  SNAPLEN_LIVE;
-		if (env.t.read_file && (env.t.metrics || env.t.interval))
+		if (env.t.read_file && !env.t.journey_timeout_ns &&
+		    (env.t.metrics || env.t.interval))
 			argp_error(state, "--metrics and --interval go with a live trace; with -r, --metrics-file writes the metrics once");
 		/* The metrics are per port: they need the histograms. */
 		if ((env.t.metrics || env.t.metrics_file) && !env.t.hist)

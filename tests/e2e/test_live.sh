@@ -400,6 +400,32 @@ test_two_interfaces() {
 		"$(grep -c '"ifname":"lo"' "$TMP/two.json")" -eq 15
 }
 
+# A VM's port: frames that are the inner ones themselves (what gnv-decap
+# takes out of the demo's tunnel), traced with vm:DEV, XDP in and TC out.
+# Each is the packet the tunnel carried: the same identity (pkt_id) as
+# the offline run gives the encapsulated one, and no outer fields.
+test_vm_port() { # test_vm_port in|out
+	local dir=$1 ns=$NS_RX ifname=$RX_IF ids
+	[ "$dir" = out ] && ns=$NS_TX ifname=$TX_IF
+	"$BUILD/tools/gnv-decap" "$TMP/demo.pcap" "$TMP/outer.pcap" \
+		"$TMP/inner.pcap" >/dev/null
+	start_gnvtrace "$ns" "vm:$ifname" "$TMP/vm.json" -o json --direction "$dir" ||
+		{ fail "vm port $dir: gnvtrace did not start"; return; }
+	replay "$TMP/inner.pcap"
+	ids=$("$GNV" -r "$TMP/demo.pcap" -o json 2>/dev/null |
+		grep -o '"pkt_id":"[0-9a-f]*"' | sort)
+	wait_lines "$TMP/vm.json" "$(wc -l <<<"$ids")"
+	stop_gnvtrace
+	check "vm port $dir: said to be a VM's port" grep -q \
+		"^gnvtrace: tracing $ifname (a VM's port), $dir (" "$TMP/vm.json.err"
+	check "vm port $dir: every packet, with the tunnel's identity" test \
+		"$(grep -o '"pkt_id":"[0-9a-f]*"' "$TMP/vm.json" | sort)" = "$ids"
+	check "vm port $dir: no outer fields, vm_port true" test "$(grep -c \
+		"\"dir\":\"$dir\",\"hook\":\"[a-z-]*\",\"vm_port\":true,\"inner" \
+		"$TMP/vm.json")" -eq "$(wc -l <"$TMP/vm.json")" -a \
+		"$(grep -c outer_ "$TMP/vm.json")" -eq 0
+}
+
 test_hist_live() {
 	start_tracer "$TMP/hist.json" -q -o json --hist size --direction in ||
 		{ fail "--hist live"; return; }
@@ -540,6 +566,8 @@ main() {
 	test_hist_live
 	test_rtt_live
 	test_two_interfaces
+	test_vm_port in
+	test_vm_port out
 	test_xdp_modes
 	test_native_refused
 	test_vlan_offload

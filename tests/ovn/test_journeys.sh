@@ -85,12 +85,19 @@ untrace_both() {
 }
 
 # journeys NAME: the journeys of both streams as JSON (NAME.j), the text
-# and counters (NAME.txt)
+# and counters (NAME.txt), the metrics (NAME.prom)
 journeys() {
 	"$GNV" --journey=0.5 -o json -r "$TMP/$1.ch1" -r "$TMP/$1.ch2" \
 		>"$TMP/$1.j" 2>"$TMP/$1.jerr"
 	"$GNV" --journey=0.5 -r "$TMP/$1.ch1" -r "$TMP/$1.ch2" \
-		>"$TMP/$1.txt" 2>>"$TMP/$1.jerr"
+		--metrics-file "$TMP/$1.prom" >"$TMP/$1.txt" 2>>"$TMP/$1.jerr"
+}
+
+# prom NAME SERIES VALUE: NAME.prom has the series with the value, and
+# promtool finds nothing wrong in it.
+prom() {
+	grep -qxF "$2 $3" "$TMP/$1.prom" &&
+		promtool check metrics <"$TMP/$1.prom" >/dev/null 2>&1
 }
 
 # jcount FILE PYTHON-CONDITION: journeys of FILE (its JSON lines) for
@@ -143,6 +150,11 @@ test_across_chassis() {
 		"tunnel ch1 -> ch2: 5 sent, 5 arrived, 0 lost" "$TMP/ping.txt"
 	check "across: ch2's clock compared with ch1's" grep -q \
 		"clock of ch2: [-+][0-9.]*us against ch1's" "$TMP/ping.txt"
+	check "across: metrics, the tunnel's packets" prom ping \
+		'gnvtrace_tunnel_arrived_total{from="ch1",to="ch2"}' 5
+	check "across: and its one-way times, once the clocks compared" grep -q \
+		'^gnvtrace_tunnel_one_way_seconds_count{from="ch1",to="ch2"} [1-5]$' \
+		"$TMP/ping.prom"
 }
 
 # One chassis, live: gnvtrace joins what it sees itself.
@@ -225,6 +237,8 @@ test_acl_to_lport() {
 	check "acl to-lport: counted on that hop" grep -Eq \
 		"ch2:$CH2_UNDERLAY in -> ch2:$VM2_LSP\(vm2\) out +0 passed +2 lost" \
 		"$TMP/acl2.txt"
+	check "acl to-lport: and in the metrics" prom acl2 \
+		"gnvtrace_journey_hop_lost_total{from=\"ch2:$CH2_UNDERLAY in\",to=\"ch2:$VM2_LSP(vm2) out\"}" 2
 }
 
 # A from-lport ACL drops on the sending chassis: lost on ch1 before the
@@ -260,6 +274,8 @@ test_underlay_loss() {
 		path[-1] == 'ch2:$CH2_UNDERLAY out'")" -eq 2
 	check "underlay: the tunnel ch2 -> ch1 counts them lost" grep -q \
 		"tunnel ch2 -> ch1: 2 sent, 0 arrived, 2 lost" "$TMP/ul.txt"
+	check "underlay: and the metrics" prom ul \
+		'gnvtrace_tunnel_lost_total{from="ch2",to="ch1"}' 2
 }
 
 # TCP and UDP, routed through lr0 to vm3: every segment and datagram one
@@ -313,7 +329,7 @@ c.sendall(b"x" * 3000); c.recv(16); c.close()
 }
 
 main() {
-	need ovn-nbctl ovn-northd ovs-vswitchd tc || { finish; exit 1; }
+	need ovn-nbctl ovn-northd ovs-vswitchd tc promtool || { finish; exit 1; }
 	if ! "$HERE/lab.sh" up "$LAB" >"$TMP/lab.env" 2>"$TMP/lab.err"; then
 		fail "the OVN lab did not come up"
 		tail -5 "$TMP/lab.err"

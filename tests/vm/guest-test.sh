@@ -556,6 +556,27 @@ ovs_stop() {
 }
 ovs_lab_down() { ovs_stop; }
 
+# A VM on the kernel datapath: 192.168.200.1 moves from br-int's own port
+# to a namespace behind a veth in br-int, bound to logical port vm1 as
+# ovn-controller binds a VM (external_ids:iface-id), and the flows send
+# the tunnel's frames to it and its frames into the tunnel.
+OVS_VM_NS=gnvvm-ovs-vm
+ovs_vm_up() {
+	ip addr del 192.168.200.1/24 dev br-int &&
+	ip netns add "$OVS_VM_NS" &&
+	ip link add ovs-vm0 type veth peer name eth0 netns "$OVS_VM_NS" &&
+	ip link set ovs-vm0 up &&
+	ip -n "$OVS_VM_NS" link set eth0 address "$OVS_BR_MAC" up &&
+	ip -n "$OVS_VM_NS" addr add 192.168.200.1/24 dev eth0 &&
+	ip -n "$OVS_VM_NS" neigh add 192.168.200.2 lladdr "$OVS_REMOTE_MAC" dev eth0 nud permanent &&
+	ovs ovs-vsctl add-port br-int ovs-vm0 -- \
+		set interface ovs-vm0 external_ids:iface-id=vm1 &&
+	ovs ovs-ofctl del-flows br-int &&
+	ovs ovs-ofctl add-flow br-int "in_port=gnv,actions=output:ovs-vm0" &&
+	ovs ovs-ofctl add-flow br-int "in_port=ovs-vm0,actions=set_field:10.1.0.2->tun_dst,set_field:7->tun_id,set_field:0x00040003->tun_metadata0,output:gnv" &&
+	ovs_wait_ready
+}
+
 # ===========================================================================
 
 stat_of() { cat "/sys/class/net/$1/statistics/$2" 2>/dev/null || echo 0; }
@@ -607,9 +628,37 @@ test_ovs() {
 	tx1=$(stat_of genev_sys_6081 tx_packets)
 	check "OVS: genev_sys_6081 received the requests (rx_packets $rx0 -> $rx1)" test "$rx1" -ge $((rx0 + 3))
 	check "OVS: genev_sys_6081 sent the replies (tx_packets $tx0 -> $tx1)" test "$tx1" -ge $((tx0 + 3))
+	test_kernel_journey
 	ovs_lab_down
 	check "OVS: stopped, genev_sys_6081 removed" bash -c "! ip link show genev_sys_6081 >/dev/null 2>&1"
 	echo "# OVS: $(secs "$t0") s"
+}
+
+# Journeys through the kernel's own Geneve path: the NIC (the underlay
+# veth), genev_sys_6081 and a VM's port on the kernel datapath, found by
+# its logical port in OVS's DB; each ping and reply one journey through
+# the three, in order.
+test_kernel_journey() {
+	local f=$TMP/kj.json
+	check "journey: a VM behind a veth in br-int, bound to vm1" ovs_vm_up ||
+		{ sed 's/^/  | /' "$TMP/ovs-ping.out" 2>/dev/null; return; }
+	start_gnvtrace - ovs-ul0 "$f" -i genev_sys_6081 -i lport:vm1 \
+		--ovs-db "unix:$OVS_DIR/db.sock" --journey=0.5 -o json icmp ||
+		{ fail "journey: gnvtrace on ovs-ul0, genev_sys_6081 and vm1"; return; }
+	check "journey: the VM's port found by its logical port" \
+		grep -q "^gnvtrace: tracing ovs-vm0 (a VM's port, logical port vm1), in (XDP" "$f.err"
+	check "journey: pings from the remote chassis answered by the VM" ovs_lab_ping 3 ||
+		sed 's/^/  | /' "$TMP/ovs-ping.out"
+	sleep 1
+	stop_gnvtrace
+	echo "# $(grep -m1 '"icmp_type":8' "$f")"
+	check "journey: each request ovs-ul0 in -> genev_sys_6081 in -> vm1(ovs-vm0) out" \
+		test "$(grep -c '"icmp_type":8,.*"point":"ovs-ul0 in".*"point":"genev_sys_6081 in".*"hop_ns".*"point":"vm1(ovs-vm0) out".*"hop_ns":[0-9]*,"hop_err_ns":0}]}$' "$f")" -eq 3 ||
+		cat "$f"
+	check "journey: each reply vm1(ovs-vm0) in -> genev_sys_6081 out -> ovs-ul0 out" \
+		test "$(grep -c '"icmp_type":0,.*"point":"vm1(ovs-vm0) in".*"point":"genev_sys_6081 out".*"point":"ovs-ul0 out".*"hop_err_ns":0}]}$' "$f")" -eq 3
+	check "journey: none lost" test "$(grep -c '"lost"' "$f")" -eq 0
+	ip netns del "$OVS_VM_NS" 2>/dev/null
 }
 
 # ---------------------------------------------------------------------------

@@ -5,6 +5,7 @@
  * at close, sorted by time (the reference node's clock), judged against the
  * node's chain (journey.h) and counted per hop and per pair of nodes.
  */
+#define _GNU_SOURCE	/* qsort_r */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -377,6 +378,16 @@ static int lat_slot(__u64 ns)
 	return k;
 }
 
+static void count_hop(struct gnv_hop_stats *s, bool timed, __u64 ns)
+{
+	s->seen++;
+	if (!timed)
+		return;
+	s->timed++;
+	s->lat_sum_ns += ns;
+	s->lat_slots[lat_slot(ns)]++;
+}
+
 static void count(struct gnv_joiner *j, const struct gnv_journey *jr)
 {
 	for (int i = 1; i < jr->n; i++) {
@@ -385,14 +396,9 @@ static void count(struct gnv_joiner *j, const struct gnv_journey *jr)
 		__u64 ns, err;
 		bool timed = !gnv_journey_hop(j, jr, i, &ns, &err);
 
-		j->hops[a][b].seen++;
-		if (timed)
-			j->hops[a][b].lat_slots[lat_slot(ns)]++;
-		if (na == nb)
-			continue;
-		j->tunnels[na][nb].seen++;
-		if (timed)
-			j->tunnels[na][nb].lat_slots[lat_slot(ns)]++;
+		count_hop(&j->hops[a][b], timed, ns);
+		if (na != nb)
+			count_hop(&j->tunnels[na][nb], timed, ns);
 	}
 	if (jr->end == GNV_JOURNEY_DONE)
 		return;
@@ -527,4 +533,84 @@ void gnv_joiner_expire(struct gnv_joiner *j, __s64 now_ns, bool all)
 			break;
 		close_jr(j, jr);
 	}
+}
+
+/* ---- The counters, in order ---- */
+
+/*
+ * The points in the order of their names, so that the counters come out
+ * the same whatever order the points were met in (pipes, files).
+ */
+static int by_name(const void *a, const void *b, void *names)
+{
+	char (*n)[GNV_POINT_NAME_LEN] = names;
+
+	return strcmp(n[*(const int *)a], n[*(const int *)b]);
+}
+
+static void points_in_order(const struct gnv_joiner *j,
+			    char names[][GNV_POINT_NAME_LEN], int order[])
+{
+	for (int i = 0; i < j->n_points; i++) {
+		gnv_point_name(j, i, names[i], GNV_POINT_NAME_LEN);
+		order[i] = i;
+	}
+	qsort_r(order, j->n_points, sizeof(order[0]), by_name, names);
+}
+
+/* The nodes in the order of their names, for the same reason. */
+static void nodes_in_order(const struct gnv_joiner *j, int order[])
+{
+	for (int i = 0; i < j->n_nodes; i++) {
+		int k = i;
+
+		while (k > 0 && strcmp(j->nodes[order[k - 1]].name,
+				       j->nodes[i].name) > 0) {
+			order[k] = order[k - 1];
+			k--;
+		}
+		order[k] = i;
+	}
+}
+
+/* Each hop with counts, in the order of the points' names. */
+void gnv_journey_each_hop(const struct gnv_joiner *j,
+			  void (*fn)(void *ctx, const char *from,
+				     const char *to,
+				     const struct gnv_hop_stats *s),
+			  void *ctx)
+{
+	char names[GNV_JOURNEY_MAX_POINTS][GNV_POINT_NAME_LEN];
+	int order[GNV_JOURNEY_MAX_POINTS];
+
+	points_in_order(j, names, order);
+	for (int x = 0; x < j->n_points; x++)
+		for (int y = 0; y < j->n_points; y++) {
+			const struct gnv_hop_stats *s =
+				&j->hops[order[x]][order[y]];
+
+			if (s->seen || s->lost)
+				fn(ctx, names[order[x]], names[order[y]], s);
+		}
+}
+
+/* Each pair of nodes with counts, in the order of their names. */
+void gnv_journey_each_tunnel(const struct gnv_joiner *j,
+			     void (*fn)(void *ctx, const char *from,
+					const char *to,
+					const struct gnv_hop_stats *s),
+			     void *ctx)
+{
+	int order[GNV_JOURNEY_MAX_NODES];
+
+	nodes_in_order(j, order);
+	for (int x = 0; x < j->n_nodes; x++)
+		for (int y = 0; y < j->n_nodes; y++) {
+			const struct gnv_hop_stats *s =
+				&j->tunnels[order[x]][order[y]];
+
+			if (s->seen || s->lost)
+				fn(ctx, j->nodes[order[x]].name,
+				   j->nodes[order[y]].name, s);
+		}
 }

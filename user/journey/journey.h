@@ -37,6 +37,7 @@
 #define GNV_JOURNEY_MAX_POINTS	64
 #define GNV_JOURNEY_MAX_NODES	16
 #define GNV_JOURNEY_NAME	64
+#define GNV_POINT_NAME_LEN	(3 * GNV_JOURNEY_NAME + IF_NAMESIZE)
 #define GNV_JOURNEY_LAT_SLOTS	27	/* log2 us, as the RTT histograms */
 
 enum gnv_point_kind {
@@ -101,6 +102,7 @@ struct gnv_journey {
 /* Counters per pair of points (a hop) and per pair of nodes (a tunnel). */
 struct gnv_hop_stats {
 	__u64 seen, lost;
+	__u64 timed, lat_sum_ns;	/* those whose time is known */
 	__u64 lat_slots[GNV_JOURNEY_LAT_SLOTS];
 };
 
@@ -155,6 +157,21 @@ void gnv_joiner_add(struct gnv_joiner *j, int point, __u64 ts_ns,
  * end of the input).
  */
 void gnv_joiner_expire(struct gnv_joiner *j, __s64 now_ns, bool all);
+
+/*
+ * Each hop (pair of points) and each pair of nodes that has counts, in
+ * the order of their names: the same whatever order they were met in.
+ */
+void gnv_journey_each_hop(const struct gnv_joiner *j,
+			  void (*fn)(void *ctx, const char *from,
+				     const char *to,
+				     const struct gnv_hop_stats *s),
+			  void *ctx);
+void gnv_journey_each_tunnel(const struct gnv_joiner *j,
+			     void (*fn)(void *ctx, const char *from,
+					const char *to,
+					const struct gnv_hop_stats *s),
+			     void *ctx);
 
 /* A point's name: "ls0-vm1(vm1) in", "ch2:ul2 out" when several nodes. */
 void gnv_point_name(const struct gnv_joiner *j, int point, char *buf,

@@ -3,7 +3,6 @@
  * Journeys written out: one line each (text), or one JSON object, and at
  * the end the counters per hop and per pair of nodes.
  */
-#define _GNU_SOURCE	/* qsort_r */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,7 +30,7 @@ static void put_span(struct outbuf *ob, __u64 ns)
 
 static void put_point(struct outbuf *ob, const struct gnv_joiner *j, int p)
 {
-	char name[2 * GNV_JOURNEY_NAME + IF_NAMESIZE + 8];
+	char name[GNV_POINT_NAME_LEN];
 
 	gnv_point_name(j, p, name, sizeof(name));
 	ob_str(ob, name);
@@ -129,7 +128,7 @@ static void put_point_fields(struct outbuf *ob, const struct gnv_joiner *j,
 			     int point)
 {
 	const struct gnv_point *p = &j->points[point];
-	char name[2 * GNV_JOURNEY_NAME + IF_NAMESIZE + 8];
+	char name[GNV_POINT_NAME_LEN];
 
 	gnv_point_name(j, point, name, sizeof(name));
 	ob_str(ob, "\"point\":");	/* the first field of its object */
@@ -259,82 +258,6 @@ static __u64 median_us(const struct gnv_hop_stats *s)
 	return 0;
 }
 
-/*
- * The points in the order of their names, so that the counters come out
- * the same whatever order the points were met in (pipes, files).
- */
-static int by_name(const void *a, const void *b, void *names)
-{
-	char (*n)[160] = names;
-
-	return strcmp(n[*(const int *)a], n[*(const int *)b]);
-}
-
-static void points_in_order(const struct gnv_joiner *j,
-			    char names[GNV_JOURNEY_MAX_POINTS][160],
-			    int order[GNV_JOURNEY_MAX_POINTS])
-{
-	for (int i = 0; i < j->n_points; i++) {
-		gnv_point_name(j, i, names[i], 160);
-		order[i] = i;
-	}
-	qsort_r(order, j->n_points, sizeof(order[0]), by_name, names);
-}
-
-/* The nodes in the order of their names, for the same reason. */
-static void nodes_in_order(const struct gnv_joiner *j,
-			   int order[GNV_JOURNEY_MAX_NODES])
-{
-	for (int i = 0; i < j->n_nodes; i++) {
-		int k = i;
-
-		while (k > 0 && strcmp(j->nodes[order[k - 1]].name,
-				       j->nodes[i].name) > 0) {
-			order[k] = order[k - 1];
-			k--;
-		}
-		order[k] = i;
-	}
-}
-
-/* Each hop with counts, in the order of the points' names. */
-static void each_hop(const struct gnv_joiner *j,
-		     void (*fn)(void *ctx, const char *from, const char *to,
-				const struct gnv_hop_stats *s), void *ctx)
-{
-	char names[GNV_JOURNEY_MAX_POINTS][160];
-	int order[GNV_JOURNEY_MAX_POINTS];
-
-	points_in_order(j, names, order);
-	for (int x = 0; x < j->n_points; x++)
-		for (int y = 0; y < j->n_points; y++) {
-			const struct gnv_hop_stats *s =
-				&j->hops[order[x]][order[y]];
-
-			if (s->seen || s->lost)
-				fn(ctx, names[order[x]], names[order[y]], s);
-		}
-}
-
-/* Each pair of nodes with counts, in the order of their names. */
-static void each_tunnel(const struct gnv_joiner *j,
-			void (*fn)(void *ctx, const char *from, const char *to,
-				   const struct gnv_hop_stats *s), void *ctx)
-{
-	int order[GNV_JOURNEY_MAX_NODES];
-
-	nodes_in_order(j, order);
-	for (int x = 0; x < j->n_nodes; x++)
-		for (int y = 0; y < j->n_nodes; y++) {
-			const struct gnv_hop_stats *s =
-				&j->tunnels[order[x]][order[y]];
-
-			if (s->seen || s->lost)
-				fn(ctx, j->nodes[order[x]].name,
-				   j->nodes[order[y]].name, s);
-		}
-}
-
 /* JSON: an element of "hops" or "tunnels", after the first a comma. */
 struct json_list {
 	struct outbuf *ob;
@@ -378,9 +301,9 @@ static void summary_json(struct outbuf *ob, const struct gnv_joiner *j)
 	ob_u64(ob, j->journeys);
 	key_u(ob, "left_out", j->overflowed);
 	ob_str(ob, ",\"hops\":[");
-	each_hop(j, hop_json, &hops);
+	gnv_journey_each_hop(j, hop_json, &hops);
 	ob_str(ob, "],\"tunnels\":[");
-	each_tunnel(j, tunnel_json, &tunnels);
+	gnv_journey_each_tunnel(j, tunnel_json, &tunnels);
 	ob_str(ob, "],\"clocks\":[");
 	for (int b = 0; b < j->n_nodes; b++) {
 		const struct gnv_jnode *nd = &j->nodes[b];
@@ -442,8 +365,8 @@ void gnv_journey_summary(struct gnv_journey_out *o, const struct gnv_joiner *j)
 			(unsigned long long)j->overflowed,
 			GNV_JOURNEY_MAX_HOPS);
 	fprintf(ob->out, "\n");
-	each_hop(j, hop_text, ob->out);
-	each_tunnel(j, tunnel_text, ob->out);
+	gnv_journey_each_hop(j, hop_text, ob->out);
+	gnv_journey_each_tunnel(j, tunnel_text, ob->out);
 	for (int b = 0; b < j->n_nodes; b++) {
 		const struct gnv_jnode *n = &j->nodes[b];
 		const char *ref = j->nodes[j->ref].name;

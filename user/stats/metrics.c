@@ -14,6 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "journey/journey.h"
 #include "lib/abi_names.h"
 #include "lib/log.h"
 #include "ovn/ovn_zones.h"
@@ -143,6 +144,13 @@ static void shortest(char *buf, size_t len, double v)
 	}
 }
 
+/* The log2 microsecond buckets' bounds, in seconds: 2us .. 2^27us. */
+static void us_bounds(char (*le)[24], int n)
+{
+	for (int k = 0; k < n; k++)
+		shortest(le[k], sizeof(le[k]), (double)(1ULL << (k + 1)) / 1e6);
+}
+
 static int by_key(const void *a, const void *b)
 {
 	return gnv_port_key_cmp(&(*(const struct gnv_port_entry **)a)->key,
@@ -200,8 +208,7 @@ static void per_port(struct outbuf *ob, const struct key_text *keys,
 	for (int k = 0; k < GNV_HIST_SLOTS; k++)
 		snprintf(size_le[k], sizeof(size_le[k]), "%llu",
 			 (1ULL << (k + 1)) - 1);
-	for (int k = 0; k < GNV_RTT_SLOTS; k++)
-		shortest(rtt_le[k], sizeof(rtt_le[k]), (double)(1ULL << (k + 1)) / 1e6);
+	us_bounds(rtt_le, GNV_RTT_SLOTS);
 
 	port_counter(ob, keys, n, "gnvtrace_port_packets_total",
 		     "Matched packets per VNI, OVN port and direction.",
@@ -351,13 +358,113 @@ nomem:
 	return -ENOMEM;
 }
 
+/* A from/to pair's labels, rendered once, as a port key's are. */
+static void pair_labels(struct key_text *k, char *buf, size_t len,
+			const char *from, const char *to)
+{
+	struct outbuf ob = { .buf = buf, .cap = len };
+	struct gnv_label l[] = { { "from", from }, { "to", to } };
+
+	gnv_metrics_labels(&ob, l, 2);
+	k->labels = buf;
+	k->len = ob.len;
+}
+
+/* One of the journeys' families: what its series count. */
+enum journey_value { J_PASSED, J_LOST, J_SENT, J_LATENCY };
+
+struct journey_family {
+	struct outbuf *ob;
+	const char *name;
+	enum journey_value value;
+	char (*le)[24];
+};
+
+/* A hop's or a pair of chassis' series in the family ctx. */
+static void journey_series(void *ctx, const char *from, const char *to,
+			   const struct gnv_hop_stats *s)
+{
+	const struct journey_family *f = ctx;
+	char buf[4 * GNV_POINT_NAME_LEN];
+	struct key_text k;
+
+	pair_labels(&k, buf, sizeof(buf), from, to);
+	if (f->value != J_LATENCY) {
+		series(f->ob, f->name, "", &k, NULL);
+		value_u64(f->ob, f->value == J_PASSED ? s->seen :
+			  f->value == J_LOST ? s->lost : s->seen + s->lost);
+		return;
+	}
+	if (!s->timed)
+		return;
+	buckets(f->ob, f->name, &k, s->lat_slots, GNV_JOURNEY_LAT_SLOTS,
+		f->le, s->timed);
+	series(f->ob, f->name, "_sum", &k, NULL);
+	value_ns(f->ob, s->lat_sum_ns);
+	series(f->ob, f->name, "_count", &k, NULL);
+	value_u64(f->ob, s->timed);
+}
+
+/* --journey: per hop (from, to: points) and per pair of chassis. */
+static void journeys(struct outbuf *ob, const struct gnv_joiner *j)
+{
+	static const struct {
+		const char *name, *type, *help;
+		enum journey_value value;
+		int tunnels;
+	} fams[] = {
+		{ "gnvtrace_journey_hop_packets_total", "counter",
+		  "Packets seen at both points of a hop, one after the other.",
+		  J_PASSED, 0 },
+		{ "gnvtrace_journey_hop_lost_total", "counter",
+		  "Packets last seen at the first point of a hop, lost before "
+		  "the second.", J_LOST, 0 },
+		{ "gnvtrace_journey_hop_seconds", "histogram",
+		  "Time from one point of a hop to the other (across chassis, "
+		  "corrected by the clocks' offset).", J_LATENCY, 0 },
+		{ "gnvtrace_tunnel_sent_total", "counter",
+		  "Packets that left one chassis for another, arrived or lost.",
+		  J_SENT, 1 },
+		{ "gnvtrace_tunnel_arrived_total", "counter",
+		  "Packets that left one chassis and arrived at the other.",
+		  J_PASSED, 1 },
+		{ "gnvtrace_tunnel_lost_total", "counter",
+		  "Packets that left one chassis and never arrived at the "
+		  "other: lost in the underlay.", J_LOST, 1 },
+		{ "gnvtrace_tunnel_one_way_seconds", "histogram",
+		  "One-way time between chassis, corrected by the clocks' "
+		  "offset.", J_LATENCY, 1 },
+	};
+	char le[GNV_JOURNEY_LAT_SLOTS][24];
+
+	us_bounds(le, GNV_JOURNEY_LAT_SLOTS);
+	counter(ob, "gnvtrace_journeys_total",
+		"Packets followed across the points, each once its journey "
+		"is done.", j->journeys);
+	for (size_t i = 0; i < sizeof(fams) / sizeof(fams[0]); i++) {
+		struct journey_family f = { ob, fams[i].name, fams[i].value,
+					    le };
+
+		family(ob, fams[i].name, fams[i].type, fams[i].help);
+		if (fams[i].tunnels)
+			gnv_journey_each_tunnel(j, journey_series, &f);
+		else
+			gnv_journey_each_hop(j, journey_series, &f);
+		ob_maybe_flush(ob);
+	}
+}
+
 void gnv_metrics_render(struct outbuf *ob, const struct gnv_counts *c,
-			const struct gnv_hist *h)
+			const struct gnv_hist *h, const struct gnv_joiner *j)
 {
 	static const char mal[] = "gnvtrace_malformed_packets_total";
 	struct key_text *keys;
 	char *arena;
 
+	if (j)
+		journeys(ob, j);
+	if (!c)
+		return;
 	counter(ob, "gnvtrace_packets_total",
 		"Frames the BPF program saw, Geneve or not.",
 		c->v[GNV_STAT_PACKETS]);
@@ -403,7 +510,7 @@ void gnv_metrics_render(struct outbuf *ob, const struct gnv_counts *c,
 }
 
 int gnv_metrics_write_file(const char *path, const struct gnv_counts *c,
-			   const struct gnv_hist *h)
+			   const struct gnv_hist *h, const struct gnv_joiner *j)
 {
 	size_t len = strlen(path) + 32;
 	char *tmp = malloc(len);
@@ -436,7 +543,7 @@ int gnv_metrics_write_file(const char *path, const struct gnv_counts *c,
 		goto out;
 	}
 	errno = 0;
-	gnv_metrics_render(&ob, c, h);
+	gnv_metrics_render(&ob, c, h, j);
 	ob_free(&ob);
 	if (ferror(f))
 		err = errno ? errno : EIO;

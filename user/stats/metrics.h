@@ -36,17 +36,20 @@
 #include "counts.h"
 #include "hist.h"
 
+struct gnv_joiner;
+
 /* The exposition format's media type, for an HTTP Content-Type. */
 #define GNV_METRICS_CONTENT_TYPE "text/plain; version=0.0.4; charset=utf-8"
 /* --metrics PORT binds this address: loopback unless told otherwise. */
 #define GNV_METRICS_DEFAULT_ADDR "127.0.0.1"
 
 /*
- * Appends all families to ob. h may be NULL (no per-port series). Neither
- * c nor h is modified; the caller flushes ob (ob_free does).
+ * Appends all families to ob. c may be NULL (a joiner of other chassis'
+ * streams has no packets of its own), h too (no per-port series), j too
+ * (no journeys). None is modified; the caller flushes ob (ob_free does).
  */
 void gnv_metrics_render(struct outbuf *ob, const struct gnv_counts *c,
-			const struct gnv_hist *h);
+			const struct gnv_hist *h, const struct gnv_joiner *j);
 
 /* A label: name="value", the value escaped (\\, \", \n). */
 struct gnv_label {
@@ -66,7 +69,7 @@ void gnv_metrics_label_value(struct outbuf *ob, const char *value);
  * "gnvtrace: cannot write metrics file PATH: <reason>".
  */
 int gnv_metrics_write_file(const char *path, const struct gnv_counts *c,
-			   const struct gnv_hist *h);
+			   const struct gnv_hist *h, const struct gnv_joiner *j);
 
 /*
  * The /metrics endpoint. spec: PORT (on 127.0.0.1), ADDR:PORT (IPv4),
@@ -102,12 +105,13 @@ struct gnv_metrics_server *gnv_metrics_listen(const struct sockaddr *sa,
 int gnv_metrics_port(const struct gnv_metrics_server *s);
 
 /*
- * Renders c and h and serves that from now on. Takes no reference to c or
- * h. Safe to call from any one thread while the server answers requests
+ * Renders c, h and j and serves that from now on. Takes no reference to
+ * them. Safe to call from any one thread while the server answers requests
  * on its own; scrapes in progress finish with the previous body.
  */
 void gnv_metrics_publish(struct gnv_metrics_server *s,
-			 const struct gnv_counts *c, const struct gnv_hist *h);
+			 const struct gnv_counts *c, const struct gnv_hist *h,
+			 const struct gnv_joiner *j);
 
 /*
  * Whether a scrape waits for a fresh body: the body is rendered for

@@ -93,7 +93,8 @@ static void body_put(void *cls)
 
 /* A rendered body with one reference, or NULL when out of memory. */
 static struct body *body_new(const struct gnv_counts *c,
-			     const struct gnv_hist *h)
+			     const struct gnv_hist *h,
+			     const struct gnv_joiner *j)
 {
 	struct body *b = calloc(1, sizeof(*b));
 	struct outbuf ob;
@@ -110,7 +111,7 @@ static struct body *body_new(const struct gnv_counts *c,
 	ob_init(&ob, f);
 	ok = ob.cap != 0;
 	if (ok)
-		gnv_metrics_render(&ob, c, h);
+		gnv_metrics_render(&ob, c, h, j);
 	ob_free(&ob);
 	if (fclose(f) || !ok) {
 		free(b->data);
@@ -317,7 +318,7 @@ struct gnv_metrics_server *gnv_metrics_listen(const struct sockaddr *sa,
 	}
 
 	s = calloc(1, sizeof(*s));
-	if (!s || !(s->body = body_new(&zero, NULL))) {
+	if (!s || !(s->body = body_new(&zero, NULL, NULL))) {
 		snprintf(err, errlen, "--metrics %s: out of memory", what);
 		free(s);
 		close(fd);
@@ -374,9 +375,10 @@ int gnv_metrics_port(const struct gnv_metrics_server *s)
 }
 
 void gnv_metrics_publish(struct gnv_metrics_server *s,
-			 const struct gnv_counts *c, const struct gnv_hist *h)
+			 const struct gnv_counts *c, const struct gnv_hist *h,
+			 const struct gnv_joiner *j)
 {
-	struct body *b = body_new(c, h), *old;
+	struct body *b = body_new(c, h, j), *old;
 
 	__atomic_store_n(&s->wanted, 0, __ATOMIC_RELEASE);
 	pthread_mutex_lock(&s->lock);

@@ -9,7 +9,8 @@
 #include "trace.h"
 
 int gnv_report_start(struct gnv_report *r, const struct gnv_trace_opts *o,
-		     const struct gnv_bpf *bpf)
+		     const struct gnv_bpf *bpf,
+		     const struct gnv_joiner *joiner)
 {
 	char err[256];
 	double now = gnv_mono_s();
@@ -17,6 +18,7 @@ int gnv_report_start(struct gnv_report *r, const struct gnv_trace_opts *o,
 	memset(r, 0, sizeof(*r));
 	r->o = o;
 	r->bpf = bpf;
+	r->joiner = joiner;
 	gnv_hist_init(&r->unanswered);
 	r->next_second = now + 1;
 	r->next_interval = o->interval ? now + o->interval : 0;
@@ -30,34 +32,41 @@ int gnv_report_start(struct gnv_report *r, const struct gnv_trace_opts *o,
 	return 0;
 }
 
-/* The counters and per-port statistics now, reaping first. */
 /* Echo requests past the timeout, out of the kernel's table. */
 static void reap(struct gnv_report *r)
 {
-	if (r->o->hist & GNV_HIST_RTT)
+	if (r->bpf && (r->o->hist & GNV_HIST_RTT))
 		gnv_bpf_reap_echoes(r->bpf, &r->unanswered, gnv_mono_ns(),
 				    r->o->echo_timeout_ns);
 }
 
-/* The counters and per-port statistics now. */
-static void snapshot(struct gnv_report *r, struct gnv_counts *c,
-		     struct gnv_hist *h)
+/*
+ * The counters and per-port statistics now, into *c and *h (initialised
+ * either way, for gnv_hist_free). 0 when there is no kernel side (a
+ * joiner of other chassis' streams): nothing to report of it.
+ */
+static int snapshot(struct gnv_report *r, struct gnv_counts *c,
+		    struct gnv_hist *h)
 {
 	memset(c, 0, sizeof(*c));
-	gnv_bpf_add_counts(r->bpf, c);
 	gnv_hist_init(h);
+	if (!r->bpf)
+		return 0;
+	gnv_bpf_add_counts(r->bpf, c);
 	h->names = r->o->names;
 	gnv_bpf_add_hist(r->bpf, h);
 	gnv_hist_merge(h, &r->unanswered);
+	return 1;
 }
 
-/* Prints the histograms and writes the metrics file. */
+/* Prints the histograms (h NULL: none) and writes the metrics file. */
 static int report(const struct gnv_trace_opts *o, const struct gnv_counts *c,
-		  struct gnv_hist *h)
+		  struct gnv_hist *h, const struct gnv_joiner *j)
 {
-	gnv_hist_print(gnv_trace_hist_out(o), h, o->hist, o->mode);
+	if (h && o->hist)
+		gnv_hist_print(gnv_trace_hist_out(o), h, o->hist, o->mode);
 	if (o->metrics_file)
-		return gnv_metrics_write_file(o->metrics_file, c, h);
+		return gnv_metrics_write_file(o->metrics_file, c, h, j);
 	return 0;
 }
 
@@ -68,8 +77,9 @@ void gnv_report_tick(struct gnv_report *r)
 	int scrape = r->server && gnv_metrics_wanted(r->server);
 	struct gnv_counts c;
 	struct gnv_hist h;
+	int kernel;
 
-	if (!r->o->hist)
+	if (!r->o->hist && !r->joiner)
 		return;
 	if (now >= r->next_second) {
 		r->next_second = now + 1;
@@ -78,14 +88,16 @@ void gnv_report_tick(struct gnv_report *r)
 	/* Reading the whole port map is for someone: a scrape or a print. */
 	if (!scrape && !interval)
 		return;
-	snapshot(r, &c, &h);
+	kernel = snapshot(r, &c, &h);
 	if (scrape)
-		gnv_metrics_publish(r->server, &c, &h);
+		gnv_metrics_publish(r->server, kernel ? &c : NULL,
+				    kernel ? &h : NULL, r->joiner);
 	if (interval) {
 		r->next_interval += r->o->interval;
 		if (r->next_interval < now)
 			r->next_interval = now + r->o->interval;
-		report(r->o, &c, &h);
+		report(r->o, kernel ? &c : NULL, kernel ? &h : NULL,
+		       r->joiner);
 	}
 	gnv_hist_free(&h);
 }
@@ -94,13 +106,13 @@ int gnv_report_final(struct gnv_report *r)
 {
 	struct gnv_counts c;
 	struct gnv_hist h;
-	int err;
+	int err, kernel;
 
-	if (!r->o->hist)
+	if (!r->o->hist && !r->joiner)
 		return 0;
 	reap(r);
-	snapshot(r, &c, &h);
-	err = report(r->o, &c, &h);
+	kernel = snapshot(r, &c, &h);
+	err = report(r->o, kernel ? &c : NULL, kernel ? &h : NULL, r->joiner);
 	gnv_hist_free(&h);
 	return err;
 }
@@ -117,5 +129,5 @@ int gnv_report_file(const struct gnv_trace_opts *o,
 		    const struct gnv_counts *c, struct gnv_hist *h)
 {
 	h->names = o->names;
-	return o->hist ? report(o, c, h) : 0;
+	return o->hist ? report(o, c, h, NULL) : 0;
 }

@@ -17,14 +17,19 @@ struct gnv_metrics_server;
 struct gnv_report {
 	const struct gnv_trace_opts *o;
 	const struct gnv_bpf *bpf;
+	const struct gnv_joiner *joiner;	/* --journey's, or NULL */
 	struct gnv_hist unanswered;	/* reaped so far, kept across snapshots */
 	struct gnv_metrics_server *server;
 	double next_second, next_interval;
 };
 
-/* Starts the metrics server if asked for: 0, or -errno after one line. */
+/*
+ * Starts the metrics server if asked for: 0, or -errno after one line.
+ * bpf may be NULL (a joiner of other chassis' streams), joiner too.
+ */
 int gnv_report_start(struct gnv_report *r, const struct gnv_trace_opts *o,
-		     const struct gnv_bpf *bpf);
+		     const struct gnv_bpf *bpf,
+		     const struct gnv_joiner *joiner);
 /* Called from the event loop, every 100 ms or so: does what is due. */
 void gnv_report_tick(struct gnv_report *r);
 /* At exit: the last reap, the histograms and the metrics file. */

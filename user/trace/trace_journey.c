@@ -21,6 +21,7 @@
 #include "journey/journey_print.h"
 #include "lib/clock.h"
 #include "lib/log.h"
+#include "report.h"
 #include "trace.h"
 
 #define LINE_MAX_LEN	(64 * 1024)
@@ -41,6 +42,7 @@ struct run {
 	int n;
 	struct gnv_joiner *j;
 	struct gnv_journey_out out;
+	struct gnv_report report;	/* --metrics, --metrics-file */
 };
 
 /* An input's node when its events name none: the file's name, bare. */
@@ -232,6 +234,7 @@ static int follow_pipes(struct run *r)
 			pfd[i].events = POLLIN;
 		}
 		n = poll(pfd, r->n, 100);
+		gnv_report_tick(&r->report);
 		if (n <= 0) {
 			/* Nothing came: the journeys age by the clock. */
 			if (!now_then)
@@ -278,6 +281,7 @@ int gnv_trace_journey(const struct gnv_trace_opts *o)
 	}
 	gnv_joiner_init(r.j, o->journey_timeout_ns, gnv_journey_print, &r.out);
 	gnv_journey_out_init(&r.out, stdout, o->mode, 0);
+	err = gnv_report_start(&r.report, o, NULL, r.j);
 	for (int i = 0; i < r.n && !err; i++) {
 		struct stat st;
 
@@ -290,7 +294,9 @@ int gnv_trace_journey(const struct gnv_trace_opts *o)
 	if (!err) {
 		gnv_joiner_expire(r.j, 0, true);
 		gnv_journey_summary(&r.out, r.j);
+		err = gnv_report_final(&r.report);
 	}
+	gnv_report_close(&r.report);
 	ob_free(&r.out.ob);
 	for (int i = 0; i < r.n; i++) {
 		if (r.in[i].fd > 0)

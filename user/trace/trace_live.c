@@ -13,6 +13,8 @@
 #include <unistd.h>
 #include <bpf/libbpf.h>
 
+#include "journey/journey.h"
+#include "journey/journey_print.h"
 #include "kernel/attach_xdp.h"
 #include "kernel/loader.h"
 #include "kernel/netdev.h"
@@ -23,8 +25,6 @@
 #include "stats/hist.h"
 #include "ovn_source.h"
 #include "report.h"
-#include "journey/journey.h"
-#include "journey/journey_print.h"
 #include "trace.h"
 #include "vm_ports.h"
 
@@ -97,10 +97,10 @@ static void bind_vm_ports(struct live *l)
 {
 	for (int i = 0; i < l->o->n_ifaces; i++) {
 		const char *lport = gnv_vm_ports_lport(&l->ports, l->dev[i]);
-		__u32 ifindex = if_nametoindex(l->dev[i]), dp = 0, key = 0;
+		__u32 ifindex = l->ifindex[i], dp = 0, key = 0;
 		int err;
 
-		if (l->kind[i] != IF_VM_PORT || !ifindex)
+		if (l->kind[i] != IF_VM_PORT)
 			continue;
 		if (lport)
 			gnv_ovn_find_port_any(l->o->names, lport, &dp, &key);
@@ -197,18 +197,19 @@ static void journey_announce(struct live *l)
 		gnv_journey_print_points(&l->jout, l->joiner);
 }
 
-/*
- * The end of the joiner; with print, every journey still open is done:
- * printed, then the counters.
- */
-static void journey_end(struct live *l, bool print)
+/* Every journey still open is done: printed, then the counters. */
+static void journey_finish(struct live *l)
 {
 	if (!l->joiner)
 		return;
-	if (print) {
-		gnv_joiner_expire(l->joiner, 0, true);
-		gnv_journey_summary(&l->jout, l->joiner);
-	}
+	gnv_joiner_expire(l->joiner, 0, true);
+	gnv_journey_summary(&l->jout, l->joiner);
+}
+
+static void journey_free(struct live *l)
+{
+	if (!l->joiner)
+		return;
 	ob_free(&l->jout.ob);
 	gnv_joiner_free(l->joiner);
 	free(l->joiner);
@@ -429,7 +430,7 @@ int gnv_trace_live(const struct gnv_trace_opts *o, struct gnv_counts *c)
 	if (err)
 		return err;
 	/* Before attaching: a port in use stops the run with nothing done. */
-	err = gnv_report_start(&l.report, o, &l.bpf);
+	err = gnv_report_start(&l.report, o, &l.bpf, l.joiner);
 	if (err)
 		goto out;
 	/* The first frames have their keys: bound before attaching. */
@@ -454,7 +455,7 @@ int gnv_trace_live(const struct gnv_trace_opts *o, struct gnv_counts *c)
 		journey_announce(&l);
 		err = poll_events(&l);
 	}
-	journey_end(&l, true);
+	journey_finish(&l);
 	gnv_output_close(&l.out);
 	gnv_bpf_add_counts(&l.bpf, c);
 	if (gnv_report_final(&l.report) && !err)
@@ -464,7 +465,7 @@ out:
 	gnv_report_close(&l.report);
 	gnv_bpf_close(&l.bpf);
 out_ports:
-	journey_end(&l, false);	/* when it failed before printing */
+	journey_free(&l);
 	gnv_vm_ports_close(&l.ports);
 	return err;
 }
