@@ -633,9 +633,10 @@ int tc_geneve_egress(struct __sk_buff *skb)
 /*
  * A VM's port (a tap, a veth, an OVS internal port): its frames are the
  * inner ones, never encapsulated, parsed by the parser's inner stage as a
- * Geneve device's are. In is what the VM sends, out what it receives.
- * The port's OVN binding gives the frame its VNI and port key, so that
- * filters and names treat it as the tunnel would.
+ * Geneve device's are. In is what the VM sends, out what it receives:
+ * XDP and TC on a tap or veth, TC and XDP on an internal port (its map
+ * entry says reversed). The port's OVN binding gives the frame its VNI
+ * and port key, so that filters and names treat it as the tunnel would.
  */
 static __always_inline void trace_port(void *ctx, enum hook hook,
 				       __u32 ifindex, __u8 dir)
@@ -654,7 +655,9 @@ static __always_inline void trace_port(void *ctx, enum hook hook,
 	pkt->vm_port = 1;
 	pkt->geneve_proto = ETH_P_TEB;
 	bind = bpf_map_lookup_elem(&vm_ports, &ifindex);
-	if (bind) {
+	if (bind && bind->reversed)
+		dir ^= 1;
+	if (bind && bind->port_key) {
 		pkt->vni = bind->dp_key;
 		if (dir == GNV_DIR_IN)
 			pkt->ovn_inport = bind->port_key;

@@ -179,14 +179,19 @@ _Static_assert(sizeof(struct gnv_pkt) == 132, "gnv_pkt layout");
 
 /*
  * A VM's port (by ifindex), as OVN binds it: its datapath's key (the VNI
- * its traffic carries) and its own key, so that a frame seen there has
- * the VNI and the OVN port a tunnel would give it ("inport NAME" for what
- * the VM sends, "outport NAME" for what it receives).
+ * its traffic carries) and its own key (both 0 when unknown), so that a
+ * frame seen there has the VNI and the OVN port a tunnel would give it
+ * ("inport NAME" for what the VM sends, "outport NAME" for what it
+ * receives). reversed: an OVS internal port, whose "VM" is the host's own
+ * stack: what it sends leaves through the device's egress (TC), what it
+ * receives comes in through its ingress (XDP), the other way round from a
+ * tap's or a veth's.
  */
 struct gnv_vm_port {
 	__u32 dp_key;
 	__u16 port_key;
-	__u16 pad;
+	__u8 reversed;
+	__u8 pad;
 };
 
 #define GNV_DIR_IN	0

@@ -806,13 +806,15 @@ out:
 
 struct port_tracer {
 	struct tracer t;
-	int fd[2];		/* by GNV_DIR_*: XDP in, TC out */
+	int fd[2];		/* XDP, TC */
+	int reversed;		/* an OVS internal port: XDP out, TC in */
 };
 
 static void check_port_frame(struct port_tracer *pt, const __u8 *in,
 			     size_t len)
 {
-	for (int dir = 0; dir < 2; dir++) {
+	for (int hook = 0; hook < 2; hook++) {
+		int dir = hook ^ pt->reversed;
 		struct xdp_md xdp = { .data_end = len, .ingress_ifindex = 1 };
 		LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = in,
 			    .data_size_in = len);
@@ -832,14 +834,14 @@ static void check_port_frame(struct port_tracer *pt, const __u8 *in,
 		match = verdict == GNV_GENEVE &&
 			gnv_filter_match(f, &want, &(struct gnv_frame){
 						 in, len, len });
-		if (dir == GNV_DIR_IN) {
+		if (hook == 0) {
 			opts.ctx_in = &xdp;
 			opts.ctx_size_in = sizeof(xdp);
 		}
 		pt->t.n_events = 0;
-		if (!ASSERT_OK(bpf_prog_test_run_opts(pt->fd[dir], &opts),
-			       dir ? "test_run tc_port_egress" :
-				     "test_run xdp_port_ingress"))
+		if (!ASSERT_OK(bpf_prog_test_run_opts(pt->fd[hook], &opts),
+			       hook ? "test_run tc_port_egress" :
+				      "test_run xdp_port_ingress"))
 			return;
 		ring_buffer__consume(pt->t.bpf.rb);
 		if (!ASSERT_EQ(pt->t.n_events, match, dir ? "events out" :
@@ -852,27 +854,28 @@ static void check_port_frame(struct port_tracer *pt, const __u8 *in,
 	}
 }
 
-static void test_vm_ports(const char *dir, const char *filter)
+static void test_vm_ports(const char *dir, const char *filter, int reversed)
 {
 	struct gnv_bpf_opts o = {};
-	struct port_tracer pt = {};
+	struct port_tracer pt = { .reversed = reversed };
 	struct dirent **names;
 	int n, frames = 0;
 
-	test_case("vm ports, filter '%s'", filter);
+	test_case("vm ports%s, filter '%s'", reversed ? " (reversed)" : "",
+		  filter);
 	if (!compile(filter, GENEVE_UDP_PORT, &o.filter))
 		return;
 	pt.t.filter = o.filter;
 	if (!ASSERT_OK(gnv_bpf_load(&pt.t.bpf, &o, GNV_PROG_PORT_IN |
 				    GNV_PROG_PORT_OUT, on_event, &pt.t),
 		       "gnv_bpf_load") ||
-	    !ASSERT_OK(gnv_bpf_set_vm_port(&pt.t.bpf, 1, PORT_DP, PORT_KEY),
+	    !ASSERT_OK(gnv_bpf_set_vm_port(&pt.t.bpf, 1, &(struct gnv_vm_port){
+				.dp_key = PORT_DP, .port_key = PORT_KEY,
+				.reversed = reversed }),
 		       "gnv_bpf_set_vm_port"))
 		goto out;
-	pt.fd[GNV_DIR_IN] = bpf_program__fd(gnv_bpf_prog(&pt.t.bpf,
-							 GNV_PROG_PORT_IN));
-	pt.fd[GNV_DIR_OUT] = bpf_program__fd(gnv_bpf_prog(&pt.t.bpf,
-							  GNV_PROG_PORT_OUT));
+	pt.fd[0] = bpf_program__fd(gnv_bpf_prog(&pt.t.bpf, GNV_PROG_PORT_IN));
+	pt.fd[1] = bpf_program__fd(gnv_bpf_prog(&pt.t.bpf, GNV_PROG_PORT_OUT));
 	n = scandir(dir, &names, is_capture, alphasort);
 	for (int i = 0; i < n; i++) {
 		char path[4096], errbuf[PCAP_ERRBUF_SIZE];
@@ -941,9 +944,10 @@ int main(int argc, char **argv)
 	tracer_close(&t);
 	test_kern_cases_compiled();
 	test_port();
-	test_vm_ports(dir, "");
+	test_vm_ports(dir, "", 0);
 	test_vm_ports(dir, "(vni 70000 and inport 32766 and icmp) or "
-		      "outport 32766 and tcp[tcpflags] & tcp-syn != 0");
+		      "outport 32766 and tcp[tcpflags] & tcp-syn != 0", 0);
+	test_vm_ports(dir, "inport 32766 or outport 32766 and icmp", 1);
 	test_jumbo();
 	test_ring_full();
 	return test_summary();

@@ -628,10 +628,33 @@ test_ovs() {
 	tx1=$(stat_of genev_sys_6081 tx_packets)
 	check "OVS: genev_sys_6081 received the requests (rx_packets $rx0 -> $rx1)" test "$rx1" -ge $((rx0 + 3))
 	check "OVS: genev_sys_6081 sent the replies (tx_packets $tx0 -> $tx1)" test "$tx1" -ge $((tx0 + 3))
+	test_internal_port_journey
 	test_kernel_journey
 	ovs_lab_down
 	check "OVS: stopped, genev_sys_6081 removed" bash -c "! ip link show genev_sys_6081 >/dev/null 2>&1"
 	echo "# OVS: $(secs "$t0") s"
+}
+
+# An OVS internal port (br-int's own, where 192.168.200.1 is) as the
+# host's port: what the host sends leaves through its egress (TC), what it
+# receives comes in through its ingress (XDP): "in" and "out" as for a VM.
+test_internal_port_journey() {
+	local f=$TMP/ij.json
+	start_gnvtrace - genev_sys_6081 "$f" -i vm:br-int --journey=0.5 \
+		-o json icmp ||
+		{ fail "internal port: gnvtrace on genev_sys_6081 and br-int"; return; }
+	check "internal port: said so, in through TC, out through XDP" grep -q \
+		"^gnvtrace: tracing br-int (an OVS internal port, the host's: in is what it sends), in (tc[a-z]*), out (XDP " \
+		"$f.err" || sed 's/^/  | /' "$f.err"
+	check "internal port: pings from the remote chassis answered" ovs_lab_ping 2 ||
+		sed 's/^/  | /' "$TMP/ovs-ping.out"
+	sleep 1
+	stop_gnvtrace
+	check "internal port: each request genev_sys_6081 in -> br-int out" \
+		test "$(grep -c '"icmp_type":8,.*"point":"genev_sys_6081 in".*"point":"br-int out".*"hop_err_ns":0}]}$' "$f")" -eq 2 ||
+		cat "$f"
+	check "internal port: each reply br-int in -> genev_sys_6081 out" \
+		test "$(grep -c '"icmp_type":0,.*"point":"br-int in".*"point":"genev_sys_6081 out".*"hop_err_ns":0}]}$' "$f")" -eq 2
 }
 
 # Journeys through the kernel's own Geneve path: the NIC (the underlay
@@ -657,7 +680,7 @@ test_kernel_journey() {
 		cat "$f"
 	check "journey: each reply vm1(ovs-vm0) in -> genev_sys_6081 out -> ovs-ul0 out" \
 		test "$(grep -c '"icmp_type":0,.*"point":"vm1(ovs-vm0) in".*"point":"genev_sys_6081 out".*"point":"ovs-ul0 out".*"hop_err_ns":0}]}$' "$f")" -eq 3
-	check "journey: none lost" test "$(grep -c '"lost"' "$f")" -eq 0
+	check "journey: none lost" test "$(grep -c '"lost":"' "$f")" -eq 0
 	ip netns del "$OVS_VM_NS" 2>/dev/null
 }
 

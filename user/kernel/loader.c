@@ -358,16 +358,10 @@ void gnv_bpf_add_hist(const struct gnv_bpf *b, struct gnv_hist *h)
 }
 
 int gnv_bpf_set_vm_port(const struct gnv_bpf *b, __u32 ifindex,
-			__u32 dp_key, __u32 port_key)
+			const struct gnv_vm_port *port)
 {
-	struct gnv_vm_port v = { .dp_key = dp_key, .port_key = port_key };
-
-	if (!dp_key || !port_key)
-		return bpf_map_delete_elem(bpf_map__fd(b->skel->maps.vm_ports),
-					   &ifindex) && errno != ENOENT ?
-		       -errno : 0;
 	return bpf_map_update_elem(bpf_map__fd(b->skel->maps.vm_ports),
-				   &ifindex, &v, BPF_ANY) ? -errno : 0;
+				   &ifindex, port, BPF_ANY) ? -errno : 0;
 }
 
 int gnv_bpf_set_filter(const struct gnv_bpf *b, const struct gnv_filter *f)

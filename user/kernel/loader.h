@@ -82,11 +82,12 @@ int gnv_bpf_load_xdp_bound(struct gnv_bpf *b, int ifindex);
  */
 int gnv_bpf_set_filter(const struct gnv_bpf *b, const struct gnv_filter *f);
 /*
- * A VM's port traced at ifindex, bound to (dp_key, port_key) in OVN, or
- * to nothing known (both 0). 0, or a negative errno.
+ * A VM's port traced at ifindex (struct gnv_vm_port: its OVN keys, 0 when
+ * unknown, and whether it is an OVS internal port). 0, or a negative
+ * errno.
  */
 int gnv_bpf_set_vm_port(const struct gnv_bpf *b, __u32 ifindex,
-			__u32 dp_key, __u32 port_key);
+			const struct gnv_vm_port *port);
 /* Adds the per-CPU counters, summed, into c. */
 void gnv_bpf_add_counts(const struct gnv_bpf *b, struct gnv_counts *c);
 /* Adds the kernel's per-port statistics, summed over CPUs, into h. */

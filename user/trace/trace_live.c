@@ -40,6 +40,8 @@ struct live {
 	char dev[GNV_MAX_IFACES][IF_NAMESIZE];	/* what -i named */
 	__u32 ifindex[GNV_MAX_IFACES];
 	enum iface_kind kind[GNV_MAX_IFACES];
+	/* A VM's port that is an OVS internal port: see struct gnv_vm_port. */
+	int reversed[GNV_MAX_IFACES];
 	struct gnv_vm_ports ports;
 	struct gnv_xdp xdp[GNV_MAX_IFACES];	/* a NIC's ingress */
 	struct gnv_tc tc_in[GNV_MAX_IFACES];	/* a Geneve device's ingress */
@@ -104,7 +106,10 @@ static void bind_vm_ports(struct live *l)
 			continue;
 		if (lport)
 			gnv_ovn_find_port_any(l->o->names, lport, &dp, &key);
-		err = gnv_bpf_set_vm_port(&l->bpf, ifindex, dp, key);
+		err = gnv_bpf_set_vm_port(&l->bpf, ifindex,
+					  &(struct gnv_vm_port){
+						  .dp_key = dp, .port_key = key,
+						  .reversed = l->reversed[i] });
 		if (err)
 			pr_warn("%s: cannot tell the kernel its OVN port: %s\n",
 				l->dev[i], strerror(-err));
@@ -227,12 +232,29 @@ static void name_node(struct live *l)
 		snprintf(l->node, sizeof(l->node), "localhost");
 }
 
+/* Whether the run traces direction dir (GNV_DIR_*). */
+static int wants(const struct live *l, int dir)
+{
+	return l->o->directions & (dir == GNV_DIR_IN ? GNV_DIRECTION_IN :
+						       GNV_DIRECTION_OUT);
+}
+
+/*
+ * Which direction interface i's XDP program (its ingress) traces: in,
+ * but for an OVS internal port, whose ingress is what the host (its
+ * "VM") receives. Its TC egress program traces the other.
+ */
+static int xdp_dir(const struct live *l, int i)
+{
+	return l->reversed[i] ? GNV_DIR_OUT : GNV_DIR_IN;
+}
+
 /* The programs the run needs, once each interface's kind is known. */
 static int plan(struct live *l, unsigned int *progs)
 {
 	const struct gnv_trace_opts *o = l->o;
 
-	static const unsigned int progs_of[][2] = {
+	static const unsigned int progs_of[][2] = {	/* ingress, egress */
 		[IF_NIC] = { GNV_PROG_XDP_IN, GNV_PROG_TC_OUT },
 		[IF_GENEVE] = { GNV_PROG_GENEVE_IN, GNV_PROG_GENEVE_OUT },
 		[IF_VM_PORT] = { GNV_PROG_PORT_IN, GNV_PROG_PORT_OUT },
@@ -240,6 +262,7 @@ static int plan(struct live *l, unsigned int *progs)
 
 	*progs = 0;
 	for (int i = 0; i < o->n_ifaces; i++) {
+		char driver[32] = "";
 		int geneve, vm_port;
 
 		if (gnv_vm_ports_resolve(&l->ports, o->ifaces[i], l->dev[i],
@@ -252,9 +275,12 @@ static int plan(struct live *l, unsigned int *progs)
 		}
 		l->kind[i] = vm_port ? IF_VM_PORT : geneve ? IF_GENEVE : IF_NIC;
 		l->ifindex[i] = if_nametoindex(l->dev[i]);
-		if (o->directions & GNV_DIRECTION_IN)
+		l->reversed[i] = vm_port &&
+			!gnv_netdev_driver(l->dev[i], driver, sizeof(driver)) &&
+			!strcmp(driver, "openvswitch");
+		if (wants(l, xdp_dir(l, i)))
 			*progs |= progs_of[l->kind[i]][0];
-		if (o->directions & GNV_DIRECTION_OUT)
+		if (wants(l, !xdp_dir(l, i)))
 			*progs |= progs_of[l->kind[i]][1];
 	}
 	return 0;
@@ -315,9 +341,9 @@ static int attach(struct live *l, int i)
 			err = tc_attach(l, &l->tc_out[i], GNV_PROG_GENEVE_OUT,
 					name, 0);
 	} else {
-		if (in)
+		if (wants(l, xdp_dir(l, i)))
 			err = xdp_attach(l, i);
-		if (!err && out)
+		if (!err && wants(l, !xdp_dir(l, i)))
 			err = tc_attach(l, &l->tc_out[i],
 					l->kind[i] == IF_VM_PORT ?
 					GNV_PROG_PORT_OUT : GNV_PROG_TC_OUT,
@@ -331,11 +357,13 @@ static const char *tc_kind(const struct gnv_tc *t)
 	return t->link_fd >= 0 ? "tcx" : "clsact";
 }
 
-/* What traces interface i coming in: "XDP native", ..., or JSON's words. */
-static const char *in_hook(const struct live *l, int i, int json)
+/* What traces interface i in dir: "XDP native", ... or JSON's words. */
+static const char *hook_of(const struct live *l, int i, int dir, int json)
 {
 	if (l->kind[i] == IF_GENEVE)
-		return tc_kind(&l->tc_in[i]);
+		return tc_kind(dir == GNV_DIR_IN ? &l->tc_in[i] : &l->tc_out[i]);
+	if (dir != xdp_dir(l, i))
+		return tc_kind(&l->tc_out[i]);
 	if (l->xdp[i].generic)
 		return json ? "xdp-generic" : "XDP generic";
 	return json ? "xdp-native" : "XDP native";
@@ -344,17 +372,15 @@ static const char *in_hook(const struct live *l, int i, int json)
 /* "in (XDP native), out (tcx)": how interface i is traced. */
 static void describe_hooks(const struct live *l, int i, char *buf, size_t len)
 {
-	const struct gnv_trace_opts *o = l->o;
-	int in = o->directions & GNV_DIRECTION_IN;
-	int out = o->directions & GNV_DIRECTION_OUT;
+	int in = wants(l, GNV_DIR_IN), out = wants(l, GNV_DIR_OUT);
 
 	if (in && out)
-		snprintf(buf, len, "in (%s), out (%s)", in_hook(l, i, 0),
-			 tc_kind(&l->tc_out[i]));
-	else if (in)
-		snprintf(buf, len, "in (%s)", in_hook(l, i, 0));
+		snprintf(buf, len, "in (%s), out (%s)",
+			 hook_of(l, i, GNV_DIR_IN, 0),
+			 hook_of(l, i, GNV_DIR_OUT, 0));
 	else
-		snprintf(buf, len, "out (%s)", tc_kind(&l->tc_out[i]));
+		snprintf(buf, len, "%s (%s)", in ? "in" : "out",
+			 hook_of(l, i, in ? GNV_DIR_IN : GNV_DIR_OUT, 0));
 }
 
 /* The same for the events' "hook" (JSON). */
@@ -363,16 +389,11 @@ static void name_hooks(const struct live *l, struct gnv_fmt *f)
 	const struct gnv_trace_opts *o = l->o;
 
 	_Static_assert(GNV_FMT_HOOKS >= GNV_MAX_IFACES, "a hook per interface");
-	for (int i = 0; i < o->n_ifaces; i++) {
-		__u32 ifindex = if_nametoindex(l->dev[i]);
-
-		if (o->directions & GNV_DIRECTION_IN)
-			gnv_fmt_set_hook(f, ifindex, GNV_DIR_IN,
-					 in_hook(l, i, 1));
-		if (o->directions & GNV_DIRECTION_OUT)
-			gnv_fmt_set_hook(f, ifindex, GNV_DIR_OUT,
-					 tc_kind(&l->tc_out[i]));
-	}
+	for (int i = 0; i < o->n_ifaces; i++)
+		for (int dir = 0; dir < 2; dir++)
+			if (wants(l, dir))
+				gnv_fmt_set_hook(f, l->ifindex[i], dir,
+						 hook_of(l, i, dir, 1));
 }
 
 /*
@@ -390,8 +411,10 @@ static void say_tracing(const struct live *l, int i)
 	if (l->kind[i] == IF_GENEVE)
 		snprintf(what, sizeof(what), " (a Geneve device: decapsulated)");
 	else if (l->kind[i] == IF_VM_PORT)
-		snprintf(what, sizeof(what), " (a VM's port%s%s)",
-			 lport ? ", logical port " : "", lport ? lport : "");
+		snprintf(what, sizeof(what), " (%s%s%s)", l->reversed[i] ?
+			 "an OVS internal port, the host's: in is what it "
+			 "sends" : "a VM's port", lport ? ", logical port " : "",
+			 lport ? lport : "");
 	pr_info("tracing %s%s, %s\n", l->dev[i], what, hooks);
 	if (!o->attached || !o->attached_len)
 		return;
