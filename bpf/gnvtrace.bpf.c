@@ -191,8 +191,13 @@ static __always_inline void emit(void *ctx, enum hook hook,
 {
 	struct gnv_event *ev = &buf->ev;
 	__u32 opts_len = ev->pkt.opts_len;
-	__u32 snap = pkt_len < targ_snaplen ? pkt_len : targ_snaplen;
-	__u32 out_len;
+	__u32 want = targ_snaplen, snap, out_len;
+
+	/* BFD is decoded in user space, from the frame's bytes. */
+	if (ev->pkt.dport == GNV_BFD_UDP_PORT &&
+	    ev->pkt.inner_proto == GNV_IPPROTO_UDP && want < GNV_BFD_SNAP)
+		want = GNV_BFD_SNAP;
+	snap = pkt_len < want ? pkt_len : want;
 
 	ev->ts_ns = now;
 	ev->ifindex = ifindex;

@@ -202,6 +202,13 @@ struct gnv_vm_port {
  * whole, from all its XDP buffers. A power of two (see BOUNDED_LEN).
  */
 #define GNV_SNAP_MAX	16384
+/*
+ * Frame bytes an event of a BFD control packet (inner UDP to port 3784)
+ * carries whatever -w asks: user space decodes BFD from them. Its frame
+ * is ~120 bytes; this covers outer IPv6, tags and options.
+ */
+#define GNV_BFD_SNAP	256
+#define GNV_BFD_UDP_PORT	3784
 
 /*
  * What the kernel pushes into the ring buffer for each matching frame,

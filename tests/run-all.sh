@@ -86,6 +86,7 @@ split_caps=()
 suite unit "" "$BUILD/tests/unit/test_parse"
 suite unit-filter "" "$BUILD/tests/unit/test_filter"
 suite unit-journey "" "$BUILD/tests/unit/test_journey"
+suite unit-health "" "$BUILD/tests/unit/test_health"
 # tcpdump's compiler as the oracle: 20000 random expressions, on the
 # generated mix and, when there, the shared captures.
 suite filter-oracle "" "$BUILD/tests/unit/test_filter_oracle" "$CAPS" 20000
@@ -117,6 +118,8 @@ suite ovn-lab "root ovn-northd ovn-controller ovs-vswitchd ovsdb-server ovn-nbct
 	tests/ovn/test_ovn_lab.sh "$BUILD"
 suite ovn-journeys "root ovn-northd ovn-controller ovs-vswitchd ovsdb-server ovn-nbctl ping ethtool tc promtool" \
 	tests/ovn/test_journeys.sh "$BUILD"
+suite ovn-health "root ovn-northd ovn-controller ovs-vswitchd ovsdb-server ovn-nbctl ping ethtool tshark" \
+	tests/ovn/test_health.sh "$BUILD"
 suite ovn-ic-lab "root ovn-ic ovn-northd ovn-controller ovs-vswitchd ovn-ic-nbctl tshark ping ethtool" \
 	tests/ovn/test_ic_lab.sh "$BUILD"
 

@@ -342,7 +342,7 @@ static double format_ns(const struct gnv_event *ev, enum gnv_format mode,
 	f.names = names;
 	start = gnv_mono_ns();
 	for (int i = 0; i < REPEAT; i++)
-		gnv_format_event(&f, ev);
+		gnv_format_event(&f, ev, NULL, 0);
 	gnv_fmt_close(&f);
 	start = gnv_mono_ns() - start;
 	fclose(null);
@@ -368,7 +368,7 @@ static void show_json(const struct gnv_event *ev,
 
 	gnv_fmt_init(&f, stdout, GNV_OUT_JSON, 0, 1);
 	f.names = names;
-	gnv_format_event(&f, ev);
+	gnv_format_event(&f, ev, NULL, 0);
 	gnv_fmt_close(&f);
 }
 
@@ -474,7 +474,7 @@ static double json_read_ns(const struct gnv_event *ev)
 		return -1;
 	}
 	gnv_fmt_init(&f, mem, GNV_OUT_JSON, 0, 1);
-	gnv_format_event(&f, ev);
+	gnv_format_event(&f, ev, NULL, 0);
 	gnv_fmt_close(&f);
 	fclose(mem);
 	start = gnv_mono_ns();

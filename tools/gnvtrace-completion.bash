@@ -28,7 +28,7 @@ _gnvtrace_opts_flag=(
 _gnvtrace_filter_prims=(
 	icmp icmp6 tcp udp arp ip ip6 proto port portrange ether vlan
 	broadcast multicast vni datapath inport outport lport icmp-type host
-	net src dst outer
+	net src dst outer bfd
 )
 _gnvtrace_icmp_types=(
 	echo-request echo-reply unreachable time-exceeded parameter-problem

@@ -27,6 +27,7 @@
 #include "gnvtrace.h"
 #include "parse.h"
 #include "filter/filter_compile.h"
+#include "health/bfd.h"
 #include "kernel/loader.h"
 #include "lab/pktcraft.h"
 #include "lib/abi_names.h"
@@ -579,6 +580,54 @@ out:
 	tracer_close(t);
 }
 
+static void inner_udp_bfd(struct pkt_spec *s)
+{
+	s->inner_proto = IPPROTO_UDP;
+	s->sport = 49152;
+	s->dport = GNV_BFD_UDP_PORT;
+	s->payload_len = GNV_BFD_LEN;
+}
+
+static void inner_udp_53(struct pkt_spec *s)
+{
+	inner_udp_bfd(s);
+	s->dport = 53;
+}
+
+/*
+ * A BFD control packet's event carries its frame, whatever -w asks (none
+ * here), for user space to decode; another UDP packet's carries none.
+ */
+static void test_bfd_snap(void)
+{
+	static struct tracer tracer, *t = &tracer;
+	static const __u8 bfd[GNV_BFD_LEN] = { 0x20, 0xc0, 3, 24, 0, 0, 0, 1 };
+	__u8 data[FRAME_MAX];
+	struct host_view hv;
+	struct gnv_bfd b;
+	size_t len;
+
+	test_case("kern: BFD's frame in its event");
+	if (!tracer_open(t, 1 << 20, GENEVE_UDP_PORT, 0, "bfd or udp"))
+		goto out;
+	len = make_frame(inner_udp_bfd, NULL, data);
+	memcpy(data + len - GNV_BFD_LEN, bfd, GNV_BFD_LEN);
+	if (len && check_frame(t, data, len, &hv) == RUN_OK &&
+	    ASSERT_EQ(t->n_events, 1, "event")) {
+		ASSERT_EQ(t->events[0].snap_len, len, "the whole frame");
+		if (ASSERT_OK(gnv_bfd_of_frame(t->snap, t->events[0].snap_len,
+					       &t->events[0].pkt, &b),
+			      "decoded from the event"))
+			ASSERT_EQ(b.state, GNV_BFD_UP, "state");
+	}
+	len = make_frame(inner_udp_53, NULL, data);
+	if (len && check_frame(t, data, len, &hv) == RUN_OK &&
+	    ASSERT_EQ(t->n_events, 1, "event"))
+		ASSERT_EQ(t->events[0].snap_len, 0, "no bytes for another");
+out:
+	tracer_close(t);
+}
+
 /* A frame as its headers, to know which one a cut falls in. */
 struct layer {
 	int len;
@@ -944,6 +993,7 @@ int main(int argc, char **argv)
 	tracer_close(&t);
 	test_kern_cases_compiled();
 	test_port();
+	test_bfd_snap();
 	test_vm_ports(dir, "", 0);
 	test_vm_ports(dir, "(vni 70000 and inport 32766 and icmp) or "
 		      "outport 32766 and tcp[tcpflags] & tcp-syn != 0", 0);

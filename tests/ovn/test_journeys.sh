@@ -9,27 +9,10 @@
 # underlay (netem), told apart.
 #
 # Usage: test_journeys.sh BUILD_DIR
-set -u
-ulimit -f 131072
-
 BUILD=$(cd "${1:-build}" && pwd)
-export GNVLAB_PREFIX=gnvtj GNVLAB_NB_PORT=16661 GNVLAB_SB_PORT=16662
-GNV=$BUILD/gnvtrace
-HERE=$(cd "$(dirname "$0")" && pwd)
-LAB=$(mktemp -d /tmp/gnvlabj.XXXXXX)
-TMP=$(mktemp -d)
-
-# shellcheck source=tests/testlib.sh
-. "$HERE/../testlib.sh"
-
-PIDS=()
-cleanup() {
-	for p in "${PIDS[@]}" ${GNV_PID:-}; do kill -9 "$p" 2>/dev/null; done
-	"$HERE/lab.sh" down "$LAB" >/dev/null 2>&1
-	rm -rf "$LAB" "$TMP"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+# shellcheck source=tests/ovn/labtest.sh
+. "$(dirname "$0")/labtest.sh"
+labtest_init gnvtj 16661 16662
 
 nbctl() { ovn-nbctl --db="$NB" "$@"; }
 
@@ -256,10 +239,12 @@ test_acl_from_lport() {
 # replies are lost between ch2 and ch1.
 test_underlay_loss() {
 	local ch2=(ip netns exec "$CH2_NS")
-	"${ch2[@]}" tc qdisc add dev "$CH2_UNDERLAY" clsact &&
-		"${ch2[@]}" tc filter add dev "$CH2_UNDERLAY" egress bpf da \
-			obj "$BUILD/tests/tc_drop.bpf.o" sec tc ||
-		{ fail "underlay: the dropping filter"; return; }
+	if ! "${ch2[@]}" tc qdisc add dev "$CH2_UNDERLAY" clsact ||
+		! "${ch2[@]}" tc filter add dev "$CH2_UNDERLAY" egress bpf da \
+			obj "$BUILD/tests/tc_drop.bpf.o" sec tc; then
+		fail "underlay: the dropping filter"
+		return
+	fi
 	trace_both ul --journey=0.3 icmp || { fail "underlay: tracers"; untrace_both; return; }
 	ping_vm "$VM1_NS" "$VM2_IP" 2
 	sleep 0.3
@@ -330,16 +315,8 @@ c.sendall(b"x" * 3000); c.recv(16); c.close()
 
 main() {
 	need ovn-nbctl ovn-northd ovs-vswitchd tc promtool || { finish; exit 1; }
-	if ! "$HERE/lab.sh" up "$LAB" >"$TMP/lab.env" 2>"$TMP/lab.err"; then
-		fail "the OVN lab did not come up"
-		tail -5 "$TMP/lab.err"
-		finish
-		exit 1
-	fi
-	# shellcheck disable=SC1091
-	. "$TMP/lab.env"
+	labtest_up
 	set_args
-	ok "the OVN lab is up"
 	test_across_chassis
 	test_live_one_node
 	test_live_pipes

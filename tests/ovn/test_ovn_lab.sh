@@ -8,29 +8,15 @@
 # filters by those names, following them when they change.
 #
 # Usage: test_ovn_lab.sh BUILD_DIR
-set -u
-ulimit -f 131072
-
 BUILD=$(cd "${1:-build}" && pwd)
-# Names and ports of its own, beside a lab someone may have up by hand.
-export GNVLAB_PREFIX=gnvtl GNVLAB_NB_PORT=16651 GNVLAB_SB_PORT=16652
-GNV=$BUILD/gnvtrace
-HERE=$(cd "$(dirname "$0")" && pwd)
-LAB=$(mktemp -d /tmp/gnvlab.XXXXXX)
+# shellcheck source=tests/ovn/labtest.sh
+. "$(dirname "$0")/labtest.sh"
+labtest_init gnvtl 16651 16652
 LABX=$(mktemp -d /tmp/gnvlabx.XXXXXX)	# the same with OVN's VXLAN
-TMP=$(mktemp -d)
-
-# shellcheck source=tests/testlib.sh
-. "$HERE/../testlib.sh"
-
-cleanup() {
-	[ -n "${GNV_PID:-}" ] && kill -9 "$GNV_PID" 2>/dev/null
-	"$HERE/lab.sh" down "$LAB" >/dev/null 2>&1
+labtest_more_cleanup() {
 	GNVLAB_PREFIX=gnvtx "$HERE/lab.sh" down "$LABX" >/dev/null 2>&1
-	rm -rf "$LAB" "$LABX" "$TMP"
+	rm -rf "$LABX"
 }
-trap cleanup EXIT
-trap 'exit 130' INT TERM
 
 ch1() { ip netns exec "$CH1_NS" "$@"; }
 GNV_PID=
@@ -357,16 +343,8 @@ main() {
 		command -v "$c" >/dev/null ||
 			{ fail "$c is missing (tools/install-deps.sh --test)"; finish; exit 1; }
 	done
-	if ! "$HERE/lab.sh" up "$LAB" >"$TMP/lab.env" 2>"$TMP/lab.err"; then
-		fail "the OVN lab did not come up"
-		tail -5 "$TMP/lab.err"
-		finish
-		exit 1
-	fi
-	# shellcheck disable=SC1091
-	. "$TMP/lab.env"
+	labtest_up
 	"$BUILD/tools/gnv-pktgen" demo "$TMP/demo.pcap"
-	ok "the OVN lab is up ($(tail -1 "$TMP/lab.err" | sed 's/^lab: //'))"
 	test_live_names
 	test_text_and_hist
 	test_filter_by_name

@@ -71,7 +71,7 @@ check "another user: it installed nothing" bash -c "! command -v tcpreplay"
 # man page of the suites it runs.
 mkdir -p "$TMP/b/tests/unit" "$TMP/b/tests/metrics" "$TMP/b/tests/split" "$TMP/b/tools"
 for f in gnvtrace gnvtrace.8 gnvtrace.bpf.o tests/unit/test_parse tests/unit/test_filter \
-	tests/unit/test_journey \
+	tests/unit/test_journey tests/unit/test_health \
 	tests/unit/test_filter_oracle \
 	tests/metrics/test_metrics tests/split/test_split \
 	tools/gnv-pktgen; do

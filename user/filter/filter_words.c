@@ -43,6 +43,7 @@ int is_primitive_word(const char *w)
 		"port", "portrange", "src", "dst", "host", "net", "ether",
 		"vlan", "vni", "datapath", "inport", "outport", "lport",
 		"icmp-type", "outer", "chassis", "broadcast", "multicast",
+		"bfd",
 	};
 
 	for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++)
@@ -565,5 +566,12 @@ int parse_primitive(struct lexer *lx, struct gnv_term *t)
 	}
 	if (!strcmp(w, "outer"))
 		return parse_outer(lx, t);
+	if (!strcmp(w, "bfd")) {	/* BFD's control packets, RFC 5881 */
+		t->kind = GNV_T_L4_PORT;
+		t->side = GNV_SIDE_DST;
+		t->proto = GNV_IPPROTO_UDP;
+		t->val = GNV_BFD_UDP_PORT | (__u32)GNV_BFD_UDP_PORT << 16;
+		return 0;
+	}
 	return not_yet(lx, w);
 }

@@ -14,10 +14,14 @@ size_t gnv_inner_frame(const __u8 *data, size_t caplen,
 	size_t in_len;
 	size_t tags = 0;
 
+	/* A Geneve device's frame is the inner one: no options before it. */
+	size_t start = (p->flags & GNV_F_DECAP) ? 0 :
+		       (size_t)p->opts_off + p->opts_len;
+
 	if (!(p->flags & GNV_F_INNER_ETH) || (p->flags & GNV_F_VXLAN) ||
-	    (size_t)p->opts_off + p->opts_len + ETH_ADDRS + 2 > caplen)
+	    start + ETH_ADDRS + 2 > caplen)
 		return 0;
-	in = data + p->opts_off + p->opts_len;
+	in = data + start;
 	in_len = data + caplen - in;
 	/* As many tags as the parser takes, outermost first. */
 	while (tags < GNV_MAX_VLANS &&

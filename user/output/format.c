@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "health/bfd.h"
 #include "lib/clock.h"
 #include "ovn/ovn_zones.h"
 #include "format.h"
@@ -52,14 +53,18 @@ void gnv_fmt_set_lport(struct gnv_fmt *f, __u32 ifindex, const char *lport)
 	}
 }
 
-void gnv_format_event(struct gnv_fmt *f, const struct gnv_event *ev)
+void gnv_format_event(struct gnv_fmt *f, const struct gnv_event *ev,
+		      const __u8 *frame, __u32 caplen)
 {
 	struct gnv_ovn_view v;
+	struct gnv_bfd bfd;
+	int has_bfd = frame && gnv_is_bfd(&ev->pkt) &&
+		      !gnv_bfd_of_frame(frame, caplen, &ev->pkt, &bfd);
 
 	gnv_ovn_view_event(f->names, &ev->pkt, f->mode == GNV_OUT_JSON, &v);
 	if (f->mode == GNV_OUT_JSON)
-		gnv_format_json(f, ev, &v);
+		gnv_format_json(f, ev, &v, has_bfd ? &bfd : NULL);
 	else
-		gnv_format_text(f, ev, &v);
+		gnv_format_text(f, ev, &v, has_bfd ? &bfd : NULL);
 	ob_maybe_flush(&f->ob);
 }

@@ -69,13 +69,19 @@ static inline const char *gnv_fmt_lport(const struct gnv_fmt *f,
 
 	return h && h->lport[0] ? h->lport : ovn_name;
 }
-/* ev's names looked up once (ovn_zones.h's view), then written out. */
-void gnv_format_event(struct gnv_fmt *f, const struct gnv_event *ev);
+/*
+ * ev's names looked up once (ovn_zones.h's view), what its frame's bytes
+ * say decoded (BFD, when frame holds them; frame may be NULL), then
+ * written out.
+ */
+void gnv_format_event(struct gnv_fmt *f, const struct gnv_event *ev,
+		      const __u8 *frame, __u32 caplen);
 struct gnv_ovn_view;
+struct gnv_bfd;
 void gnv_format_text(struct gnv_fmt *f, const struct gnv_event *ev,
-		     const struct gnv_ovn_view *v);
+		     const struct gnv_ovn_view *v, const struct gnv_bfd *bfd);
 void gnv_format_json(struct gnv_fmt *f, const struct gnv_event *ev,
-		     const struct gnv_ovn_view *v);
+		     const struct gnv_ovn_view *v, const struct gnv_bfd *bfd);
 
 /*
  * Pieces of the formats, for others that show packets (journeys): the

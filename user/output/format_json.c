@@ -4,6 +4,7 @@
  * versions add fields, never rename them (README lists them all).
  */
 #include "filter.h"
+#include "health/bfd.h"
 #include "lib/abi_names.h"
 #include "lib/ifname.h"
 #include "ovn/ovn_zones.h"
@@ -207,8 +208,25 @@ static void put_tunnel(struct outbuf *ob, const struct gnv_event *ev,
 		put_options(ob, ev);
 }
 
+/* BFD's control packet: RFC 5880's fields, the state and diagnostic named. */
+static void put_bfd(struct outbuf *ob, const struct gnv_bfd *b)
+{
+	key_str(ob, "bfd_state", gnv_bfd_state_name(b->state));
+	key_u(ob, "bfd_diag", b->diag);
+	key_str(ob, "bfd_diag_name", gnv_bfd_diag_name(b->diag));
+	key_u(ob, "bfd_detect_mult", b->detect_mult);
+	key_u(ob, "bfd_my_disc", b->my_disc);
+	key_u(ob, "bfd_your_disc", b->your_disc);
+	key_u(ob, "bfd_desired_min_tx_us", b->desired_min_tx_us);
+	key_u(ob, "bfd_required_min_rx_us", b->required_min_rx_us);
+	key(ob, "bfd_poll");
+	ob_str(ob, b->flags & GNV_BFD_POLL ? "true" : "false");
+	key(ob, "bfd_final");
+	ob_str(ob, b->flags & GNV_BFD_FINAL ? "true" : "false");
+}
+
 void gnv_format_json(struct gnv_fmt *f, const struct gnv_event *ev,
-		     const struct gnv_ovn_view *v)
+		     const struct gnv_ovn_view *v, const struct gnv_bfd *bfd)
 {
 	const struct gnv_pkt *p = &ev->pkt;
 	struct outbuf *ob = &f->ob;
@@ -227,6 +245,8 @@ void gnv_format_json(struct gnv_fmt *f, const struct gnv_event *ev,
 	else
 		put_tunnel(ob, ev, v);
 	gnv_json_inner(ob, p);
+	if (bfd)
+		put_bfd(ob, bfd);
 	if (p->pkt_id) {
 		char id[16];
 

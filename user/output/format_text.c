@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "parse.h"
+#include "health/bfd.h"
 #include "lib/abi_names.h"
 #include "lib/ifname.h"
 #include "ovn/ovn_zones.h"
@@ -302,8 +303,28 @@ static void put_tunnel(struct outbuf *ob, const struct gnv_fmt *f,
 	}
 }
 
+/*
+ * A BFD control packet: ", BFD Up, diag No Diagnostic, mult 3, my 0x..,
+ * your 0x.., tx 100ms, rx 1000ms [P][F]", as ovs-appctl bfd/show reads.
+ */
+static void put_bfd(struct outbuf *ob, const struct gnv_bfd *b)
+{
+	char buf[160];
+
+	snprintf(buf, sizeof(buf), ", BFD %s, diag %s, mult %u, my 0x%08x, "
+		 "your 0x%08x, tx %uus, rx %uus",
+		 gnv_bfd_state_name(b->state), gnv_bfd_diag_name(b->diag),
+		 b->detect_mult, b->my_disc, b->your_disc,
+		 b->desired_min_tx_us, b->required_min_rx_us);
+	ob_str(ob, buf);
+	if (b->flags & GNV_BFD_POLL)
+		ob_str(ob, " [P]");
+	if (b->flags & GNV_BFD_FINAL)
+		ob_str(ob, " [F]");
+}
+
 void gnv_format_text(struct gnv_fmt *f, const struct gnv_event *ev,
-		     const struct gnv_ovn_view *v)
+		     const struct gnv_ovn_view *v, const struct gnv_bfd *bfd)
 {
 	const struct gnv_pkt *p = &ev->pkt;
 	struct outbuf *ob = &f->ob;
@@ -320,6 +341,8 @@ void gnv_format_text(struct gnv_fmt *f, const struct gnv_event *ev,
 		put_tunnel(ob, f, ev, v);
 	ob_str(ob, " | ");
 	gnv_text_inner(ob, p, 0);
+	if (bfd)
+		put_bfd(ob, bfd);
 	ob_str(ob, ", frame ");
 	ob_u64(ob, ev->pkt_len);
 	if (p->pkt_id) {	/* the same packet, wherever it is seen */

@@ -60,7 +60,7 @@ void gnv_output_event(struct gnv_output *out, const struct gnv_event *ev,
 		      const __u8 *frame, __u32 caplen)
 {
 	if (out->lines)
-		gnv_format_event(&out->fmt, ev);
+		gnv_format_event(&out->fmt, ev, frame, caplen);
 	if (out->dump) {
 		__u64 ns = ev->ts_ns + out->fmt.clock_offset_ns;
 		struct pcap_pkthdr h = {

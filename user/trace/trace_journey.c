@@ -268,42 +268,47 @@ static int follow_pipes(struct run *r)
 
 int gnv_trace_journey(const struct gnv_trace_opts *o)
 {
-	struct run r = { .n = o->n_journey_inputs };
+	/* A line's worth of sightings per input: on the heap. */
+	struct run *r = calloc(1, sizeof(*r));
 	bool files = true;
 	int err = 0;
 
-	for (int i = 0; i < r.n; i++)
-		r.in[i].fd = -1;
-	r.j = malloc(sizeof(*r.j));
-	if (!r.j) {
+	if (r)
+		r->j = malloc(sizeof(*r->j));
+	if (!r || !r->j) {
+		free(r);
 		pr_warn("out of memory\n");
 		return -ENOMEM;
 	}
-	gnv_joiner_init(r.j, o->journey_timeout_ns, gnv_journey_print, &r.out);
-	gnv_journey_out_init(&r.out, stdout, o->mode, 0);
-	err = gnv_report_start(&r.report, o, NULL, r.j);
-	for (int i = 0; i < r.n && !err; i++) {
+	r->n = o->n_journey_inputs;
+	for (int i = 0; i < r->n; i++)
+		r->in[i].fd = -1;
+	gnv_joiner_init(r->j, o->journey_timeout_ns, gnv_journey_print, &r->out);
+	gnv_journey_out_init(&r->out, stdout, o->mode, 0);
+	err = gnv_report_start(&r->report, o, NULL, r->j);
+	for (int i = 0; i < r->n && !err; i++) {
 		struct stat st;
 
-		err = open_input(&r.in[i], o->journey_inputs[i]);
-		if (!err && (fstat(r.in[i].fd, &st) || !S_ISREG(st.st_mode)))
+		err = open_input(&r->in[i], o->journey_inputs[i]);
+		if (!err && (fstat(r->in[i].fd, &st) || !S_ISREG(st.st_mode)))
 			files = false;
 	}
 	if (!err)
-		err = files ? merge_files(&r) : follow_pipes(&r);
+		err = files ? merge_files(r) : follow_pipes(r);
 	if (!err) {
-		gnv_joiner_expire(r.j, 0, true);
-		gnv_journey_summary(&r.out, r.j);
-		err = gnv_report_final(&r.report);
+		gnv_joiner_expire(r->j, 0, true);
+		gnv_journey_summary(&r->out, r->j);
+		err = gnv_report_final(&r->report);
 	}
-	gnv_report_close(&r.report);
-	ob_free(&r.out.ob);
-	for (int i = 0; i < r.n; i++) {
-		if (r.in[i].fd > 0)
-			close(r.in[i].fd);
-		free(r.in[i].buf);
+	gnv_report_close(&r->report);
+	ob_free(&r->out.ob);
+	for (int i = 0; i < r->n; i++) {
+		if (r->in[i].fd > 0)	/* not standard input's */
+			close(r->in[i].fd);
+		free(r->in[i].buf);
 	}
-	gnv_joiner_free(r.j);
-	free(r.j);
+	gnv_joiner_free(r->j);
+	free(r->j);
+	free(r);
 	return err ? -EINVAL : 0;
 }

@@ -1,0 +1,151 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The tunnels' health, piece by piece: BFD control packets decoded from
+ * frames built here (outer IPv4 and IPv6, inner tags, inner IPv6, a
+ * Geneve device's decapsulated frame), and refused when cut or not BFD.
+ */
+#include <errno.h>
+#include <netinet/in.h>
+#include <string.h>
+
+#include "test_util.h"
+#include "parse.h"
+#include "health/bfd.h"
+#include "lab/pktcraft.h"
+
+#define FRAME_MAX	512
+
+/* What ovs-appctl bfd/show said of a session of the OVN lab. */
+static const __u8 bfd_up[GNV_BFD_LEN] = {
+	0x20,			/* version 1, no diagnostic */
+	0xe0,			/* Up, Poll */
+	3, 24,			/* detect mult, length */
+	0x37, 0x25, 0x21, 0x09, 0xf5, 0x7e, 0xe3, 0x70,
+	0x00, 0x01, 0x86, 0xa0,	/* desired min TX 100 ms */
+	0x00, 0x0f, 0x42, 0x40,	/* required min RX 1 s */
+	0, 0, 0, 0,
+};
+
+/* A Geneve frame carrying BFD (or port dport), its last 24 bytes bfd[]. */
+static size_t bfd_frame(__u8 *buf, int outer6, int inner6, __u16 tag,
+			__u16 dport, const __u8 *bfd)
+{
+	struct pkt_spec s;
+	size_t len;
+
+	pkt_spec_default(&s);
+	if (outer6) {
+		s.outer_family = 6;
+		s.outer_src = "fd00::1";
+		s.outer_dst = "fd00::2";
+	}
+	if (inner6) {
+		s.inner_family = 6;
+		s.inner_src = "fe80::1";
+		s.inner_dst = "fe80::2";
+	}
+	s.inner_vlan = tag;
+	s.inner_proto = IPPROTO_UDP;
+	s.sport = 49152;
+	s.dport = dport;
+	s.payload_len = GNV_BFD_LEN;
+	len = pkt_build(&s, buf, FRAME_MAX);
+	if (len)
+		memcpy(buf + len - GNV_BFD_LEN, bfd, GNV_BFD_LEN);
+	return len;
+}
+
+static void check_decoded(const struct gnv_bfd *b)
+{
+	ASSERT_EQ(b->version, 1, "version");
+	ASSERT_EQ(b->state, GNV_BFD_UP, "state");
+	ASSERT_EQ(b->diag, 0, "diag");
+	ASSERT_EQ(b->flags, GNV_BFD_POLL, "flags");
+	ASSERT_EQ(b->detect_mult, 3, "detect mult");
+	ASSERT_EQ(b->my_disc, 0x37252109, "my discriminator");
+	ASSERT_EQ(b->your_disc, 0xf57ee370, "your discriminator");
+	ASSERT_EQ(b->desired_min_tx_us, 100000, "desired min tx");
+	ASSERT_EQ(b->required_min_rx_us, 1000000, "required min rx");
+}
+
+static void test_bfd_decode(void)
+{
+	static const struct { int outer6, inner6; __u16 tag; } cases[] = {
+		{ 0, 0, 0 }, { 1, 0, 0 }, { 0, 0, 7 }, { 0, 1, 0 }, { 1, 1, 9 },
+	};
+	__u8 buf[FRAME_MAX];
+	struct gnv_bfd b;
+	struct gnv_pkt p;
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		size_t len = bfd_frame(buf, cases[i].outer6, cases[i].inner6,
+				       cases[i].tag, GNV_BFD_UDP_PORT, bfd_up);
+
+		test_case("bfd: outer IPv%d, inner IPv%d, inner tag %u",
+			  cases[i].outer6 ? 6 : 4, cases[i].inner6 ? 6 : 4,
+			  cases[i].tag);
+		if (!ASSERT_GT(len, 0, "built") ||
+		    !ASSERT_EQ(gnv_parse_frame(buf, buf + len, GNV_LINK_ETH,
+					       GENEVE_UDP_PORT, 0, &p),
+			       GNV_GENEVE, "parsed"))
+			continue;
+		ASSERT_TRUE(gnv_is_bfd(&p), "is BFD");
+		if (ASSERT_OK(gnv_bfd_of_frame(buf, len, &p, &b), "decoded"))
+			check_decoded(&b);
+		ASSERT_EQ(gnv_bfd_of_frame(buf, len - 1, &p, &b), -ENODATA,
+			  "a byte short");
+	}
+}
+
+/* On a Geneve device the frame is the inner one, options elsewhere. */
+static void test_bfd_decap(void)
+{
+	__u8 buf[FRAME_MAX];
+	struct gnv_bfd b;
+	struct gnv_pkt p, d = { .flags = GNV_F_DECAP, .opts_len = 8,
+				.geneve_proto = ETH_P_TEB };
+	size_t len = bfd_frame(buf, 0, 0, 0, GNV_BFD_UDP_PORT, bfd_up), in;
+
+	test_case("bfd: on a Geneve device");
+	if (!ASSERT_EQ(gnv_parse_frame(buf, buf + len, GNV_LINK_ETH,
+				       GENEVE_UDP_PORT, 0, &p), GNV_GENEVE,
+		       "parsed"))
+		return;
+	in = (size_t)p.opts_off + p.opts_len;
+	ASSERT_EQ(gnv_parse_inner_at(buf + in, buf + len, 0, &d), GNV_GENEVE,
+		  "inner parsed");
+	if (ASSERT_OK(gnv_bfd_of_frame(buf + in, len - in, &d, &b), "decoded"))
+		check_decoded(&b);
+}
+
+static void test_bfd_refused(void)
+{
+	__u8 buf[FRAME_MAX], v2[GNV_BFD_LEN];
+	struct gnv_bfd b;
+	struct gnv_pkt p;
+	size_t len;
+
+	test_case("bfd: not BFD");
+	len = bfd_frame(buf, 0, 0, 0, 53, bfd_up);
+	gnv_parse_frame(buf, buf + len, GNV_LINK_ETH, GENEVE_UDP_PORT, 0, &p);
+	ASSERT_FALSE(gnv_is_bfd(&p), "port 53 is no BFD");
+	ASSERT_EQ(gnv_bfd_of_frame(buf, len, &p, &b), -EINVAL, "refused");
+	test_case("bfd: version 2");
+	memcpy(v2, bfd_up, sizeof(v2));
+	v2[0] = 0x40;
+	len = bfd_frame(buf, 0, 0, 0, GNV_BFD_UDP_PORT, v2);
+	gnv_parse_frame(buf, buf + len, GNV_LINK_ETH, GENEVE_UDP_PORT, 0, &p);
+	ASSERT_EQ(gnv_bfd_of_frame(buf, len, &p, &b), -EINVAL, "refused");
+}
+
+int main(void)
+{
+	test_bfd_decode();
+	test_bfd_decap();
+	test_bfd_refused();
+	test_case("names");
+	ASSERT_STRSTR(gnv_bfd_diag_name(1), "Detection Time Expired", "diag 1");
+	ASSERT_STRSTR(gnv_bfd_state_name(GNV_BFD_ADMIN_DOWN), "AdminDown",
+		      "state 0");
+	return test_summary();
+}
