@@ -188,7 +188,7 @@ FUZZ_USER   := trace/capture filter/filter_compile filter/filter_words \
 	filter/filter_dump filter/filter_bpf output/format \
 	output/format_text output/format_json lib/abi_names lib/outbuf \
 	lib/hashtab lib/log lib/ifname ovn/ovn_names ovn/ovn_rows \
-	ovn/ovn_file ovn/ovn_zones
+	ovn/ovn_file ovn/ovn_zones health/bfd
 FUZZ_OBJS   := $(patsubst %,$(OUT)/fuzz/obj/%.o,$(FUZZ_USER))
 FUZZ_BINS   := $(patsubst tests/fuzz/%.c,$(OUT)/fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
 

@@ -193,6 +193,7 @@ struct gnv_vm_port {
 	__u8 reversed;
 	__u8 pad;
 };
+_Static_assert(sizeof(struct gnv_vm_port) == 8, "gnv_vm_port layout");
 
 #define GNV_DIR_IN	0
 #define GNV_DIR_OUT	1

@@ -118,7 +118,7 @@ suite ovn-lab "root ovn-northd ovn-controller ovs-vswitchd ovsdb-server ovn-nbct
 	tests/ovn/test_ovn_lab.sh "$BUILD"
 suite ovn-journeys "root ovn-northd ovn-controller ovs-vswitchd ovsdb-server ovn-nbctl ping ethtool tc promtool" \
 	tests/ovn/test_journeys.sh "$BUILD"
-suite ovn-health "root ovn-northd ovn-controller ovs-vswitchd ovsdb-server ovn-nbctl ping ethtool tshark" \
+suite ovn-health "root ovn-northd ovn-controller ovs-vswitchd ovsdb-server ovn-nbctl ping ethtool tshark tc promtool" \
 	tests/ovn/test_health.sh "$BUILD"
 suite ovn-ic-lab "root ovn-ic ovn-northd ovn-controller ovs-vswitchd ovn-ic-nbctl tshark ping ethtool" \
 	tests/ovn/test_ic_lab.sh "$BUILD"

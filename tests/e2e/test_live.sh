@@ -515,6 +515,15 @@ test_errors() {
 	check "bad filter: exit 2" test $? -eq 2
 	check "bad filter: message names the word" grep -qx "gnvtrace: bad filter: unknown word 'bogus'" "$TMP/e.err"
 
+	"$GNV" -i lo --ovs-db "unix:$TMP/no-ovs.sock" >"$TMP/e.out" 2>"$TMP/e.err"
+	check "unreachable --ovs-db: exit 1" test $? -eq 1
+	check "unreachable --ovs-db: one line, naming it" test "$(cat "$TMP/e.err")" = \
+		"gnvtrace: cannot connect to unix:$TMP/no-ovs.sock: No such file or directory (--ovs-db names the chassis' Open vSwitch DB)"
+
+	"$GNV" -i lport:ls0-vm1 >"$TMP/e.out" 2>"$TMP/e.err"
+	check "lport: without an OVS DB: exit 1, what to do" test $? -eq 1 -a \
+		"$(cat "$TMP/e.err")" = "gnvtrace: -i lport:ls0-vm1: no Open vSwitch DB to find the port's device in: give --ovs-db REMOTE"
+
 	"$GNV" -i lo vni 99999999 >"$TMP/e.out" 2>"$TMP/e.err"
 	check "bad value: exit 2" test $? -eq 2
 	check "bad value: message" grep -q "'vni' needs a number from 0 to 16777215, not '99999999'" "$TMP/e.err"

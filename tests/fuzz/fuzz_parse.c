@@ -159,9 +159,10 @@ static void run_geneve(const uint8_t *data, size_t size,
 	memcpy(ev.opts, data + p->opts_off, p->opts_len);
 	check_opts(&ev);
 
-	gnv_format_event(&fmt_text, &ev);
-	gnv_format_event(&fmt_text_v, &ev);
-	gnv_format_event(&fmt_json, &ev);
+	/* With the frame: BFD's decoder reads what it carries. */
+	gnv_format_event(&fmt_text, &ev, data, size);
+	gnv_format_event(&fmt_text_v, &ev, data, size);
+	gnv_format_event(&fmt_json, &ev, data, size);
 
 	for (size_t i = 0; i < N_SINGLE; i++)
 		CHECK(gnv_filter_match(&f_pos[i], p, NULL) !=

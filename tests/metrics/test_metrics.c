@@ -24,6 +24,9 @@
 #include "stats/metrics.h"
 #include "test_util.h"
 
+/* What the metrics are rendered from: the counters and the port table. */
+#define SRC(c, h) (&(struct gnv_metrics_src){ .counts = (c), .hist = (h) })
+
 #define U1 "00000000-0000-0000-0000-000000000001"
 #define U2 "00000000-0000-0000-0000-000000000002"
 #define U3 "00000000-0000-0000-0000-000000000003"
@@ -53,7 +56,7 @@ static char *render(const struct gnv_counts *c, const struct gnv_hist *h,
 	FILE *f = open_memstream(&text, &len);
 
 	ob_init(&ob, f);
-	gnv_metrics_render(&ob, c, h, NULL);
+	gnv_metrics_render(&ob, SRC(c, h));
 	ob_free(&ob);
 	fclose(f);
 	if (lenp)
@@ -567,7 +570,7 @@ static char *capture_stderr(int (*fn)(void *), void *arg, int *ret)
 
 static int write_it(void *path)
 {
-	return gnv_metrics_write_file(path, &counts, &hist, NULL);
+	return gnv_metrics_write_file(path, SRC(&counts, &hist));
 }
 
 static char *slurp(const char *path)
@@ -633,7 +636,7 @@ static void test_write_file(void)
 		struct stat st1, st2;
 
 		stat(path, &st1);
-		ASSERT_OK(gnv_metrics_write_file(path, &counts, &hist, NULL), "again");
+		ASSERT_OK(gnv_metrics_write_file(path, SRC(&counts, &hist)), "again");
 		stat(path, &st2);
 		ASSERT_NEQ(st1.st_ino, st2.st_ino, "replaced by rename, not rewritten");
 	}
@@ -782,7 +785,7 @@ static void test_server(void)
 		    "before publish: zero counters");
 	free(r.raw);
 
-	gnv_metrics_publish(s, &counts, &hist, NULL);
+	gnv_metrics_publish(s, SRC(&counts, &hist));
 	text = render(&counts, &hist, NULL);
 	ASSERT_OK(http(AF_INET, port, "GET /metrics HTTP/1.0\r\n\r\n", &r), "GET");
 	ASSERT_TRUE(!strncmp(r.status, "HTTP/1.", 7) && strstr(r.status, " 200 OK"),
@@ -824,7 +827,7 @@ static void test_server(void)
 		char line[64];
 
 		counts.v[GNV_STAT_PACKETS] = 1000 + i;
-		gnv_metrics_publish(s, &counts, &hist, NULL);
+		gnv_metrics_publish(s, SRC(&counts, &hist));
 		snprintf(line, sizeof(line), "gnvtrace_packets_total %d", 1000 + i);
 		if (http(AF_INET, port, "GET /metrics HTTP/1.0\r\n\r\n", &r) ||
 		    !r.body || !find_line(r.body, line) ||
@@ -878,7 +881,7 @@ static void *publish_on_demand(void *arg)
 	while (!__atomic_load_n(&p->stop, __ATOMIC_ACQUIRE)) {
 		if (gnv_metrics_wanted(p->s)) {
 			c.v[GNV_STAT_PACKETS] = ++p->renders;
-			gnv_metrics_publish(p->s, &c, NULL, NULL);
+			gnv_metrics_publish(p->s, SRC(&c, NULL));
 		}
 		usleep(10000);
 	}
@@ -1081,7 +1084,7 @@ int main(int argc, char **argv)
 	/* --dump FILE: the crafted counts' text, for check_promtool.sh. */
 	if (argc == 3 && !strcmp(argv[1], "--dump")) {
 		craft();
-		int ret = gnv_metrics_write_file(argv[2], &counts, &hist, NULL);
+		int ret = gnv_metrics_write_file(argv[2], SRC(&counts, &hist));
 		gnv_hist_free(&hist);
 		return ret ? 1 : 0;
 	}

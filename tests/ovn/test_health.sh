@@ -52,7 +52,7 @@ test_bfd_decoded() {
 		-w "$TMP/bfd.pcap" bfd || { fail "bfd: gnvtrace did not start"; return; }
 	# A packet a second each way.
 	for _ in $(seq 100); do
-		[ "$(wc -l <"$TMP/bfd.json")" -ge 4 ] && break
+		[ "$(grep -c '"len":' "$TMP/bfd.json")" -ge 4 ] && break
 		sleep 0.1
 	done
 	stop_gnvtrace
@@ -84,6 +84,8 @@ flag = {"True": 1, "False": 0, "1": 1, "0": 0}
 with open(sys.argv[3], "w") as out:
     for line in open(sys.argv[1]):
         e = json.loads(line)
+        if "len" not in e:
+            continue        # the sessions at the end
         print(",".join(str(v) for v in (
             states[e["bfd_state"]], e["bfd_diag"], e["bfd_detect_mult"],
             e["bfd_my_disc"], e["bfd_your_disc"], e["bfd_desired_min_tx_us"],
@@ -102,14 +104,85 @@ EOF
 	"$GNV" -r "$TMP/bfd.pcap" -o json bfd 2>/dev/null |
 		sed 's/^{"ts":[0-9.]*,//' >"$TMP/bfd.off"
 	check "bfd: offline, from the capture, the same decode" test \
-		"$(sed 's/^{"ts":[0-9.]*,"node":"[^"]*","ifname":"[^"]*","dir":"[a-z]*","hook":"[^"]*",//' "$TMP/bfd.json")" = \
+		"$(grep '"len":' "$TMP/bfd.json" | sed 's/^{"ts":[0-9.]*,"node":"[^"]*","ifname":"[^"]*","dir":"[a-z]*","hook":"[^"]*",//')" = \
 		"$(cat "$TMP/bfd.off")"
 }
 
+# bfd_state_is NS CTL STATE: bfd/show's local state there is STATE, within
+# 15 s.
+bfd_state_is() {
+	for _ in $(seq 150); do
+		[ "$(bfd_field "$1" "$2" 'Local Session State')" = "$3" ] && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+flap_count() {
+	ovs-vsctl --db="$CH1_OVS_DB" get Interface "ovn-$CH2_CHASSIS-0" \
+		bfd_status:flap_count | tr -d '"'
+}
+
+# The underlay cut (what ch2 sends dropped on its egress) and restored:
+# ch1's session goes Up -> Down with "Control Detection Time Expired" and
+# Up again, each once, as many changes as OVS's flap_count; ch2's, silent
+# meanwhile, counted Down past its detection time, then Up.
+test_bfd_flap() {
+	local ch2=(ip netns exec "$CH2_NS") f=$TMP/flap flaps0 flaps1
+	local s12="$CH1_HOST($CH1_ENCAP_IP) > $CH2_HOST($CH2_ENCAP_IP)"
+	local s21="$CH2_HOST($CH2_ENCAP_IP) > $CH1_HOST($CH1_ENCAP_IP)"
+	flaps0=$(flap_count)
+	start_gnvtrace "$CH1_NS" "$CH1_UNDERLAY" "$f" --ovn-sb "$SB" \
+		--metrics-file "$TMP/flap.prom" bfd ||
+		{ fail "flap: gnvtrace did not start"; return; }
+	# Both sessions seen before the cut (a packet a second each way).
+	for _ in $(seq 50); do
+		[ "$(grep -c " BFD Up," "$f")" -ge 2 ] &&
+			grep -q " in .* BFD Up," "$f" && grep -q " out .* BFD Up," "$f" &&
+			break
+		sleep 0.1
+	done
+	if ! "${ch2[@]}" tc qdisc add dev "$CH2_UNDERLAY" clsact ||
+		! "${ch2[@]}" tc filter add dev "$CH2_UNDERLAY" egress bpf da \
+			obj "$BUILD/tests/tc_drop.bpf.o" sec tc; then
+		fail "flap: the dropping filter"
+		stop_gnvtrace
+		return
+	fi
+	check "flap: ch1's BFD goes down with the underlay cut" \
+		bfd_state_is "$CH1_NS" "$CH1_VSWITCHD_CTL" down
+	"${ch2[@]}" tc qdisc del dev "$CH2_UNDERLAY" clsact
+	check "flap: and up again once restored" \
+		bfd_state_is "$CH1_NS" "$CH1_VSWITCHD_CTL" up
+	sleep 2		# a packet or two each way, Up
+	stop_gnvtrace
+	flaps1=$(flap_count)
+	check "flap: ch1 > ch2 Up -> Down, Control Detection Time Expired, once" \
+		test "$(grep -c "BFD $s12: Up -> Down, diag Control Detection Time Expired$" "$f")" -eq 1 ||
+		grep ' BFD ' "$f"
+	check "flap: and -> Up again, once" \
+		test "$(grep -c "BFD $s12: [A-Za-z]* -> Up," "$f")" -eq 1 ||
+		grep " BFD " "$f"
+	check "flap: ch2 > ch1, silent, counted Down past its detection time" \
+		grep -q "BFD $s21: Up -> Down, diag Control Detection Time Expired (silent past its detection time)$" "$f"
+	check "flap: both Up at the end" test "$(grep -c \
+		"^bfd .*: Up, [0-9]* packets" "$f")" -eq 2
+	# OVS counts a flap each time forwarding changes: into Up, out of it.
+	check "flap: ch1 > ch2's changes into and out of Up are OVS's flaps ($flaps0 -> $flaps1)" \
+		test "$(grep -c "BFD $s12: \(Up -> .*\|.* -> Up\)," "$f")" -eq \
+		$((flaps1 - flaps0))
+	check "flap: the metrics count every change the lines say" \
+		grep -qx "gnvtrace_bfd_state_changes_total{from=\"$CH1_ENCAP_IP\",to=\"$CH2_ENCAP_IP\",from_chassis=\"$CH1_HOST\",to_chassis=\"$CH2_HOST\"} $(grep -c "^[0-9:.]* BFD $s12: " "$f")" \
+		"$TMP/flap.prom"
+	check "flap: the metrics pass promtool" \
+		bash -c "promtool check metrics <'$TMP/flap.prom' >/dev/null 2>&1"
+}
+
 main() {
-	need ovn-nbctl ovn-northd ovs-vswitchd tshark || { finish; exit 1; }
+	need ovn-nbctl ovn-northd ovs-vswitchd tshark tc promtool || { finish; exit 1; }
 	labtest_up
 	test_bfd_decoded
+	test_bfd_flap
 	finish
 }
 

@@ -317,6 +317,11 @@ main() {
 	need ovn-nbctl ovn-northd ovs-vswitchd tc promtool || { finish; exit 1; }
 	labtest_up
 	set_args
+	ip netns exec "$CH1_NS" "$GNV" -i lport:ls0-nope --ovs-db "$CH1_OVS_DB" \
+		>/dev/null 2>"$TMP/nope.err"
+	check "lport: a logical port no interface is bound to: exit 1, one line" \
+		test $? -eq 1 -a "$(cat "$TMP/nope.err")" = \
+		"gnvtrace: -i lport:ls0-nope: no interface of this chassis is bound to it (ovs-vsctl find Interface external_ids:iface-id=NAME finds none)"
 	test_across_chassis
 	test_live_one_node
 	test_live_pipes

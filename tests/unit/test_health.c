@@ -11,6 +11,7 @@
 #include "test_util.h"
 #include "parse.h"
 #include "health/bfd.h"
+#include "health/bfd_sessions.h"
 #include "lab/pktcraft.h"
 
 #define FRAME_MAX	512
@@ -138,11 +139,74 @@ static void test_bfd_refused(void)
 	ASSERT_EQ(gnv_bfd_of_frame(buf, len, &p, &b), -EINVAL, "refused");
 }
 
+static int changes_seen;
+
+static void count_change(void *ctx, const struct gnv_bfd_change *c)
+{
+	(void)ctx;
+	ASSERT_TRUE(c->silence, "a change by the clock is silence's");
+	ASSERT_EQ(c->to, GNV_BFD_DOWN, "to Down");
+	changes_seen++;
+}
+
+/*
+ * Sessions: a change per state the sender says; the detection time from
+ * both ways' intervals; silence past it Down once, and Up again with the
+ * next packet.
+ */
+static void test_bfd_sessions(void)
+{
+	static struct gnv_bfd_sessions t;
+	struct gnv_pkt ab = { .outer_family = 4, .outer_src = { 10, 0, 0, 1 },
+			      .outer_dst = { 10, 0, 0, 2 } };
+	struct gnv_pkt ba = { .outer_family = 4, .outer_src = { 10, 0, 0, 2 },
+			      .outer_dst = { 10, 0, 0, 1 } };
+	struct gnv_bfd up = { .version = 1, .state = GNV_BFD_UP,
+			      .detect_mult = 3, .desired_min_tx_us = 100000,
+			      .required_min_rx_us = 1000000 };
+	struct gnv_bfd down = up, back = up;
+	struct gnv_bfd_change c;
+	const __u64 s = 1000000000ULL;
+
+	test_case("bfd sessions");
+	down.state = GNV_BFD_DOWN;
+	down.diag = 1;
+	ASSERT_EQ(gnv_bfd_sessions_add(&t, &ab, &up, 1 * s, &c), 0,
+		  "the first packet: no change");
+	ASSERT_EQ(gnv_bfd_detect_ns(&t, &t.s[0]), 3 * s,
+		  "alone: mult x its own required RX (3 x 1 s)");
+	back.required_min_rx_us = 2000000;
+	gnv_bfd_sessions_add(&t, &ba, &back, 1 * s, &c);
+	ASSERT_EQ(gnv_bfd_detect_ns(&t, &t.s[0]), 6 * s,
+		  "mult x the receiver's required RX (3 x 2 s)");
+	ASSERT_EQ(gnv_bfd_sessions_add(&t, &ab, &down, 2 * s, &c), 1,
+		  "Up -> Down: a change");
+	ASSERT_TRUE(c.from == GNV_BFD_UP && c.to == GNV_BFD_DOWN &&
+		    c.s->diag == 1 && !c.silence, "said by the packet");
+	ASSERT_EQ(gnv_bfd_sessions_add(&t, &ab, &up, 3 * s, &c), 1, "and Up");
+	gnv_bfd_sessions_age(&t, 4 * s, count_change, NULL);
+	ASSERT_EQ(changes_seen, 0, "b -> a: 3 s of silence is not past 3 s");
+	gnv_bfd_sessions_age(&t, 4 * s + 1, count_change, NULL);
+	ASSERT_EQ(changes_seen, 1, "past it: Down");
+	gnv_bfd_sessions_age(&t, 9 * s, count_change, NULL);
+	ASSERT_EQ(changes_seen, 1, "a -> b: 6 s is not past 6 s");
+	gnv_bfd_sessions_age(&t, 9 * s + 1, count_change, NULL);
+	ASSERT_EQ(changes_seen, 2, "past it: Down");
+	gnv_bfd_sessions_age(&t, 20 * s, count_change, NULL);
+	ASSERT_EQ(changes_seen, 2, "once");
+	ASSERT_EQ(t.s[0].changes, 3, "changes of a -> b");
+	ASSERT_EQ(gnv_bfd_sessions_add(&t, &ab, &up, 21 * s, &c), 1,
+		  "a packet again: Up");
+	ASSERT_FALSE(t.s[0].silent, "no longer silent");
+	ASSERT_EQ(t.s[0].packets, 4, "packets");
+}
+
 int main(void)
 {
 	test_bfd_decode();
 	test_bfd_decap();
 	test_bfd_refused();
+	test_bfd_sessions();
 	test_case("names");
 	ASSERT_STRSTR(gnv_bfd_diag_name(1), "Detection Time Expired", "diag 1");
 	ASSERT_STRSTR(gnv_bfd_state_name(GNV_BFD_ADMIN_DOWN), "AdminDown",

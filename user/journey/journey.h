@@ -107,12 +107,14 @@ struct gnv_hop_stats {
 };
 
 struct gnv_joiner {
+	/* Every point traced, whether seen or not (a live run's, or what a
+	 * tracing record declares), and every node. */
 	struct gnv_point points[GNV_JOURNEY_MAX_POINTS];
 	int n_points;
 	struct gnv_jnode nodes[GNV_JOURNEY_MAX_NODES];
 	int n_nodes;
 	int ref;		/* the node whose clock the others are read by */
-	/* Points known to be traced even without events (a live run's). */
+	/* The open journeys: by pkt_id, and by last sighting, oldest first. */
 	struct gnv_hashtab by_id;
 	struct gnv_journey *oldest, *newest;
 	__u64 timeout_ns;
@@ -122,7 +124,8 @@ struct gnv_joiner {
 	bool has_oneway[GNV_JOURNEY_MAX_NODES][GNV_JOURNEY_MAX_NODES];
 	struct gnv_hop_stats hops[GNV_JOURNEY_MAX_POINTS][GNV_JOURNEY_MAX_POINTS];
 	struct gnv_hop_stats tunnels[GNV_JOURNEY_MAX_NODES][GNV_JOURNEY_MAX_NODES];
-	__u64 journeys, overflowed;
+	__u64 journeys;
+	__u64 overflowed;	/* sightings left out: too many, or no memory */
 	void (*on_journey)(void *ctx, const struct gnv_joiner *j,
 			   const struct gnv_journey *jr);
 	void *ctx;

@@ -92,22 +92,6 @@ static void print_text(struct gnv_journey_out *o, const struct gnv_joiner *j,
 	ob_char(ob, '\n');
 }
 
-static void key_str(struct outbuf *ob, const char *k, const char *v)
-{
-	ob_str(ob, ",\"");
-	ob_str(ob, k);
-	ob_str(ob, "\":");
-	ob_json_str(ob, v);
-}
-
-static void key_u(struct outbuf *ob, const char *k, __u64 v)
-{
-	ob_str(ob, ",\"");
-	ob_str(ob, k);
-	ob_str(ob, "\":");
-	ob_u64(ob, v);
-}
-
 static void put_ts(struct outbuf *ob, __u64 ns)
 {
 	ob_u64(ob, ns / 1000000000ULL);
@@ -133,15 +117,15 @@ static void put_point_fields(struct outbuf *ob, const struct gnv_joiner *j,
 	gnv_point_name(j, point, name, sizeof(name));
 	ob_str(ob, "\"point\":");	/* the first field of its object */
 	ob_json_str(ob, name);
-	key_str(ob, "node", j->nodes[p->node].name);
-	key_str(ob, "ifname", p->ifname);
-	key_str(ob, "kind", kind_names[p->kind]);
-	key_str(ob, "dir", p->dir == GNV_DIR_OUT ? "out" : "in");
+	ob_json_key_str(ob, "node", j->nodes[p->node].name);
+	ob_json_key_str(ob, "ifname", p->ifname);
+	ob_json_key_str(ob, "kind", kind_names[p->kind]);
+	ob_json_key_str(ob, "dir", p->dir == GNV_DIR_OUT ? "out" : "in");
 	if (p->lport[0])
-		key_str(ob, "lport", p->lport);
+		ob_json_key_str(ob, "lport", p->lport);
 	if (p->port_key) {
-		key_u(ob, "dp_key", p->dp_key);
-		key_u(ob, "port_key", p->port_key);
+		ob_json_key_u64(ob, "dp_key", p->dp_key);
+		ob_json_key_u64(ob, "port_key", p->port_key);
 	}
 }
 
@@ -150,7 +134,7 @@ static void put_sighting(struct outbuf *ob, const struct gnv_obs *x)
 {
 	const struct gnv_pkt *p = &x->pkt;
 
-	key_u(ob, "len", x->len);
+	ob_json_key_u64(ob, "len", x->len);
 	if (p->outer_family) {
 		ob_str(ob, ",\"outer_src\":\"");
 		ob_addr(ob, p->outer_family, p->outer_src);
@@ -159,9 +143,9 @@ static void put_sighting(struct outbuf *ob, const struct gnv_obs *x)
 		ob_char(ob, '"');
 	}
 	if (p->flags & GNV_F_OVN) {
-		key_u(ob, "vni", p->vni);
-		key_u(ob, "ovn_inport", p->ovn_inport);
-		key_u(ob, "ovn_outport", p->ovn_outport);
+		ob_json_key_u64(ob, "vni", p->vni);
+		ob_json_key_u64(ob, "ovn_inport", p->ovn_inport);
+		ob_json_key_u64(ob, "ovn_outport", p->ovn_outport);
 	}
 }
 
@@ -175,7 +159,7 @@ static void print_json(struct gnv_journey_out *o, const struct gnv_joiner *j,
 	ob_str(ob, "{\"ts\":");
 	put_ts(ob, jr->obs[0].ts_ns + o->clock_offset_ns);
 	snprintf(id, sizeof(id), "%08x", jr->pkt_id);
-	key_str(ob, "pkt_id", id);
+	ob_json_key_str(ob, "pkt_id", id);
 	inner.flags &= ~GNV_F_INNER_ETH;	/* MACs change on the way */
 	gnv_json_inner(ob, &inner);
 	ob_str(ob, ",\"hops\":[");
@@ -189,14 +173,14 @@ static void print_json(struct gnv_journey_out *o, const struct gnv_joiner *j,
 		put_point_fields(ob, j, x->point);
 		put_sighting(ob, x);
 		if (i && !gnv_journey_hop(j, jr, i, &ns, &err)) {
-			key_u(ob, "hop_ns", ns);
-			key_u(ob, "hop_err_ns", err);
+			ob_json_key_u64(ob, "hop_ns", ns);
+			ob_json_key_u64(ob, "hop_err_ns", err);
 		}
 		ob_char(ob, '}');
 	}
 	ob_char(ob, ']');
 	if (jr->end != GNV_JOURNEY_DONE) {
-		key_str(ob, "lost", jr->end == GNV_JOURNEY_LOST_UNDERLAY ?
+		ob_json_key_str(ob, "lost", jr->end == GNV_JOURNEY_LOST_UNDERLAY ?
 				    "underlay" : "node");
 		ob_str(ob, ",\"lost_before\":{");
 		put_point_fields(ob, j, jr->expected);
@@ -271,9 +255,9 @@ static void hop_json(void *ctx, const char *from, const char *to,
 
 	ob_str(l->ob, l->n++ ? ",{\"from\":" : "{\"from\":");
 	ob_json_str(l->ob, from);
-	key_str(l->ob, "to", to);
-	key_u(l->ob, "passed", s->seen);
-	key_u(l->ob, "lost", s->lost);
+	ob_json_key_str(l->ob, "to", to);
+	ob_json_key_u64(l->ob, "passed", s->seen);
+	ob_json_key_u64(l->ob, "lost", s->lost);
 	ob_char(l->ob, '}');
 }
 
@@ -284,10 +268,10 @@ static void tunnel_json(void *ctx, const char *from, const char *to,
 
 	ob_str(l->ob, l->n++ ? ",{\"from\":" : "{\"from\":");
 	ob_json_str(l->ob, from);
-	key_str(l->ob, "to", to);
-	key_u(l->ob, "sent", s->seen + s->lost);
-	key_u(l->ob, "arrived", s->seen);
-	key_u(l->ob, "lost", s->lost);
+	ob_json_key_str(l->ob, "to", to);
+	ob_json_key_u64(l->ob, "sent", s->seen + s->lost);
+	ob_json_key_u64(l->ob, "arrived", s->seen);
+	ob_json_key_u64(l->ob, "lost", s->lost);
 	ob_char(l->ob, '}');
 }
 
@@ -299,7 +283,7 @@ static void summary_json(struct outbuf *ob, const struct gnv_joiner *j)
 
 	ob_str(ob, "{\"summary\":{\"journeys\":");
 	ob_u64(ob, j->journeys);
-	key_u(ob, "left_out", j->overflowed);
+	ob_json_key_u64(ob, "left_out", j->overflowed);
 	ob_str(ob, ",\"hops\":[");
 	gnv_journey_each_hop(j, hop_json, &hops);
 	ob_str(ob, "],\"tunnels\":[");
@@ -316,7 +300,7 @@ static void summary_json(struct outbuf *ob, const struct gnv_joiner *j)
 		snprintf(off, sizeof(off), "%lld", (long long)nd->offset_ns);
 		ob_str(ob, ",\"offset_ns\":");
 		ob_str(ob, off);
-		key_u(ob, "offset_err_ns", nd->offset_err_ns);
+		ob_json_key_u64(ob, "offset_err_ns", nd->offset_err_ns);
 		ob_char(ob, '}');
 	}
 	ob_str(ob, "]}}\n");

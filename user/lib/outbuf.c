@@ -148,3 +148,24 @@ void ob_json_str(struct outbuf *ob, const char *s)
 	}
 	ob_char(ob, '"');
 }
+
+void ob_json_key(struct outbuf *ob, const char *name)
+{
+	ob_str(ob, ",\"");
+	ob_str(ob, name);
+	ob_str(ob, "\":");
+}
+
+void ob_json_key_u64(struct outbuf *ob, const char *name, __u64 v)
+{
+	ob_json_key(ob, name);
+	ob_u64(ob, v);
+}
+
+void ob_json_key_str(struct outbuf *ob, const char *name, const char *v)
+{
+	if (!v)
+		return;
+	ob_json_key(ob, name);
+	ob_json_str(ob, v);
+}

@@ -40,5 +40,12 @@ void ob_mac(struct outbuf *ob, const __u8 *mac);
 void ob_addr(struct outbuf *ob, int family, const __u8 *addr);
 /* A JSON string: quotes and escapes. */
 void ob_json_str(struct outbuf *ob, const char *s);
+/*
+ * A field of a JSON object after its first: ,"name":value. A string
+ * field whose value is NULL is left out.
+ */
+void ob_json_key(struct outbuf *ob, const char *name);
+void ob_json_key_u64(struct outbuf *ob, const char *name, __u64 v);
+void ob_json_key_str(struct outbuf *ob, const char *name, const char *v);
 
 #endif /* GNV_OUTBUF_H */

@@ -10,32 +10,10 @@
 #include "ovn/ovn_zones.h"
 #include "format.h"
 
-static void key(struct outbuf *ob, const char *name)
-{
-	ob_str(ob, ",\"");
-	ob_str(ob, name);
-	ob_str(ob, "\":");
-}
-
-static void key_u(struct outbuf *ob, const char *name, __u64 v)
-{
-	key(ob, name);
-	ob_u64(ob, v);
-}
-
-/* "name":"..." when OVN has a name for it; nothing otherwise. */
-static void key_str(struct outbuf *ob, const char *name, const char *value)
-{
-	if (!value)
-		return;
-	key(ob, name);
-	ob_json_str(ob, value);
-}
-
 static void key_addr(struct outbuf *ob, const char *name, int family,
 		     const __u8 *addr)
 {
-	key(ob, name);
+	ob_json_key(ob, name);
 	ob_char(ob, '"');
 	ob_addr(ob, family, addr);
 	ob_char(ob, '"');
@@ -43,7 +21,7 @@ static void key_addr(struct outbuf *ob, const char *name, int family,
 
 static void key_mac(struct outbuf *ob, const char *name, const __u8 *mac)
 {
-	key(ob, name);
+	ob_json_key(ob, name);
 	ob_char(ob, '"');
 	ob_mac(ob, mac);
 	ob_char(ob, '"');
@@ -62,7 +40,7 @@ static void put_options(struct outbuf *ob, const struct gnv_event *ev)
 	__u32 off;
 	int n = 0;
 
-	key(ob, "options");
+	ob_json_key(ob, "options");
 	ob_char(ob, '[');
 	gnv_for_each_opt(ev->opts, ev->pkt.opts_len, off, o) {
 		ob_str(ob, n++ ? ",{\"class\":" : "{\"class\":");
@@ -82,7 +60,7 @@ static void put_inner_proto(struct outbuf *ob, const struct gnv_pkt *p)
 
 	if (!name && !p->inner_family)
 		return;
-	key(ob, "inner_proto");
+	ob_json_key(ob, "inner_proto");
 	if (name)
 		ob_json_str(ob, name);
 	else
@@ -97,37 +75,37 @@ void gnv_json_inner(struct outbuf *ob, const struct gnv_pkt *p)
 		key_mac(ob, "inner_eth_src", p->inner_eth_src);
 		key_mac(ob, "inner_eth_dst", p->inner_eth_dst);
 		if (p->inner_vlan)
-			key_u(ob, "inner_vlan", p->inner_vlan);
+			ob_json_key_u64(ob, "inner_vlan", p->inner_vlan);
 	}
-	key_u(ob, "inner_ethertype", p->inner_ethertype);
+	ob_json_key_u64(ob, "inner_ethertype", p->inner_ethertype);
 	if (p->inner_family) {
 		key_addr(ob, "inner_src", p->inner_family, p->inner_src);
 		key_addr(ob, "inner_dst", p->inner_family, p->inner_dst);
 	}
 	put_inner_proto(ob, p);
 	if (p->inner_ethertype == GNV_ETH_P_ARP)
-		key_u(ob, "arp_op", p->arp_op);
+		ob_json_key_u64(ob, "arp_op", p->arp_op);
 	if (!l4)
 		return;
 	switch (p->inner_proto) {
 	case GNV_IPPROTO_ICMP:
 	case GNV_IPPROTO_ICMPV6:
-		key_u(ob, "icmp_type", p->icmp_type);
-		key_u(ob, "icmp_code", p->icmp_code);
+		ob_json_key_u64(ob, "icmp_type", p->icmp_type);
+		ob_json_key_u64(ob, "icmp_code", p->icmp_code);
 		if ((p->inner_proto == GNV_IPPROTO_ICMP &&
 		     (p->icmp_type == 8 || p->icmp_type == 0)) ||
 		    (p->inner_proto == GNV_IPPROTO_ICMPV6 &&
 		     (p->icmp_type == 128 || p->icmp_type == 129))) {
-			key_u(ob, "icmp_id", p->icmp_id);
-			key_u(ob, "icmp_seq", p->icmp_seq);
+			ob_json_key_u64(ob, "icmp_id", p->icmp_id);
+			ob_json_key_u64(ob, "icmp_seq", p->icmp_seq);
 		}
 		break;
 	case GNV_IPPROTO_TCP:
-		key_u(ob, "tcp_flags", p->tcp_flags);
+		ob_json_key_u64(ob, "tcp_flags", p->tcp_flags);
 		/* fall through */
 	case GNV_IPPROTO_UDP:
-		key_u(ob, "sport", p->sport);
-		key_u(ob, "dport", p->dport);
+		ob_json_key_u64(ob, "sport", p->sport);
+		ob_json_key_u64(ob, "dport", p->dport);
 		break;
 	}
 }
@@ -143,15 +121,15 @@ static void put_vm_port(struct outbuf *ob, const struct gnv_fmt *f,
 	const struct gnv_pkt *p = &ev->pkt;
 	int out = ev->dir == GNV_DIR_OUT;
 
-	key(ob, "vm_port");
+	ob_json_key(ob, "vm_port");
 	ob_str(ob, "true");
-	key_str(ob, "lport", gnv_fmt_lport(f, ev, out ? v->outport :
+	ob_json_key_str(ob, "lport", gnv_fmt_lport(f, ev, out ? v->outport :
 							v->inport));
 	if (!(p->flags & GNV_F_OVN))
 		return;
-	key_u(ob, "vni", p->vni);
-	key_str(ob, "datapath", v->datapath);
-	key_u(ob, out ? "ovn_outport" : "ovn_inport",
+	ob_json_key_u64(ob, "vni", p->vni);
+	ob_json_key_str(ob, "datapath", v->datapath);
+	ob_json_key_u64(ob, out ? "ovn_outport" : "ovn_inport",
 	      out ? p->ovn_outport : p->ovn_inport);
 }
 
@@ -163,46 +141,46 @@ static void put_tunnel(struct outbuf *ob, const struct gnv_event *ev,
 
 	key_addr(ob, "outer_src", p->outer_family, p->outer_src);
 	key_addr(ob, "outer_dst", p->outer_family, p->outer_dst);
-	key_str(ob, "outer_src_chassis", v->chassis[0]);
-	key_str(ob, "outer_dst_chassis", v->chassis[1]);
-	key_str(ob, "outer_src_zone", v->chassis_zone[0]);
-	key_str(ob, "outer_dst_zone", v->chassis_zone[1]);
+	ob_json_key_str(ob, "outer_src_chassis", v->chassis[0]);
+	ob_json_key_str(ob, "outer_dst_chassis", v->chassis[1]);
+	ob_json_key_str(ob, "outer_src_zone", v->chassis_zone[0]);
+	ob_json_key_str(ob, "outer_dst_zone", v->chassis_zone[1]);
 	/* A Geneve device's metadata has no UDP ports: none are invented. */
 	if (p->flags & GNV_F_DECAP) {
-		key(ob, "decap");
+		ob_json_key(ob, "decap");
 		ob_str(ob, "true");
 	} else {
-		key_u(ob, "outer_sport", p->outer_sport);
-		key_u(ob, "outer_dport", p->outer_dport);
+		ob_json_key_u64(ob, "outer_sport", p->outer_sport);
+		ob_json_key_u64(ob, "outer_dport", p->outer_dport);
 	}
-	key_u(ob, "outer_ttl", p->outer_ttl);
-	key_u(ob, "outer_tos", p->outer_tos);
+	ob_json_key_u64(ob, "outer_ttl", p->outer_ttl);
+	ob_json_key_u64(ob, "outer_tos", p->outer_tos);
 	if (p->n_vlans)
-		key_u(ob, "vlan", p->vlan[0]);
+		ob_json_key_u64(ob, "vlan", p->vlan[0]);
 	if (p->n_vlans > 1)
-		key_u(ob, "vlan_inner", p->vlan[1]);
-	key_u(ob, "vni", p->vni);
-	key_str(ob, "zone", v->zone);
-	key_str(ob, "datapath", v->datapath);
+		ob_json_key_u64(ob, "vlan_inner", p->vlan[1]);
+	ob_json_key_u64(ob, "vni", p->vni);
+	ob_json_key_str(ob, "zone", v->zone);
+	ob_json_key_str(ob, "datapath", v->datapath);
 	if (p->flags & GNV_F_VXLAN) {
 		/* OVN's VXLAN: no protocol field, flags or options. */
-		key(ob, "encap");
+		ob_json_key(ob, "encap");
 		ob_str(ob, "\"vxlan\"");
-		key_u(ob, "vxlan_vni", gnv_ovn_vxlan_vni(p->vni, p->ovn_outport));
+		ob_json_key_u64(ob, "vxlan_vni", gnv_ovn_vxlan_vni(p->vni, p->ovn_outport));
 	} else {
-		key_u(ob, "geneve_proto", p->geneve_proto);
-		key(ob, "oam");
+		ob_json_key_u64(ob, "geneve_proto", p->geneve_proto);
+		ob_json_key(ob, "oam");
 		ob_str(ob, p->flags & GNV_F_OAM ? "true" : "false");
-		key(ob, "critical");
+		ob_json_key(ob, "critical");
 		ob_str(ob, p->flags & GNV_F_CRITICAL ? "true" : "false");
 		if (p->flags & GNV_F_OVN) {
-			key_u(ob, "ovn_inport", p->ovn_inport);
-			key_str(ob, "ovn_inport_name", v->inport);
+			ob_json_key_u64(ob, "ovn_inport", p->ovn_inport);
+			ob_json_key_str(ob, "ovn_inport_name", v->inport);
 		}
 	}
 	if (p->flags & GNV_F_OVN) {
-		key_u(ob, "ovn_outport", p->ovn_outport);
-		key_str(ob, "ovn_outport_name", v->outport);
+		ob_json_key_u64(ob, "ovn_outport", p->ovn_outport);
+		ob_json_key_str(ob, "ovn_outport_name", v->outport);
 	}
 	if (!(p->flags & GNV_F_VXLAN))
 		put_options(ob, ev);
@@ -211,17 +189,17 @@ static void put_tunnel(struct outbuf *ob, const struct gnv_event *ev,
 /* BFD's control packet: RFC 5880's fields, the state and diagnostic named. */
 static void put_bfd(struct outbuf *ob, const struct gnv_bfd *b)
 {
-	key_str(ob, "bfd_state", gnv_bfd_state_name(b->state));
-	key_u(ob, "bfd_diag", b->diag);
-	key_str(ob, "bfd_diag_name", gnv_bfd_diag_name(b->diag));
-	key_u(ob, "bfd_detect_mult", b->detect_mult);
-	key_u(ob, "bfd_my_disc", b->my_disc);
-	key_u(ob, "bfd_your_disc", b->your_disc);
-	key_u(ob, "bfd_desired_min_tx_us", b->desired_min_tx_us);
-	key_u(ob, "bfd_required_min_rx_us", b->required_min_rx_us);
-	key(ob, "bfd_poll");
+	ob_json_key_str(ob, "bfd_state", gnv_bfd_state_name(b->state));
+	ob_json_key_u64(ob, "bfd_diag", b->diag);
+	ob_json_key_str(ob, "bfd_diag_name", gnv_bfd_diag_name(b->diag));
+	ob_json_key_u64(ob, "bfd_detect_mult", b->detect_mult);
+	ob_json_key_u64(ob, "bfd_my_disc", b->my_disc);
+	ob_json_key_u64(ob, "bfd_your_disc", b->your_disc);
+	ob_json_key_u64(ob, "bfd_desired_min_tx_us", b->desired_min_tx_us);
+	ob_json_key_u64(ob, "bfd_required_min_rx_us", b->required_min_rx_us);
+	ob_json_key(ob, "bfd_poll");
 	ob_str(ob, b->flags & GNV_BFD_POLL ? "true" : "false");
-	key(ob, "bfd_final");
+	ob_json_key(ob, "bfd_final");
 	ob_str(ob, b->flags & GNV_BFD_FINAL ? "true" : "false");
 }
 
@@ -233,12 +211,12 @@ void gnv_format_json(struct gnv_fmt *f, const struct gnv_event *ev,
 
 	put_ts(ob, ev->ts_ns + f->clock_offset_ns);
 	if (f->live) {
-		key_str(ob, "node", f->node);
-		key(ob, "ifname");
+		ob_json_key_str(ob, "node", f->node);
+		ob_json_key(ob, "ifname");
 		ob_json_str(ob, gnv_ifname(ev->ifindex));
-		key(ob, "dir");
+		ob_json_key(ob, "dir");
 		ob_str(ob, ev->dir == GNV_DIR_OUT ? "\"out\"" : "\"in\"");
-		key_str(ob, "hook", gnv_fmt_hook(f, ev->ifindex, ev->dir));
+		ob_json_key_str(ob, "hook", gnv_fmt_hook(f, ev->ifindex, ev->dir));
 	}
 	if (p->vm_port)
 		put_vm_port(ob, f, ev, v);
@@ -251,8 +229,8 @@ void gnv_format_json(struct gnv_fmt *f, const struct gnv_event *ev,
 		char id[16];
 
 		snprintf(id, sizeof(id), "%08x", p->pkt_id);
-		key_str(ob, "pkt_id", id);
+		ob_json_key_str(ob, "pkt_id", id);
 	}
-	key_u(ob, "len", ev->pkt_len);
+	ob_json_key_u64(ob, "len", ev->pkt_len);
 	ob_str(ob, "}\n");
 }

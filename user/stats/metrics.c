@@ -14,6 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "health/bfd_sessions.h"
 #include "journey/journey.h"
 #include "lib/abi_names.h"
 #include "lib/log.h"
@@ -454,15 +455,89 @@ static void journeys(struct outbuf *ob, const struct gnv_joiner *j)
 	}
 }
 
-void gnv_metrics_render(struct outbuf *ob, const struct gnv_counts *c,
-			const struct gnv_hist *h, const struct gnv_joiner *j)
+/*
+ * BFD, a series per session: labels from and to, the sender's and the
+ * receiver's underlay addresses, and with OVN's names their chassis.
+ */
+static void bfd_labels(struct key_text *k, char *buf, size_t len,
+		       const struct gnv_bfd_session *s,
+		       const struct gnv_ovn_names *names)
+{
+	struct outbuf ob = { .buf = buf, .cap = len };
+	char from[INET6_ADDRSTRLEN], to[INET6_ADDRSTRLEN];
+	int af = s->family == 6 ? AF_INET6 : AF_INET;
+	struct gnv_label l[4] = { { "from", from }, { "to", to } };
+	const char *cf = gnv_ovn_chassis_any(names, s->family, s->src);
+	const char *ct = gnv_ovn_chassis_any(names, s->family, s->dst);
+	int n = 2;
+
+	inet_ntop(af, s->src, from, sizeof(from));
+	inet_ntop(af, s->dst, to, sizeof(to));
+	if (cf)
+		l[n++] = (struct gnv_label){ "from_chassis", cf };
+	if (ct)
+		l[n++] = (struct gnv_label){ "to_chassis", ct };
+	gnv_metrics_labels(&ob, l, n);
+	k->labels = buf;
+	k->len = ob.len;
+}
+
+static void bfd_sessions(struct outbuf *ob, const struct gnv_bfd_sessions *t,
+			 const struct gnv_ovn_names *names, __u64 now_ns)
+{
+	static const struct {
+		const char *name, *type, *help;
+	} fams[] = {
+		{ "gnvtrace_bfd_session_state", "gauge",
+		  "A BFD session's state as its sender last said, Down once "
+		  "silent past its detection time: 0 AdminDown, 1 Down, "
+		  "2 Init, 3 Up." },
+		{ "gnvtrace_bfd_state_changes_total", "counter",
+		  "Changes of a BFD session's state." },
+		{ "gnvtrace_bfd_packets_total", "counter",
+		  "BFD control packets of a session." },
+		{ "gnvtrace_bfd_last_diagnostic", "gauge",
+		  "The diagnostic code (RFC 5880) of the session's last change." },
+		{ "gnvtrace_bfd_seconds_since_last_packet", "gauge",
+		  "Time since the session's last control packet." },
+	};
+	char buf[512];
+	struct key_text k;
+
+	if (!t->n)
+		return;
+	for (size_t f = 0; f < sizeof(fams) / sizeof(fams[0]); f++) {
+		family(ob, fams[f].name, fams[f].type, fams[f].help);
+		for (int i = 0; i < t->n; i++) {
+			const struct gnv_bfd_session *s = &t->s[i];
+
+			bfd_labels(&k, buf, sizeof(buf), s, names);
+			series(ob, fams[f].name, "", &k, NULL);
+			switch (f) {
+			case 0: value_u64(ob, s->state); break;
+			case 1: value_u64(ob, s->changes); break;
+			case 2: value_u64(ob, s->packets); break;
+			case 3: value_u64(ob, s->diag); break;
+			default:
+				value_ns(ob, now_ns > s->last_ns ?
+					     now_ns - s->last_ns : 0);
+			}
+		}
+	}
+}
+
+void gnv_metrics_render(struct outbuf *ob, const struct gnv_metrics_src *src)
 {
 	static const char mal[] = "gnvtrace_malformed_packets_total";
+	const struct gnv_counts *c = src->counts;
+	const struct gnv_hist *h = src->hist;
 	struct key_text *keys;
 	char *arena;
 
-	if (j)
-		journeys(ob, j);
+	if (src->journeys)
+		journeys(ob, src->journeys);
+	if (src->bfd)
+		bfd_sessions(ob, src->bfd, src->names, src->now_ns);
 	if (!c)
 		return;
 	counter(ob, "gnvtrace_packets_total",
@@ -509,8 +584,8 @@ void gnv_metrics_render(struct outbuf *ob, const struct gnv_counts *c,
 	free(arena);
 }
 
-int gnv_metrics_write_file(const char *path, const struct gnv_counts *c,
-			   const struct gnv_hist *h, const struct gnv_joiner *j)
+int gnv_metrics_write_file(const char *path,
+			   const struct gnv_metrics_src *src)
 {
 	size_t len = strlen(path) + 32;
 	char *tmp = malloc(len);
@@ -543,7 +618,7 @@ int gnv_metrics_write_file(const char *path, const struct gnv_counts *c,
 		goto out;
 	}
 	errno = 0;
-	gnv_metrics_render(&ob, c, h, j);
+	gnv_metrics_render(&ob, src);
 	ob_free(&ob);
 	if (ferror(f))
 		err = errno ? errno : EIO;

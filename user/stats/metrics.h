@@ -37,6 +37,22 @@
 #include "hist.h"
 
 struct gnv_joiner;
+struct gnv_bfd_sessions;
+
+/*
+ * What the metrics are rendered from. counts may be NULL (a joiner of
+ * other chassis' streams has no packets of its own), hist too (no
+ * per-port series), journeys (no --journey) and bfd (no BFD seen) too;
+ * now_ns is the clock BFD sessions' ages are read on.
+ */
+struct gnv_metrics_src {
+	const struct gnv_counts *counts;
+	const struct gnv_hist *hist;
+	const struct gnv_joiner *journeys;
+	const struct gnv_bfd_sessions *bfd;
+	__u64 now_ns;
+	const struct gnv_ovn_names *names;	/* BFD's chassis, or NULL */
+};
 
 /* The exposition format's media type, for an HTTP Content-Type. */
 #define GNV_METRICS_CONTENT_TYPE "text/plain; version=0.0.4; charset=utf-8"
@@ -44,12 +60,10 @@ struct gnv_joiner;
 #define GNV_METRICS_DEFAULT_ADDR "127.0.0.1"
 
 /*
- * Appends all families to ob. c may be NULL (a joiner of other chassis'
- * streams has no packets of its own), h too (no per-port series), j too
- * (no journeys). None is modified; the caller flushes ob (ob_free does).
+ * Appends all families of src to ob, modifying nothing; the caller
+ * flushes ob (ob_free does).
  */
-void gnv_metrics_render(struct outbuf *ob, const struct gnv_counts *c,
-			const struct gnv_hist *h, const struct gnv_joiner *j);
+void gnv_metrics_render(struct outbuf *ob, const struct gnv_metrics_src *src);
 
 /* A label: name="value", the value escaped (\\, \", \n). */
 struct gnv_label {
@@ -68,8 +82,8 @@ void gnv_metrics_label_value(struct outbuf *ob, const char *value);
  * errno after one line on stderr:
  * "gnvtrace: cannot write metrics file PATH: <reason>".
  */
-int gnv_metrics_write_file(const char *path, const struct gnv_counts *c,
-			   const struct gnv_hist *h, const struct gnv_joiner *j);
+int gnv_metrics_write_file(const char *path,
+			   const struct gnv_metrics_src *src);
 
 /*
  * The /metrics endpoint. spec: PORT (on 127.0.0.1), ADDR:PORT (IPv4),
@@ -105,13 +119,11 @@ struct gnv_metrics_server *gnv_metrics_listen(const struct sockaddr *sa,
 int gnv_metrics_port(const struct gnv_metrics_server *s);
 
 /*
- * Renders c, h and j and serves that from now on. Takes no reference to
- * them. Safe to call from any one thread while the server answers requests
+ * Renders src and serves that from now on. Takes no reference to it. Safe to call from any one thread while the server answers requests
  * on its own; scrapes in progress finish with the previous body.
  */
 void gnv_metrics_publish(struct gnv_metrics_server *s,
-			 const struct gnv_counts *c, const struct gnv_hist *h,
-			 const struct gnv_joiner *j);
+			 const struct gnv_metrics_src *src);
 
 /*
  * Whether a scrape waits for a fresh body: the body is rendered for

@@ -92,9 +92,7 @@ static void body_put(void *cls)
 }
 
 /* A rendered body with one reference, or NULL when out of memory. */
-static struct body *body_new(const struct gnv_counts *c,
-			     const struct gnv_hist *h,
-			     const struct gnv_joiner *j)
+static struct body *body_new(const struct gnv_metrics_src *src)
 {
 	struct body *b = calloc(1, sizeof(*b));
 	struct outbuf ob;
@@ -111,7 +109,7 @@ static struct body *body_new(const struct gnv_counts *c,
 	ob_init(&ob, f);
 	ok = ob.cap != 0;
 	if (ok)
-		gnv_metrics_render(&ob, c, h, j);
+		gnv_metrics_render(&ob, src);
 	ob_free(&ob);
 	if (fclose(f) || !ok) {
 		free(b->data);
@@ -318,7 +316,8 @@ struct gnv_metrics_server *gnv_metrics_listen(const struct sockaddr *sa,
 	}
 
 	s = calloc(1, sizeof(*s));
-	if (!s || !(s->body = body_new(&zero, NULL, NULL))) {
+	if (!s || !(s->body = body_new(&(struct gnv_metrics_src){
+					.counts = &zero }))) {
 		snprintf(err, errlen, "--metrics %s: out of memory", what);
 		free(s);
 		close(fd);
@@ -375,10 +374,9 @@ int gnv_metrics_port(const struct gnv_metrics_server *s)
 }
 
 void gnv_metrics_publish(struct gnv_metrics_server *s,
-			 const struct gnv_counts *c, const struct gnv_hist *h,
-			 const struct gnv_joiner *j)
+			 const struct gnv_metrics_src *src)
 {
-	struct body *b = body_new(c, h, j), *old;
+	struct body *b = body_new(src), *old;
 
 	__atomic_store_n(&s->wanted, 0, __ATOMIC_RELEASE);
 	pthread_mutex_lock(&s->lock);

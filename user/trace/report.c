@@ -41,32 +41,37 @@ static void reap(struct gnv_report *r)
 }
 
 /*
- * The counters and per-port statistics now, into *c and *h (initialised
- * either way, for gnv_hist_free). 0 when there is no kernel side (a
- * joiner of other chassis' streams): nothing to report of it.
+ * Everything to report now: the counters and per-port statistics into *c
+ * and *h (initialised either way, for gnv_hist_free; none without a
+ * kernel side, a joiner of other chassis' streams), the journeys, BFD.
  */
-static int snapshot(struct gnv_report *r, struct gnv_counts *c,
-		    struct gnv_hist *h)
+static void snapshot(struct gnv_report *r, struct gnv_counts *c,
+		     struct gnv_hist *h, struct gnv_metrics_src *src)
 {
 	memset(c, 0, sizeof(*c));
 	gnv_hist_init(h);
+	*src = (struct gnv_metrics_src){
+		.journeys = r->joiner, .bfd = r->bfd, .now_ns = gnv_mono_ns(),
+		.names = r->o->names,
+	};
 	if (!r->bpf)
-		return 0;
+		return;
 	gnv_bpf_add_counts(r->bpf, c);
 	h->names = r->o->names;
 	gnv_bpf_add_hist(r->bpf, h);
 	gnv_hist_merge(h, &r->unanswered);
-	return 1;
+	src->counts = c;
+	src->hist = h;
 }
 
-/* Prints the histograms (h NULL: none) and writes the metrics file. */
-static int report(const struct gnv_trace_opts *o, const struct gnv_counts *c,
-		  struct gnv_hist *h, const struct gnv_joiner *j)
+/* Prints the histograms (src's, h) and writes the metrics file. */
+static int report(const struct gnv_trace_opts *o, struct gnv_hist *h,
+		  const struct gnv_metrics_src *src)
 {
-	if (h && o->hist)
+	if (src->hist && o->hist)
 		gnv_hist_print(gnv_trace_hist_out(o), h, o->hist, o->mode);
 	if (o->metrics_file)
-		return gnv_metrics_write_file(o->metrics_file, c, h, j);
+		return gnv_metrics_write_file(o->metrics_file, src);
 	return 0;
 }
 
@@ -75,9 +80,9 @@ void gnv_report_tick(struct gnv_report *r)
 	double now = gnv_mono_s();
 	int interval = r->next_interval && now >= r->next_interval;
 	int scrape = r->server && gnv_metrics_wanted(r->server);
+	struct gnv_metrics_src src;
 	struct gnv_counts c;
 	struct gnv_hist h;
-	int kernel;
 
 	if (!r->o->hist && !r->joiner)
 		return;
@@ -88,31 +93,30 @@ void gnv_report_tick(struct gnv_report *r)
 	/* Reading the whole port map is for someone: a scrape or a print. */
 	if (!scrape && !interval)
 		return;
-	kernel = snapshot(r, &c, &h);
+	snapshot(r, &c, &h, &src);
 	if (scrape)
-		gnv_metrics_publish(r->server, kernel ? &c : NULL,
-				    kernel ? &h : NULL, r->joiner);
+		gnv_metrics_publish(r->server, &src);
 	if (interval) {
 		r->next_interval += r->o->interval;
 		if (r->next_interval < now)
 			r->next_interval = now + r->o->interval;
-		report(r->o, kernel ? &c : NULL, kernel ? &h : NULL,
-		       r->joiner);
+		report(r->o, &h, &src);
 	}
 	gnv_hist_free(&h);
 }
 
 int gnv_report_final(struct gnv_report *r)
 {
+	struct gnv_metrics_src src;
 	struct gnv_counts c;
 	struct gnv_hist h;
-	int err, kernel;
+	int err;
 
 	if (!r->o->hist && !r->joiner)
 		return 0;
 	reap(r);
-	kernel = snapshot(r, &c, &h);
-	err = report(r->o, kernel ? &c : NULL, kernel ? &h : NULL, r->joiner);
+	snapshot(r, &c, &h, &src);
+	err = report(r->o, &h, &src);
 	gnv_hist_free(&h);
 	return err;
 }
@@ -129,5 +133,7 @@ int gnv_report_file(const struct gnv_trace_opts *o,
 		    const struct gnv_counts *c, struct gnv_hist *h)
 {
 	h->names = o->names;
-	return o->hist ? report(o, c, h, NULL) : 0;
+	return o->hist ? report(o, h, &(struct gnv_metrics_src){
+					.counts = c, .hist = h,
+					.names = o->names }) : 0;
 }

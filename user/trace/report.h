@@ -18,6 +18,7 @@ struct gnv_report {
 	const struct gnv_trace_opts *o;
 	const struct gnv_bpf *bpf;
 	const struct gnv_joiner *joiner;	/* --journey's, or NULL */
+	const struct gnv_bfd_sessions *bfd;	/* BFD seen live, or NULL */
 	struct gnv_hist unanswered;	/* reaped so far, kept across snapshots */
 	struct gnv_metrics_server *server;
 	double next_second, next_interval;

@@ -13,6 +13,7 @@
 #include <unistd.h>
 #include <bpf/libbpf.h>
 
+#include "health/bfd_sessions.h"
 #include "journey/journey.h"
 #include "journey/journey_print.h"
 #include "kernel/attach_xdp.h"
@@ -52,6 +53,7 @@ struct live {
 	struct gnv_journey_out jout;
 	int point[GNV_MAX_IFACES][2];		/* by interface, GNV_DIR_* */
 	char node[64];		/* this chassis: its system-id, or host name */
+	struct gnv_bfd_sessions *bfd;	/* BFD sessions, from their packets */
 	struct gnv_report report;
 	struct gnv_filter filter;		/* the programs' filter now */
 	const struct gnv_trace_opts *o;
@@ -72,6 +74,29 @@ static void journey_event(struct live *l, const struct gnv_event *ev)
 		}
 }
 
+/* A BFD session's change, a line of its own where lines go. */
+static void bfd_change(void *ctx, const struct gnv_bfd_change *c)
+{
+	struct live *l = ctx;
+
+	if (l->out.lines)
+		gnv_format_bfd_change(&l->out.fmt, c, gnv_mono_ns());
+}
+
+/* A BFD packet's event: its session followed, a change said. */
+static void bfd_event(struct live *l, const struct gnv_event *ev)
+{
+	struct gnv_bfd_change c;
+	struct gnv_bfd b;
+
+	if (gnv_bfd_of_frame((const __u8 *)(ev + 1), ev->snap_len, &ev->pkt,
+			     &b))
+		return;
+	if (gnv_bfd_sessions_add(l->bfd, &ev->pkt, &b, ev->ts_ns, &c) &&
+	    l->out.lines)
+		gnv_format_bfd_change(&l->out.fmt, &c, ev->ts_ns);
+}
+
 static int on_event(void *ctx, void *data, size_t size)
 {
 	const struct gnv_event *ev = data;
@@ -83,11 +108,13 @@ static int on_event(void *ctx, void *data, size_t size)
 	if (l->o->count && l->events >= l->o->count)
 		return 0;
 	l->events++;
-	if (l->joiner)
+	if (l->joiner) {
 		journey_event(l, ev);
-	else
-		gnv_output_event(&l->out, ev, (const __u8 *)(ev + 1),
-				 ev->snap_len);
+		return 0;
+	}
+	gnv_output_event(&l->out, ev, (const __u8 *)(ev + 1), ev->snap_len);
+	if (gnv_is_bfd(&ev->pkt))
+		bfd_event(l, ev);
 	return 0;
 }
 
@@ -142,6 +169,7 @@ static int poll_events(struct live *l)
 			gnv_bpf_set_filter(&l->bpf, &l->filter);
 		if (l->joiner)
 			gnv_joiner_expire(l->joiner, gnv_mono_ns(), false);
+		gnv_bfd_sessions_age(l->bfd, gnv_mono_ns(), bfd_change, l);
 		if (err == -EINTR)
 			continue;
 		if (err < 0) {
@@ -446,6 +474,12 @@ int gnv_trace_live(const struct gnv_trace_opts *o, struct gnv_counts *c)
 	if (err)
 		goto out_ports;
 	name_node(&l);
+	l.bfd = calloc(1, sizeof(*l.bfd));
+	if (!l.bfd) {
+		pr_warn("out of memory\n");
+		err = -ENOMEM;
+		goto out_ports;
+	}
 	err = journey_start(&l);
 	if (err)
 		goto out_ports;
@@ -456,6 +490,7 @@ int gnv_trace_live(const struct gnv_trace_opts *o, struct gnv_counts *c)
 	err = gnv_report_start(&l.report, o, &l.bpf, l.joiner);
 	if (err)
 		goto out;
+	l.report.bfd = l.bfd;
 	/* The first frames have their keys: bound before attaching. */
 	gnv_vm_ports_refresh(&l.ports, o->names);
 	bind_vm_ports(&l);
@@ -479,6 +514,8 @@ int gnv_trace_live(const struct gnv_trace_opts *o, struct gnv_counts *c)
 		err = poll_events(&l);
 	}
 	journey_finish(&l);
+	if (l.bfd->n && l.out.lines)
+		gnv_format_bfd_sessions(&l.out.fmt, l.bfd, gnv_mono_ns());
 	gnv_output_close(&l.out);
 	gnv_bpf_add_counts(&l.bpf, c);
 	if (gnv_report_final(&l.report) && !err)
@@ -488,6 +525,7 @@ out:
 	gnv_report_close(&l.report);
 	gnv_bpf_close(&l.bpf);
 out_ports:
+	free(l.bfd);
 	journey_free(&l);
 	gnv_vm_ports_close(&l.ports);
 	return err;

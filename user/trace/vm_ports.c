@@ -14,26 +14,30 @@
 
 int gnv_vm_ports_open(struct gnv_vm_ports *v, const char *remote)
 {
+	const char *at = remote ? remote : GNV_OVS_DB_DEFAULT;
 	char err[512];
 
 	memset(v, 0, sizeof(*v));
-	if (!remote) {
-		if (access(GNV_OVS_DB_DEFAULT + strlen("unix:"), F_OK))
-			return 0;
-		remote = GNV_OVS_DB_DEFAULT;
-	}
+	if (!remote && access(GNV_OVS_DB_DEFAULT + strlen("unix:"), F_OK))
+		return 0;
 	v->ovs = gnv_ovn_names_new_ovs();
 	if (!v->ovs) {
 		pr_warn("out of memory\n");
 		return -1;
 	}
-	v->client = gnv_ovn_sb_open(remote, v->ovs, OVS_OPEN_TIMEOUT_MS, err,
+	v->client = gnv_ovn_sb_open(at, v->ovs, OVS_OPEN_TIMEOUT_MS, err,
 				    sizeof(err));
-	if (!v->client) {
+	if (v->client)
+		return 0;
+	if (remote) {
 		pr_warn("%s (--ovs-db names the chassis' Open vSwitch DB)\n",
 			err);
 		return -1;
 	}
+	/* The default is read when it answers: a stale socket is no error. */
+	pr_debug("%s: going on without it\n", err);
+	gnv_ovn_names_free(v->ovs);
+	v->ovs = NULL;
 	return 0;
 }
 

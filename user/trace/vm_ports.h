@@ -24,8 +24,8 @@ struct gnv_vm_ports {
 
 /*
  * The OVS DB at remote (--ovs-db), or at GNV_OVS_DB_DEFAULT when remote
- * is NULL and the socket is there (nothing read otherwise: no OVS on this
- * host). 0, or -1 after one line on stderr.
+ * is NULL and it answers (nothing read otherwise: no OVS on this host, or
+ * none running). 0, or -1 after one line on stderr.
  */
 int gnv_vm_ports_open(struct gnv_vm_ports *v, const char *remote);
 
