@@ -199,6 +199,14 @@ static void test_bfd_sessions(void)
 		  "a packet again: Up");
 	ASSERT_FALSE(t.s[0].silent, "no longer silent");
 	ASSERT_EQ(t.s[0].packets, 4, "packets");
+	/* A full table follows no more sessions, and counts their packets. */
+	for (int i = 0; i < GNV_BFD_MAX_SESSIONS; i++) {
+		ab.outer_dst[2] = i;
+		ab.outer_dst[3] = 100;
+		gnv_bfd_sessions_add(&t, &ab, &up, 22 * s, &c);
+	}
+	ASSERT_EQ(t.n, GNV_BFD_MAX_SESSIONS, "a full table");
+	ASSERT_EQ(t.untracked, 2, "the two past it counted");
 }
 
 int main(void)

@@ -55,12 +55,8 @@ int gnv_bfd_sessions_add(struct gnv_bfd_sessions *t, const struct gnv_pkt *p,
 		s->family = p->outer_family;
 		memcpy(s->src, p->outer_src, 16);
 		memcpy(s->dst, p->outer_dst, 16);
-		s->state = b->state;
+		s->state = b->state;	/* its first word is no change */
 		s->diag = b->diag;
-		s->last = *b;
-		s->last_ns = ts_ns;
-		s->packets = 1;
-		return 0;
 	}
 	was = s->state;
 	s->last = *b;

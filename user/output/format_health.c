@@ -121,5 +121,11 @@ void gnv_format_bfd_sessions(struct gnv_fmt *f,
 			 s->silent ? " (silent)" : "");
 		ob_str(ob, buf);
 	}
+	if (t->untracked && f->mode != GNV_OUT_JSON) {
+		snprintf(buf, sizeof(buf), "bfd: %llu packets of sessions past "
+			 "the %d followed\n", (unsigned long long)t->untracked,
+			 GNV_BFD_MAX_SESSIONS);
+		ob_str(ob, buf);
+	}
 	ob_flush(ob);
 }

@@ -506,6 +506,9 @@ static void bfd_sessions(struct outbuf *ob, const struct gnv_bfd_sessions *t,
 
 	if (!t->n)
 		return;
+	counter(ob, "gnvtrace_bfd_untracked_packets_total",
+		"BFD packets of sessions past the 256 that are followed.",
+		t->untracked);
 	for (size_t f = 0; f < sizeof(fams) / sizeof(fams[0]); f++) {
 		family(ob, fams[f].name, fams[f].type, fams[f].help);
 		for (int i = 0; i < t->n; i++) {
