@@ -4,7 +4,6 @@
  * the end the counters per hop and per pair of nodes.
  */
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "output/format.h"
@@ -15,12 +14,9 @@ static void put_span(struct outbuf *ob, __u64 ns)
 {
 	char buf[32];
 
-	if (ns < 10000)
+	if (ns < 999500)
 		snprintf(buf, sizeof(buf), "%lluus",
 			 (unsigned long long)((ns + 500) / 1000));
-	else if (ns < 1000000)
-		snprintf(buf, sizeof(buf), "%lluus",
-			 (unsigned long long)(ns / 1000));
 	else if (ns < 1000000000)
 		snprintf(buf, sizeof(buf), "%.3fms", ns / 1e6);
 	else
