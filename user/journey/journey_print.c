@@ -88,12 +88,6 @@ static void print_text(struct gnv_journey_out *o, const struct gnv_joiner *j,
 	ob_char(ob, '\n');
 }
 
-static void put_ts(struct outbuf *ob, __u64 ns)
-{
-	ob_u64(ob, ns / 1000000000ULL);
-	ob_usec(ob, ns);
-}
-
 static const char *const kind_names[] = {
 	[GNV_POINT_NIC] = "nic", [GNV_POINT_GENEVE] = "geneve",
 	[GNV_POINT_VM_PORT] = "vm_port",
@@ -153,7 +147,7 @@ static void print_json(struct gnv_journey_out *o, const struct gnv_joiner *j,
 	char id[16];
 
 	ob_str(ob, "{\"ts\":");
-	put_ts(ob, jr->obs[0].ts_ns + o->clock_offset_ns);
+	ob_secs(ob, jr->obs[0].ts_ns + o->clock_offset_ns);
 	snprintf(id, sizeof(id), "%08x", jr->pkt_id);
 	ob_json_key_str(ob, "pkt_id", id);
 	inner.flags &= ~GNV_F_INNER_ETH;	/* MACs change on the way */
@@ -164,7 +158,7 @@ static void print_json(struct gnv_journey_out *o, const struct gnv_joiner *j,
 		__u64 ns, err;
 
 		ob_str(ob, i ? ",{\"ts\":" : "{\"ts\":");
-		put_ts(ob, x->ts_ns + o->clock_offset_ns);
+		ob_secs(ob, x->ts_ns + o->clock_offset_ns);
 		ob_char(ob, ',');
 		put_point_fields(ob, j, x->point);
 		put_sighting(ob, x);

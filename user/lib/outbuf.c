@@ -169,3 +169,9 @@ void ob_json_key_str(struct outbuf *ob, const char *name, const char *v)
 	ob_json_key(ob, name);
 	ob_json_str(ob, v);
 }
+
+void ob_secs(struct outbuf *ob, __u64 ns)
+{
+	ob_u64(ob, ns / 1000000000ULL);
+	ob_usec(ob, ns);
+}

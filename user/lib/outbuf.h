@@ -32,6 +32,8 @@ void ob_char(struct outbuf *ob, char c);
 void ob_u64(struct outbuf *ob, __u64 v);
 /* ".123456": the microseconds of a timestamp in ns, zero-padded. */
 void ob_usec(struct outbuf *ob, __u64 ns);
+/* "1796432642.261645": a timestamp in ns as seconds, to the microsecond. */
+void ob_secs(struct outbuf *ob, __u64 ns);
 void ob_hex(struct outbuf *ob, const __u8 *p, size_t n);
 /* "0x" and 4 hex digits */
 void ob_hex16(struct outbuf *ob, __u16 v);

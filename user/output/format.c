@@ -26,8 +26,8 @@ void gnv_fmt_close(struct gnv_fmt *f)
 	ob_free(&f->ob);
 }
 
-void gnv_fmt_set_hook(struct gnv_fmt *f, __u32 ifindex, __u8 dir,
-		      const char *hook)
+/* ifindex's entry, claimed when new; NULL when all are taken. */
+static struct gnv_fmt_hook *iface_entry(struct gnv_fmt *f, __u32 ifindex)
 {
 	for (int i = 0; i < GNV_FMT_HOOKS; i++) {
 		struct gnv_fmt_hook *h = &f->hooks[i];
@@ -35,22 +35,26 @@ void gnv_fmt_set_hook(struct gnv_fmt *f, __u32 ifindex, __u8 dir,
 		if (h->ifindex && h->ifindex != ifindex)
 			continue;
 		h->ifindex = ifindex;
-		h->name[dir & 1] = hook;
-		return;
+		return h;
 	}
+	return NULL;
+}
+
+void gnv_fmt_set_hook(struct gnv_fmt *f, __u32 ifindex, __u8 dir,
+		      const char *hook)
+{
+	struct gnv_fmt_hook *h = iface_entry(f, ifindex);
+
+	if (h)
+		h->name[dir & 1] = hook;
 }
 
 void gnv_fmt_set_lport(struct gnv_fmt *f, __u32 ifindex, const char *lport)
 {
-	for (int i = 0; i < GNV_FMT_HOOKS; i++) {
-		struct gnv_fmt_hook *h = &f->hooks[i];
+	struct gnv_fmt_hook *h = iface_entry(f, ifindex);
 
-		if (h->ifindex && h->ifindex != ifindex)
-			continue;
-		h->ifindex = ifindex;
+	if (h)
 		snprintf(h->lport, sizeof(h->lport), "%s", lport ? lport : "");
-		return;
-	}
 }
 
 void gnv_format_event(struct gnv_fmt *f, const struct gnv_event *ev,

@@ -56,8 +56,7 @@ static void put_ts(struct gnv_fmt *f, __u64 ns)
 	ns += f->clock_offset_ns;
 	if (f->mode == GNV_OUT_JSON) {
 		ob_str(&f->ob, "{\"ts\":");
-		ob_u64(&f->ob, ns / 1000000000ULL);
-		ob_usec(&f->ob, ns);
+		ob_secs(&f->ob, ns);
 	} else {
 		gnv_text_time(&f->ob, ns);
 	}

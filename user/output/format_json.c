@@ -30,8 +30,7 @@ static void key_mac(struct outbuf *ob, const char *name, const __u8 *mac)
 static void put_ts(struct outbuf *ob, __u64 ns)
 {
 	ob_str(ob, "{\"ts\":");
-	ob_u64(ob, ns / 1000000000ULL);
-	ob_usec(ob, ns);
+	ob_secs(ob, ns);
 }
 
 static void put_options(struct outbuf *ob, const struct gnv_event *ev)

@@ -187,6 +187,13 @@ static int poll_events(struct live *l)
 	return 0;
 }
 
+/* Whether the run traces direction dir (GNV_DIR_*). */
+static int wants(const struct live *l, int dir)
+{
+	return l->o->directions & (dir == GNV_DIR_IN ? GNV_DIRECTION_IN :
+						       GNV_DIRECTION_OUT);
+}
+
 /*
  * --journey: the joiner, with every point this run traces (each traced
  * interface and direction of this node), seen or not.
@@ -213,9 +220,7 @@ static int journey_start(struct live *l)
 	gnv_joiner_node(l->joiner, l->node);
 	for (int i = 0; i < o->n_ifaces; i++)
 		for (int d = 0; d < 2; d++)
-			if (o->directions & (d == GNV_DIR_IN ?
-					     GNV_DIRECTION_IN :
-					     GNV_DIRECTION_OUT))
+			if (wants(l, d))
 				l->point[i][d] = gnv_joiner_point(
 					l->joiner, 0, l->dev[i], d,
 					kinds[l->kind[i]], gnv_vm_ports_lport(
@@ -258,13 +263,6 @@ static void name_node(struct live *l)
 		snprintf(l->node, sizeof(l->node), "%s", sid);
 	else if (gethostname(l->node, sizeof(l->node) - 1))
 		snprintf(l->node, sizeof(l->node), "localhost");
-}
-
-/* Whether the run traces direction dir (GNV_DIR_*). */
-static int wants(const struct live *l, int dir)
-{
-	return l->o->directions & (dir == GNV_DIR_IN ? GNV_DIRECTION_IN :
-						       GNV_DIRECTION_OUT);
 }
 
 /*
@@ -357,15 +355,13 @@ attach:
 static int attach(struct live *l, int i)
 {
 	const char *name = l->dev[i];
-	int in = l->o->directions & GNV_DIRECTION_IN;
-	int out = l->o->directions & GNV_DIRECTION_OUT;
 	int err = 0;
 
 	if (l->kind[i] == IF_GENEVE) {
-		if (in)
+		if (wants(l, GNV_DIR_IN))
 			err = tc_attach(l, &l->tc_in[i], GNV_PROG_GENEVE_IN,
 					name, 1);
-		if (!err && out)
+		if (!err && wants(l, GNV_DIR_OUT))
 			err = tc_attach(l, &l->tc_out[i], GNV_PROG_GENEVE_OUT,
 					name, 0);
 	} else {
