@@ -55,7 +55,11 @@ for target in parse capture filter; do
 		ok "fuzz_$target: ${execs:-?} runs from $seeds seeds, ${cov:-cov: ?}, ${secs}s"
 	else
 		fail "fuzz_$target: exit $rc after ${secs}s; log $log"
-		grep -E '^==[0-9]+==ERROR|runtime error:|SUMMARY|^artifact_prefix|Test unit written' "$log" | head -10
+		grep -E '^==[0-9]+== ?ERROR|runtime error:|SUMMARY|^artifact_prefix|Test unit written' "$log" | head -10
+		# The stack and the input itself: CI keeps only what is printed.
+		grep -E '^ +#[0-9]+ .*\.c:[0-9]+' "$log" | head -8
+		unit=$(sed -n 's/.*Test unit written to //p' "$log" | head -1)
+		[ -f "$unit" ] && echo "input (C-escaped): $(od -An -c "$unit" | tr -s ' ' | head -c 2000)"
 	fi
 done
 
