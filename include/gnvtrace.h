@@ -149,8 +149,17 @@ struct gnv_pkt {
 	__u16 inner_vlan;	/* inner 802.1Q VID, 0 when untagged */
 	__u16 sport;		/* inner TCP/UDP ports */
 	__u16 dport;
-	__u16 icmp_id;		/* ICMP/ICMPv6 echo identifier */
-	__u16 icmp_seq;
+	union {
+		/*
+		 * ICMP/ICMPv6's bytes 4-7: an echo's identifier and sequence,
+		 * or the MTU a "too big" announces (gnv_too_big_mtu()).
+		 */
+		struct {
+			__u16 icmp_id;
+			__u16 icmp_seq;
+		};
+		__u16 tcp_mss;	/* a TCP SYN's MSS option, 0 without */
+	};
 	__u16 arp_op;
 	__u16 inner_l4_len;	/* inner IP payload length (from its header) */
 	__u8 inner_eth_src[6];
@@ -194,6 +203,16 @@ struct gnv_vm_port {
 	__u8 pad;
 };
 _Static_assert(sizeof(struct gnv_vm_port) == 8, "gnv_vm_port layout");
+
+/*
+ * A NIC's MTU, for the kernel to judge frames and SYNs against (--hist
+ * size); as many as a run traces interfaces. ifindex 0: a free entry.
+ */
+#define GNV_MAX_MTUS	8
+struct gnv_if_mtu {
+	__u32 ifindex;
+	__u32 mtu;
+};
 
 #define GNV_DIR_IN	0
 #define GNV_DIR_OUT	1
@@ -276,9 +295,22 @@ struct gnv_port_stats {
 	__u64 rtt_count;	/* echo replies matched to this port's requests */
 	__u64 rtt_sum_ns;
 	__u64 rtt_slots[GNV_RTT_SLOTS];
+	/*
+	 * MTU trouble (--hist size; port_stats.h gnv_port_mtu_add()). Per
+	 * CPU in the kernel: user space takes the largest max_len and the
+	 * smallest too_big_mtu, and sums the rest.
+	 */
+	__u64 max_len;		/* the largest frame, as packets counts it */
+	__u64 over_mtu;		/* frames leaving larger than the device's MTU */
+	__u64 too_big;		/* ICMP "fragmentation needed", ICMPv6
+				 * "packet too big" in the tunnel */
+	__u64 too_big_mtu;	/* the smallest MTU they announced; 0 none */
+	__u64 mss_over;		/* TCP SYNs whose MSS plus the tunnel's
+				 * overhead would not fit the device's MTU */
+	__u64 mss_overhead;	/* that overhead, as a SYN last gave it */
 };
 _Static_assert(sizeof(struct gnv_port_stats) ==
-	       8 * (4 + GNV_HIST_SLOTS + GNV_RTT_SLOTS),
+	       8 * (10 + GNV_HIST_SLOTS + GNV_RTT_SLOTS),
 	       "gnv_port_stats layout");
 
 /*

@@ -46,6 +46,50 @@ GNV_INLINE void gnv_port_stats_add(struct gnv_port_stats *s, __u32 len)
 	s->packets++;
 	s->bytes += len;
 	s->size_slots[gnv_log2_slot(len, GNV_HIST_SLOTS)]++;
+	if (len > s->max_len)
+		s->max_len = len;
+}
+
+/*
+ * What the tunnel adds to a TCP segment of MSS payload bytes, counted as
+ * an MTU counts (from the outer IP header on): outer IP (20, IPv6 40;
+ * tunnels carry no IP options), UDP and Geneve (8 + 8, OVN's VXLAN too),
+ * Geneve's options, the inner Ethernet header, and the inner IP and TCP
+ * headers an MSS leaves out (20 + 20, IPv6 40 + 20). An inner VLAN tag
+ * would add 4: OVN's inner frames carry none.
+ */
+GNV_INLINE __u32 gnv_tunnel_overhead(const struct gnv_pkt *p)
+{
+	return (p->outer_family == 6 ? 40 : 20) + 8 + 8 + p->opts_len +
+	       (p->flags & GNV_F_INNER_ETH ? 14 : 0) +
+	       (p->inner_family == 6 ? 40 : 20) + 20;
+}
+
+/*
+ * MTU trouble a matched packet shows, counted to its port: a "too big"
+ * and the MTU it announces; a SYN's tunnel overhead, and whether its MSS
+ * with that overhead would not fit mtu, the MTU of the device the frame
+ * was seen on (0: unknown, not judged; a Geneve device's frames have
+ * none).
+ */
+GNV_INLINE void gnv_port_mtu_add(struct gnv_port_stats *s,
+				 const struct gnv_pkt *p, __u32 mtu)
+{
+	__u32 overhead, announced;
+
+	if (gnv_is_too_big(p)) {
+		announced = gnv_too_big_mtu(p);
+		s->too_big++;
+		if (announced && (!s->too_big_mtu || announced < s->too_big_mtu))
+			s->too_big_mtu = announced;
+		return;
+	}
+	if (!gnv_is_mss_syn(p))
+		return;
+	overhead = gnv_tunnel_overhead(p);
+	s->mss_overhead = overhead;
+	if (mtu && (__u32)p->tcp_mss + overhead > mtu)
+		s->mss_over++;
 }
 
 GNV_INLINE void gnv_port_rtt_add(struct gnv_port_stats *s, __u64 rtt_ns)

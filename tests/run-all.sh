@@ -80,6 +80,7 @@ suite() {
 # The generated captures: no root, no packages.
 "$BUILD/tools/gnv-pktgen" mix -n 20000 -o "$BUILD/mix20k.pcap" 2>/dev/null
 "$BUILD/tools/gnv-pktgen" rtt "$BUILD/rtt.pcap"
+"$BUILD/tools/gnv-pktgen" mtu "$BUILD/mtu.pcap"
 split_caps=()
 [ $HAVE_CAPS -eq 1 ] && split_caps=("$CAPS")
 
@@ -110,7 +111,7 @@ suite filters "root captures tshark tcpdump" \
 suite filter-tcpdump "root captures tcpdump" \
 	"$PY" tests/captures/check_filter_tcpdump.py "$BUILD" "$CAPS" "$BUILD/mix20k.pcap" 40
 suite files "root captures tshark tcpdump" tests/captures/test_files.sh "$BUILD" "$CAPS"
-suite hist "root tshark" "$PY" tests/captures/check_hist.py "$BUILD/gnvtrace" "$BUILD/rtt.pcap" "$BUILD/mix20k.pcap"
+suite hist "root tshark" "$PY" tests/captures/check_hist.py "$BUILD/gnvtrace" "$BUILD/rtt.pcap" "$BUILD/mtu.pcap" "$BUILD/mix20k.pcap"
 suite fuzz "pkg:libclang-rt-14-dev" tests/fuzz/run.sh "$BUILD" 200000
 suite e2e "root captures tcpreplay tcpdump tshark bpftool setpriv" tests/e2e/test_live.sh "$BUILD" "$CAPS"
 suite prometheus "root prometheus promtool tcpreplay" tests/e2e/test_prometheus.sh "$BUILD"

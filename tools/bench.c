@@ -12,6 +12,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <net/if.h>
 #include <netinet/in.h>
 #include <linux/if_ether.h>
 #include <bpf/bpf.h>
@@ -55,6 +56,7 @@ struct bench_case {
 	int hist;		/* --hist: GNV_HIST_* */
 	int no_events;		/* -q: nothing pushed to the ring buffer */
 	int interpreted;	/* the filter from .bss, as OVN names make it */
+	__u32 mtu;		/* the device's MTU the kernel knows; 0: none */
 	int base;		/* with max_vs_base: the case compared with */
 	double max_vs_base;	/* target as a multiple of case base */
 	double ns;		/* result */
@@ -105,7 +107,11 @@ static int open_bench(struct bench *b, const char *filter,
 		fprintf(stderr, "bench: filter: %s\n", err);
 		return -1;
 	}
-	return gnv_bpf_load(&b->bpf, &o, GNV_PROG_XDP_IN, count_event, b);
+	if (gnv_bpf_load(&b->bpf, &o, GNV_PROG_XDP_IN, count_event, b))
+		return -1;
+	/* BPF_PROG_TEST_RUN's XDP frames arrive on the loopback device. */
+	return c->mtu ? gnv_bpf_set_mtu(&b->bpf, if_nametoindex("lo"), c->mtu) :
+			0;
 }
 
 static void close_bench(struct bench *b)
@@ -524,6 +530,22 @@ static void mtu_9000(struct pkt_spec *s)
 	s->payload_len = ETH_HLEN + 9000 - HEADERS_LEN;
 }
 
+/* A TCP SYN announcing its MSS: --hist size judges it against the MTU. */
+static void syn_mss(struct pkt_spec *s)
+{
+	inner_tcp(s);
+	s->tcp_flags = 0x02;
+	s->tcp_mss = 1460;
+}
+
+/* ICMP "fragmentation needed", MTU 1400: --hist size counts it. */
+static void too_big(struct pkt_spec *s)
+{
+	s->icmp_type = 3;
+	s->icmp_code = 4;
+	s->icmp_seq = 1400;
+}
+
 /* ICMP that is no echo: --hist rtt only looks at it. */
 static void unreachable(struct pkt_spec *s)
 {
@@ -536,7 +558,8 @@ static void unreachable(struct pkt_spec *s)
  * (an echo request, and an ICMP error).
  */
 struct frames {
-	struct frame other, tcp, icmp, unreach, icmp1500, icmp9000;
+	struct frame other, tcp, icmp, unreach, icmp1500, icmp9000, syn,
+		     too_big;
 };
 
 static int bench_all(struct bench *b, int empty_fd, const struct frames *f)
@@ -561,6 +584,14 @@ static int bench_all(struct bench *b, int empty_fd, const struct frames *f)
 		{ .name = "  + --hist all, echo request",
 		  .frame = &f->icmp, .hist = all, .base = 3,
 		  .max_vs_base = 1.3 },
+		{ .name = "  + --hist size, a 'too big' (MTU)",
+		  .frame = &f->too_big, .hist = GNV_HIST_SIZE, .base = 4,
+		  .max_vs_base = 1.05 },
+		{ .name = "Geneve TCP SYN, 'tcp' + --hist size",
+		  .filter = "tcp", .frame = &f->syn, .hist = GNV_HIST_SIZE },
+		{ .name = "  + its MSS judged against MTU 1500",
+		  .filter = "tcp", .frame = &f->syn, .hist = GNV_HIST_SIZE,
+		  .mtu = 1500, .base = 8, .max_vs_base = 1.05 },
 		{ .name = "Geneve+OVN ICMP, match, -q (no event)",
 		  .frame = &f->icmp, .no_events = 1 },
 		{ .name = "  + --hist all",
@@ -611,7 +642,8 @@ int main(void)
 	}
 	if (build(&f.other, udp_53) || build(&f.tcp, inner_tcp) ||
 	    build(&f.icmp, NULL) || build(&f.unreach, unreachable) ||
-	    build(&f.icmp1500, mtu_1500) || build(&f.icmp9000, mtu_9000)) {
+	    build(&f.icmp1500, mtu_1500) || build(&f.icmp9000, mtu_9000) ||
+	    build(&f.syn, syn_mss) || build(&f.too_big, too_big)) {
 		fprintf(stderr, "bench: cannot build the frames\n");
 		return 1;
 	}

@@ -5,9 +5,11 @@
  *
  *   gnv-pktgen demo FILE
  *   gnv-pktgen rtt FILE
+ *   gnv-pktgen mtu FILE
  *   gnv-pktgen mix [-n COUNT] [-s SEED] [-o FILE|-]
  *
  * demo: the demo's frames. rtt: echo exchanges with known round trips.
+ * mtu: MTU trouble with known answers (large frames, "too big", SYNs).
  * mix: COUNT frames (default 1,000,000) of a
  * cloud underlay's traffic, the same for the same seed (default 1), to
  * FILE or to standard output ("-", the default, when it is not a
@@ -47,6 +49,7 @@ static int usage(void)
 {
 	fprintf(stderr, "usage: gnv-pktgen demo FILE\n"
 		"       gnv-pktgen rtt FILE\n"
+		"       gnv-pktgen mtu FILE\n"
 		"       gnv-pktgen mix [-n COUNT] [-s SEED] [-o FILE|-]\n");
 	return 2;
 }
@@ -95,23 +98,17 @@ static int out_close(struct out *o)
 	return err ? -1 : 0;
 }
 
-static int write_demo(const char *path)
-{
-	struct traffic_frame frames[TRAFFIC_DEMO_FRAMES];
-	int n = traffic_demo(frames, TRAFFIC_DEMO_FRAMES);
-	struct out o = {};
+/* A named set's frames (traffic_demo, _rtt, _mtu) to path. */
+#define SET_FRAMES	32
+_Static_assert(SET_FRAMES >= TRAFFIC_DEMO_FRAMES &&
+	       SET_FRAMES >= TRAFFIC_RTT_FRAMES &&
+	       SET_FRAMES >= TRAFFIC_MTU_FRAMES, "SET_FRAMES");
 
-	if (out_open(&o, path))
-		return 1;
-	for (int i = 0; i < n; i++)
-		out_frame(&o, &frames[i]);
-	return out_close(&o) ? 1 : 0;
-}
-
-static int write_rtt(const char *path)
+static int write_set(const char *path,
+		     int (*make)(struct traffic_frame *, int))
 {
-	struct traffic_frame frames[TRAFFIC_RTT_FRAMES];
-	int n = traffic_rtt(frames, TRAFFIC_RTT_FRAMES);
+	struct traffic_frame frames[SET_FRAMES];
+	int n = make(frames, sizeof(frames) / sizeof(frames[0]));
 	struct out o = {};
 
 	if (n < 0 || out_open(&o, path))
@@ -256,9 +253,11 @@ static int mix_main(int argc, char **argv)
 int main(int argc, char **argv)
 {
 	if (argc == 3 && !strcmp(argv[1], "demo"))
-		return write_demo(argv[2]);
+		return write_set(argv[2], traffic_demo);
 	if (argc == 3 && !strcmp(argv[1], "rtt"))
-		return write_rtt(argv[2]);
+		return write_set(argv[2], traffic_rtt);
+	if (argc == 3 && !strcmp(argv[1], "mtu"))
+		return write_set(argv[2], traffic_mtu);
 	if (argc >= 2 && !strcmp(argv[1], "mix"))
 		return mix_main(argc - 1, argv + 1);
 	return usage();

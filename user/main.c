@@ -75,7 +75,7 @@ enum {
 	OPT_ECHO_TIMEOUT, OPT_INTERVAL, OPT_METRICS, OPT_METRICS_FILE,
 	OPT_OVN_SB, OPT_OVN_NAMES, OPT_VXLAN, OPT_OVN_SSL_KEY, OPT_OVN_SSL_CERT,
 	OPT_OVN_SSL_CA, OPT_OVN_IC_SB, OPT_OVN_IC_NAMES, OPT_OVS_DB,
-	OPT_JOURNEY,
+	OPT_JOURNEY, OPT_MTU,
 };
 #define JOURNEY_TIMEOUT_S	1
 
@@ -102,6 +102,7 @@ static const struct argp_option options[] = {
 	{ "quiet", 'q', NULL, 0, "No per-packet lines, only the summary", 0 },
 	{ "dump-filter", 'd', NULL, 0, "Print the compiled filter, a line a term, and stop (as tcpdump -d)", 0 },
 	{ "hist", OPT_HIST, "size|rtt|all", 0, "Per OVN port: packets, bytes and log2 histograms of frame sizes and/or ICMP echo round trips, at exit (and every --interval)", 0 },
+	{ "mtu", OPT_MTU, "BYTES", 0, "With -r: the underlay's MTU, that --hist judges TCP SYNs' MSS against (live: each interface's own)", 0 },
 	{ "echo-timeout", OPT_ECHO_TIMEOUT, "SECONDS", 0, "An echo request with no reply this long is unanswered (default 5)", 0 },
 	{ "interval", OPT_INTERVAL, "SECONDS", 0, "Live: print the histograms and write --metrics-file every SECONDS", 0 },
 	{ "metrics", OPT_METRICS, "[ADDR:]PORT", 0, "Live: serve Prometheus metrics on http://ADDR:PORT/metrics (ADDR default 127.0.0.1)", 0 },
@@ -243,6 +244,11 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 	case OPT_ECHO_TIMEOUT:
 		env.t.echo_timeout_ns = seconds(state, "--echo-timeout", arg) * 1e9;
 		break;
+	case OPT_MTU:
+		if (parse_ulong(arg, 65535, &n) || n < 68)
+			argp_error(state, "--mtu needs a number of bytes from 68 to 65535, not '%s'", arg);
+		env.t.mtu = n;
+		break;
 	case OPT_INTERVAL:
 		env.t.interval = seconds(state, "--interval", arg);
 		break;
@@ -349,6 +355,8 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 			argp_error(state, "--journey shows journeys, not packets: -w goes without it");
 		if (env.t.kernel && !env.t.read_file)
 			argp_error(state, "--kernel goes with -r FILE");
+		if (env.t.mtu && !env.t.read_file)
+			argp_error(state, "--mtu goes with -r FILE: live, each interface's own MTU is used");
 		if (!env.t.snaplen)
 			env.t.snaplen = env.t.read_file ? SNAPLEN_OFFLINE :
 							  SNAPLEN_LIVE;

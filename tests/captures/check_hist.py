@@ -14,6 +14,11 @@ trips, a request remembered by (inner source, destination, id, sequence),
 its reply counted within the timeout as a round trip of the request's key
 (log2 slot of whole microseconds, sum in ns), a request older than the
 timeout when a later frame is seen (or at the last frame) unanswered.
+MTU trouble per key: the largest frame; ICMP "fragmentation needed" and
+ICMPv6 "packet too big" counted with the smallest MTU announced; TCP SYNs
+with an MSS: the tunnel's overhead (the frame's bytes from the outer IP
+header on, less the TCP options and payload), and those whose MSS plus
+that overhead exceeds a 1500-byte MTU.
 It then compares, exactly, gnvtrace's JSON histograms on the host path
 and with --kernel (the BPF program under BPF_PROG_TEST_RUN), for the
 default 5 s timeout and for --echo-timeout 0.5.
@@ -29,7 +34,10 @@ FIELDS = ["frame.len", "frame.time_epoch", "frame.protocols", "geneve.vni",
           "geneve.option",
           "ip.src", "ip.dst", "ipv6.src", "ipv6.dst", "icmp.type", "icmp.code",
           "icmp.ident", "icmp.seq", "icmpv6.type", "icmpv6.code",
-          "icmpv6.echo.identifier", "icmpv6.echo.sequence_number"]
+          "icmpv6.echo.identifier", "icmpv6.echo.sequence_number",
+          "icmp.mtu", "icmpv6.mtu", "tcp.flags.syn", "tcp.options.mss_val",
+          "tcp.hdr_len", "tcp.len"]
+MTU = 1500     # the underlay's, given to gnvtrace as --mtu
 SIZE_SLOTS = 17
 RTT_SLOTS = 27
 OVN_CLASS_TYPE = "010280"
@@ -112,7 +120,34 @@ def tunnel_of(r):
 def new_entry():
     return {"packets": 0, "bytes": 0, "size": [0] * SIZE_SLOTS,
             "count": 0, "sum_ns": 0, "rtt": [0] * RTT_SLOTS,
-            "unanswered": 0}
+            "unanswered": 0, "max_len": 0, "too_big": 0, "too_big_mtu": 0,
+            "mss_over": 0, "mss_overhead": 0}
+
+
+def outer_tags(r):
+    """VLAN tags before the tunnel's IP header."""
+    protos = r["frame.protocols"].split(":")
+    outer = protos[:protos.index("udp")]
+    return outer.count("vlan") + outer.count("ieee8021ad")
+
+
+def count_mtu(e, r, length):
+    """What the frame adds to its key's MTU trouble."""
+    e["max_len"] = max(e["max_len"], length)
+    for mtu in (last(r["icmp.mtu"]), last(r["icmpv6.mtu"])):
+        if mtu != "":
+            e["too_big"] += 1
+            if int(mtu) and (not e["too_big_mtu"] or
+                             int(mtu) < e["too_big_mtu"]):
+                e["too_big_mtu"] = int(mtu)
+    if last(r["tcp.flags.syn"]) in ("1", "True") and \
+            last(r["tcp.options.mss_val"]):
+        l3 = length - 14 - 4 * outer_tags(r)
+        overhead = l3 - (int(last(r["tcp.hdr_len"])) - 20) - \
+            int(last(r["tcp.len"]))
+        e["mss_overhead"] = overhead
+        if int(last(r["tcp.options.mss_val"])) + overhead > MTU:
+            e["mss_over"] += 1
 
 
 def expected(path, timeout_ns):
@@ -137,6 +172,7 @@ def expected(path, timeout_ns):
         e["packets"] += 1
         e["bytes"] += length
         e["size"][slot(length, SIZE_SLOTS)] += 1
+        count_mtu(e, r, length)
         reap()
         kind, ek = echo_of(r)
         if kind == 1:
@@ -161,7 +197,7 @@ def slots_of(buckets, n):
 
 def gnvtrace_hist(binary, path, extra):
     out = subprocess.run([binary, "-r", path, "--hist", "all", "-q",
-                          "-o", "json"] + extra,
+                          "-o", "json", "--mtu", str(MTU)] + extra,
                          capture_output=True, text=True)
     if out.returncode:
         print(out.stderr.strip())
@@ -176,6 +212,9 @@ def gnvtrace_hist(binary, path, extra):
         if js["hist"] == "size":
             e["packets"], e["bytes"] = js["packets"], js["bytes"]
             e["size"] = slots_of(js["buckets"], SIZE_SLOTS)
+            for f in ("max_len", "too_big", "too_big_mtu", "mss_over",
+                      "mss_overhead"):
+                e[f] = js.get(f, 0)
         else:
             e["count"], e["sum_ns"] = js["count"], js["sum_ns"]
             e["unanswered"] = js["unanswered"]
@@ -199,6 +238,19 @@ def check_rtt_fixture(want):
           "rtt fixture: the gaps it was made with")
 
 
+def check_mtu_fixture(want):
+    """gnv-pktgen mtu's design, independent of tshark."""
+    def of_port(vni, port):
+        found = [e for k, e in want.items() if k[:2] == (vni, port)]
+        return found[0] if len(found) == 1 else new_entry()
+    got = [(e["max_len"], e["too_big"], e["too_big_mtu"], e["mss_over"],
+            e["mss_overhead"]) for e in (of_port(5, 1), of_port(5, 3),
+                                         of_port(7, 2), of_port(7, 4))]
+    check(got == [(156, 2, 1300, 0, 0), (1500, 0, 0, 1, 98),
+                  (196, 1, 1280, 0, 0), (1540, 0, 0, 1, 138)],
+          "mtu fixture: what it was made with (got %s)" % got)
+
+
 def main(argv):
     if len(argv) < 3:
         print(__doc__)
@@ -209,14 +261,18 @@ def main(argv):
             want = expected(path, int(timeout * 1e9))
             if path.endswith("/rtt.pcap") and timeout == 5.0:
                 check_rtt_fixture(want)
+            if path.endswith("/mtu.pcap") and timeout == 5.0:
+                check_mtu_fixture(want)
             rtts = sum(e["count"] for e in want.values())
             unanswered = sum(e["unanswered"] for e in want.values())
             for mode in ([], ["--kernel"]):
                 extra = mode + ["--echo-timeout", str(timeout)]
                 got = gnvtrace_hist(binary, path, extra)
-                what = "%s %s: %d keys, %d round trips, %d unanswered" % (
+                what = ("%s %s: %d keys, %d round trips, %d unanswered, "
+                        "%d too big, %d SYNs over the MTU") % (
                     path.split("/")[-1], " ".join(extra), len(want), rtts,
-                    unanswered)
+                    unanswered, sum(e["too_big"] for e in want.values()),
+                    sum(e["mss_over"] for e in want.values()))
                 if check(got == want, what):
                     print("ok   " + what)
                 elif got is not None:

@@ -467,6 +467,47 @@ test_rtt_live() {
 		"$TMP/rtt.prom"
 }
 
+# Frames larger than the device's MTU reach TC egress when the route's
+# MTU says more than the device's (here 9000 on a 1500 veth whose peer
+# takes 9000): each counted, the largest as tcpdump saw it arrive, and an
+# MTU lowered mid-run judged at once.
+mtu_changes() { grep -c "MTU 1500 -> 1000" "$1" || :; }
+
+test_mtu_live() {
+	local tx_ip=10.99.0.1 rx_ip=10.99.0.2 out big json
+	tx ip addr add $tx_ip/24 dev "$TX_IF" && rx ip addr add $rx_ip/24 dev "$RX_IF" &&
+		ip -n "$NS_RX" link set "$RX_IF" mtu 9000 &&
+		tx ip route add $rx_ip/32 dev "$TX_IF" mtu lock 9000 ||
+		{ fail "--hist size live: MTU setup"; return; }
+	start_tcpdump "$TMP/mtu.pcap" "$RX_IF" udp port 6081
+	start_tx_tracer "$TMP/mtu.json" -q -o json --hist size ||
+		{ fail "--hist size live (MTU)"; stop_tcpdump; return; }
+	# 3 frames of 2100 bytes (2086 from the IP header on), 2 of 1100.
+	tx "$PY" "$HERE/send_geneve.py" $rx_ip 3 2000 &&
+		tx "$PY" "$HERE/send_geneve.py" $rx_ip 2 1000 ||
+		fail "--hist size live: sending through the stack"
+	tx ip link set "$TX_IF" mtu 1000
+	wait_count 1 mtu_changes "$TMP/mtu.json.err" ||
+		fail "--hist size live: the MTU change noticed"
+	tx "$PY" "$HERE/send_geneve.py" $rx_ip 2 1000	# 1086: over 1000 now
+	wait_frames "$TMP/mtu.pcap" 7
+	stop_tcpdump
+	stop_gnvtrace
+	tx ip link set "$TX_IF" mtu 1500
+	ip -n "$NS_RX" link set "$RX_IF" mtu 1500
+	tx ip addr flush dev "$TX_IF"
+	rx ip addr flush dev "$RX_IF"
+	json=$(grep '"hist":"size"' "$TMP/mtu.json" | grep '"dir":"out"')
+	big=$(tshark -r "$TMP/mtu.pcap" -T fields -e frame.len 2>/dev/null |
+		sort -n | tail -1)
+	check "--hist size live: 7 frames leaving, counted" \
+		grep -q '"packets":7,' <<<"$json"
+	check "--hist size live: the largest frame ($big bytes, as captured on the far end)" \
+		grep -q "\"max_len\":${big:-none}," <<<"$json"
+	check "--hist size live: 5 frames over the MTU (3 at 1500, 2 at 1000)" \
+		grep -q '"over_mtu":5,' <<<"$json"
+}
+
 test_duration_stops() {
 	local t0 t1
 	t0=$(date +%s%N)
@@ -574,6 +615,7 @@ main() {
 	test_duration_stops
 	test_hist_live
 	test_rtt_live
+	test_mtu_live
 	test_two_interfaces
 	test_vm_port in
 	test_vm_port out

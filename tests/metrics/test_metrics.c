@@ -180,6 +180,11 @@ static void craft(void)
 	e->stats.rtt_slots[9] = 2;
 	e->stats.rtt_sum_ns = 500 + 2 * 700000;
 	e->unanswered = 1;
+	/* MTU trouble: 2 frames too large, 1 SYN whose MSS will not fit */
+	e->stats.max_len = 70000;
+	e->stats.over_mtu = 2;
+	e->stats.mss_over = 1;
+	e->stats.mss_overhead = 98;
 
 	/* vni 5 without OVN's option */
 	add_key(&hist, 5, 0, 0, GNV_DIR_IN, &e);
@@ -191,6 +196,9 @@ static void craft(void)
 	add_key(&hist, 2, 1, 9, GNV_DIR_IN, &e);
 	e->stats.packets = 1;
 	e->stats.bytes = 60;
+	e->stats.max_len = 60;
+	e->stats.too_big = 1;		/* a "too big" to its VM */
+	e->stats.too_big_mtu = 1300;
 	e->stats.size_slots[5] = 1;
 	e->stats.rtt_count = 1;
 	e->stats.rtt_slots[26] = 1;
@@ -224,6 +232,12 @@ static const char *const families[][2] = {
 	{ "gnvtrace_port_packet_size_bytes", "histogram" },
 	{ "gnvtrace_port_icmp_rtt_seconds", "histogram" },
 	{ "gnvtrace_port_icmp_unanswered_total", "counter" },
+	{ "gnvtrace_port_max_frame_bytes", "gauge" },
+	{ "gnvtrace_port_over_mtu_total", "counter" },
+	{ "gnvtrace_port_too_big_total", "counter" },
+	{ "gnvtrace_port_too_big_mtu_bytes", "gauge" },
+	{ "gnvtrace_port_syn_mss_over_mtu_total", "counter" },
+	{ "gnvtrace_port_tunnel_overhead_bytes", "gauge" },
 };
 #define N_FAMILIES (int)(sizeof(families) / sizeof(families[0]))
 
@@ -391,6 +405,19 @@ static void test_render(void)
 	ASSERT_LINE(text, "gnvtrace_port_icmp_unanswered_total" K53O "} 1");
 	ASSERT_LINE(text, "gnvtrace_port_icmp_unanswered_total{vni=\"5\",port=\"3\",direction=\"in\"} 3");
 	ASSERT_LINE(text, "gnvtrace_port_icmp_unanswered_total{vni=\"2\",port=\"9\",direction=\"in\"} 0");
+
+	/* MTU trouble where there is some; the largest frame everywhere. */
+	ASSERT_LINE(text, "gnvtrace_port_max_frame_bytes" K53O "} 70000");
+	ASSERT_LINE(text, "gnvtrace_port_max_frame_bytes{vni=\"5\",direction=\"in\"} 0");
+	ASSERT_LINE(text, "gnvtrace_port_over_mtu_total" K53O "} 2");
+	ASSERT_LINE(text, "gnvtrace_port_syn_mss_over_mtu_total" K53O "} 1");
+	ASSERT_LINE(text, "gnvtrace_port_tunnel_overhead_bytes" K53O "} 98");
+	ASSERT_LINE(text, "gnvtrace_port_too_big_total{vni=\"2\",port=\"9\",direction=\"in\"} 1");
+	ASSERT_LINE(text, "gnvtrace_port_too_big_mtu_bytes{vni=\"2\",port=\"9\",direction=\"in\"} 1300");
+	ASSERT_EQ(count_str(text, "gnvtrace_port_too_big_total{"), 1,
+		  "too big: only where there was one");
+	ASSERT_EQ(count_str(text, "gnvtrace_port_over_mtu_total{"), 1,
+		  "over the MTU: only where there was one");
 
 	ASSERT_EQ(text[strlen(text) - 1], '\n', "ends with a newline");
 	again = render(&counts, &hist, NULL);

@@ -364,6 +364,30 @@ int gnv_bpf_set_vm_port(const struct gnv_bpf *b, __u32 ifindex,
 				   &ifindex, port, BPF_ANY) ? -errno : 0;
 }
 
+int gnv_bpf_set_mtu(const struct gnv_bpf *b, __u32 ifindex, __u32 mtu)
+{
+	struct gnv_if_mtu *t = b->skel->bss->targ_if_mtu;
+	__u32 min = 0;
+	int at = -1;
+
+	for (int i = 0; i < GNV_MAX_MTUS && at < 0; i++)
+		if (t[i].ifindex == ifindex || !t[i].ifindex)
+			at = i;
+	if (at < 0)
+		return -ENOSPC;
+	/*
+	 * The kernel reads the pair unlocked: for a moment a frame may be
+	 * judged against the old MTU, never against another device's.
+	 */
+	__atomic_store_n(&t[at].mtu, mtu, __ATOMIC_RELAXED);
+	__atomic_store_n(&t[at].ifindex, ifindex, __ATOMIC_RELEASE);
+	for (int i = 0; i < GNV_MAX_MTUS; i++)
+		if (t[i].ifindex && (!min || t[i].mtu < min))
+			min = t[i].mtu;
+	__atomic_store_n(&b->skel->bss->targ_mtu_min, min, __ATOMIC_RELEASE);
+	return 0;
+}
+
 int gnv_bpf_set_filter(const struct gnv_bpf *b, const struct gnv_filter *f)
 {
 	__u32 next = !(b->skel->bss->targ_filter_idx & 1);

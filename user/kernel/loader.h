@@ -88,6 +88,12 @@ int gnv_bpf_set_filter(const struct gnv_bpf *b, const struct gnv_filter *f);
  */
 int gnv_bpf_set_vm_port(const struct gnv_bpf *b, __u32 ifindex,
 			const struct gnv_vm_port *port);
+/*
+ * The MTU of a NIC traced at ifindex, for --hist's MTU trouble (frames
+ * leaving too large, SYNs whose MSS will not fit): set at attach and
+ * again when it changes. 0, or a negative errno.
+ */
+int gnv_bpf_set_mtu(const struct gnv_bpf *b, __u32 ifindex, __u32 mtu);
 /* Adds the per-CPU counters, summed, into c. */
 void gnv_bpf_add_counts(const struct gnv_bpf *b, struct gnv_counts *c);
 /* Adds the kernel's per-port statistics, summed over CPUs, into h. */

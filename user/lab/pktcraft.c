@@ -194,14 +194,19 @@ static void put_inner(struct writer *w, const struct pkt_spec *s)
 		csum_off = 2;
 		break;
 	case IPPROTO_TCP:
-		h = put(w, 20);
+		h = put(w, s->tcp_mss ? 24 : 20);
 		if (!h)
 			return;
 		wr16(h, s->sport);
 		wr16(h + 2, s->dport);
-		h[12] = 5 << 4;
+		h[12] = (s->tcp_mss ? 6 : 5) << 4;
 		h[13] = s->tcp_flags;
 		wr16(h + 14, 64240);
+		if (s->tcp_mss) {
+			h[20] = 2;	/* MSS, 4 bytes */
+			h[21] = 4;
+			wr16(h + 22, s->tcp_mss);
+		}
 		csum_off = 16;
 		break;
 	case IPPROTO_UDP:

@@ -57,6 +57,17 @@ int traffic_demo(struct traffic_frame *frames, int max);
  */
 int traffic_rtt(struct traffic_frame *frames, int max);
 
+#define TRAFFIC_MTU_FRAMES	12
+
+/*
+ * MTU trouble with known answers, one frame a second: a large ping each
+ * way round (IPv4 and IPv6 underlays), the "too big" messages a router
+ * sends back (MTU 1300, none, 1280), and TCP SYNs whose MSS fits a
+ * 1500-byte underlay or not. Returns the number of frames, -1 if max is
+ * short.
+ */
+int traffic_mtu(struct traffic_frame *frames, int max);
+
 /*
  * Frame number index of a cloud underlay's traffic, the same for the same
  * index and seed: Geneve+OVN between a few datapaths' VMs on a rack of

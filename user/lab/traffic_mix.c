@@ -341,8 +341,11 @@ static void l4_pair(struct traffic_frame *f, struct pair *p,
 		s->tcp_flags = 0x11;	/* FIN, ACK */
 	else
 		s->tcp_flags = s->payload_len ? 0x18 : 0x10;
-	if (s->tcp_flags & 0x02)
+	/* A SYN carries no data, and its MSS: a jumbo VM's now and then. */
+	if (s->tcp_flags & 0x02) {
 		s->payload_len = 0;
+		s->tcp_mss = client % 4 ? 1400 : 8960;
+	}
 }
 
 static const struct service *pick(struct dice *flow,

@@ -4,6 +4,7 @@
  * versions add fields, never rename them (README lists them all).
  */
 #include "filter.h"
+#include "parse.h"
 #include "health/bfd.h"
 #include "lib/abi_names.h"
 #include "lib/ifname.h"
@@ -98,9 +99,13 @@ void gnv_json_inner(struct outbuf *ob, const struct gnv_pkt *p)
 			ob_json_key_u64(ob, "icmp_id", p->icmp_id);
 			ob_json_key_u64(ob, "icmp_seq", p->icmp_seq);
 		}
+		if (gnv_is_too_big(p))
+			ob_json_key_u64(ob, "mtu", gnv_too_big_mtu(p));
 		break;
 	case GNV_IPPROTO_TCP:
 		ob_json_key_u64(ob, "tcp_flags", p->tcp_flags);
+		if (gnv_is_mss_syn(p))
+			ob_json_key_u64(ob, "tcp_mss", p->tcp_mss);
 		/* fall through */
 	case GNV_IPPROTO_UDP:
 		ob_json_key_u64(ob, "sport", p->sport);

@@ -96,6 +96,10 @@ static void put_icmp(struct outbuf *ob, const struct gnv_pkt *p, int brief)
 		}
 		ob_str(ob, ", code ");
 		ob_u64(ob, p->icmp_code);
+		if (gnv_is_too_big(p)) {
+			ob_str(ob, ", mtu ");
+			ob_u64(ob, gnv_too_big_mtu(p));
+		}
 	}
 	if (brief)
 		return;
@@ -156,6 +160,11 @@ void gnv_text_inner(struct outbuf *ob, const struct gnv_pkt *p, int brief)
 		put_icmp(ob, p, brief);
 	} else if (l4 && p->inner_proto == GNV_IPPROTO_TCP) {
 		put_tcp_flags(ob, p->tcp_flags);
+		if (gnv_is_mss_syn(p)) {
+			ob_str(ob, ", options [mss ");
+			ob_u64(ob, p->tcp_mss);
+			ob_char(ob, ']');
+		}
 	} else if (l4 && p->inner_proto == GNV_IPPROTO_UDP) {
 		ob_str(ob, "UDP");
 		if (!brief) {

@@ -87,7 +87,7 @@ struct gnv_port_entry *gnv_hist_entry(struct gnv_hist *h,
 }
 
 void gnv_hist_count(struct gnv_hist *h, const struct gnv_pkt *p, __u8 dir,
-		    __u32 len)
+		    __u32 len, __u32 mtu)
 {
 	struct gnv_port_entry *e;
 	struct gnv_port_key key;
@@ -95,10 +95,12 @@ void gnv_hist_count(struct gnv_hist *h, const struct gnv_pkt *p, __u8 dir,
 	memset(&key, 0, sizeof(key));
 	gnv_port_key_of(p, dir, &key);
 	e = gnv_hist_entry(h, &key);
-	if (e)
-		gnv_port_stats_add(&e->stats, len);
-	else
+	if (!e) {
 		h->dropped++;
+		return;
+	}
+	gnv_port_stats_add(&e->stats, len);
+	gnv_port_mtu_add(&e->stats, p, mtu);
 }
 
 void gnv_hist_unanswered(struct gnv_hist *h, const struct gnv_port_key *key)
@@ -120,6 +122,17 @@ void gnv_port_stats_sum(struct gnv_port_stats *to,
 	to->rtt_sum_ns += add->rtt_sum_ns;
 	for (int i = 0; i < GNV_RTT_SLOTS; i++)
 		to->rtt_slots[i] += add->rtt_slots[i];
+	/* The largest frame and the smallest MTU announced: not sums. */
+	if (add->max_len > to->max_len)
+		to->max_len = add->max_len;
+	to->over_mtu += add->over_mtu;
+	to->too_big += add->too_big;
+	if (add->too_big_mtu &&
+	    (!to->too_big_mtu || add->too_big_mtu < to->too_big_mtu))
+		to->too_big_mtu = add->too_big_mtu;
+	to->mss_over += add->mss_over;
+	if (add->mss_overhead)
+		to->mss_overhead = add->mss_overhead;
 }
 
 void gnv_hist_merge(struct gnv_hist *h, const struct gnv_hist *from)

@@ -93,6 +93,33 @@ static void print_log2(FILE *out, const char *unit, const __u64 *slots,
 	}
 }
 
+/*
+ * "largest frame 1500 bytes; over the MTU leaving: 2; too big: 3 (MTU
+ * 1300 announced); SYNs whose MSS will not fit: 1 (tunnel overhead 98)".
+ */
+static void print_mtu(FILE *out, const struct gnv_port_stats *st)
+{
+	fprintf(out, "largest frame %llu bytes",
+		(unsigned long long)st->max_len);
+	if (st->over_mtu)
+		fprintf(out, "; over the MTU leaving: %llu",
+			(unsigned long long)st->over_mtu);
+	if (st->too_big) {
+		fprintf(out, "; too big: %llu", (unsigned long long)st->too_big);
+		if (st->too_big_mtu)
+			fprintf(out, " (MTU %llu announced)",
+				(unsigned long long)st->too_big_mtu);
+	}
+	if (st->mss_over)
+		fprintf(out, "; SYNs whose MSS will not fit: %llu",
+			(unsigned long long)st->mss_over);
+	if (st->mss_overhead)
+		fprintf(out, "%s(tunnel overhead %llu bytes)",
+			st->mss_over ? " " : "; ",
+			(unsigned long long)st->mss_overhead);
+	fputc('\n', out);
+}
+
 int gnv_port_has_echoes(const struct gnv_port_entry *e)
 {
 	return e->stats.rtt_count || e->unanswered;
@@ -108,26 +135,6 @@ static void print_rtt(FILE *out, const struct gnv_port_entry *e)
 		(unsigned long long)e->unanswered);
 	if (st->rtt_count)
 		print_log2(out, "usecs", st->rtt_slots, GNV_RTT_SLOTS);
-}
-
-/* ,"key":N */
-static void json_u64(struct outbuf *ob, const char *key, __u64 v)
-{
-	ob_str(ob, ",\"");
-	ob_str(ob, key);
-	ob_str(ob, "\":");
-	ob_u64(ob, v);
-}
-
-/* ,"key":"s" (escaped), when there is an s. */
-static void json_str(struct outbuf *ob, const char *key, const char *s)
-{
-	if (!s)
-		return;
-	ob_str(ob, ",\"");
-	ob_str(ob, key);
-	ob_str(ob, "\":");
-	ob_json_str(ob, s);
 }
 
 static void json_buckets(struct outbuf *ob, const __u64 *slots, int n_slots)
@@ -159,15 +166,14 @@ static void json_endpoint(struct outbuf *ob, const char *key, int family,
 
 	if (family != 4 && family != 6)
 		return;
-	ob_str(ob, ",\"");
-	ob_str(ob, key);
-	ob_str(ob, "\":\"");
+	ob_json_key(ob, key);
+	ob_char(ob, '"');
 	ob_addr(ob, family, addr);
 	ob_char(ob, '"');
 	snprintf(name_key, sizeof(name_key), "%s_chassis", key);
-	json_str(ob, name_key, chassis);
+	ob_json_key_str(ob, name_key, chassis);
 	snprintf(name_key, sizeof(name_key), "%s_zone", key);
-	json_str(ob, name_key, zone);
+	ob_json_key_str(ob, name_key, zone);
 }
 
 static void json_key(struct outbuf *ob, const char *kind,
@@ -178,13 +184,13 @@ static void json_key(struct outbuf *ob, const char *kind,
 	ob_str(ob, "{\"hist\":\"");
 	ob_str(ob, kind);
 	ob_char(ob, '"');
-	json_u64(ob, "vni", k->vni);
-	json_str(ob, "zone", v->zone);
-	json_str(ob, "datapath", v->datapath);
+	ob_json_key_u64(ob, "vni", k->vni);
+	ob_json_key_str(ob, "zone", v->zone);
+	ob_json_key_str(ob, "datapath", v->datapath);
 	if (k->has_port)
-		json_u64(ob, "port", k->port);
-	json_str(ob, "port_name", v->inport);
-	json_str(ob, "dir", dir_name(k->dir));
+		ob_json_key_u64(ob, "port", k->port);
+	ob_json_key_str(ob, "port_name", v->inport);
+	ob_json_key_str(ob, "dir", dir_name(k->dir));
 	json_endpoint(ob, "outer_src", k->outer_family, k->outer_src,
 		      v->chassis[0], v->chassis_zone[0]);
 	json_endpoint(ob, "outer_dst", k->outer_family, k->outer_dst,
@@ -198,16 +204,24 @@ static void print_json(struct outbuf *ob, const struct gnv_port_entry *e,
 
 	if (kinds & GNV_HIST_SIZE) {
 		json_key(ob, "size", e, v);
-		json_u64(ob, "packets", st->packets);
-		json_u64(ob, "bytes", st->bytes);
+		ob_json_key_u64(ob, "packets", st->packets);
+		ob_json_key_u64(ob, "bytes", st->bytes);
+		ob_json_key_u64(ob, "max_len", st->max_len);
+		ob_json_key_u64(ob, "over_mtu", st->over_mtu);
+		ob_json_key_u64(ob, "too_big", st->too_big);
+		if (st->too_big_mtu)
+			ob_json_key_u64(ob, "too_big_mtu", st->too_big_mtu);
+		ob_json_key_u64(ob, "mss_over", st->mss_over);
+		if (st->mss_overhead)
+			ob_json_key_u64(ob, "mss_overhead", st->mss_overhead);
 		json_buckets(ob, st->size_slots, GNV_HIST_SLOTS);
 	}
 	if ((kinds & GNV_HIST_RTT) && gnv_port_has_echoes(e)) {
 		json_key(ob, "rtt", e, v);
-		json_str(ob, "unit", "us");
-		json_u64(ob, "count", st->rtt_count);
-		json_u64(ob, "sum_ns", st->rtt_sum_ns);
-		json_u64(ob, "unanswered", e->unanswered);
+		ob_json_key_str(ob, "unit", "us");
+		ob_json_key_u64(ob, "count", st->rtt_count);
+		ob_json_key_u64(ob, "sum_ns", st->rtt_sum_ns);
+		ob_json_key_u64(ob, "unanswered", e->unanswered);
 		json_buckets(ob, st->rtt_slots, GNV_RTT_SLOTS);
 	}
 	ob_maybe_flush(ob);
@@ -235,9 +249,11 @@ void gnv_hist_print(FILE *out, struct gnv_hist *h, int kinds,
 			continue;
 		gnv_ovn_view_port(h->names, &e->key, 0, &v);
 		print_heading(out, e, &v);
-		if (kinds & GNV_HIST_SIZE)
+		if (kinds & GNV_HIST_SIZE) {
+			print_mtu(out, &e->stats);
 			print_log2(out, "frame bytes", e->stats.size_slots,
 				   GNV_HIST_SLOTS);
+		}
 		if (kinds & GNV_HIST_RTT)
 			print_rtt(out, e);
 	}

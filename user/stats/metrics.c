@@ -178,24 +178,68 @@ static void buckets(struct outbuf *ob, const char *name,
 	value_u64(ob, count);
 }
 
-/*
- * A counter family of one value per port: the __u64 at offset in each
- * entry; with echoes_only, only of ports that saw echoes.
- */
-static void port_counter(struct outbuf *ob, const struct key_text *keys,
-			 size_t n, const char *name, const char *help,
-			 size_t offset, int echoes_only)
+/* Which ports a family of one value per port has a series for. */
+enum port_which {
+	PORTS_ALL,
+	PORTS_ECHOES,		/* those that saw echoes */
+	PORTS_NONZERO,		/* those whose value is not 0 */
+};
+
+/* A family of one value per port: the __u64 at offset in each entry. */
+static void port_family(struct outbuf *ob, const struct key_text *keys,
+			size_t n, const char *name, const char *type,
+			const char *help, size_t offset, enum port_which which)
 {
-	family(ob, name, "counter", help);
+	family(ob, name, type, help);
 	for (size_t i = 0; i < n; i++) {
 		const struct gnv_port_entry *e = keys[i].e;
+		__u64 v = *(const __u64 *)((const char *)e + offset);
 
-		if (echoes_only && !gnv_port_has_echoes(e))
+		if ((which == PORTS_ECHOES && !gnv_port_has_echoes(e)) ||
+		    (which == PORTS_NONZERO && !v))
 			continue;
 		series(ob, name, "", &keys[i], NULL);
-		value_u64(ob, *(const __u64 *)((const char *)e + offset));
+		value_u64(ob, v);
 		ob_maybe_flush(ob);
 	}
+}
+
+/*
+ * MTU trouble: series only where there is some (a counter first seen at
+ * 1 is Prometheus' usual way); the largest frame for every port.
+ */
+static void per_port_mtu(struct outbuf *ob, const struct key_text *keys,
+			 size_t n)
+{
+	port_family(ob, keys, n, "gnvtrace_port_max_frame_bytes", "gauge",
+		    "The largest matched frame, outer headers included.",
+		    offsetof(struct gnv_port_entry, stats.max_len), PORTS_ALL);
+	port_family(ob, keys, n, "gnvtrace_port_over_mtu_total", "counter",
+		    "Frames leaving larger than the interface's MTU (not GSO): "
+		    "the device or the next hop drops them.",
+		    offsetof(struct gnv_port_entry, stats.over_mtu),
+		    PORTS_NONZERO);
+	port_family(ob, keys, n, "gnvtrace_port_too_big_total", "counter",
+		    "ICMP fragmentation-needed and ICMPv6 packet-too-big "
+		    "messages in the tunnel, to the port's VM.",
+		    offsetof(struct gnv_port_entry, stats.too_big),
+		    PORTS_NONZERO);
+	port_family(ob, keys, n, "gnvtrace_port_too_big_mtu_bytes", "gauge",
+		    "The smallest MTU those messages announced.",
+		    offsetof(struct gnv_port_entry, stats.too_big_mtu),
+		    PORTS_NONZERO);
+	port_family(ob, keys, n, "gnvtrace_port_syn_mss_over_mtu_total",
+		    "counter",
+		    "TCP SYNs whose MSS plus the tunnel's overhead exceeds the "
+		    "interface's MTU: full-sized segments will not fit.",
+		    offsetof(struct gnv_port_entry, stats.mss_over),
+		    PORTS_NONZERO);
+	port_family(ob, keys, n, "gnvtrace_port_tunnel_overhead_bytes",
+		    "gauge",
+		    "Bytes the tunnel adds to a TCP segment's payload, from "
+		    "the outer IP header on, as the port's last SYN showed.",
+		    offsetof(struct gnv_port_entry, stats.mss_overhead),
+		    PORTS_NONZERO);
 }
 
 static void per_port(struct outbuf *ob, const struct key_text *keys,
@@ -211,12 +255,12 @@ static void per_port(struct outbuf *ob, const struct key_text *keys,
 			 (1ULL << (k + 1)) - 1);
 	us_bounds(rtt_le, GNV_RTT_SLOTS);
 
-	port_counter(ob, keys, n, "gnvtrace_port_packets_total",
-		     "Matched packets per VNI, OVN port and direction.",
-		     offsetof(struct gnv_port_entry, stats.packets), 0);
-	port_counter(ob, keys, n, "gnvtrace_port_bytes_total",
-		     "Bytes of matched frames per VNI, OVN port and direction.",
-		     offsetof(struct gnv_port_entry, stats.bytes), 0);
+	port_family(ob, keys, n, "gnvtrace_port_packets_total", "counter",
+		    "Matched packets per VNI, OVN port and direction.",
+		    offsetof(struct gnv_port_entry, stats.packets), PORTS_ALL);
+	port_family(ob, keys, n, "gnvtrace_port_bytes_total", "counter",
+		    "Bytes of matched frames per VNI, OVN port and direction.",
+		    offsetof(struct gnv_port_entry, stats.bytes), PORTS_ALL);
 	family(ob, size_name, "histogram",
 	       "Sizes of matched frames in bytes, outer headers included.");
 	for (i = 0; i < n; i++) {
@@ -246,10 +290,12 @@ static void per_port(struct outbuf *ob, const struct key_text *keys,
 		value_u64(ob, st->rtt_count);
 		ob_maybe_flush(ob);
 	}
-	port_counter(ob, keys, n, "gnvtrace_port_icmp_unanswered_total",
-		     "ICMP and ICMPv6 echo requests of the port's that had no "
-		     "reply in time.",
-		     offsetof(struct gnv_port_entry, unanswered), 1);
+	port_family(ob, keys, n, "gnvtrace_port_icmp_unanswered_total",
+		    "counter",
+		    "ICMP and ICMPv6 echo requests of the port's that had no "
+		    "reply in time.",
+		    offsetof(struct gnv_port_entry, unanswered), PORTS_ECHOES);
+	per_port_mtu(ob, keys, n);
 }
 
 /* Sorts h's keys and renders their labels; 0 or -ENOMEM. */

@@ -41,6 +41,7 @@ struct gnv_trace_opts {
 	int directions;			/* GNV_DIRECTION_* */
 	int hist;			/* --hist: GNV_HIST_* mask, 0: none */
 	__u64 echo_timeout_ns;		/* --echo-timeout */
+	__u32 mtu;			/* -r --mtu: the underlay's, 0: unknown */
 	double interval;		/* --interval seconds, 0: at exit only */
 	const char *metrics;		/* --metrics [ADDR:]PORT */
 	const char *metrics_file;	/* --metrics-file PATH */

@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include <string.h>
+#include <net/if.h>
 #include <bpf/bpf.h>
 
 #include "filter.h"
@@ -107,6 +108,14 @@ static int run_kernel(struct file_reader *r)
 	err = gnv_trace_bpf_load(&kernel, r->o, GNV_PROG_XDP_IN, on_kernel_event, r);
 	if (err)
 		return err;
+	/* BPF_PROG_TEST_RUN's XDP frames arrive on the loopback device. */
+	if (r->o->hist && r->o->mtu)
+		err = gnv_bpf_set_mtu(&kernel, if_nametoindex("lo"), r->o->mtu);
+	if (err) {
+		pr_warn("cannot give the kernel --mtu: %s\n", strerror(-err));
+		gnv_bpf_close(&kernel);
+		return err;
+	}
 	err = read_kernel(r, &kernel);
 	gnv_bpf_add_counts(&kernel, &r->c);
 	if (r->o->hist & GNV_HIST_RTT)

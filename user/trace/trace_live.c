@@ -56,6 +56,9 @@ struct live {
 	struct gnv_bfd_sessions *bfd;	/* BFD sessions, from their packets */
 	struct gnv_report report;
 	struct gnv_filter filter;		/* the programs' filter now */
+	/* --hist: each NIC's MTU as the kernel has it, checked each second */
+	__u32 mtu[GNV_MAX_IFACES];
+	double next_mtu_check;
 	const struct gnv_trace_opts *o;
 	__u64 events;
 };
@@ -153,6 +156,39 @@ static void bind_vm_ports(struct live *l)
 	}
 }
 
+/*
+ * Each NIC's MTU into the kernel's map (--hist: MTU trouble), before the
+ * first frame and then once a second: an MTU changed mid-run is one of
+ * the things watched for.
+ */
+_Static_assert(GNV_MAX_MTUS >= GNV_MAX_IFACES, "an MTU for every -i");
+
+static void refresh_mtus(struct live *l)
+{
+	double now = gnv_mono_s();
+	int mtu, err;
+
+	if (!l->o->hist || now < l->next_mtu_check)
+		return;
+	l->next_mtu_check = now + 1;
+	for (int i = 0; i < l->o->n_ifaces; i++) {
+		if (l->kind[i] != IF_NIC)
+			continue;
+		mtu = gnv_netdev_mtu(l->dev[i]);
+		if (mtu <= 0 || (__u32)mtu == l->mtu[i])
+			continue;
+		err = gnv_bpf_set_mtu(&l->bpf, l->ifindex[i], mtu);
+		if (err) {
+			pr_warn("%s: cannot give the kernel its MTU: %s\n",
+				l->dev[i], strerror(-err));
+			continue;
+		}
+		if (l->mtu[i])
+			pr_info("%s: MTU %u -> %d\n", l->dev[i], l->mtu[i], mtu);
+		l->mtu[i] = mtu;
+	}
+}
+
 static int poll_events(struct live *l)
 {
 	double deadline = l->o->duration ? gnv_mono_s() + l->o->duration : 0;
@@ -162,6 +198,7 @@ static int poll_events(struct live *l)
 		err = ring_buffer__poll(l->bpf.rb, 100);
 		gnv_output_flush(&l->out);
 		gnv_report_tick(&l->report);
+		refresh_mtus(l);
 		if (gnv_vm_ports_refresh(&l->ports, l->o->names))
 			bind_vm_ports(l);
 		/* Only an interpreted filter changes (gnv_trace_bpf_load()). */
@@ -487,6 +524,7 @@ int gnv_trace_live(const struct gnv_trace_opts *o, struct gnv_counts *c)
 	if (err)
 		goto out;
 	l.report.bfd = l.bfd;
+	refresh_mtus(&l);
 	/* The first frames have their keys: bound before attaching. */
 	gnv_vm_ports_refresh(&l.ports, o->names);
 	bind_vm_ports(&l);

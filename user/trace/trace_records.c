@@ -41,7 +41,8 @@ static void trace_host(struct file_reader *r, struct gnv_event *ev)
 	r->c.v[GNV_STAT_MATCHED]++;
 	r->matched++;
 	if (r->o->hist)
-		gnv_hist_count(&r->hist, &ev->pkt, GNV_DIR_IN, pkt->len);
+		gnv_hist_count(&r->hist, &ev->pkt, GNV_DIR_IN, pkt->len,
+			       r->o->mtu);
 	if (r->echoes)
 		gnv_echo_count(r->echoes, &r->hist, &ev->pkt, GNV_DIR_IN,
 			       pkt->ts_ns, r->o->echo_timeout_ns,
