@@ -63,12 +63,13 @@ start_gnvtrace() {
 
 # wait_count N CMD...: until CMD prints a number of at least N, at most
 # 3 s: what was sent may still sit in the receiving veth's queue when the
-# sender returns.
+# sender returns. CMD may fail (grep -c finding nothing prints 0, exits 1).
 wait_count() {
-	local n=$1
+	local n=$1 v
 	shift
 	for _ in $(seq 60); do
-		[ "$("$@" 2>/dev/null || echo 0)" -ge "$n" ] && return 0
+		v=$("$@" 2>/dev/null)
+		[ "${v:-0}" -ge "$n" ] 2>/dev/null && return 0
 		sleep 0.05
 	done
 	return 1

@@ -471,8 +471,6 @@ test_rtt_live() {
 # MTU says more than the device's (here 9000 on a 1500 veth whose peer
 # takes 9000): each counted, the largest as tcpdump saw it arrive, and an
 # MTU lowered mid-run judged at once.
-mtu_changes() { grep -c "MTU 1500 -> 1000" "$1" || :; }
-
 test_mtu_live() {
 	local tx_ip=10.99.0.1 rx_ip=10.99.0.2 out big json
 	tx ip addr add $tx_ip/24 dev "$TX_IF" && rx ip addr add $rx_ip/24 dev "$RX_IF" &&
@@ -487,7 +485,7 @@ test_mtu_live() {
 		tx "$PY" "$HERE/send_geneve.py" $rx_ip 2 1000 ||
 		fail "--hist size live: sending through the stack"
 	tx ip link set "$TX_IF" mtu 1000
-	wait_count 1 mtu_changes "$TMP/mtu.json.err" ||
+	wait_count 1 grep -c "MTU 1500 -> 1000" "$TMP/mtu.json.err" ||
 		fail "--hist size live: the MTU change noticed"
 	tx "$PY" "$HERE/send_geneve.py" $rx_ip 2 1000	# 1086: over 1000 now
 	wait_frames "$TMP/mtu.pcap" 7

@@ -178,9 +178,105 @@ test_bfd_flap() {
 		bash -c "promtool check metrics <'$TMP/flap.prom' >/dev/null 2>&1"
 }
 
+# connect VM_NS IP PORT: one TCP handshake, within 3 s.
+connect() {
+	ip netns exec "$1" timeout 3 /usr/bin/python3 -c \
+		"import socket, sys; socket.create_connection((sys.argv[1], int(sys.argv[2])), 2).close()" \
+		"$2" "$3"
+}
+
+# listen VM_NS PORT: accepts one connection, for at most 5 s.
+listen() {
+	ip netns exec "$1" timeout 5 /usr/bin/python3 -c "
+import socket, sys
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(('0.0.0.0', int(sys.argv[1])))
+s.listen()
+s.accept()[0].close()" "$2" &
+	PIDS+=($!)
+	for _ in $(seq 40); do
+		ip netns exec "$1" ss -ltn "sport = :$2" | grep -q LISTEN && return 0
+		sleep 0.05
+	done
+	return 1
+}
+
+# size_of DIR PORT_KEY: the JSON --hist size line of ch1's key.
+size_of() {
+	grep '"hist":"size"' "$TMP/mtu.json" | grep "\"dir\":\"$1\"" |
+		grep "\"port\":$2,"
+}
+
+# MTU trouble on real OVN, seen on ch1's underlay: vm1 with a jumbo MTU
+# sends a SYN whose MSS (8960) will not fit the 1500 underlay with the
+# tunnel's 98 bytes, vm2 answers with one that does (1360 on its 1400);
+# the underlay lowered to 1450 while tracing, 1360 no longer fits either
+# way. vm2 routes 10.99.0.0/24 through a link of MTU 1200: vm1's
+# ping with DF gets "fragmentation needed" back through the tunnel, which
+# vm1's kernel takes (its route to there says mtu 1200). tshark on a
+# capture of the same underlay is the oracle of the MSS and the sizes.
+test_mtu_trouble() {
+	local vm1=(ip netns exec "$VM1_NS") vm2=(ip netns exec "$VM2_NS")
+	local out in big
+	start_gnvtrace "$CH1_NS" "$CH1_UNDERLAY" "$TMP/mtu.json" -q -o json \
+		--hist size -w "$TMP/mtu.pcap" --metrics-file "$TMP/mtu.prom" \
+		'tcp[tcpflags] & tcp-syn != 0 or icmp' ||
+		{ fail "mtu: gnvtrace did not start"; return; }
+	"${vm1[@]}" ip link set eth0 mtu 9000
+	listen "$VM2_NS" 5001 && connect "$VM1_NS" "$VM2_IP" 5001 ||
+		fail "mtu: a TCP connection vm1 -> vm2"
+	"${vm1[@]}" ip link set eth0 mtu 1400
+	ip netns exec "$CH1_NS" ip link set "$CH1_UNDERLAY" mtu 1450
+	wait_count 1 grep -c "MTU 1500 -> 1450" "$TMP/mtu.json.err" ||
+		fail "mtu: the underlay's new MTU noticed"
+	listen "$VM2_NS" 5002 && connect "$VM1_NS" "$VM2_IP" 5002 ||
+		fail "mtu: a second TCP connection vm1 -> vm2"
+	ip netns exec "$CH1_NS" ip link set "$CH1_UNDERLAY" mtu 1500
+	"${vm2[@]}" sysctl -qw net.ipv4.ip_forward=1 &&
+		"${vm2[@]}" ip link add d0 type veth peer name d1 &&
+		"${vm2[@]}" ip link set d0 mtu 1200 up &&
+		"${vm2[@]}" ip link set d1 up &&
+		"${vm2[@]}" ip addr add 10.99.0.1/24 dev d0 &&
+		"${vm1[@]}" ip route add 10.99.0.0/24 via "$VM2_IP" ||
+		fail "mtu: vm2 as a router to a 1200-byte link"
+	"${vm1[@]}" ping -n -c 1 -W 2 -M do -s 1300 10.99.0.5 >"$TMP/ping" 2>&1
+	sleep 0.5	# -q: nothing to wait for but the frames
+	stop_gnvtrace
+	out=$(size_of out "$VM1_LSP_KEY")
+	in=$(size_of in "$VM1_LSP_KEY")
+	check "mtu: vm1's SYNs over the MTU, 8960 at 1500 and 1360 at 1450" \
+		grep -q '"mss_over":2,"mss_overhead":98,' <<<"$out" ||
+		echo "  $out"
+	check "mtu: tshark sees those MSS on the underlay (8960, 1360)" test \
+		"$(tshark -r "$TMP/mtu.pcap" -Y "tcp.flags.syn == 1 && tcp.flags.ack == 0" \
+			-T fields -e tcp.options.mss_val 2>/dev/null | tr '\n' ' ')" = "8960 1360 "
+	check "mtu: vm2's SYN-ACKs: 1360 fits 1500, not 1450" \
+		grep -q '"mss_over":1,"mss_overhead":98,' <<<"$in" || echo "  $in"
+	check "mtu: one 'fragmentation needed' to vm1, MTU 1200 announced" \
+		grep -q '"too_big":1,"too_big_mtu":1200,' <<<"$in"
+	check "mtu: vm1's kernel took it (ping: mtu = 1200; its route cache)" \
+		bash -c "grep -q 'mtu = 1200' '$TMP/ping' &&
+			ip netns exec '$VM1_NS' ip route get 10.99.0.5 | grep -q 'mtu 1200'"
+	big=$(tshark -r "$TMP/mtu.pcap" -Y "ip.src == $CH1_ENCAP_IP" -T fields \
+		-e frame.len 2>/dev/null | sort -n | tail -1)
+	check "mtu: the largest frame vm1 sent ($big bytes, tshark)" \
+		grep -q "\"max_len\":${big:-none}," <<<"$out"
+	check "mtu: the metrics say so (promtool, too big, SYNs)" bash -c "
+		promtool check metrics <'$TMP/mtu.prom' >/dev/null 2>&1 &&
+		grep -q '^gnvtrace_port_too_big_mtu_bytes{.*} 1200\$' '$TMP/mtu.prom' &&
+		grep -q '^gnvtrace_port_syn_mss_over_mtu_total{.*} 2\$' '$TMP/mtu.prom'"
+	"$GNV" -r "$TMP/mtu.pcap" -q -o json --hist size --mtu 1500 \
+		2>/dev/null >"$TMP/mtu.off"
+	check "mtu: offline (--mtu 1500), the 'too big' and the 8960 SYN the same" \
+		bash -c "grep -q '\"too_big\":1,\"too_big_mtu\":1200,' '$TMP/mtu.off' &&
+			grep -q '\"mss_over\":1,\"mss_overhead\":98,' '$TMP/mtu.off'"
+}
+
 main() {
 	need ovn-nbctl ovn-northd ovs-vswitchd tshark tc promtool || { finish; exit 1; }
 	labtest_up
+	test_mtu_trouble
 	test_bfd_decoded
 	test_bfd_flap
 	finish

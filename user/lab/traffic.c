@@ -133,6 +133,8 @@ static void too_big(struct list *l, const struct pkt_spec *src, __u32 mtu)
 	s->ovn_outport = src->ovn_inport;
 	s->inner_src = src->inner_dst;
 	s->inner_dst = src->inner_src;
+	memcpy(s->inner_eth_src, src->inner_eth_dst, 6);
+	memcpy(s->inner_eth_dst, src->inner_eth_src, 6);
 	s->inner_proto = v6 ? IPPROTO_ICMPV6 : IPPROTO_ICMP;
 	s->icmp_type = v6 ? 2 : 3;
 	s->icmp_code = v6 ? 0 : 4;
