@@ -294,22 +294,24 @@ static __always_inline __u32 dev_mtu(__u32 ifindex)
 }
 
 /*
- * MTU trouble of a frame on device ifindex (gnv_port_mtu_add()), and
- * whether it is a frame leaving (out) larger than the device's MTU: l3_len
- * is its length from the outer IP header on; a GSO frame (gso) is cut to
- * size later. A global function, verified once on its own: inlined, it
- * doubled the instructions the verifier walks on every path of the
- * program, --hist or not (296k for 150k; clang's code for the rest
- * changes with it and the states it leaves prune less).
+ * A tunnel's frame, counted to its port: size, and MTU trouble (frames
+ * leaving larger than the device's MTU when out, a "too big", a SYN's
+ * MSS). l3_len is its length from the outer IP header on.
  */
-__noinline int gnv_count_mtu(struct gnv_port_stats *st,
-			     const struct gnv_pkt *pkt, __u32 ifindex,
-			     __u32 l3_len, int out)
+static __always_inline void count_port(const struct gnv_pkt *pkt,
+				       __u32 wire_len, __u32 l3_len,
+				       __u32 ifindex, __u8 dir, int out)
 {
+	struct gnv_port_stats *st;
+	struct gnv_port_key key;
 	__u32 mtu;
 
-	if (!st || !pkt)	/* a global function's pointers may be NULL */
-		return 0;
+	__builtin_memset(&key, 0, sizeof(key));	/* padding is part of a key */
+	gnv_port_key_of(pkt, dir, &key);
+	st = port_entry(&key);
+	if (!st)
+		return;
+	gnv_port_stats_add(st, wire_len);
 	if (out && targ_mtu_min && l3_len > targ_mtu_min) {
 		mtu = dev_mtu(ifindex);
 		if (mtu && l3_len > mtu)
@@ -318,35 +320,6 @@ __noinline int gnv_count_mtu(struct gnv_port_stats *st,
 	if (gnv_is_too_big(pkt) || gnv_is_mss_syn(pkt))
 		gnv_port_mtu_add(st, pkt, gnv_is_mss_syn(pkt) &&
 				 targ_mtu_min ? dev_mtu(ifindex) : 0);
-	return 0;
-}
-
-/*
- * A tunnel's frame, counted to its port: size, and MTU trouble. wire_len
- * is its length with every tag (meta_vlan()'s too), so its length from
- * the outer IP header on is wire_len less the tags and Ethernet's header:
- * computed so, and not from the frame's bytes less the tags in them,
- * which takes a branch on the meta tag whose two outcomes the verifier
- * then carried apart through the rest of the program (again 296k
- * instructions verified for 150k).
- */
-static __always_inline void count_port(void *ctx, enum hook hook,
-				       const struct gnv_pkt *pkt,
-				       __u32 wire_len, __u32 ifindex, __u8 dir)
-{
-	struct gnv_port_stats *st;
-	struct gnv_port_key key;
-
-	__builtin_memset(&key, 0, sizeof(key));	/* padding is part of a key */
-	gnv_port_key_of(pkt, dir, &key);
-	st = port_entry(&key);
-	if (!st)
-		return;
-	gnv_port_stats_add(st, wire_len);
-	/* Leaving, at TC: a frame GSO has yet to cut is no trouble. */
-	gnv_count_mtu(st, pkt, ifindex, wire_len - 14 - 4 * pkt->n_vlans,
-		      hook == HOOK_TC && dir == GNV_DIR_OUT &&
-		      ((struct __sk_buff *)ctx)->gso_segs <= 1);
 }
 
 /* A request is remembered; its reply adds the round trip to its port. */
@@ -378,10 +351,42 @@ static __always_inline void count_echo(const struct gnv_pkt *pkt, __u8 dir,
 	case GNV_ECHO_ANSWERED:
 		st = port_entry(&s->port);
 		if (st)
-			gnv_port_rtt_add(st, rtt_ns);
+			gnv_port_rtt_add(st, key.proto, rtt_ns);
 		s->ts_ns = 0;
 		break;
 	}
+}
+
+/* gnv_count_hist()'s how: the direction, and whether to judge the MTU. */
+#define HOW_DIR		1	/* GNV_DIR_* */
+#define HOW_OUT_WHOLE	2	/* leaving, at TC, not a GSO frame */
+
+/*
+ * --hist's work for a tunnel's matched frame of wire_len bytes, every tag
+ * counted (meta_vlan()'s too), on device ifindex; now: the clock for
+ * round trips. A global function, verified once on its own: inlined, its
+ * code changed how clang laid out the whole program and the verifier
+ * walked twice the instructions on every path, --hist or not (297k for
+ * 150k, once as MTU trouble came in, again with TCP handshakes).
+ */
+__noinline int gnv_count_hist(const struct gnv_pkt *pkt, __u32 wire_len,
+			      __u32 ifindex, __u32 how, __u64 now)
+{
+	__u8 dir = how & HOW_DIR;
+
+	if (!pkt)	/* a global function's pointer may be NULL */
+		return 0;
+	/*
+	 * From the outer IP header on: wire_len less every tag and Ethernet's
+	 * header. Not from the frame's bytes less the tags in them: that takes
+	 * a branch on the meta tag, whose two outcomes the verifier carried
+	 * apart through the rest of the program.
+	 */
+	count_port(pkt, wire_len, wire_len - 14 - 4 * pkt->n_vlans, ifindex,
+		   dir, how & HOW_OUT_WHOLE);
+	if (targ_hist & GNV_HIST_RTT)
+		count_echo(pkt, dir, now);
+	return 0;
 }
 
 /*
@@ -451,11 +456,12 @@ static __always_inline void count_filter_emit(void *ctx, enum hook hook,
 	/* One clock read for the event and the echo (a helper call each). */
 	if (!targ_no_events || (targ_hist & GNV_HIST_RTT))
 		now = bpf_ktime_get_ns();
-	if (targ_hist && tunnel) {
-		count_port(ctx, hook, pkt, wire_len, ifindex, dir);
-		if (targ_hist & GNV_HIST_RTT)
-			count_echo(pkt, dir, now);
-	}
+	/* Leaving, at TC: a frame GSO has yet to cut is no MTU trouble. */
+	if (targ_hist && tunnel)
+		gnv_count_hist(pkt, wire_len, ifindex,
+			       dir | (hook == HOOK_TC && dir == GNV_DIR_OUT &&
+				      ((struct __sk_buff *)ctx)->gso_segs <= 1 ?
+				      HOW_OUT_WHOLE : 0), now);
 	if (!targ_no_events)
 		emit(ctx, hook, buf, pkt_len, wire_len, ifindex, dir, now);
 }

@@ -295,6 +295,10 @@ struct gnv_port_stats {
 	__u64 rtt_count;	/* echo replies matched to this port's requests */
 	__u64 rtt_sum_ns;
 	__u64 rtt_slots[GNV_RTT_SLOTS];
+	/* TCP handshakes: SYN-ACKs matched to this port's SYNs (--hist rtt) */
+	__u64 syn_count;
+	__u64 syn_sum_ns;
+	__u64 syn_slots[GNV_RTT_SLOTS];
 	/*
 	 * MTU trouble (--hist size; port_stats.h gnv_port_mtu_add()). Per
 	 * CPU in the kernel: user space takes the largest max_len and the
@@ -310,20 +314,22 @@ struct gnv_port_stats {
 	__u64 mss_overhead;	/* that overhead, as a SYN last gave it */
 };
 _Static_assert(sizeof(struct gnv_port_stats) ==
-	       8 * (10 + GNV_HIST_SLOTS + GNV_RTT_SLOTS),
+	       8 * (12 + GNV_HIST_SLOTS + 2 * GNV_RTT_SLOTS),
 	       "gnv_port_stats layout");
 
 /*
- * An echo request awaiting its reply. Not keyed by VNI: across a logical
- * router the reply comes back on another datapath's VNI.
+ * A request awaiting its reply (--hist rtt): an ICMP or ICMPv6 echo
+ * request, or a TCP SYN awaiting its SYN-ACK. Not keyed by VNI: across a
+ * logical router the reply comes back on another datapath's VNI.
  */
 struct gnv_echo_key {
 	__u8 src[16];		/* the requester */
 	__u8 dst[16];
-	__u16 id;
-	__u16 seq;
+	__u16 id;		/* echo: identifier; TCP: requester's port */
+	__u16 seq;		/* echo: sequence; TCP: the other's port */
 	__u8 family;		/* 4 or 6 */
-	__u8 pad[3];
+	__u8 proto;		/* GNV_IPPROTO_ICMP/ICMPV6, or _TCP */
+	__u8 pad[2];
 };
 _Static_assert(sizeof(struct gnv_echo_key) == 40, "gnv_echo_key layout");
 

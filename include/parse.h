@@ -47,7 +47,11 @@
 #define GNV_IPPROTO_TCP		6
 #define GNV_IPPROTO_UDP		17
 #define GNV_IPPROTO_ICMPV6	58
+/* TCP's flags */
+#define GNV_TCP_FIN		0x01
 #define GNV_TCP_SYN		0x02
+#define GNV_TCP_RST		0x04
+#define GNV_TCP_ACK		0x10
 /* IPv6 extension headers the parser walks past. */
 #define GNV_IPPROTO_HOPOPTS	0
 #define GNV_IPPROTO_ROUTING	43

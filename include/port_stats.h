@@ -92,20 +92,41 @@ GNV_INLINE void gnv_port_mtu_add(struct gnv_port_stats *s,
 		s->mss_over++;
 }
 
-GNV_INLINE void gnv_port_rtt_add(struct gnv_port_stats *s, __u64 rtt_ns)
+/* A round trip answered: an echo's, or a TCP handshake's (key proto). */
+GNV_INLINE void gnv_port_rtt_add(struct gnv_port_stats *s, __u8 proto,
+				 __u64 rtt_ns)
 {
+	__u32 slot = gnv_log2_slot(rtt_ns / 1000, GNV_RTT_SLOTS);
+
+	if (proto == GNV_IPPROTO_TCP) {
+		s->syn_count++;
+		s->syn_sum_ns += rtt_ns;
+		s->syn_slots[slot]++;
+		return;
+	}
 	s->rtt_count++;
 	s->rtt_sum_ns += rtt_ns;
-	s->rtt_slots[gnv_log2_slot(rtt_ns / 1000, GNV_RTT_SLOTS)]++;
+	s->rtt_slots[slot]++;
 }
 
 #define GNV_ECHO_REQUEST	1
 #define GNV_ECHO_REPLY		2
 
-/* Whether p's inner packet is an ICMP or ICMPv6 echo request or reply. */
+/*
+ * Whether p's inner packet is a request or a reply with a round trip: an
+ * ICMP or ICMPv6 echo request or reply, a TCP SYN or SYN-ACK.
+ */
 GNV_INLINE int gnv_echo_kind(const struct gnv_pkt *p)
 {
-	if (!(p->flags & GNV_F_INNER_L4) || p->icmp_code)
+	__u8 f = p->tcp_flags &
+		 (GNV_TCP_SYN | GNV_TCP_ACK | GNV_TCP_RST | GNV_TCP_FIN);
+
+	if (!(p->flags & GNV_F_INNER_L4))
+		return 0;
+	if (p->inner_proto == GNV_IPPROTO_TCP)
+		return f == GNV_TCP_SYN ? GNV_ECHO_REQUEST :
+		       f == (GNV_TCP_SYN | GNV_TCP_ACK) ? GNV_ECHO_REPLY : 0;
+	if (p->icmp_code)
 		return 0;
 	if (p->inner_family == 4 && p->inner_proto == GNV_IPPROTO_ICMP)
 		return p->icmp_type == 8 ? GNV_ECHO_REQUEST :
@@ -117,20 +138,28 @@ GNV_INLINE int gnv_echo_kind(const struct gnv_pkt *p)
 }
 
 /*
- * The request's key, from the request or from its reply (whose addresses
- * are the other way round). k must be zeroed: its padding is key too.
+ * The request's key, from the request or from its reply (whose addresses,
+ * and TCP's ports, are the other way round). k must be zeroed: its
+ * padding is key too.
  */
 GNV_INLINE void gnv_echo_key_of(const struct gnv_pkt *p, int kind,
 				struct gnv_echo_key *k)
 {
-	const __u8 *src = kind == GNV_ECHO_REPLY ? p->inner_dst : p->inner_src;
-	const __u8 *dst = kind == GNV_ECHO_REPLY ? p->inner_src : p->inner_dst;
+	int reply = kind == GNV_ECHO_REPLY;
+	const __u8 *src = reply ? p->inner_dst : p->inner_src;
+	const __u8 *dst = reply ? p->inner_src : p->inner_dst;
 
 	__builtin_memcpy(k->src, src, sizeof(k->src));
 	__builtin_memcpy(k->dst, dst, sizeof(k->dst));
-	k->id = p->icmp_id;
-	k->seq = p->icmp_seq;
+	if (p->inner_proto == GNV_IPPROTO_TCP) {
+		k->id = reply ? p->dport : p->sport;
+		k->seq = reply ? p->sport : p->dport;
+	} else {
+		k->id = p->icmp_id;
+		k->seq = p->icmp_seq;
+	}
 	k->family = p->inner_family;
+	k->proto = p->inner_proto;
 }
 
 /*
@@ -187,6 +216,14 @@ GNV_INLINE int gnv_echo_update(struct gnv_echo_slot *s, int kind,
 	int displaced;
 
 	if (kind == GNV_ECHO_REQUEST) {
+		/*
+		 * A SYN sent again keeps the first one's time: the handshake
+		 * then takes as long as the client waited.
+		 */
+		if (k->proto == GNV_IPPROTO_TCP && s->ts_ns &&
+		    gnv_echo_key_eq(&s->key, k) &&
+		    gnv_echo_in_time(s->ts_ns, now, timeout_ns))
+			return 0;
 		displaced = s->ts_ns && !gnv_echo_key_eq(&s->key, k);
 		/*
 		 * A reader on another CPU (the reaper) sees ts 0 while the

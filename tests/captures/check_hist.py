@@ -36,7 +36,8 @@ FIELDS = ["frame.len", "frame.time_epoch", "frame.protocols", "geneve.vni",
           "icmp.ident", "icmp.seq", "icmpv6.type", "icmpv6.code",
           "icmpv6.echo.identifier", "icmpv6.echo.sequence_number",
           "icmp.mtu", "icmpv6.mtu", "tcp.flags.syn", "tcp.options.mss_val",
-          "tcp.hdr_len", "tcp.len"]
+          "tcp.hdr_len", "tcp.len", "tcp.flags.ack", "tcp.flags.reset",
+          "tcp.flags.fin", "tcp.srcport", "tcp.dstport"]
 MTU = 1500     # the underlay's, given to gnvtrace as --mtu
 SIZE_SLOTS = 17
 RTT_SLOTS = 27
@@ -76,9 +77,25 @@ def ovn_outport(options):
     return None
 
 
+def flag(r, f):
+    return last(r["tcp.flags." + f]) in ("1", "True")
+
+
 def echo_of(r):
-    """(kind, key) of an echo request (1) or reply (2), else (0, None)."""
-    if r["icmp.type"] and r["icmp.code"] == "0":
+    """(kind, key) of an echo request (1) or reply (2), a TCP SYN (1) or
+    SYN-ACK (2), else (0, None)."""
+    if r["tcp.flags.syn"] and not flag(r, "reset") and not flag(r, "fin"):
+        kind = 2 if flag(r, "ack") else 1 if flag(r, "syn") else 0
+        protos = r["frame.protocols"].split(":")
+        v6 = protos[protos.index("tcp") - 1] == "ipv6"     # the inner IP
+        fam = 6 if v6 else 4
+        src = last(r["ipv6.src" if v6 else "ip.src"])
+        dst = last(r["ipv6.dst" if v6 else "ip.dst"])
+        ident, seq = last(r["tcp.srcport"]), last(r["tcp.dstport"])
+        if kind == 2:
+            ident, seq = seq, ident
+        proto = "tcp"
+    elif r["icmp.type"] and r["icmp.code"] == "0":
         kind = {"8": 1, "0": 2}.get(last(r["icmp.type"]), 0)
         fam, src, dst = 4, last(r["ip.src"]), last(r["ip.dst"])
         ident, seq = last(r["icmp.ident"]), last(r["icmp.seq"])
@@ -91,9 +108,11 @@ def echo_of(r):
         return 0, None
     if not kind:
         return 0, None
+    if r["tcp.flags.syn"] == "":
+        proto = "icmp"
     if kind == 2:
         src, dst = dst, src
-    return kind, (fam, src, dst, int(ident, 0), int(seq, 0))
+    return kind, (proto, fam, src, dst, int(ident, 0), int(seq, 0))
 
 
 def tshark_rows(path):
@@ -120,7 +139,8 @@ def tunnel_of(r):
 def new_entry():
     return {"packets": 0, "bytes": 0, "size": [0] * SIZE_SLOTS,
             "count": 0, "sum_ns": 0, "rtt": [0] * RTT_SLOTS,
-            "unanswered": 0, "max_len": 0, "too_big": 0, "too_big_mtu": 0,
+            "unanswered": 0, "syn_count": 0, "syn_sum_ns": 0,
+            "syn_rtt": [0] * RTT_SLOTS, "syn_unanswered": 0, "max_len": 0, "too_big": 0, "too_big_mtu": 0,
             "mss_over": 0, "mss_overhead": 0}
 
 
@@ -161,7 +181,10 @@ def expected(path, timeout_ns):
     def reap():
         for ek in [ek for ek, (ts, _) in pending.items()
                    if now - ts > timeout_ns]:
-            entry(pending.pop(ek)[1])["unanswered"] += 1
+            entry(pending.pop(ek)[1])[prefix(ek) + "unanswered"] += 1
+
+    def prefix(ek):
+        return "syn_" if ek[0] == "tcp" else ""
 
     for r in tshark_rows(path):
         now = ns_of(r["frame.time_epoch"])
@@ -175,15 +198,18 @@ def expected(path, timeout_ns):
         count_mtu(e, r, length)
         reap()
         kind, ek = echo_of(r)
-        if kind == 1:
+        if kind == 1 and ek[0] == "tcp" and ek in pending:
+            pass        # a SYN sent again: the handshake is from the first
+        elif kind == 1:
             pending.pop(ek, None)
             pending[ek] = (now, key)
         elif kind == 2 and ek in pending:
             ts, req_key = pending.pop(ek)
             rtt = entry(req_key)
-            rtt["count"] += 1
-            rtt["sum_ns"] += now - ts
-            rtt["rtt"][slot((now - ts) // 1000, RTT_SLOTS)] += 1
+            p = prefix(ek)
+            rtt[p + "count"] += 1
+            rtt[p + "sum_ns"] += now - ts
+            rtt[p + "rtt"][slot((now - ts) // 1000, RTT_SLOTS)] += 1
     reap()
     return keys
 
@@ -216,9 +242,10 @@ def gnvtrace_hist(binary, path, extra):
                       "mss_overhead"):
                 e[f] = js.get(f, 0)
         else:
-            e["count"], e["sum_ns"] = js["count"], js["sum_ns"]
-            e["unanswered"] = js["unanswered"]
-            e["rtt"] = slots_of(js["buckets"], RTT_SLOTS)
+            p = "syn_" if js["hist"] == "handshake" else ""
+            e[p + "count"], e[p + "sum_ns"] = js["count"], js["sum_ns"]
+            e[p + "unanswered"] = js["unanswered"]
+            e[p + "rtt"] = slots_of(js["buckets"], RTT_SLOTS)
     return keys
 
 
@@ -236,6 +263,12 @@ def check_rtt_fixture(want):
           v4["unanswered"] == 2 and v4["sum_ns"] == 1021604000 and
           nonzero(v6["rtt"]) == [5] and v6["sum_ns"] == 50000,
           "rtt fixture: the gaps it was made with")
+    # The handshakes: 300 us, and 1.0002 s from a SYN sent twice.
+    check(nonzero(v4["syn_rtt"]) == [8, 19] and
+          v4["syn_sum_ns"] == 300000 + 1000200000 and
+          v4["syn_unanswered"] == 1,
+          "rtt fixture: the handshakes it was made with (got %s, %d, %d)" %
+          (nonzero(v4["syn_rtt"]), v4["syn_sum_ns"], v4["syn_unanswered"]))
 
 
 def check_mtu_fixture(want):
@@ -269,9 +302,12 @@ def main(argv):
                 extra = mode + ["--echo-timeout", str(timeout)]
                 got = gnvtrace_hist(binary, path, extra)
                 what = ("%s %s: %d keys, %d round trips, %d unanswered, "
+                        "%d handshakes, %d SYNs unanswered, "
                         "%d too big, %d SYNs over the MTU") % (
                     path.split("/")[-1], " ".join(extra), len(want), rtts,
-                    unanswered, sum(e["too_big"] for e in want.values()),
+                    unanswered, sum(e["syn_count"] for e in want.values()),
+                    sum(e["syn_unanswered"] for e in want.values()),
+                    sum(e["too_big"] for e in want.values()),
                     sum(e["mss_over"] for e in want.values()))
                 if check(got == want, what):
                     print("ok   " + what)

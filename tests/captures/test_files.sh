@@ -197,9 +197,9 @@ test_hist() {
 	"$BUILD/tools/gnv-pktgen" demo "$TMP/demo.pcap"
 	"$GNV" -r "$TMP/demo.pcap" -q --hist size -o json >"$TMP/h" 2>/dev/null
 	check "--hist: vm1's port 1 received 3 replies of 156 bytes from .143" grep -qx \
-		'{"hist":"size","vni":5,"port":1,"dir":"in","outer_src":"172.17.2.143","outer_dst":"172.17.2.119","packets":3,"bytes":468,"buckets":\[{"min":128,"max":255,"count":3}\]}' "$TMP/h"
+		'{"hist":"size","vni":5,"port":1,"dir":"in","outer_src":"172.17.2.143","outer_dst":"172.17.2.119","packets":3,"bytes":468,"max_len":156,"over_mtu":0,"too_big":0,"mss_over":0,"buckets":\[{"min":128,"max":255,"count":3}\]}' "$TMP/h"
 	check "--hist: vm2's port 3: 3 pings, ssh and DNS (116 and 140 bytes)" grep -qx \
-		'{"hist":"size","vni":5,"port":3,"dir":"in","outer_src":"172.17.2.119","outer_dst":"172.17.2.143","packets":5,"bytes":724,"buckets":\[{"min":64,"max":127,"count":1},{"min":128,"max":255,"count":4}\]}' "$TMP/h"
+		'{"hist":"size","vni":5,"port":3,"dir":"in","outer_src":"172.17.2.119","outer_dst":"172.17.2.143","packets":5,"bytes":724,"max_len":156,"over_mtu":0,"too_big":0,"mss_over":0,"buckets":\[{"min":64,"max":127,"count":1},{"min":128,"max":255,"count":4}\]}' "$TMP/h"
 	check "--hist: the ARP flood to multicast group 32768" grep -q \
 		'"vni":5,"port":32768,"dir":"in","outer_src":"172.17.2.119","outer_dst":"172.17.2.143","packets":1,"bytes":100' "$TMP/h"
 	check "--hist: an IPv6 tunnel's endpoints" grep -q \

@@ -180,6 +180,12 @@ static void craft(void)
 	e->stats.rtt_slots[9] = 2;
 	e->stats.rtt_sum_ns = 500 + 2 * 700000;
 	e->unanswered = 1;
+	/* TCP handshakes: one of 300 us, one of 1.5 s; a SYN unanswered */
+	e->stats.syn_count = 2;
+	e->stats.syn_slots[8] = 1;
+	e->stats.syn_slots[20] = 1;
+	e->stats.syn_sum_ns = 300000 + 1500000000ULL;
+	e->syn_unanswered = 1;
 	/* MTU trouble: 2 frames too large, 1 SYN whose MSS will not fit */
 	e->stats.max_len = 70000;
 	e->stats.over_mtu = 2;
@@ -232,6 +238,8 @@ static const char *const families[][2] = {
 	{ "gnvtrace_port_packet_size_bytes", "histogram" },
 	{ "gnvtrace_port_icmp_rtt_seconds", "histogram" },
 	{ "gnvtrace_port_icmp_unanswered_total", "counter" },
+	{ "gnvtrace_port_tcp_handshake_seconds", "histogram" },
+	{ "gnvtrace_port_tcp_syn_unanswered_total", "counter" },
 	{ "gnvtrace_port_max_frame_bytes", "gauge" },
 	{ "gnvtrace_port_over_mtu_total", "counter" },
 	{ "gnvtrace_port_too_big_total", "counter" },
@@ -405,6 +413,18 @@ static void test_render(void)
 	ASSERT_LINE(text, "gnvtrace_port_icmp_unanswered_total" K53O "} 1");
 	ASSERT_LINE(text, "gnvtrace_port_icmp_unanswered_total{vni=\"5\",port=\"3\",direction=\"in\"} 3");
 	ASSERT_LINE(text, "gnvtrace_port_icmp_unanswered_total{vni=\"2\",port=\"9\",direction=\"in\"} 0");
+
+	/* Handshakes: only the key that had some. */
+	ASSERT_LINE(text, "gnvtrace_port_tcp_handshake_seconds_bucket" K53O ",le=\"0.000256\"} 0");
+	ASSERT_LINE(text, "gnvtrace_port_tcp_handshake_seconds_bucket" K53O ",le=\"0.000512\"} 1");
+	ASSERT_LINE(text, "gnvtrace_port_tcp_handshake_seconds_bucket" K53O ",le=\"2.097152\"} 2");
+	ASSERT_LINE(text, "gnvtrace_port_tcp_handshake_seconds_sum" K53O "} 1.5003");
+	ASSERT_LINE(text, "gnvtrace_port_tcp_handshake_seconds_count" K53O "} 2");
+	ASSERT_LINE(text, "gnvtrace_port_tcp_syn_unanswered_total" K53O "} 1");
+	ASSERT_EQ(count_str(text, "gnvtrace_port_tcp_handshake_seconds_count{"),
+		  1, "handshakes: only where there were some");
+	ASSERT_EQ(count_str(text, "gnvtrace_port_tcp_syn_unanswered_total{"), 1,
+		  "unanswered SYNs: only where there were handshakes");
 
 	/* MTU trouble where there is some; the largest frame everywhere. */
 	ASSERT_LINE(text, "gnvtrace_port_max_frame_bytes" K53O "} 70000");

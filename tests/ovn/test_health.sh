@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
 #
-# The tunnels' health on a real OVN cluster (tests/ovn/lab.sh): the
-# router's port toward ls1 on both chassis as gateways (two priorities),
-# so that OVN has Open vSwitch run BFD between them inside Geneve; what
-# gnvtrace decodes of it beside tshark's decode of the same frames and
-# ovs-appctl bfd/show on both chassis.
+# The tunnels' health on a real OVN cluster (tests/ovn/lab.sh): TCP
+# handshakes timed against tshark's reading of the same frames; MTU
+# trouble (SYNs' MSS, an underlay MTU lowered, "fragmentation needed"
+# from a VM routing to a smaller link); and BFD: the router's port toward
+# ls1 on both chassis as gateways (two priorities), so that OVN has Open
+# vSwitch run BFD between them inside Geneve; what gnvtrace decodes of it
+# beside tshark's decode of the same frames and ovs-appctl bfd/show on
+# both chassis.
 #
 # Usage: test_health.sh BUILD_DIR
 BUILD=$(cd "${1:-build}" && pwd)
@@ -273,9 +276,86 @@ test_mtu_trouble() {
 			grep -q '\"mss_over\":1,\"mss_overhead\":98,' '$TMP/mtu.off'"
 }
 
+# log2_slot US: the histograms' slot of a gap of US microseconds.
+log2_slot() {
+	local us=$1 k=0
+	while [ "$us" -gt 1 ]; do us=$((us / 2)); k=$((k + 1)); done
+	echo $k
+}
+
+# same_slots GAPS SLOTS: each gap (us, ascending) in the slot beside it,
+# give or take the 1 us pcap's times round to at a slot's edge.
+same_slots() {
+	local gaps=($(tr ' ' '\n' <<<"$1" | sort -n)) slots=($2) i
+	[ ${#gaps[@]} -eq ${#slots[@]} ] || return 1
+	for i in "${!gaps[@]}"; do
+		[ "$(log2_slot $((gaps[i] - 1)))" = "${slots[i]}" ] ||
+			[ "$(log2_slot $((gaps[i] + 1)))" = "${slots[i]}" ] || return 1
+	done
+}
+
+# TCP handshakes timed on ch1's underlay: vm1 -> vm2 (the network and
+# vm2's stack), one whose first SYN the underlay drops (sent again after
+# Linux's 1 s: the handshake counts from the first), and one to a closed
+# port (RST: unanswered). The oracle: each handshake's SYN -> SYN-ACK gap
+# in the same run's -w frames (the kernel's times), read by tshark, lands
+# in the slot gnvtrace counted it in. --echo-timeout 2: the SYN sent again
+# after 1 s must find the first still waiting.
+test_handshakes() {
+	local ch1=(ip netns exec "$CH1_NS") gaps json slots
+	start_gnvtrace "$CH1_NS" "$CH1_UNDERLAY" "$TMP/hs.json" -q -o json \
+		--hist rtt --echo-timeout 2 -w "$TMP/hs.pcap" \
+		--metrics-file "$TMP/hs.prom" tcp ||
+		{ fail "handshakes: gnvtrace did not start"; return; }
+	listen "$VM2_NS" 5003 && connect "$VM1_NS" "$VM2_IP" 5003 ||
+		fail "handshakes: a TCP connection vm1 -> vm2"
+	listen "$VM2_NS" 5004 || fail "handshakes: vm2 listening on 5004"
+	# ch1's egress drops for 0.5 s: gnvtrace (tcx, first) sees the SYN go.
+	if "${ch1[@]}" tc qdisc add dev "$CH1_UNDERLAY" clsact &&
+		"${ch1[@]}" tc filter add dev "$CH1_UNDERLAY" egress bpf da \
+			obj "$BUILD/tests/tc_drop.bpf.o" sec tc; then
+		connect "$VM1_NS" "$VM2_IP" 5004 &
+		sleep 0.5
+		"${ch1[@]}" tc qdisc del dev "$CH1_UNDERLAY" clsact
+		wait $! || fail "handshakes: the connection whose SYN was lost"
+	else
+		fail "handshakes: the dropping filter"
+	fi
+	connect "$VM1_NS" "$VM2_IP" 5999 2>/dev/null	# refused
+	sleep 3.2	# the refused SYN's timeout (2 s), and a reap
+	stop_gnvtrace
+	json=$(grep '"hist":"handshake"' "$TMP/hs.json" | grep '"dir":"out"')
+	check "handshakes: 2 timed and 1 unanswered on vm1's port" \
+		grep -q "\"port\":$VM1_LSP_KEY,.*\"count\":2,.*\"unanswered\":1," <<<"$json" ||
+		echo "  $json"
+	# tshark: per stream, the first SYN's time to the SYN-ACK's, in us.
+	gaps=$(tshark -r "$TMP/hs.pcap" -Y "tcp.flags.syn == 1" -T fields \
+		-e tcp.stream -e tcp.flags.ack -e frame.time_epoch 2>/dev/null |
+		awk '$2 == 0 && !($1 in syn) { syn[$1] = $3 }
+		     $2 == 1 && ($1 in syn) { printf "%d\n", ($3 - syn[$1]) * 1e6 }')
+	slots=$(grep -o '"buckets":.*' <<<"$json" | grep -o '"min":[0-9]*' |
+		while read -r m; do log2_slot "${m#\"min\":}"; done)
+	check "handshakes: in tshark's slots (gaps $(echo $gaps) us, slots $(echo $slots))" \
+		same_slots "$gaps" "$slots"
+	check "handshakes: the lost SYN's over 1 s, from the first SYN" \
+		test "$(echo $gaps | tr ' ' '\n' | sort -n | tail -1)" -ge 1000000
+	# Offline the capture's times are the clock: the same slots (the
+	# refused SYN's timeout is past the capture's end, not counted there).
+	check "handshakes: offline, from the frames, the same handshakes" test \
+		"$("$GNV" -r "$TMP/hs.pcap" -q -o json --hist rtt --echo-timeout 2 \
+			2>/dev/null | grep '"hist":"handshake"' |
+			grep -o '"count":[0-9]*\|"buckets":.*')" = \
+		"$(grep -o '"count":[0-9]*\|"buckets":.*' <<<"$json")"
+	check "handshakes: the metrics (promtool, 2 timed, 1 unanswered)" bash -c "
+		promtool check metrics <'$TMP/hs.prom' >/dev/null 2>&1 &&
+		grep -q '^gnvtrace_port_tcp_handshake_seconds_count{.*direction=\"out\".*} 2\$' '$TMP/hs.prom' &&
+		grep -q '^gnvtrace_port_tcp_syn_unanswered_total{.*direction=\"out\".*} 1\$' '$TMP/hs.prom'"
+}
+
 main() {
 	need ovn-nbctl ovn-northd ovs-vswitchd tshark tc promtool || { finish; exit 1; }
 	labtest_up
+	test_handshakes
 	test_mtu_trouble
 	test_bfd_decoded
 	test_bfd_flap

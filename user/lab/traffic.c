@@ -35,6 +35,25 @@ static struct pkt_spec *add(struct list *l, size_t cut)
 	return &t->spec;
 }
 
+/*
+ * rep becomes the answer to req: the same, every address, port key and
+ * TCP/UDP port the other way round.
+ */
+static void answer(struct pkt_spec *rep, const struct pkt_spec *req)
+{
+	*rep = *req;
+	rep->outer_src = req->outer_dst;
+	rep->outer_dst = req->outer_src;
+	rep->ovn_inport = req->ovn_outport;
+	rep->ovn_outport = req->ovn_inport;
+	rep->inner_src = req->inner_dst;
+	rep->inner_dst = req->inner_src;
+	memcpy(rep->inner_eth_src, req->inner_eth_dst, 6);
+	memcpy(rep->inner_eth_dst, req->inner_eth_src, 6);
+	rep->sport = req->dport;
+	rep->dport = req->sport;
+}
+
 /* vm1 (port 1) and vm2 (port 3) on VNI 5; over IPv6, ports 2 and 4 on VNI 7. */
 static void ping_pair(struct list *l, int seq, int v6)
 {
@@ -61,15 +80,7 @@ static void ping_pair(struct list *l, int seq, int v6)
 		return;
 	/* vm2 lives on the traced chassis: its reply leaves through the NIC. */
 	l->f[l->n - 1].outgoing = 1;
-	*rep = *req;
-	rep->outer_src = req->outer_dst;
-	rep->outer_dst = req->outer_src;
-	rep->ovn_inport = req->ovn_outport;
-	rep->ovn_outport = req->ovn_inport;
-	rep->inner_src = req->inner_dst;
-	rep->inner_dst = req->inner_src;
-	memcpy(rep->inner_eth_src, req->inner_eth_dst, 6);
-	memcpy(rep->inner_eth_dst, req->inner_eth_src, 6);
+	answer(rep, req);
 	rep->icmp_type = v6 ? 129 : 0;
 }
 
@@ -90,6 +101,46 @@ static const struct {
 	{ 9000000, 50, 1 },		/* ICMPv6, slot 5 */
 };
 
+/*
+ * TCP handshakes from vm1 to vm2's port 80 in traffic_rtt: the SYN at
+ * start, sent again after again_us (0: not), the SYN-ACK gap_us after
+ * the first SYN (-1: never).
+ */
+static const struct {
+	__u64 start_us;
+	long again_us, gap_us;
+} rtt_handshakes[] = {
+	{ 10000000, 0, -1 },		/* unanswered */
+	{ 16000000, 0, 300 },		/* slot 8: [256, 512) us */
+	{ 17000000, 1000000, 1000200 },	/* slot 19: from the first SYN */
+};
+
+static void handshake(struct list *l, int i)
+{
+	struct pkt_spec *syn = add(l, 0), *s;
+	__u64 t0 = TRAFFIC_EPOCH_US + rtt_handshakes[i].start_us;
+
+	if (!syn)
+		return;
+	l->f[l->n - 1].ts_us = t0;
+	syn->inner_proto = IPPROTO_TCP;
+	syn->sport = 40001 + i;
+	syn->dport = 80;
+	syn->tcp_flags = 0x02;
+	syn->tcp_mss = 1360;
+	syn->payload_len = 0;
+	if (rtt_handshakes[i].again_us && (s = add(l, 0))) {
+		*s = *syn;
+		l->f[l->n - 1].ts_us = t0 + rtt_handshakes[i].again_us;
+	}
+	if (rtt_handshakes[i].gap_us < 0 || !(s = add(l, 0)))
+		return;
+	l->f[l->n - 1].ts_us = t0 + rtt_handshakes[i].gap_us;
+	l->f[l->n - 1].outgoing = 1;
+	answer(s, syn);
+	s->tcp_flags = 0x12;
+}
+
 static int by_time(const void *a, const void *b)
 {
 	const struct traffic_frame *x = a, *y = b;
@@ -100,9 +151,8 @@ static int by_time(const void *a, const void *b)
 int traffic_rtt(struct traffic_frame *frames, int max)
 {
 	struct list l = { .f = frames, .max = max };
-	int n = sizeof(rtt_echoes) / sizeof(rtt_echoes[0]);
 
-	for (int i = 0; i < n; i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(rtt_echoes); i++) {
 		int first = l.n;
 
 		ping_pair(&l, i + 1, rtt_echoes[i].v6);
@@ -114,6 +164,10 @@ int traffic_rtt(struct traffic_frame *frames, int max)
 		if (rtt_echoes[i].gap_us < 0)
 			l.n--;
 	}
+	for (size_t i = 0; i < ARRAY_SIZE(rtt_handshakes); i++)
+		handshake(&l, i);
+	if (l.n != TRAFFIC_RTT_FRAMES)
+		return -1;
 	qsort(frames, l.n, sizeof(frames[0]), by_time);
 	return l.n;
 }
@@ -126,15 +180,8 @@ static void too_big(struct list *l, const struct pkt_spec *src, __u32 mtu)
 
 	if (!s)
 		return;
-	*s = *src;
-	s->outer_src = src->outer_dst;
-	s->outer_dst = src->outer_src;
+	answer(s, src);
 	s->ovn_inport = 0;	/* a router's port */
-	s->ovn_outport = src->ovn_inport;
-	s->inner_src = src->inner_dst;
-	s->inner_dst = src->inner_src;
-	memcpy(s->inner_eth_src, src->inner_eth_dst, 6);
-	memcpy(s->inner_eth_dst, src->inner_eth_src, 6);
 	s->inner_proto = v6 ? IPPROTO_ICMPV6 : IPPROTO_ICMP;
 	s->icmp_type = v6 ? 2 : 3;
 	s->icmp_code = v6 ? 0 : 4;

@@ -10,6 +10,8 @@
 
 #include "pktcraft.h"
 
+#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
+
 /* Capture times start here: 2023-11-14 22:13:20 UTC. */
 #define TRAFFIC_EPOCH_US	1700000000000000ULL
 
@@ -47,13 +49,15 @@ struct traffic_frame {
  */
 int traffic_demo(struct traffic_frame *frames, int max);
 
-#define TRAFFIC_RTT_FRAMES	18
+#define TRAFFIC_RTT_FRAMES	23
 
 /*
  * ICMP echo exchanges between two VMs with known request/reply gaps, one
  * per log2 slot from 1 us to 1 s, one request never answered and one
- * answered after 6 s (past the default timeout), in time order: for the
- * round-trip histograms. Returns the number of frames, -1 if max is short.
+ * answered after 6 s (past the default timeout); then TCP handshakes: a
+ * SYN never answered, one answered in 300 us, one sent again after 1 s
+ * and answered 200 us later; in time order: for the round-trip
+ * histograms. Returns the number of frames, -1 if max is short.
  */
 int traffic_rtt(struct traffic_frame *frames, int max);
 

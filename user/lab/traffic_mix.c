@@ -6,7 +6,6 @@
 #include "gnvtrace.h"
 #include "traffic.h"
 
-#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 
 const char *const traffic_kind_name[TRAFFIC_KINDS] = {
 	[TRAFFIC_GNV_ICMP] = "geneve-icmp",

@@ -28,6 +28,7 @@ void gnv_echo_reap_slots(struct gnv_echo_slot *slots, struct gnv_hist *h,
 		struct gnv_echo_slot *s = &slots[i];
 		__u64 ts = __atomic_load_n(&s->ts_ns, __ATOMIC_ACQUIRE);
 		struct gnv_port_key port = s->port;
+		__u8 proto = s->key.proto;
 
 		if (!ts || gnv_echo_in_time(ts, now_ns, timeout_ns))
 			continue;
@@ -35,7 +36,7 @@ void gnv_echo_reap_slots(struct gnv_echo_slot *slots, struct gnv_hist *h,
 		if (__atomic_compare_exchange_n(&s->ts_ns, &ts, 0, 0,
 						__ATOMIC_ACQ_REL,
 						__ATOMIC_ACQUIRE))
-			gnv_hist_unanswered(h, &port);
+			gnv_hist_unanswered(h, &port, proto);
 	}
 }
 
@@ -77,7 +78,7 @@ void gnv_echo_count(struct gnv_echo_table *t, struct gnv_hist *h,
 	case GNV_ECHO_ANSWERED:
 		pe = gnv_hist_entry(h, &s->port);
 		if (pe)
-			gnv_port_rtt_add(&pe->stats, rtt_ns);
+			gnv_port_rtt_add(&pe->stats, k.proto, rtt_ns);
 		s->ts_ns = 0;
 		break;
 	}

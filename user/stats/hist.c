@@ -103,11 +103,16 @@ void gnv_hist_count(struct gnv_hist *h, const struct gnv_pkt *p, __u8 dir,
 	gnv_port_mtu_add(&e->stats, p, mtu);
 }
 
-void gnv_hist_unanswered(struct gnv_hist *h, const struct gnv_port_key *key)
+void gnv_hist_unanswered(struct gnv_hist *h, const struct gnv_port_key *key,
+			 __u8 proto)
 {
 	struct gnv_port_entry *e = gnv_hist_entry(h, key);
 
-	if (e)
+	if (!e)
+		return;
+	if (proto == GNV_IPPROTO_TCP)
+		e->syn_unanswered++;
+	else
 		e->unanswered++;
 }
 
@@ -120,8 +125,12 @@ void gnv_port_stats_sum(struct gnv_port_stats *to,
 		to->size_slots[i] += add->size_slots[i];
 	to->rtt_count += add->rtt_count;
 	to->rtt_sum_ns += add->rtt_sum_ns;
-	for (int i = 0; i < GNV_RTT_SLOTS; i++)
+	to->syn_count += add->syn_count;
+	to->syn_sum_ns += add->syn_sum_ns;
+	for (int i = 0; i < GNV_RTT_SLOTS; i++) {
 		to->rtt_slots[i] += add->rtt_slots[i];
+		to->syn_slots[i] += add->syn_slots[i];
+	}
 	/* The largest frame and the smallest MTU announced: not sums. */
 	if (add->max_len > to->max_len)
 		to->max_len = add->max_len;
@@ -149,6 +158,7 @@ void gnv_hist_merge(struct gnv_hist *h, const struct gnv_hist *from)
 		}
 		gnv_port_stats_sum(&e->stats, &from->e[i].stats);
 		e->unanswered += from->e[i].unanswered;
+		e->syn_unanswered += from->e[i].syn_unanswered;
 	}
 }
 

@@ -22,6 +22,8 @@ struct gnv_port_entry {
 	struct gnv_port_stats stats;
 	/* Echo requests of this port's with no reply within the timeout. */
 	__u64 unanswered;
+	/* TCP SYNs of this port's with no SYN-ACK within it. */
+	__u64 syn_unanswered;
 };
 
 struct gnv_hist {
@@ -39,13 +41,19 @@ void gnv_hist_free(struct gnv_hist *h);
 /* The entry for key, made (zeroed) when new; NULL when the table is full. */
 struct gnv_port_entry *gnv_hist_entry(struct gnv_hist *h,
 				      const struct gnv_port_key *key);
-/* One more echo request of key's port with no reply in time. */
-void gnv_hist_unanswered(struct gnv_hist *h, const struct gnv_port_key *key);
+/*
+ * One more request of key's port with no reply in time: an echo's, or
+ * with proto GNV_IPPROTO_TCP a SYN's.
+ */
+void gnv_hist_unanswered(struct gnv_hist *h, const struct gnv_port_key *key,
+			 __u8 proto);
 /* The order histograms print in: VNI, then port (none first), then in/out. */
 int gnv_port_key_cmp(const struct gnv_port_key *x,
 		     const struct gnv_port_key *y);
 /* Whether e saw echo round trips or unanswered requests. */
 int gnv_port_has_echoes(const struct gnv_port_entry *e);
+/* Whether e saw TCP handshakes or unanswered SYNs. */
+int gnv_port_has_handshakes(const struct gnv_port_entry *e);
 /* Adds add's counts and slots to to's. */
 void gnv_port_stats_sum(struct gnv_port_stats *to,
 			const struct gnv_port_stats *add);

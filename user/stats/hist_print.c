@@ -125,16 +125,34 @@ int gnv_port_has_echoes(const struct gnv_port_entry *e)
 	return e->stats.rtt_count || e->unanswered;
 }
 
+int gnv_port_has_handshakes(const struct gnv_port_entry *e)
+{
+	return e->stats.syn_count || e->syn_unanswered;
+}
+
+/* "WHAT: N, average X us, N unanswered" and the histogram. */
+static void print_round_trips(FILE *out, const char *what, __u64 count,
+			      __u64 sum_ns, __u64 unanswered,
+			      const __u64 *slots)
+{
+	fprintf(out, "%s: %llu, average %.1f us, %llu unanswered\n", what,
+		(unsigned long long)count,
+		count ? sum_ns / 1e3 / count : 0.0,
+		(unsigned long long)unanswered);
+	if (count)
+		print_log2(out, "usecs", slots, GNV_RTT_SLOTS);
+}
+
 static void print_rtt(FILE *out, const struct gnv_port_entry *e)
 {
 	const struct gnv_port_stats *st = &e->stats;
 
-	fprintf(out, "echo round trips: %llu, average %.1f us, %llu "
-		"unanswered\n", (unsigned long long)st->rtt_count,
-		st->rtt_count ? st->rtt_sum_ns / 1e3 / st->rtt_count : 0.0,
-		(unsigned long long)e->unanswered);
-	if (st->rtt_count)
-		print_log2(out, "usecs", st->rtt_slots, GNV_RTT_SLOTS);
+	print_round_trips(out, "echo round trips", st->rtt_count,
+			  st->rtt_sum_ns, e->unanswered, st->rtt_slots);
+	if (gnv_port_has_handshakes(e))
+		print_round_trips(out, "TCP handshakes (SYN to SYN-ACK)",
+				  st->syn_count, st->syn_sum_ns,
+				  e->syn_unanswered, st->syn_slots);
 }
 
 static void json_buckets(struct outbuf *ob, const __u64 *slots, int n_slots)
@@ -197,6 +215,21 @@ static void json_key(struct outbuf *ob, const char *kind,
 		      v->chassis[1], v->chassis_zone[1]);
 }
 
+/* A round-trip histogram's object: echoes' (rtt) or handshakes'. */
+static void json_round_trips(struct outbuf *ob, const char *kind,
+			     const struct gnv_port_entry *e,
+			     const struct gnv_ovn_view *v, __u64 count,
+			     __u64 sum_ns, __u64 unanswered,
+			     const __u64 *slots)
+{
+	json_key(ob, kind, e, v);
+	ob_json_key_str(ob, "unit", "us");
+	ob_json_key_u64(ob, "count", count);
+	ob_json_key_u64(ob, "sum_ns", sum_ns);
+	ob_json_key_u64(ob, "unanswered", unanswered);
+	json_buckets(ob, slots, GNV_RTT_SLOTS);
+}
+
 static void print_json(struct outbuf *ob, const struct gnv_port_entry *e,
 		       const struct gnv_ovn_view *v, int kinds)
 {
@@ -216,14 +249,13 @@ static void print_json(struct outbuf *ob, const struct gnv_port_entry *e,
 			ob_json_key_u64(ob, "mss_overhead", st->mss_overhead);
 		json_buckets(ob, st->size_slots, GNV_HIST_SLOTS);
 	}
-	if ((kinds & GNV_HIST_RTT) && gnv_port_has_echoes(e)) {
-		json_key(ob, "rtt", e, v);
-		ob_json_key_str(ob, "unit", "us");
-		ob_json_key_u64(ob, "count", st->rtt_count);
-		ob_json_key_u64(ob, "sum_ns", st->rtt_sum_ns);
-		ob_json_key_u64(ob, "unanswered", e->unanswered);
-		json_buckets(ob, st->rtt_slots, GNV_RTT_SLOTS);
-	}
+	if ((kinds & GNV_HIST_RTT) && gnv_port_has_echoes(e))
+		json_round_trips(ob, "rtt", e, v, st->rtt_count, st->rtt_sum_ns,
+				 e->unanswered, st->rtt_slots);
+	if ((kinds & GNV_HIST_RTT) && gnv_port_has_handshakes(e))
+		json_round_trips(ob, "handshake", e, v, st->syn_count,
+				 st->syn_sum_ns, e->syn_unanswered,
+				 st->syn_slots);
 	ob_maybe_flush(ob);
 }
 
@@ -245,7 +277,8 @@ void gnv_hist_print(FILE *out, struct gnv_hist *h, int kinds,
 	for (size_t i = 0; i < h->n && mode != GNV_OUT_JSON; i++) {
 		const struct gnv_port_entry *e = &h->e[i];
 
-		if (!(kinds & GNV_HIST_SIZE) && !gnv_port_has_echoes(e))
+		if (!(kinds & GNV_HIST_SIZE) && !gnv_port_has_echoes(e) &&
+		    !gnv_port_has_handshakes(e))
 			continue;
 		gnv_ovn_view_port(h->names, &e->key, 0, &v);
 		print_heading(out, e, &v);

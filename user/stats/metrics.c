@@ -182,6 +182,7 @@ static void buckets(struct outbuf *ob, const char *name,
 enum port_which {
 	PORTS_ALL,
 	PORTS_ECHOES,		/* those that saw echoes */
+	PORTS_HANDSHAKES,	/* those that saw TCP handshakes */
 	PORTS_NONZERO,		/* those whose value is not 0 */
 };
 
@@ -196,6 +197,7 @@ static void port_family(struct outbuf *ob, const struct key_text *keys,
 		__u64 v = *(const __u64 *)((const char *)e + offset);
 
 		if ((which == PORTS_ECHOES && !gnv_port_has_echoes(e)) ||
+		    (which == PORTS_HANDSHAKES && !gnv_port_has_handshakes(e)) ||
 		    (which == PORTS_NONZERO && !v))
 			continue;
 		series(ob, name, "", &keys[i], NULL);
@@ -242,6 +244,31 @@ static void per_port_mtu(struct outbuf *ob, const struct key_text *keys,
 		    PORTS_NONZERO);
 }
 
+/*
+ * A histogram family of round trips in seconds: echoes', or with tcp
+ * the handshakes'; only ports that saw some.
+ */
+static void round_trips(struct outbuf *ob, const struct key_text *keys,
+			size_t n, const char *name, const char *help,
+			char (*le)[24], int tcp)
+{
+	family(ob, name, "histogram", help);
+	for (size_t i = 0; i < n; i++) {
+		const struct gnv_port_entry *e = keys[i].e;
+		const struct gnv_port_stats *st = &e->stats;
+
+		if (tcp ? !gnv_port_has_handshakes(e) : !gnv_port_has_echoes(e))
+			continue;
+		buckets(ob, name, &keys[i], tcp ? st->syn_slots : st->rtt_slots,
+			GNV_RTT_SLOTS, le, tcp ? st->syn_count : st->rtt_count);
+		series(ob, name, "_sum", &keys[i], NULL);
+		value_ns(ob, tcp ? st->syn_sum_ns : st->rtt_sum_ns);
+		series(ob, name, "_count", &keys[i], NULL);
+		value_u64(ob, tcp ? st->syn_count : st->rtt_count);
+		ob_maybe_flush(ob);
+	}
+}
+
 static void per_port(struct outbuf *ob, const struct key_text *keys,
 		     size_t n)
 {
@@ -274,27 +301,22 @@ static void per_port(struct outbuf *ob, const struct key_text *keys,
 		value_u64(ob, st->packets);
 		ob_maybe_flush(ob);
 	}
-	family(ob, rtt_name, "histogram",
-	       "ICMP and ICMPv6 echo round trips of the port's requests, "
-	       "from request to reply.");
-	for (i = 0; i < n; i++) {
-		const struct gnv_port_stats *st = &keys[i].e->stats;
-
-		if (!gnv_port_has_echoes(keys[i].e))
-			continue;
-		buckets(ob, rtt_name, &keys[i], st->rtt_slots, GNV_RTT_SLOTS,
-			rtt_le, st->rtt_count);
-		series(ob, rtt_name, "_sum", &keys[i], NULL);
-		value_ns(ob, st->rtt_sum_ns);
-		series(ob, rtt_name, "_count", &keys[i], NULL);
-		value_u64(ob, st->rtt_count);
-		ob_maybe_flush(ob);
-	}
+	round_trips(ob, keys, n, rtt_name,
+		    "ICMP and ICMPv6 echo round trips of the port's requests, "
+		    "from request to reply.", rtt_le, 0);
 	port_family(ob, keys, n, "gnvtrace_port_icmp_unanswered_total",
 		    "counter",
 		    "ICMP and ICMPv6 echo requests of the port's that had no "
 		    "reply in time.",
 		    offsetof(struct gnv_port_entry, unanswered), PORTS_ECHOES);
+	round_trips(ob, keys, n, "gnvtrace_port_tcp_handshake_seconds",
+		    "TCP handshakes of the port's SYNs, from the (first) SYN "
+		    "to the SYN-ACK.", rtt_le, 1);
+	port_family(ob, keys, n, "gnvtrace_port_tcp_syn_unanswered_total",
+		    "counter",
+		    "TCP SYNs of the port's that had no SYN-ACK in time.",
+		    offsetof(struct gnv_port_entry, syn_unanswered),
+		    PORTS_HANDSHAKES);
 	per_port_mtu(ob, keys, n);
 }
 
