@@ -72,6 +72,14 @@ struct {
 	__type(value, struct gnv_echo_slot);
 } echoes SEC(".maps");
 
+/* TCP flows followed for retransmissions (--hist tcp): gnv_tcp_slot. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, GNV_TCP_SLOTS);
+	__type(key, __u32);
+	__type(value, struct gnv_tcp_slot);
+} tcp_flows SEC(".maps");
+
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, 4 << 20);	/* resized by the loader */
@@ -298,9 +306,9 @@ static __always_inline __u32 dev_mtu(__u32 ifindex)
  * leaving larger than the device's MTU when out, a "too big", a SYN's
  * MSS). l3_len is its length from the outer IP header on.
  */
-static __always_inline void count_port(const struct gnv_pkt *pkt,
-				       __u32 wire_len, __u32 l3_len,
-				       __u32 ifindex, __u8 dir, int out)
+static __always_inline struct gnv_port_stats *
+count_port(const struct gnv_pkt *pkt, __u32 wire_len, __u32 l3_len,
+	   __u32 ifindex, __u8 dir, int out)
 {
 	struct gnv_port_stats *st;
 	struct gnv_port_key key;
@@ -310,7 +318,7 @@ static __always_inline void count_port(const struct gnv_pkt *pkt,
 	gnv_port_key_of(pkt, dir, &key);
 	st = port_entry(&key);
 	if (!st)
-		return;
+		return NULL;
 	gnv_port_stats_add(st, wire_len);
 	if (out && targ_mtu_min && l3_len > targ_mtu_min) {
 		mtu = dev_mtu(ifindex);
@@ -320,6 +328,29 @@ static __always_inline void count_port(const struct gnv_pkt *pkt,
 	if (gnv_is_too_big(pkt) || gnv_is_mss_syn(pkt))
 		gnv_port_mtu_add(st, pkt, gnv_is_mss_syn(pkt) &&
 				 targ_mtu_min ? dev_mtu(ifindex) : 0);
+	return st;
+}
+
+/* A TCP segment with data: its flow's slot, a retransmission counted. */
+static __always_inline void count_tcp(const struct gnv_pkt *pkt,
+				      struct gnv_port_stats *st, __u64 now)
+{
+	struct gnv_tcp_slot *s;
+	struct gnv_echo_key key;
+	__u32 idx;
+
+	if (!gnv_is_tcp_data(pkt))
+		return;
+	__builtin_memset(&key, 0, sizeof(key));
+	gnv_tcp_key_of(pkt, &key);
+	idx = gnv_tcp_slot_of(&key);
+	s = bpf_map_lookup_elem(&tcp_flows, &idx);
+	if (!s)
+		return;
+	if (targ_now_ns)
+		now = targ_now_ns;
+	if (gnv_tcp_count(s, &key, st, pkt, now) == GNV_TCP_EVICTED)
+		stat_inc(GNV_STAT_TCP_EVICTED);
 }
 
 /* A request is remembered; its reply adds the round trip to its port. */
@@ -373,6 +404,7 @@ __noinline int gnv_count_hist(const struct gnv_pkt *pkt, __u32 wire_len,
 			      __u32 ifindex, __u32 how, __u64 now)
 {
 	__u8 dir = how & HOW_DIR;
+	struct gnv_port_stats *st;
 
 	if (!pkt)	/* a global function's pointer may be NULL */
 		return 0;
@@ -382,8 +414,10 @@ __noinline int gnv_count_hist(const struct gnv_pkt *pkt, __u32 wire_len,
 	 * a branch on the meta tag, whose two outcomes the verifier carried
 	 * apart through the rest of the program.
 	 */
-	count_port(pkt, wire_len, wire_len - 14 - 4 * pkt->n_vlans, ifindex,
-		   dir, how & HOW_OUT_WHOLE);
+	st = count_port(pkt, wire_len, wire_len - 14 - 4 * pkt->n_vlans,
+			ifindex, dir, how & HOW_OUT_WHOLE);
+	if (st && (targ_hist & GNV_HIST_TCP))
+		count_tcp(pkt, st, now);
 	if (targ_hist & GNV_HIST_RTT)
 		count_echo(pkt, dir, now);
 	return 0;
@@ -453,8 +487,8 @@ static __always_inline void count_filter_emit(void *ctx, enum hook hook,
 	pkt_len = frame_len(ctx, hook);
 	/* With a tag kept outside the frame's bytes (meta_vlan()), as sent. */
 	wire_len = pkt_len + (buf->ev.meta_vlan_proto ? 4 : 0);
-	/* One clock read for the event and the echo (a helper call each). */
-	if (!targ_no_events || (targ_hist & GNV_HIST_RTT))
+	/* One clock read for the event, echoes, flows (a helper call each). */
+	if (!targ_no_events || (targ_hist & (GNV_HIST_RTT | GNV_HIST_TCP)))
 		now = bpf_ktime_get_ns();
 	/* Leaving, at TC: a frame GSO has yet to cut is no MTU trouble. */
 	if (targ_hist && tunnel)

@@ -15,7 +15,7 @@
 
 #include <linux/types.h>
 
-#define GNV_ABI_VERSION		3
+#define GNV_ABI_VERSION		4
 
 #define GENEVE_UDP_PORT		6081
 #define VXLAN_UDP_PORT		4789
@@ -111,6 +111,7 @@ enum gnv_stat {
 	GNV_STAT_LOST,		/* matched, but the ring buffer was full */
 	GNV_STAT_PORT_KEYS,	/* port keys added to the per-port map */
 	GNV_STAT_ECHO_DISPLACED,	/* echo requests lost to another's slot */
+	GNV_STAT_TCP_EVICTED,	/* TCP flows whose slot another took */
 	GNV_STAT_MALFORMED,	/* first of GNV_BAD_MAX reason slots */
 	GNV_STAT_MAX = GNV_STAT_MALFORMED + GNV_BAD_MAX,
 };
@@ -158,7 +159,10 @@ struct gnv_pkt {
 			__u16 icmp_id;
 			__u16 icmp_seq;
 		};
-		__u16 tcp_mss;	/* a TCP SYN's MSS option, 0 without */
+		struct {
+			__u16 tcp_mss;	/* a SYN's MSS option, 0 without */
+			__u16 tcp_data_len;	/* bytes after the header */
+		};
 	};
 	__u16 arp_op;
 	__u16 inner_l4_len;	/* inner IP payload length (from its header) */
@@ -183,8 +187,9 @@ struct gnv_pkt {
 	 * (include/parse.h, gnv_pkt_ident()); 0 for what has no IP or ARP.
 	 */
 	__u32 pkt_id;
+	__u32 tcp_seq;		/* TCP's sequence number */
 };
-_Static_assert(sizeof(struct gnv_pkt) == 132, "gnv_pkt layout");
+_Static_assert(sizeof(struct gnv_pkt) == 136, "gnv_pkt layout");
 
 /*
  * A VM's port (by ifindex), as OVN binds it: its datapath's key (the VNI
@@ -251,8 +256,9 @@ struct gnv_event {
 	__u16 meta_vlan_tci;
 	struct gnv_pkt pkt;
 	__u8 opts[GENEVE_MAX_OPTS_LEN];	/* the raw option area, opts_len bytes */
+	__u8 pad[4];			/* to a multiple of 8 */
 };
-_Static_assert(sizeof(struct gnv_event) == 24 + 132 + GENEVE_MAX_OPTS_LEN,
+_Static_assert(sizeof(struct gnv_event) == 24 + 136 + GENEVE_MAX_OPTS_LEN + 4,
 	       "gnv_event layout");
 
 /*
@@ -299,6 +305,9 @@ struct gnv_port_stats {
 	__u64 syn_count;
 	__u64 syn_sum_ns;
 	__u64 syn_slots[GNV_RTT_SLOTS];
+	/* TCP segments with data, and those resent (--hist tcp) */
+	__u64 tcp_data_segs;
+	__u64 tcp_retrans;
 	/*
 	 * MTU trouble (--hist size; port_stats.h gnv_port_mtu_add()). Per
 	 * CPU in the kernel: user space takes the largest max_len and the
@@ -314,7 +323,7 @@ struct gnv_port_stats {
 	__u64 mss_overhead;	/* that overhead, as a SYN last gave it */
 };
 _Static_assert(sizeof(struct gnv_port_stats) ==
-	       8 * (12 + GNV_HIST_SLOTS + 2 * GNV_RTT_SLOTS),
+	       8 * (14 + GNV_HIST_SLOTS + 2 * GNV_RTT_SLOTS),
 	       "gnv_port_stats layout");
 
 /*
@@ -346,9 +355,32 @@ struct gnv_echo_slot {
 };
 _Static_assert(sizeof(struct gnv_echo_slot) == 96, "gnv_echo_slot layout");
 
+/*
+ * TCP flows followed for retransmissions (--hist tcp), each direction on
+ * its own: the end of the data seen so far, and the latest gap below it
+ * (bytes not seen yet: lost before this point, or behind), in a
+ * direct-mapped table of GNV_TCP_SLOTS slots (gnv_tcp_slot_of()) as the
+ * echoes are. The key is a struct gnv_echo_key: the sender's address and
+ * port (id), the receiver's (seq). A flow taking a slot another used
+ * within GNV_TCP_IDLE_NS evicts it, counted (GNV_STAT_TCP_EVICTED).
+ */
+#define GNV_TCP_SLOTS		65536
+#define GNV_TCP_IDLE_NS		(60ULL * 1000000000ULL)
+
+struct gnv_tcp_slot {
+	__u64 ts_ns;		/* last seen; 0: free */
+	__u32 next_seq;		/* the end of the data seen */
+	__u32 gap_start;	/* [gap_start, gap_end): not seen; */
+	__u32 gap_end;		/* empty when equal */
+	__u32 pad;
+	struct gnv_echo_key key;
+};
+_Static_assert(sizeof(struct gnv_tcp_slot) == 64, "gnv_tcp_slot layout");
+
 /* --hist: what is counted per port, a mask. */
 #define GNV_HIST_SIZE	1
 #define GNV_HIST_RTT	2
+#define GNV_HIST_TCP	4
 
 /*
  * The filter: a program of terms, each a test on the parsed packet with

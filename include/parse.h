@@ -406,6 +406,9 @@ GNV_INLINE int parse_inner_l4(struct gnv_cursor *c, struct gnv_pkt *p,
 		p->sport = rd16(h);
 		p->dport = rd16(h + 2);
 		p->tcp_flags = h[13];
+		p->tcp_seq = rd32(h + 4);
+		p->tcp_data_len = p->inner_l4_len > (h[12] >> 4) * 4 ?
+				  p->inner_l4_len - (h[12] >> 4) * 4 : 0;
 		/*
 		 * A SYN's MSS, when it is the first option, where every
 		 * stack (Linux, the BSDs, Windows) puts it: one compare,

@@ -248,4 +248,104 @@ GNV_INLINE int gnv_echo_update(struct gnv_echo_slot *s, int kind,
 	return GNV_ECHO_ANSWERED;
 }
 
+/* Whether sequence number a comes before b (RFC 1982's arithmetic). */
+GNV_INLINE int gnv_seq_before(__u32 a, __u32 b)
+{
+	return (__s32)(a - b) < 0;
+}
+
+/* A TCP segment's flow, this direction: k zeroed first, as for echoes. */
+GNV_INLINE void gnv_tcp_key_of(const struct gnv_pkt *p,
+			       struct gnv_echo_key *k)
+{
+	__builtin_memcpy(k->src, p->inner_src, sizeof(k->src));
+	__builtin_memcpy(k->dst, p->inner_dst, sizeof(k->dst));
+	k->id = p->sport;
+	k->seq = p->dport;
+	k->family = p->inner_family;
+	k->proto = GNV_IPPROTO_TCP;
+}
+
+GNV_INLINE __u32 gnv_tcp_slot_of(const struct gnv_echo_key *k)
+{
+	return gnv_echo_slot_of(k) & (GNV_TCP_SLOTS - 1);
+}
+
+/*
+ * What a TCP segment with data (seq, len bytes) at now does to its flow's
+ * slot s: a retransmission when its bytes were seen already, the issue's
+ * own definition: it starts before the end of the data seen, outside the
+ * latest gap (what skipped it, lost before this point or overtaken, is
+ * no retransmission when it comes: the sender's first copy to pass here),
+ * and is no keep-alive (one byte just before the end). Only the latest
+ * gap is kept: a segment filling an older one counts. GNV_TCP_EVICTED
+ * when it takes the slot of a flow seen within GNV_TCP_IDLE_NS.
+ */
+#define GNV_TCP_RETRANS		1
+#define GNV_TCP_EVICTED		2
+
+GNV_INLINE int gnv_tcp_update(struct gnv_tcp_slot *s,
+			      const struct gnv_echo_key *k, __u32 seq,
+			      __u32 len, __u64 now)
+{
+	__u32 end = seq + len;
+	int r = 0;
+
+	if (s->ts_ns && gnv_echo_key_eq(&s->key, k)) {
+		s->ts_ns = now;
+		if (!gnv_seq_before(seq, s->next_seq)) {
+			if (seq != s->next_seq) {	/* bytes skipped */
+				s->gap_start = s->next_seq;
+				s->gap_end = seq;
+			}
+			s->next_seq = end;
+			return 0;
+		}
+		if (!gnv_seq_before(seq, s->gap_start) &&
+		    gnv_seq_before(seq, s->gap_end)) {
+			/* The gap filled from its start, or within it. */
+			if (seq == s->gap_start)
+				s->gap_start = gnv_seq_before(end, s->gap_end) ?
+					       end : s->gap_end;
+		} else if (!(len == 1 && end == s->next_seq)) {
+			r = GNV_TCP_RETRANS;
+		}
+		if (gnv_seq_before(s->next_seq, end))
+			s->next_seq = end;
+		return r;
+	}
+	if (s->ts_ns && now >= s->ts_ns && now - s->ts_ns < GNV_TCP_IDLE_NS)
+		r = GNV_TCP_EVICTED;
+	__builtin_memcpy(&s->key, k, sizeof(*k));
+	s->next_seq = end;
+	s->gap_start = s->gap_end = end;
+	s->ts_ns = now;
+	return r;
+}
+
+/* Whether p is a TCP segment with data, what --hist tcp follows. */
+GNV_INLINE int gnv_is_tcp_data(const struct gnv_pkt *p)
+{
+	return (p->flags & GNV_F_INNER_L4) &&
+	       p->inner_proto == GNV_IPPROTO_TCP && p->tcp_data_len;
+}
+
+/*
+ * Such a segment, of flow k, counted to its port's stats st: segments
+ * with data, and those resent; s is k's slot (gnv_tcp_slot_of()). Returns
+ * GNV_TCP_EVICTED when it took another flow's slot.
+ */
+GNV_INLINE int gnv_tcp_count(struct gnv_tcp_slot *s,
+			     const struct gnv_echo_key *k,
+			     struct gnv_port_stats *st,
+			     const struct gnv_pkt *p, __u64 now)
+{
+	int r = gnv_tcp_update(s, k, p->tcp_seq, p->tcp_data_len, now);
+
+	st->tcp_data_segs++;
+	if (r == GNV_TCP_RETRANS)
+		st->tcp_retrans++;
+	return r;
+}
+
 #endif /* GNV_PORT_STATS_H */

@@ -74,7 +74,7 @@ _gnvtrace_value() {
 	--direction) _gnvtrace_offer in out both ;;
 	--xdp-mode) _gnvtrace_offer auto native generic ;;
 	--tc-mode) _gnvtrace_offer auto tcx clsact ;;
-	--hist) _gnvtrace_offer size rtt all ;;
+	--hist) _gnvtrace_offer size rtt tcp all ;;
 	-o | --output) _gnvtrace_offer text json ;;
 	*) ;; # numbers, addresses, remotes: nothing to offer
 	esac

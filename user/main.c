@@ -101,7 +101,7 @@ static const struct argp_option options[] = {
 	{ "verbose", 'v', NULL, 0, "Show every Geneve option in hex; twice: libbpf's and gnvtrace's debug lines", 0 },
 	{ "quiet", 'q', NULL, 0, "No per-packet lines, only the summary", 0 },
 	{ "dump-filter", 'd', NULL, 0, "Print the compiled filter, a line a term, and stop (as tcpdump -d)", 0 },
-	{ "hist", OPT_HIST, "size|rtt|all", 0, "Per OVN port: packets, bytes, log2 histograms of frame sizes and MTU trouble (size) and/or of ICMP echo round trips and TCP handshakes (rtt), at exit (and every --interval)", 0 },
+	{ "hist", OPT_HIST, "size|rtt|tcp|all", 0, "Per OVN port: packets, bytes, log2 histograms of frame sizes and MTU trouble (size), of ICMP echo round trips and TCP handshakes (rtt), TCP retransmissions (tcp), or all, at exit (and every --interval)", 0 },
 	{ "mtu", OPT_MTU, "BYTES", 0, "With -r: the underlay's MTU, that --hist judges TCP SYNs' MSS against (live: each interface's own)", 0 },
 	{ "echo-timeout", OPT_ECHO_TIMEOUT, "SECONDS", 0, "An echo request or TCP SYN with no reply this long is unanswered (default 5)", 0 },
 	{ "interval", OPT_INTERVAL, "SECONDS", 0, "Live: print the histograms and write --metrics-file every SECONDS", 0 },
@@ -178,7 +178,8 @@ static const struct choice xdp_modes[] = {
 };
 static const struct choice hists[] = {
 	{ "size", GNV_HIST_SIZE }, { "rtt", GNV_HIST_RTT },
-	{ "all", GNV_HIST_SIZE | GNV_HIST_RTT }, {},
+	{ "tcp", GNV_HIST_TCP },
+	{ "all", GNV_HIST_SIZE | GNV_HIST_RTT | GNV_HIST_TCP }, {},
 };
 static const struct choice outputs[] = {
 	{ "text", GNV_OUT_TEXT }, { "json", GNV_OUT_JSON }, {},
@@ -365,7 +366,8 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 			argp_error(state, "--metrics and --interval go with a live trace; with -r, --metrics-file writes the metrics once");
 		/* The metrics are per port: they need the histograms. */
 		if ((env.t.metrics || env.t.metrics_file) && !env.t.hist)
-			env.t.hist = GNV_HIST_SIZE | GNV_HIST_RTT;
+			env.t.hist = GNV_HIST_SIZE | GNV_HIST_RTT |
+				     GNV_HIST_TCP;
 		if (!env.t.echo_timeout_ns)
 			env.t.echo_timeout_ns = ECHO_TIMEOUT_S * 1000000000ULL;
 		break;

@@ -14,6 +14,11 @@ trips, a request remembered by (inner source, destination, id, sequence),
 its reply counted within the timeout as a round trip of the request's key
 (log2 slot of whole microseconds, sum in ns), a request older than the
 timeout when a later frame is seen (or at the last frame) unanswered.
+TCP retransmissions per key: each flow and direction's highest sequence
+number seen (the end of its data, serial arithmetic) and the latest gap
+below it; a segment with data starting before the end is resent, unless it
+starts in the gap (filling it from its start shrinks it) or is a
+keep-alive (one byte just before the end).
 MTU trouble per key: the largest frame; ICMP "fragmentation needed" and
 ICMPv6 "packet too big" counted with the smallest MTU announced; TCP SYNs
 with an MSS: the tunnel's overhead (the frame's bytes from the outer IP
@@ -37,7 +42,7 @@ FIELDS = ["frame.len", "frame.time_epoch", "frame.protocols", "geneve.vni",
           "icmpv6.echo.identifier", "icmpv6.echo.sequence_number",
           "icmp.mtu", "icmpv6.mtu", "tcp.flags.syn", "tcp.options.mss_val",
           "tcp.hdr_len", "tcp.len", "tcp.flags.ack", "tcp.flags.reset",
-          "tcp.flags.fin", "tcp.srcport", "tcp.dstport"]
+          "tcp.flags.fin", "tcp.srcport", "tcp.dstport", "tcp.seq_raw"]
 MTU = 1500     # the underlay's, given to gnvtrace as --mtu
 SIZE_SLOTS = 17
 RTT_SLOTS = 27
@@ -140,7 +145,8 @@ def new_entry():
     return {"packets": 0, "bytes": 0, "size": [0] * SIZE_SLOTS,
             "count": 0, "sum_ns": 0, "rtt": [0] * RTT_SLOTS,
             "unanswered": 0, "syn_count": 0, "syn_sum_ns": 0,
-            "syn_rtt": [0] * RTT_SLOTS, "syn_unanswered": 0, "max_len": 0, "too_big": 0, "too_big_mtu": 0,
+            "syn_rtt": [0] * RTT_SLOTS, "syn_unanswered": 0,
+            "segments": 0, "retransmits": 0, "max_len": 0, "too_big": 0, "too_big_mtu": 0,
             "mss_over": 0, "mss_overhead": 0}
 
 
@@ -149,6 +155,39 @@ def outer_tags(r):
     protos = r["frame.protocols"].split(":")
     outer = protos[:protos.index("udp")]
     return outer.count("vlan") + outer.count("ieee8021ad")
+
+
+def count_tcp(e, r, flows):
+    """A TCP segment with data: its flow's end so far, resent or not."""
+    if not r["tcp.len"] or not int(last(r["tcp.len"])):
+        return
+    protos = r["frame.protocols"].split(":")
+    ip = protos[protos.index("tcp") - 1]            # the inner IP
+    flow = (last(r[ip + ".src"]), last(r[ip + ".dst"]),
+            last(r["tcp.srcport"]), last(r["tcp.dstport"]))
+    seq, n = int(last(r["tcp.seq_raw"])), int(last(r["tcp.len"]))
+    end = (seq + n) % 2**32
+
+    def before(a, b):
+        return (a - b) % 2**32 >= 2**31
+
+    e["segments"] += 1
+    if flow not in flows:
+        flows[flow] = [end, end, end]       # the end, the gap's ends
+        return
+    f = flows[flow]
+    if not before(seq, f[0]):
+        if seq != f[0]:
+            f[1], f[2] = f[0], seq
+        f[0] = end
+        return
+    if not before(seq, f[1]) and before(seq, f[2]):
+        if seq == f[1]:
+            f[1] = end if before(end, f[2]) else f[2]
+    elif not (n == 1 and end == f[0]):
+        e["retransmits"] += 1
+    if before(f[0], end):
+        f[0] = end
 
 
 def count_mtu(e, r, length):
@@ -173,6 +212,7 @@ def count_mtu(e, r, length):
 def expected(path, timeout_ns):
     keys = {}
     pending = {}   # echo key -> (ts, port key), in the order seen
+    flows = {}     # TCP flow and direction -> the end of its data
     now = 0
 
     def entry(k):
@@ -196,6 +236,7 @@ def expected(path, timeout_ns):
         e["bytes"] += length
         e["size"][slot(length, SIZE_SLOTS)] += 1
         count_mtu(e, r, length)
+        count_tcp(e, r, flows)
         reap()
         kind, ek = echo_of(r)
         if kind == 1 and ek[0] == "tcp" and ek in pending:
@@ -235,7 +276,10 @@ def gnvtrace_hist(binary, path, extra):
             return None
         k = (js["vni"], js.get("port"), js["outer_src"], js["outer_dst"])
         e = keys.setdefault(k, new_entry())
-        if js["hist"] == "size":
+        if js["hist"] == "tcp":
+            e["segments"] = js["segments"]
+            e["retransmits"] = js["retransmits"]
+        elif js["hist"] == "size":
             e["packets"], e["bytes"] = js["packets"], js["bytes"]
             e["size"] = slots_of(js["buckets"], SIZE_SLOTS)
             for f in ("max_len", "too_big", "too_big_mtu", "mss_over",
@@ -302,11 +346,12 @@ def main(argv):
                 extra = mode + ["--echo-timeout", str(timeout)]
                 got = gnvtrace_hist(binary, path, extra)
                 what = ("%s %s: %d keys, %d round trips, %d unanswered, "
-                        "%d handshakes, %d SYNs unanswered, "
+                        "%d handshakes, %d SYNs unanswered, %d retransmits, "
                         "%d too big, %d SYNs over the MTU") % (
                     path.split("/")[-1], " ".join(extra), len(want), rtts,
                     unanswered, sum(e["syn_count"] for e in want.values()),
                     sum(e["syn_unanswered"] for e in want.values()),
+                    sum(e["retransmits"] for e in want.values()),
                     sum(e["too_big"] for e in want.values()),
                     sum(e["mss_over"] for e in want.values()))
                 if check(got == want, what):

@@ -212,6 +212,7 @@ static const struct {
 	FIELD(inner_family), FIELD(inner_proto), FIELD(icmp_type),
 	FIELD(icmp_code), FIELD(tcp_flags), FIELD(malformed), FIELD(pad0),
 	FIELD(outer_ttl), FIELD(outer_tos), FIELD(vm_port), FIELD(pkt_id),
+	FIELD(tcp_seq),
 };
 
 /* The table names every byte of struct gnv_pkt once. */

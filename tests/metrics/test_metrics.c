@@ -160,6 +160,7 @@ static void craft(void)
 	counts.v[GNV_STAT_LOST] = 2;
 	counts.v[GNV_STAT_PORT_KEYS] = 4;
 	counts.v[GNV_STAT_ECHO_DISPLACED] = 2;
+	counts.v[GNV_STAT_TCP_EVICTED] = 4;
 	counts.v[GNV_STAT_MALFORMED + GNV_BAD_OPTS_OVERRUN] = 5;
 	counts.v[GNV_STAT_MALFORMED + GNV_BAD_TRUNC_INNER_L4] = 6;
 
@@ -186,6 +187,9 @@ static void craft(void)
 	e->stats.syn_slots[20] = 1;
 	e->stats.syn_sum_ns = 300000 + 1500000000ULL;
 	e->syn_unanswered = 1;
+	/* TCP: 40 segments with data, 3 resent */
+	e->stats.tcp_data_segs = 40;
+	e->stats.tcp_retrans = 3;
 	/* MTU trouble: 2 frames too large, 1 SYN whose MSS will not fit */
 	e->stats.max_len = 70000;
 	e->stats.over_mtu = 2;
@@ -232,6 +236,7 @@ static const char *const families[][2] = {
 	{ "gnvtrace_port_keys_added_total", "counter" },
 	{ "gnvtrace_port_keys_evicted_total", "counter" },
 	{ "gnvtrace_icmp_echo_displaced_total", "counter" },
+	{ "gnvtrace_tcp_flows_evicted_total", "counter" },
 	{ "gnvtrace_port_uncounted_packets_total", "counter" },
 	{ "gnvtrace_port_packets_total", "counter" },
 	{ "gnvtrace_port_bytes_total", "counter" },
@@ -240,6 +245,8 @@ static const char *const families[][2] = {
 	{ "gnvtrace_port_icmp_unanswered_total", "counter" },
 	{ "gnvtrace_port_tcp_handshake_seconds", "histogram" },
 	{ "gnvtrace_port_tcp_syn_unanswered_total", "counter" },
+	{ "gnvtrace_port_tcp_data_segments_total", "counter" },
+	{ "gnvtrace_port_tcp_retransmits_total", "counter" },
 	{ "gnvtrace_port_max_frame_bytes", "gauge" },
 	{ "gnvtrace_port_over_mtu_total", "counter" },
 	{ "gnvtrace_port_too_big_total", "counter" },
@@ -425,6 +432,12 @@ static void test_render(void)
 		  1, "handshakes: only where there were some");
 	ASSERT_EQ(count_str(text, "gnvtrace_port_tcp_syn_unanswered_total{"), 1,
 		  "unanswered SYNs: only where there were handshakes");
+
+	ASSERT_LINE(text, "gnvtrace_tcp_flows_evicted_total 4");
+	ASSERT_LINE(text, "gnvtrace_port_tcp_data_segments_total" K53O "} 40");
+	ASSERT_LINE(text, "gnvtrace_port_tcp_retransmits_total" K53O "} 3");
+	ASSERT_EQ(count_str(text, "gnvtrace_port_tcp_retransmits_total{"), 1,
+		  "retransmits: only where there was TCP data");
 
 	/* MTU trouble where there is some; the largest frame everywhere. */
 	ASSERT_LINE(text, "gnvtrace_port_max_frame_bytes" K53O "} 70000");

@@ -188,15 +188,19 @@ connect() {
 		"$2" "$3"
 }
 
-# listen VM_NS PORT: accepts one connection, for at most 5 s.
+# listen VM_NS PORT [drain]: accepts one connection (and with drain reads
+# it to its end), for at most 30 s.
 listen() {
-	ip netns exec "$1" timeout 5 /usr/bin/python3 -c "
+	ip netns exec "$1" timeout 30 /usr/bin/python3 -c "
 import socket, sys
 s = socket.socket()
 s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
 s.bind(('0.0.0.0', int(sys.argv[1])))
 s.listen()
-s.accept()[0].close()" "$2" &
+c = s.accept()[0]
+while sys.argv[2] == 'drain' and c.recv(65536):
+    pass
+c.close()" "$2" "${3:-}" &
 	PIDS+=($!)
 	for _ in $(seq 40); do
 		ip netns exec "$1" ss -ltn "sport = :$2" | grep -q LISTEN && return 0
@@ -352,9 +356,102 @@ test_handshakes() {
 		grep -q '^gnvtrace_port_tcp_syn_unanswered_total{.*direction=\"out\".*} 1\$' '$TMP/hs.prom'"
 }
 
+# send_bulk VM_NS IP PORT BYTES OUT: sends BYTES to IP:PORT, waits until
+# the peer has acked them all, then holds the connection 2 s (for ss to
+# read) before closing; OUT gets "sent".
+send_bulk() {
+	ip netns exec "$1" timeout 30 /usr/bin/python3 -c "
+import socket, sys, time
+s = socket.create_connection((sys.argv[1], int(sys.argv[2])), 5)
+s.setsockopt(socket.SOL_SOCKET, 47, 2000000)   # SO_MAX_PACING_RATE, B/s
+s.sendall(b'x' * int(sys.argv[3]))
+while s.getsockopt(socket.IPPROTO_TCP, socket.TCP_INFO, 104)[24:28] != bytes(4):
+    time.sleep(0.05)          # tcpi_unacked: data not yet acked
+print('sent', flush=True)
+time.sleep(2)
+s.close()" "$2" "$3" "$4" >"$5"
+}
+
+# resent_in PCAP: "DUPS LATE" of the TCP segments with data in PCAP, each
+# flow's every byte range remembered (what gnvtrace keeps one gap of):
+# DUPS resend bytes seen before, LATE come behind later bytes but bring
+# their own (overtaken, or resent for a loss before the capture).
+resent_in() {
+	tshark -r "$1" -Y "tcp.len > 0" -T fields -e ip.src -e ip.dst \
+		-e tcp.srcport -e tcp.dstport -e tcp.seq_raw -e tcp.len 2>/dev/null |
+		/usr/bin/python3 -c "
+import sys
+flows, dups, late = {}, 0, 0
+for line in sys.stdin:
+    f = line.split()
+    # The inner addresses come last (the outer's first).
+    key = (f[0].split(',')[-1], f[1].split(',')[-1], f[2], f[3])
+    seq, n = int(f[4]), int(f[5])
+    seen = flows.setdefault(key, {'end': None, 'bytes': set()})
+    new = set(range(seq, seq + n)) - seen['bytes']
+    if seen['end'] is not None and seq < seen['end']:
+        if not new:
+            dups += 1
+        else:
+            late += 1
+    seen['bytes'] |= set(range(seq, seq + n))
+    seen['end'] = max(seen['end'] or 0, seq + n)
+print(dups, late)"
+}
+
+# Retransmissions of real traffic: 4 MB from vm1 to vm2 (paced at 2 MB/s)
+# over an underlay that loses one packet in twenty (a TC filter on ch1's
+# egress, after gnvtrace's program, which sees every segment before). The
+# oracle: the same run's frames (-w) read by tshark, each flow's every
+# byte range remembered: gnvtrace counts each segment resending bytes
+# seen before, and (remembering one gap of a flow, not all) may count
+# some that come late behind later bytes, never more. vm1's kernel (ss
+# -ti's retrans:/TOTAL) resent at least what was resent past gnvtrace.
+test_retransmits() {
+	local ch1=(ip netns exec "$CH1_NS") ours theirs json bulk dups late
+	start_gnvtrace "$CH1_NS" "$CH1_UNDERLAY" "$TMP/rt.json" -q -o json \
+		--hist tcp --direction out --metrics-file "$TMP/rt.prom" \
+		-w "$TMP/rt.pcap" --snaplen 128 "tcp and host $VM1_IP" ||
+		{ fail "retransmits: gnvtrace did not start"; return; }
+	if ! "${ch1[@]}" tc qdisc add dev "$CH1_UNDERLAY" clsact ||
+		! "${ch1[@]}" tc filter add dev "$CH1_UNDERLAY" egress bpf da \
+			obj "$BUILD/tests/tc_loss.bpf.o" sec tc; then
+		fail "retransmits: the lossy filter"
+		stop_gnvtrace
+		return
+	fi
+	listen "$VM2_NS" 5005 drain || fail "retransmits: vm2 listening"
+	send_bulk "$VM1_NS" "$VM2_IP" 5005 4000000 "$TMP/bulk" &
+	bulk=$!
+	for _ in $(seq 300); do		# 30 s at most
+		grep -q sent "$TMP/bulk" 2>/dev/null && break
+		sleep 0.1
+	done
+	theirs=$(ip netns exec "$VM1_NS" ss -tin dst "$VM2_IP:5005" |
+		grep -o 'retrans:[0-9]*/[0-9]*' | cut -d/ -f2)
+	wait_bounded "$bulk"
+	"${ch1[@]}" tc qdisc del dev "$CH1_UNDERLAY" clsact
+	stop_gnvtrace
+	json=$(grep '"hist":"tcp"' "$TMP/rt.json" | grep "\"port\":$VM1_LSP_KEY,")
+	ours=$(grep -o '"retransmits":[0-9]*' <<<"$json" | cut -d: -f2)
+	read -r dups late <<<"$(resent_in "$TMP/rt.pcap")"
+	check "retransmits: every resend of bytes seen, at most the late ones more (tshark: ${dups:-?} resent, ${late:-?} late; gnvtrace: ${ours:-?})" \
+		test -n "$ours" -a "${dups:-0}" -gt 0 -a "${ours:-0}" -ge "${dups:-0}" -a \
+		"${ours:-0}" -le $((${dups:-0} + ${late:-0}))
+	check "retransmits: vm1 resent at least as many (ss -ti: ${theirs:-?})" \
+		test "${theirs:-0}" -ge "${dups:-1}"
+	check "retransmits: vm1's 4 MB in segments with data counted" \
+		test "$(grep -o '"segments":[0-9]*' <<<"$json" | cut -d: -f2)" -ge $((4000000 / 1400))
+	check "retransmits: the metrics (promtool, the same count)" bash -c "
+		promtool check metrics <'$TMP/rt.prom' >/dev/null 2>&1 &&
+		grep -q '^gnvtrace_port_tcp_retransmits_total{.*} ${ours:-none}\$' '$TMP/rt.prom' &&
+		grep -q '^gnvtrace_tcp_flows_evicted_total 0\$' '$TMP/rt.prom'"
+}
+
 main() {
 	need ovn-nbctl ovn-northd ovs-vswitchd tshark tc promtool || { finish; exit 1; }
 	labtest_up
+	test_retransmits
 	test_handshakes
 	test_mtu_trouble
 	test_bfd_decoded

@@ -207,6 +207,20 @@ int gnv_bpf_load(struct gnv_bpf *b, const struct gnv_bpf_opts *o,
 	b->skel->rodata->targ_no_events = o->no_events;
 	b->skel->rodata->targ_geneve_port = o->filter.geneve_port;
 	b->skel->rodata->targ_vxlan_port = o->filter.vxlan_port;
+	/*
+	 * The tables --hist fills, a slot each when the run does not ask for
+	 * them: the per-port map alone is 16,384 keys of ~700 bytes per CPU.
+	 * Their code is never reached then (rodata), nor verified.
+	 */
+	if ((!o->hist &&
+	     bpf_map__set_max_entries(b->skel->maps.port_stats, 1)) ||
+	    (!(o->hist & GNV_HIST_RTT) &&
+	     bpf_map__set_max_entries(b->skel->maps.echoes, 1)) ||
+	    (!(o->hist & GNV_HIST_TCP) &&
+	     bpf_map__set_max_entries(b->skel->maps.tcp_flows, 1))) {
+		err = -EINVAL;
+		goto fail;
+	}
 	if (o->rb_size && bpf_map__set_max_entries(b->skel->maps.rb,
 						   o->rb_size)) {
 		err = -EINVAL;

@@ -34,6 +34,12 @@ static void wr16(__u8 *p, __u16 v)
 	p[1] = v;
 }
 
+static void wr32(__u8 *p, __u32 v)
+{
+	wr16(p, v >> 16);
+	wr16(p + 2, v);
+}
+
 static __u32 csum_add(__u32 sum, const __u8 *p, size_t n)
 {
 	for (size_t i = 0; i + 1 < n; i += 2)
@@ -199,6 +205,7 @@ static void put_inner(struct writer *w, const struct pkt_spec *s)
 			return;
 		wr16(h, s->sport);
 		wr16(h + 2, s->dport);
+		wr32(h + 4, s->tcp_seq);
 		h[12] = (s->tcp_mss ? 6 : 5) << 4;
 		h[13] = s->tcp_flags;
 		wr16(h + 14, 64240);

@@ -51,6 +51,7 @@ struct pkt_spec {
 	__u16 sport, dport;
 	__u8 tcp_flags;
 	__u16 tcp_mss;			/* an MSS option (SYNs), 0: none */
+	__u32 tcp_seq;
 	__u16 arp_op;
 	size_t payload_len;		/* bytes after the inner L4 header */
 };

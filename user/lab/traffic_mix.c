@@ -340,6 +340,14 @@ static void l4_pair(struct traffic_frame *f, struct pair *p,
 		s->tcp_flags = 0x11;	/* FIN, ACK */
 	else
 		s->tcp_flags = s->payload_len ? 0x18 : 0x10;
+	/*
+	 * Each direction's bytes go on from a start of its own, a pair's
+	 * worth apart (no pair carries more); 2% are the first bytes again:
+	 * resent, once the flow has carried some.
+	 */
+	s->tcp_seq = (__u32)client << 16 ^ (p->reply ? 0x5eed : 0);
+	if (!chance(&p->frame, 2))
+		s->tcp_seq += (__u32)p->n * MIX_FRAME_MAX;
 	/* A SYN carries no data, and its MSS: a jumbo VM's now and then. */
 	if (s->tcp_flags & 0x02) {
 		s->payload_len = 0;

@@ -86,8 +86,9 @@ struct gnv_port_entry *gnv_hist_entry(struct gnv_hist *h,
 	return &h->e[h->n - 1];
 }
 
-void gnv_hist_count(struct gnv_hist *h, const struct gnv_pkt *p, __u8 dir,
-		    __u32 len, __u32 mtu)
+struct gnv_port_entry *gnv_hist_count(struct gnv_hist *h,
+				      const struct gnv_pkt *p, __u8 dir,
+				      __u32 len, __u32 mtu)
 {
 	struct gnv_port_entry *e;
 	struct gnv_port_key key;
@@ -97,10 +98,11 @@ void gnv_hist_count(struct gnv_hist *h, const struct gnv_pkt *p, __u8 dir,
 	e = gnv_hist_entry(h, &key);
 	if (!e) {
 		h->dropped++;
-		return;
+		return NULL;
 	}
 	gnv_port_stats_add(&e->stats, len);
 	gnv_port_mtu_add(&e->stats, p, mtu);
+	return e;
 }
 
 void gnv_hist_unanswered(struct gnv_hist *h, const struct gnv_port_key *key,
@@ -125,6 +127,8 @@ void gnv_port_stats_sum(struct gnv_port_stats *to,
 		to->size_slots[i] += add->size_slots[i];
 	to->rtt_count += add->rtt_count;
 	to->rtt_sum_ns += add->rtt_sum_ns;
+	to->tcp_data_segs += add->tcp_data_segs;
+	to->tcp_retrans += add->tcp_retrans;
 	to->syn_count += add->syn_count;
 	to->syn_sum_ns += add->syn_sum_ns;
 	for (int i = 0; i < GNV_RTT_SLOTS; i++) {

@@ -59,10 +59,12 @@ void gnv_port_stats_sum(struct gnv_port_stats *to,
 			const struct gnv_port_stats *add);
 /*
  * Counts one matched packet of len bytes, as the kernel does; mtu: the
- * underlay's (--mtu), 0 when unknown (see gnv_port_mtu_add()).
+ * underlay's (--mtu), 0 when unknown (see gnv_port_mtu_add()). Returns
+ * its port's entry, or NULL when the table is full.
  */
-void gnv_hist_count(struct gnv_hist *h, const struct gnv_pkt *p, __u8 dir,
-		    __u32 len, __u32 mtu);
+struct gnv_port_entry *gnv_hist_count(struct gnv_hist *h,
+				      const struct gnv_pkt *p, __u8 dir,
+				      __u32 len, __u32 mtu);
 /* Adds from's counts to h's. */
 void gnv_hist_merge(struct gnv_hist *h, const struct gnv_hist *from);
 /* Sorts h by key (gnv_port_key_cmp). */

@@ -143,6 +143,16 @@ static void print_round_trips(FILE *out, const char *what, __u64 count,
 		print_log2(out, "usecs", slots, GNV_RTT_SLOTS);
 }
 
+/* "TCP: 120 segments with data, 3 retransmitted (2.5%)" */
+static void print_tcp(FILE *out, const struct gnv_port_stats *st)
+{
+	fprintf(out, "TCP: %llu segments with data, %llu retransmitted "
+		"(%.1f%%)\n", (unsigned long long)st->tcp_data_segs,
+		(unsigned long long)st->tcp_retrans,
+		st->tcp_data_segs ? 100.0 * st->tcp_retrans /
+				    st->tcp_data_segs : 0.0);
+}
+
 static void print_rtt(FILE *out, const struct gnv_port_entry *e)
 {
 	const struct gnv_port_stats *st = &e->stats;
@@ -252,6 +262,12 @@ static void print_json(struct outbuf *ob, const struct gnv_port_entry *e,
 	if ((kinds & GNV_HIST_RTT) && gnv_port_has_echoes(e))
 		json_round_trips(ob, "rtt", e, v, st->rtt_count, st->rtt_sum_ns,
 				 e->unanswered, st->rtt_slots);
+	if ((kinds & GNV_HIST_TCP) && st->tcp_data_segs) {
+		json_key(ob, "tcp", e, v);
+		ob_json_key_u64(ob, "segments", st->tcp_data_segs);
+		ob_json_key_u64(ob, "retransmits", st->tcp_retrans);
+		ob_str(ob, "}\n");
+	}
 	if ((kinds & GNV_HIST_RTT) && gnv_port_has_handshakes(e))
 		json_round_trips(ob, "handshake", e, v, st->syn_count,
 				 st->syn_sum_ns, e->syn_unanswered,
@@ -278,7 +294,7 @@ void gnv_hist_print(FILE *out, struct gnv_hist *h, int kinds,
 		const struct gnv_port_entry *e = &h->e[i];
 
 		if (!(kinds & GNV_HIST_SIZE) && !gnv_port_has_echoes(e) &&
-		    !gnv_port_has_handshakes(e))
+		    !gnv_port_has_handshakes(e) && !e->stats.tcp_data_segs)
 			continue;
 		gnv_ovn_view_port(h->names, &e->key, 0, &v);
 		print_heading(out, e, &v);
@@ -289,6 +305,8 @@ void gnv_hist_print(FILE *out, struct gnv_hist *h, int kinds,
 		}
 		if (kinds & GNV_HIST_RTT)
 			print_rtt(out, e);
+		if ((kinds & GNV_HIST_TCP) && e->stats.tcp_data_segs)
+			print_tcp(out, &e->stats);
 	}
 	if (h->dropped)
 		pr_warn("%llu packets of ports past the first "

@@ -183,6 +183,7 @@ enum port_which {
 	PORTS_ALL,
 	PORTS_ECHOES,		/* those that saw echoes */
 	PORTS_HANDSHAKES,	/* those that saw TCP handshakes */
+	PORTS_TCP,		/* those that saw TCP data */
 	PORTS_NONZERO,		/* those whose value is not 0 */
 };
 
@@ -198,6 +199,7 @@ static void port_family(struct outbuf *ob, const struct key_text *keys,
 
 		if ((which == PORTS_ECHOES && !gnv_port_has_echoes(e)) ||
 		    (which == PORTS_HANDSHAKES && !gnv_port_has_handshakes(e)) ||
+		    (which == PORTS_TCP && !e->stats.tcp_data_segs) ||
 		    (which == PORTS_NONZERO && !v))
 			continue;
 		series(ob, name, "", &keys[i], NULL);
@@ -317,6 +319,16 @@ static void per_port(struct outbuf *ob, const struct key_text *keys,
 		    "TCP SYNs of the port's that had no SYN-ACK in time.",
 		    offsetof(struct gnv_port_entry, syn_unanswered),
 		    PORTS_HANDSHAKES);
+	port_family(ob, keys, n, "gnvtrace_port_tcp_data_segments_total",
+		    "counter", "TCP segments with data (--hist tcp).",
+		    offsetof(struct gnv_port_entry, stats.tcp_data_segs),
+		    PORTS_TCP);
+	port_family(ob, keys, n, "gnvtrace_port_tcp_retransmits_total",
+		    "counter",
+		    "TCP segments with data resending bytes this flow and "
+		    "direction carried already: a loss past this point.",
+		    offsetof(struct gnv_port_entry, stats.tcp_retrans),
+		    PORTS_TCP);
 	per_port_mtu(ob, keys, n);
 }
 
@@ -642,6 +654,10 @@ void gnv_metrics_render(struct outbuf *ob, const struct gnv_metrics_src *src)
 		"Echo requests that lost their slot in the echo table to "
 		"another before a reply or the timeout.",
 		c->v[GNV_STAT_ECHO_DISPLACED]);
+	counter(ob, "gnvtrace_tcp_flows_evicted_total",
+		"TCP flows (--hist tcp) whose slot in the flow table another "
+		"took while they were active: their retransmissions restart.",
+		c->v[GNV_STAT_TCP_EVICTED]);
 	counter(ob, "gnvtrace_port_uncounted_packets_total",
 		"Matched packets in no port's series: the per-port table was "
 		"full.", h ? h->dropped : 0);

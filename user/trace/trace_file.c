@@ -6,6 +6,7 @@
  * that the two can be compared on any file.
  */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <net/if.h>
 #include <bpf/bpf.h>
@@ -14,6 +15,7 @@
 #include "kernel/loader.h"
 #include "lib/log.h"
 #include "report.h"
+#include "stats/tcp_flows.h"
 #include "trace_file.h"
 #include "gnvtrace.skel.h"
 
@@ -132,12 +134,16 @@ static int run_host(struct file_reader *r)
 	char err[256];
 	int n;
 
-	if (r->o->hist & GNV_HIST_RTT) {
+	if (r->o->hist & GNV_HIST_RTT)
 		r->echoes = gnv_echo_table_new();
-		if (!r->echoes) {
-			pr_warn("out of memory\n");
-			return -ENOMEM;
-		}
+	if (r->o->hist & GNV_HIST_TCP)
+		r->tcp_flows = gnv_tcp_flows_new();
+	if (((r->o->hist & GNV_HIST_RTT) && !r->echoes) ||
+	    ((r->o->hist & GNV_HIST_TCP) && !r->tcp_flows)) {
+		pr_warn("out of memory\n");
+		gnv_echo_table_free(r->echoes);
+		free(r->tcp_flows);
+		return -ENOMEM;
 	}
 	if (gnv_split_fits(r->o, r->cap))
 		n = gnv_trace_split(r, err, sizeof(err));
@@ -150,6 +156,7 @@ static int run_host(struct file_reader *r)
 		gnv_echo_reap(r->echoes, &r->hist, r->pkt.ts_ns,
 			      r->o->echo_timeout_ns);
 	gnv_echo_table_free(r->echoes);
+	free(r->tcp_flows);
 	return n;
 }
 

@@ -59,11 +59,11 @@ int gnv_split_fits(const struct gnv_trace_opts *o, const struct capture *cap)
 {
 	/*
 	 * -c stops at a packet, -w writes frames through libpcap, echo
-	 * replies meet their requests in order: all sequential. --kernel
-	 * never comes here.
+	 * replies meet their requests and TCP segments their flow's past in
+	 * order: all sequential. --kernel never comes here.
 	 */
 	return capture_splittable(cap) && !o->count && !o->write_file &&
-	       !(o->hist & GNV_HIST_RTT) &&
+	       !(o->hist & (GNV_HIST_RTT | GNV_HIST_TCP)) &&
 	       capture_size(cap) > 2 * chunk_len(o) &&
 	       sysconf(_SC_NPROCESSORS_ONLN) > 1;
 }

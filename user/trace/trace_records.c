@@ -9,6 +9,7 @@
 
 #include "filter.h"
 #include "parse.h"
+#include "stats/tcp_flows.h"
 #include "trace_file.h"
 
 int gnv_reached_count(const struct file_reader *r)
@@ -19,6 +20,7 @@ int gnv_reached_count(const struct file_reader *r)
 static void trace_host(struct file_reader *r, struct gnv_event *ev)
 {
 	const struct capture_pkt *pkt = &r->pkt;
+	struct gnv_port_entry *e = NULL;
 	int verdict;
 
 	r->c.v[GNV_STAT_PACKETS]++;
@@ -41,8 +43,11 @@ static void trace_host(struct file_reader *r, struct gnv_event *ev)
 	r->c.v[GNV_STAT_MATCHED]++;
 	r->matched++;
 	if (r->o->hist)
-		gnv_hist_count(&r->hist, &ev->pkt, GNV_DIR_IN, pkt->len,
-			       r->o->mtu);
+		e = gnv_hist_count(&r->hist, &ev->pkt, GNV_DIR_IN, pkt->len,
+				   r->o->mtu);
+	if (e && r->tcp_flows)
+		gnv_tcp_flows_count(r->tcp_flows, &e->stats, &ev->pkt,
+				    pkt->ts_ns, &r->c.v[GNV_STAT_TCP_EVICTED]);
 	if (r->echoes)
 		gnv_echo_count(r->echoes, &r->hist, &ev->pkt, GNV_DIR_IN,
 			       pkt->ts_ns, r->o->echo_timeout_ns,
