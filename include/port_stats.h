@@ -276,9 +276,11 @@ GNV_INLINE __u32 gnv_tcp_slot_of(const struct gnv_echo_key *k)
  * slot s: a retransmission when its bytes were seen already, the issue's
  * own definition: it starts before the end of the data seen, outside the
  * latest gap (what skipped it, lost before this point or overtaken, is
- * no retransmission when it comes: the sender's first copy to pass here),
- * and is no keep-alive (one byte just before the end). Only the latest
- * gap is kept: a segment filling an older one counts. GNV_TCP_EVICTED
+ * no retransmission when it comes: the sender's first copy to pass here;
+ * filled from either end, the gap narrows), and is no keep-alive (one
+ * byte just before the end). Only the latest gap is kept: a segment
+ * filling an older one counts; one resent into what is left of the gap,
+ * filled in its middle, does not. GNV_TCP_EVICTED
  * when it takes the slot of a flow seen within GNV_TCP_IDLE_NS.
  */
 #define GNV_TCP_RETRANS		1
@@ -303,10 +305,12 @@ GNV_INLINE int gnv_tcp_update(struct gnv_tcp_slot *s,
 		}
 		if (!gnv_seq_before(seq, s->gap_start) &&
 		    gnv_seq_before(seq, s->gap_end)) {
-			/* The gap filled from its start, or within it. */
+			/* The gap filled: narrowed from either end. */
 			if (seq == s->gap_start)
 				s->gap_start = gnv_seq_before(end, s->gap_end) ?
 					       end : s->gap_end;
+			else if (end == s->gap_end)
+				s->gap_end = seq;
 		} else if (!(len == 1 && end == s->next_seq)) {
 			r = GNV_TCP_RETRANS;
 		}

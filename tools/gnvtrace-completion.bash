@@ -15,6 +15,7 @@ _gnvtrace_opts_arg=(
 	-i --interface -r --read -w --write -c --count -o --output
 	--cleanup --direction --xdp-mode --tc-mode --snaplen --duration
 	--hist --mtu --echo-timeout --interval --metrics --metrics-file
+	--metrics-labels --metrics-max-series
 	--ovn-sb --ovn-ssl-key --ovn-ssl-cert --ovn-ssl-ca --ovn-names
 	--ovn-ic-sb --ovn-ic-names --port --ovs-db
 )

@@ -75,7 +75,7 @@ enum {
 	OPT_ECHO_TIMEOUT, OPT_INTERVAL, OPT_METRICS, OPT_METRICS_FILE,
 	OPT_OVN_SB, OPT_OVN_NAMES, OPT_VXLAN, OPT_OVN_SSL_KEY, OPT_OVN_SSL_CERT,
 	OPT_OVN_SSL_CA, OPT_OVN_IC_SB, OPT_OVN_IC_NAMES, OPT_OVS_DB,
-	OPT_JOURNEY, OPT_MTU,
+	OPT_JOURNEY, OPT_MTU, OPT_METRICS_LABELS, OPT_METRICS_MAX_SERIES,
 };
 #define JOURNEY_TIMEOUT_S	1
 
@@ -106,6 +106,8 @@ static const struct argp_option options[] = {
 	{ "echo-timeout", OPT_ECHO_TIMEOUT, "SECONDS", 0, "An echo request or TCP SYN with no reply this long is unanswered (default 5)", 0 },
 	{ "interval", OPT_INTERVAL, "SECONDS", 0, "Live: print the histograms and write --metrics-file every SECONDS", 0 },
 	{ "metrics", OPT_METRICS, "[ADDR:]PORT", 0, "Live: serve Prometheus metrics on http://ADDR:PORT/metrics (ADDR default 127.0.0.1)", 0 },
+	{ "metrics-labels", OPT_METRICS_LABELS, "LIST", 0, "The port series' labels to keep: some of vni,port,direction,tunnel (default all); series differing only in the others are summed", 0 },
+	{ "metrics-max-series", OPT_METRICS_MAX_SERIES, "N", 0, "At most N port series; those with the fewest packets fold into one labelled \"other\" (counted: gnvtrace_port_series_folded)", 0 },
 	{ "metrics-file", OPT_METRICS_FILE, "PATH", 0, "Write the metrics to PATH (node_exporter's textfile collector), at exit and every --interval", 0 },
 	{ "ovn-sb", OPT_OVN_SB, "[ZONE=]REMOTE", 0, "Name datapaths, ports and chassis from OVN's Southbound DB, kept current (tcp:IP:6642, ssl:IP:6642, unix:/var/run/ovn/ovnsb_db.sock); once per availability zone", 0 },
 	{ "ovn-ssl-key", OPT_OVN_SSL_KEY, "FILE", 0, "For ssl: remotes: the private key (as ovn-controller's --private-key)", 0 },
@@ -267,6 +269,19 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 	case OPT_METRICS_FILE:
 		env.t.metrics_file = arg;
 		break;
+	case OPT_METRICS_LABELS: {
+		char err[256];
+
+		if (gnv_metrics_parse_labels(arg, &env.t.metrics_labels, err,
+					     sizeof(err)))
+			argp_error(state, "%s", err);
+		break;
+	}
+	case OPT_METRICS_MAX_SERIES:
+		if (parse_ulong(arg, 1000000, &n) || !n)
+			argp_error(state, "--metrics-max-series needs a number from 1 to 1000000, not '%s'", arg);
+		env.t.metrics_max_series = n;
+		break;
 	case OPT_OVN_SB:
 		if (env.ovn.n_sb == GNV_MAX_ZONES)
 			argp_error(state, "at most %d --ovn-sb", GNV_MAX_ZONES);
@@ -364,6 +379,9 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		if (env.t.read_file && !env.t.journey_timeout_ns &&
 		    (env.t.metrics || env.t.interval))
 			argp_error(state, "--metrics and --interval go with a live trace; with -r, --metrics-file writes the metrics once");
+		if ((env.t.metrics_labels || env.t.metrics_max_series) &&
+		    !env.t.metrics && !env.t.metrics_file)
+			argp_error(state, "--metrics-labels and --metrics-max-series shape the metrics: give --metrics or --metrics-file too");
 		/* The metrics are per port: they need the histograms. */
 		if ((env.t.metrics || env.t.metrics_file) && !env.t.hist)
 			env.t.hist = GNV_HIST_SIZE | GNV_HIST_RTT |

@@ -17,7 +17,7 @@ timeout when a later frame is seen (or at the last frame) unanswered.
 TCP retransmissions per key: each flow and direction's highest sequence
 number seen (the end of its data, serial arithmetic) and the latest gap
 below it; a segment with data starting before the end is resent, unless it
-starts in the gap (filling it from its start shrinks it) or is a
+starts in the gap (filling it from either end narrows it) or is a
 keep-alive (one byte just before the end).
 MTU trouble per key: the largest frame; ICMP "fragmentation needed" and
 ICMPv6 "packet too big" counted with the smallest MTU announced; TCP SYNs
@@ -184,6 +184,8 @@ def count_tcp(e, r, flows):
     if not before(seq, f[1]) and before(seq, f[2]):
         if seq == f[1]:
             f[1] = end if before(end, f[2]) else f[2]
+        elif end == f[2]:
+            f[2] = seq
     elif not (n == 1 and end == f[0]):
         e["retransmits"] += 1
     if before(f[0], end):

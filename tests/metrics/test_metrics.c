@@ -46,9 +46,8 @@ static void apply_row(struct gnv_ovn_names *n, enum gnv_ovn_table t,
 	json_decref(row);
 }
 
-/* Renders into a string the caller frees. */
-static char *render(const struct gnv_counts *c, const struct gnv_hist *h,
-		    size_t *lenp)
+/* Renders src into a string the caller frees. */
+static char *render_src(const struct gnv_metrics_src *src, size_t *lenp)
 {
 	struct outbuf ob;
 	size_t len = 0;
@@ -56,12 +55,18 @@ static char *render(const struct gnv_counts *c, const struct gnv_hist *h,
 	FILE *f = open_memstream(&text, &len);
 
 	ob_init(&ob, f);
-	gnv_metrics_render(&ob, SRC(c, h));
+	gnv_metrics_render(&ob, src);
 	ob_free(&ob);
 	fclose(f);
 	if (lenp)
 		*lenp = len;
 	return text;
+}
+
+static char *render(const struct gnv_counts *c, const struct gnv_hist *h,
+		    size_t *lenp)
+{
+	return render_src(SRC(c, h), lenp);
 }
 
 static char *labels_text(const struct gnv_label *l, int n)
@@ -1139,6 +1144,62 @@ static void test_specs(void)
 	expect_spec("[::]:9677", AF_INET6, "::", 9677);
 }
 
+/*
+ * A gateway talking to 200 chassis, 2 ports each way: 800 series as they
+ * are; 4 with the tunnel and VNI dropped (--metrics-labels port,direction),
+ * the packets summed; 101 capped at 100, the 700 with fewest packets in
+ * "other", counted.
+ */
+static void test_cardinality(void)
+{
+	struct gnv_metrics_src src = { .counts = &(struct gnv_counts){ { 0 } } };
+	struct gnv_port_entry *e;
+	struct gnv_hist h;
+	char *text;
+	__u64 n = 0;
+
+	test_case("cardinality");
+	gnv_hist_init(&h);
+	for (int c = 0; c < 200; c++)
+		for (int k = 0; k < 4; k++) {
+			struct gnv_port_key key = {
+				.vni = 5, .port = 1 + k % 2, .has_port = 1,
+				.dir = k / 2, .outer_family = 4,
+				.outer_src = { 172, 31, 0, 1 },
+				.outer_dst = { 172, 31, c / 100, c % 100 + 2 },
+			};
+
+			e = gnv_hist_entry(&h, &key);
+			if (!ASSERT_OK_PTR(e, "a key"))
+				return;
+			e->stats.packets = ++n;
+		}
+	src.hist = &h;
+	text = render_src(&src, NULL);
+	ASSERT_EQ(count_str(text, "gnvtrace_port_packets_total{"), 800,
+		  "every label: 800 series");
+	free(text);
+	src.labels = GNV_LABELS_PORT | GNV_LABELS_DIRECTION;
+	text = render_src(&src, NULL);
+	ASSERT_EQ(count_str(text, "gnvtrace_port_packets_total{"), 4,
+		  "port and direction: 4 series");
+	/* Port 1 out: k = 2 of each chassis, packets 4c + 3. */
+	ASSERT_LINE(text, "gnvtrace_port_packets_total{port=\"1\",direction=\"out\"} 80200");
+	ASSERT_NO_LINE_WITH(text, "outer_src=");
+	free(text);
+	src.labels = 0;
+	src.max_series = 100;
+	text = render_src(&src, NULL);
+	ASSERT_EQ(count_str(text, "gnvtrace_port_packets_total{"), 101,
+		  "capped: 100 series and other");
+	ASSERT_LINE(text, "gnvtrace_port_series_folded 700");
+	/* The 700 with the fewest packets: 1..700. */
+	ASSERT_LINE(text, "gnvtrace_port_packets_total{vni=\"other\",port=\"other\",direction=\"other\",outer_src=\"other\",outer_dst=\"other\"} 245350");
+	ASSERT_LINE(text, "gnvtrace_port_packets_total{vni=\"5\",port=\"2\",direction=\"out\",outer_src=\"172.31.0.1\",outer_dst=\"172.31.1.101\"} 800");
+	free(text);
+	gnv_hist_free(&h);
+}
+
 int main(int argc, char **argv)
 {
 	/* --dump FILE: the crafted counts' text, for check_promtool.sh. */
@@ -1149,6 +1210,7 @@ int main(int argc, char **argv)
 		return ret ? 1 : 0;
 	}
 	test_render();
+	test_cardinality();
 	test_tunnel_labels();
 	test_render_empty();
 	test_reasons_named();

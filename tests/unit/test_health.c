@@ -2,7 +2,8 @@
 /*
  * The tunnels' health, piece by piece: BFD control packets decoded from
  * frames built here (outer IPv4 and IPv6, inner tags, inner IPv6, a
- * Geneve device's decapsulated frame), and refused when cut or not BFD.
+ * Geneve device's decapsulated frame), and refused when cut or not BFD;
+ * TCP retransmissions by the flow table's rule (gnv_tcp_update()).
  */
 #include <errno.h>
 #include <netinet/in.h>
@@ -12,6 +13,7 @@
 #include "parse.h"
 #include "health/bfd.h"
 #include "health/bfd_sessions.h"
+#include "port_stats.h"
 #include "lab/pktcraft.h"
 
 #define FRAME_MAX	512
@@ -209,8 +211,52 @@ static void test_bfd_sessions(void)
 	ASSERT_EQ(t.untracked, 2, "the two past it counted");
 }
 
+/* One segment of flow k into slot s at time t: its verdict. */
+static int seg(struct gnv_tcp_slot *s, const struct gnv_echo_key *k,
+	       __u32 seq, __u32 len, __u64 t)
+{
+	return gnv_tcp_update(s, k, seq, len, t);
+}
+
+static void test_tcp_retransmits(void)
+{
+	struct gnv_echo_key a = { .src = { 10, 0, 0, 1 }, .dst = { 10, 0, 0, 2 },
+				  .id = 40000, .seq = 80, .family = 4,
+				  .proto = GNV_IPPROTO_TCP };
+	struct gnv_echo_key b = a;
+	struct gnv_tcp_slot s = { 0 };
+	const __u64 sec = 1000000000ULL;
+	/* Across 2^32: the rule's arithmetic is serial (RFC 1982). */
+	const __u32 isn = 0xfffff000u;
+
+	b.id = 40001;
+	test_case("tcp retransmits");
+	ASSERT_EQ(seg(&s, &a, isn, 1000, 1), 0, "a flow's first segment");
+	ASSERT_EQ(seg(&s, &a, isn + 1000, 1000, 2), 0, "in order");
+	ASSERT_EQ(seg(&s, &a, isn + 2000, 1000, 3), 0, "in order, wrapped past 2^32");
+	ASSERT_EQ(seg(&s, &a, isn + 1000, 1000, 4), GNV_TCP_RETRANS, "the same bytes again");
+	ASSERT_EQ(seg(&s, &a, isn + 2500, 1000, 5), GNV_TCP_RETRANS, "half old, half new: resent too");
+	ASSERT_EQ(s.next_seq, isn + 3500, "the end moves on with the new half");
+	ASSERT_EQ(seg(&s, &a, isn + 3499, 1, 6), 0, "a keep-alive: no resend");
+	ASSERT_EQ(seg(&s, &a, isn + 3499, 2, 6), GNV_TCP_RETRANS, "two bytes below the end: resent");
+	/* A gap: 3501..6501 skipped, filled from both ends, resent. */
+	ASSERT_EQ(seg(&s, &a, isn + 6501, 1000, 7), 0, "bytes skipped");
+	ASSERT_EQ(seg(&s, &a, isn + 3500, 1, 8), GNV_TCP_RETRANS, "a byte before the gap: resent");
+	ASSERT_EQ(seg(&s, &a, isn + 3501, 1000, 8), 0, "the gap filled from its start");
+	ASSERT_EQ(seg(&s, &a, isn + 5501, 1000, 9), 0, "and from its end");
+	ASSERT_EQ(seg(&s, &a, isn + 5501, 1000, 9), GNV_TCP_RETRANS, "that again: resent");
+	ASSERT_EQ(seg(&s, &a, isn + 4501, 1000, 9), 0, "the rest of the gap");
+	ASSERT_EQ(s.gap_start, s.gap_end, "the gap closed");
+	ASSERT_EQ(seg(&s, &a, isn + 4501, 1000, 9), GNV_TCP_RETRANS, "then any of it again: resent");
+	/* Another flow in the slot: active, evicted; idle, taken quietly. */
+	ASSERT_EQ(seg(&s, &b, 1, 100, 11), GNV_TCP_EVICTED, "a flow active 1 ns ago evicted");
+	ASSERT_EQ(seg(&s, &a, 1, 100, 11 + GNV_TCP_IDLE_NS), 0, "one idle for 60 s is not");
+	ASSERT_EQ(seg(&s, &a, 1, 100, 12 + GNV_TCP_IDLE_NS + sec), GNV_TCP_RETRANS, "its own again");
+}
+
 int main(void)
 {
+	test_tcp_retransmits();
 	test_bfd_decode();
 	test_bfd_decap();
 	test_bfd_refused();

@@ -148,6 +148,14 @@ void gnv_port_stats_sum(struct gnv_port_stats *to,
 		to->mss_overhead = add->mss_overhead;
 }
 
+void gnv_port_entry_add(struct gnv_port_entry *to,
+			const struct gnv_port_entry *add)
+{
+	gnv_port_stats_sum(&to->stats, &add->stats);
+	to->unanswered += add->unanswered;
+	to->syn_unanswered += add->syn_unanswered;
+}
+
 void gnv_hist_merge(struct gnv_hist *h, const struct gnv_hist *from)
 {
 	struct gnv_port_entry *e;
@@ -160,9 +168,7 @@ void gnv_hist_merge(struct gnv_hist *h, const struct gnv_hist *from)
 			h->dropped += from->e[i].stats.packets;
 			continue;
 		}
-		gnv_port_stats_sum(&e->stats, &from->e[i].stats);
-		e->unanswered += from->e[i].unanswered;
-		e->syn_unanswered += from->e[i].syn_unanswered;
+		gnv_port_entry_add(e, &from->e[i]);
 	}
 }
 

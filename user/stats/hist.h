@@ -65,6 +65,9 @@ void gnv_port_stats_sum(struct gnv_port_stats *to,
 struct gnv_port_entry *gnv_hist_count(struct gnv_hist *h,
 				      const struct gnv_pkt *p, __u8 dir,
 				      __u32 len, __u32 mtu);
+/* Adds add's counts, round trips and unanswered requests to to's. */
+void gnv_port_entry_add(struct gnv_port_entry *to,
+			const struct gnv_port_entry *add);
 /* Adds from's counts to h's. */
 void gnv_hist_merge(struct gnv_hist *h, const struct gnv_hist *from);
 /* Sorts h by key (gnv_port_key_cmp). */

@@ -332,77 +332,115 @@ static void per_port(struct outbuf *ob, const struct key_text *keys,
 	per_port_mtu(ob, keys, n);
 }
 
-/* Sorts h's keys and renders their labels; 0 or -ENOMEM. */
-static int key_texts(const struct gnv_hist *h, struct key_text **keysp,
-		     char **arenap)
+/*
+ * A key's labels, those of the groups in labels (GNV_LABELS_*); with
+ * other, the "other" series': each group's first label, valued "other".
+ * Returns how many, in l (room for 12), their values in v and the bufs.
+ */
+static int key_labels(const struct gnv_hist *h, const struct gnv_port_key *k,
+		      unsigned int labels, int other, struct gnv_label *l,
+		      struct gnv_ovn_view *v, char *vni, char *port,
+		      char *src, char *dst)
+{
+	int n = 0;
+
+	if (other) {
+		static const char *const names[] = {
+			"vni", "port", "direction", "outer_src", "outer_dst",
+		};
+
+		for (int i = 0; i < 5; i++)	/* the tunnel's group: two */
+			if (labels & (1u << (i < 4 ? i : 3)))
+				l[n++] = (struct gnv_label){ names[i], "other" };
+		return n;
+	}
+	gnv_ovn_view_port(h->names, k, 1, v);
+	snprintf(vni, 12, "%u", k->vni);
+	snprintf(port, 8, "%u", k->port);
+	if (k->outer_family == 4 || k->outer_family == 6) {
+		int af = k->outer_family == 4 ? AF_INET : AF_INET6;
+
+		inet_ntop(af, k->outer_src, src, INET6_ADDRSTRLEN);
+		inet_ntop(af, k->outer_dst, dst, INET6_ADDRSTRLEN);
+	}
+	if (labels & GNV_LABELS_VNI) {
+		l[n++] = (struct gnv_label){ "vni", vni };
+		if (v->zone)
+			l[n++] = (struct gnv_label){ "zone", v->zone };
+		if (v->datapath)
+			l[n++] = (struct gnv_label){ "datapath", v->datapath };
+	}
+	if ((labels & GNV_LABELS_PORT) && k->has_port)
+		l[n++] = (struct gnv_label){ "port", port };
+	if ((labels & GNV_LABELS_PORT) && v->inport)
+		l[n++] = (struct gnv_label){ "port_name", v->inport };
+	if (labels & GNV_LABELS_DIRECTION)
+		l[n++] = (struct gnv_label){
+			"direction", k->dir == GNV_DIR_OUT ? "out" : "in" };
+	if (!(labels & GNV_LABELS_TUNNEL))
+		return n;
+	if (*src) {
+		l[n++] = (struct gnv_label){ "outer_src", src };
+		l[n++] = (struct gnv_label){ "outer_dst", dst };
+	}
+	if (v->chassis[0])
+		l[n++] = (struct gnv_label){ "outer_src_chassis",
+					     v->chassis[0] };
+	if (v->chassis[1])
+		l[n++] = (struct gnv_label){ "outer_dst_chassis",
+					     v->chassis[1] };
+	if (v->chassis_zone[0])
+		l[n++] = (struct gnv_label){ "outer_src_zone",
+					     v->chassis_zone[0] };
+	if (v->chassis_zone[1])
+		l[n++] = (struct gnv_label){ "outer_dst_zone",
+					     v->chassis_zone[1] };
+	return n;
+}
+
+/*
+ * Sorts h's keys and renders their labels (those in labels), and other's
+ * last when there is one; 0 or -ENOMEM.
+ */
+static int key_texts(const struct gnv_hist *h, unsigned int labels,
+		     const struct gnv_port_entry *other,
+		     struct key_text **keysp, char **arenap)
 {
 	const struct gnv_port_entry **sorted;
 	struct key_text *keys;
-	size_t i, cap = 0, off = 0;
+	size_t i, n_keys, cap = 0, off = 0;
 	char *arena;
 
 	*keysp = NULL;
 	*arenap = NULL;
 	if (!h || !h->n)
 		return 0;
-	sorted = malloc(h->n * sizeof(*sorted));
-	keys = malloc(h->n * sizeof(*keys));
+	n_keys = h->n + !!other;
+	sorted = malloc(n_keys * sizeof(*sorted));
+	keys = malloc(n_keys * sizeof(*keys));
 	if (!sorted || !keys)
 		goto nomem;
 	for (i = 0; i < h->n; i++)
 		sorted[i] = &h->e[i];
 	qsort(sorted, h->n, sizeof(*sorted), by_key);
+	if (other)
+		sorted[h->n] = other;
 
 	/* Numbers and two IPv4 endpoints; longer labels grow the arena. */
-	cap = h->n * 128;
+	cap = n_keys * 128;
 	arena = malloc(cap);
 	if (!arena)
 		goto nomem;
-	for (i = 0; i < h->n; i++) {
+	for (i = 0; i < n_keys; i++) {
 		const struct gnv_port_key *k = &sorted[i]->key;
 		struct gnv_ovn_view v;
 		char vni[12], port[8];
 		char src[INET6_ADDRSTRLEN] = "", dst[INET6_ADDRSTRLEN] = "";
 		struct gnv_label l[12];
 		struct outbuf ob;
-		int n = 0;
+		int n = key_labels(h, k, labels, i == h->n, l, &v, vni, port,
+				   src, dst);
 
-		gnv_ovn_view_port(h->names, k, 1, &v);
-		snprintf(vni, sizeof(vni), "%u", k->vni);
-		snprintf(port, sizeof(port), "%u", k->port);
-		if (k->outer_family == 4 || k->outer_family == 6) {
-			int af = k->outer_family == 4 ? AF_INET : AF_INET6;
-
-			inet_ntop(af, k->outer_src, src, sizeof(src));
-			inet_ntop(af, k->outer_dst, dst, sizeof(dst));
-		}
-		l[n++] = (struct gnv_label){ "vni", vni };
-		if (v.zone)
-			l[n++] = (struct gnv_label){ "zone", v.zone };
-		if (v.datapath)
-			l[n++] = (struct gnv_label){ "datapath", v.datapath };
-		if (k->has_port)
-			l[n++] = (struct gnv_label){ "port", port };
-		if (v.inport)
-			l[n++] = (struct gnv_label){ "port_name", v.inport };
-		l[n++] = (struct gnv_label){
-			"direction", k->dir == GNV_DIR_OUT ? "out" : "in" };
-		if (*src) {
-			l[n++] = (struct gnv_label){ "outer_src", src };
-			l[n++] = (struct gnv_label){ "outer_dst", dst };
-		}
-		if (v.chassis[0])
-			l[n++] = (struct gnv_label){ "outer_src_chassis",
-						     v.chassis[0] };
-		if (v.chassis[1])
-			l[n++] = (struct gnv_label){ "outer_dst_chassis",
-						     v.chassis[1] };
-		if (v.chassis_zone[0])
-			l[n++] = (struct gnv_label){ "outer_src_zone",
-						     v.chassis_zone[0] };
-		if (v.chassis_zone[1])
-			l[n++] = (struct gnv_label){ "outer_dst_zone",
-						     v.chassis_zone[1] };
 		/* Straight into the arena: bounded, so never flushed. */
 		ob.buf = arena + off;
 		ob.cap = labels_bound(l, n);
@@ -427,7 +465,7 @@ static int key_texts(const struct gnv_hist *h, struct key_text **keysp,
 		keys[i].len = ob.len;
 		off += ob.len;
 	}
-	for (i = 0; i < h->n; i++)
+	for (i = 0; i < n_keys; i++)
 		keys[i].labels = arena + keys[i].off;
 	free(sorted);
 	*keysp = keys;
@@ -609,11 +647,108 @@ static void bfd_sessions(struct outbuf *ob, const struct gnv_bfd_sessions *t,
 	}
 }
 
+/* The port keys as the series will be: labels dropped, capped. */
+struct reduced {
+	struct gnv_hist h;
+	struct gnv_port_entry other;	/* what the cap folded */
+	__u64 folded;			/* keys folded into other */
+};
+
+static int by_packets(const void *a, const void *b)
+{
+	const struct gnv_port_entry *x = a, *y = b;
+
+	if (x->stats.packets != y->stats.packets)
+		return x->stats.packets > y->stats.packets ? -1 : 1;
+	return gnv_port_key_cmp(&x->key, &y->key);
+}
+
+/*
+ * h's keys with the fields of the label groups not in labels cleared, so
+ * that keys alike in the rest add up; then, past max_series (0: none),
+ * the keys with the fewest packets folded into r->other. 0 or -ENOMEM.
+ */
+static int reduce(const struct gnv_hist *h, unsigned int labels,
+		  size_t max_series, struct reduced *r)
+{
+	gnv_hist_init(&r->h);
+	r->h.names = h->names;
+	for (size_t i = 0; i < h->n; i++) {
+		struct gnv_port_key k = h->e[i].key;
+		struct gnv_port_entry *e;
+
+		if (!(labels & GNV_LABELS_VNI))
+			k.vni = 0;
+		if (!(labels & GNV_LABELS_PORT))
+			k.port = k.has_port = 0;
+		if (!(labels & GNV_LABELS_DIRECTION))
+			k.dir = 0;
+		if (!(labels & GNV_LABELS_TUNNEL)) {
+			memset(k.outer_src, 0, sizeof(k.outer_src));
+			memset(k.outer_dst, 0, sizeof(k.outer_dst));
+			k.outer_family = 0;
+		}
+		e = gnv_hist_entry(&r->h, &k);
+		if (!e) {
+			gnv_hist_free(&r->h);
+			return -ENOMEM;
+		}
+		gnv_port_entry_add(e, &h->e[i]);
+	}
+	if (!max_series || r->h.n <= max_series)
+		return 0;
+	qsort(r->h.e, r->h.n, sizeof(r->h.e[0]), by_packets);
+	for (size_t i = max_series; i < r->h.n; i++)
+		gnv_port_entry_add(&r->other, &r->h.e[i]);
+	r->folded = r->h.n - max_series;
+	r->h.n = max_series;
+	gnv_hist_sort(&r->h);	/* the index knew the entries' old places */
+	return 0;
+}
+
+int gnv_metrics_parse_labels(const char *list, unsigned int *mask,
+			     char *err, size_t errlen)
+{
+	static const struct { const char *name; unsigned int bit; } groups[] = {
+		{ "vni", GNV_LABELS_VNI }, { "port", GNV_LABELS_PORT },
+		{ "direction", GNV_LABELS_DIRECTION },
+		{ "tunnel", GNV_LABELS_TUNNEL }, { "all", GNV_LABELS_ALL },
+	};
+	const char *p = list;
+
+	*mask = 0;
+	while (*p) {
+		size_t len = strcspn(p, ",");
+		size_t g;
+
+		for (g = 0; g < sizeof(groups) / sizeof(groups[0]); g++)
+			if (strlen(groups[g].name) == len &&
+			    !strncmp(groups[g].name, p, len))
+				break;
+		if (g == sizeof(groups) / sizeof(groups[0])) {
+			snprintf(err, errlen, "--metrics-labels: '%.*s' is no "
+				 "label group; give some of vni,port,direction,"
+				 "tunnel (or all)", (int)len, p);
+			return -EINVAL;
+		}
+		*mask |= groups[g].bit;
+		p += len + (p[len] == ',');
+	}
+	if (!*mask) {
+		snprintf(err, errlen, "--metrics-labels needs some of vni,port,"
+			 "direction,tunnel (or all)");
+		return -EINVAL;
+	}
+	return 0;
+}
+
 void gnv_metrics_render(struct outbuf *ob, const struct gnv_metrics_src *src)
 {
 	static const char mal[] = "gnvtrace_malformed_packets_total";
 	const struct gnv_counts *c = src->counts;
 	const struct gnv_hist *h = src->hist;
+	unsigned int labels = src->labels ? src->labels : GNV_LABELS_ALL;
+	struct reduced red = { .folded = 0 };
 	struct key_text *keys;
 	char *arena;
 
@@ -662,13 +797,28 @@ void gnv_metrics_render(struct outbuf *ob, const struct gnv_metrics_src *src)
 		"Matched packets in no port's series: the per-port table was "
 		"full.", h ? h->dropped : 0);
 
-	if (key_texts(h, &keys, &arena)) {
+	if (h && (labels != GNV_LABELS_ALL || src->max_series)) {
+		if (reduce(h, labels, src->max_series, &red))
+			return;		/* out of memory: the totals alone */
+		h = &red.h;
+	}
+	if (src->max_series) {
+		family(ob, "gnvtrace_port_series_folded", "gauge",
+		       "Port keys whose series --metrics-max-series folded "
+		       "into the one labelled \"other\".");
+		ob_str(ob, "gnvtrace_port_series_folded ");
+		value_u64(ob, red.folded);
+	}
+	if (key_texts(h, labels, red.folded ? &red.other : NULL, &keys,
+		      &arena)) {
 		/* Out of memory: the totals alone, still a valid body. */
+		gnv_hist_free(&red.h);
 		return;
 	}
-	per_port(ob, keys, keys ? h->n : 0);
+	per_port(ob, keys, keys ? h->n + !!red.folded : 0);
 	free(keys);
 	free(arena);
+	gnv_hist_free(&red.h);
 }
 
 int gnv_metrics_write_file(const char *path,

@@ -45,6 +45,16 @@ struct gnv_bfd_sessions;
  * per-port series), journeys (no --journey) and bfd (no BFD seen) too;
  * now_ns is the clock BFD sessions' ages are read on.
  */
+/*
+ * The port key's labels a run keeps (--metrics-labels), a mask; the
+ * series of keys that differ only in those dropped are summed into one.
+ */
+#define GNV_LABELS_VNI		1	/* vni, zone, datapath */
+#define GNV_LABELS_PORT		2	/* port, port_name */
+#define GNV_LABELS_DIRECTION	4
+#define GNV_LABELS_TUNNEL	8	/* outer_*: addresses, chassis, zones */
+#define GNV_LABELS_ALL		15
+
 struct gnv_metrics_src {
 	const struct gnv_counts *counts;
 	const struct gnv_hist *hist;
@@ -52,7 +62,20 @@ struct gnv_metrics_src {
 	const struct gnv_bfd_sessions *bfd;
 	__u64 now_ns;
 	const struct gnv_ovn_names *names;	/* BFD's chassis, or NULL */
+	unsigned int labels;	/* GNV_LABELS_*; 0: all */
+	/*
+	 * At most this many port series (0: no limit): the keys with the
+	 * fewest packets beyond it fold into one series labelled "other".
+	 */
+	size_t max_series;
 };
+
+/*
+ * Parses --metrics-labels' comma-separated list (vni, port, direction,
+ * tunnel, or all) into *mask: 0, or -EINVAL with one line in err.
+ */
+int gnv_metrics_parse_labels(const char *list, unsigned int *mask,
+			     char *err, size_t errlen);
 
 /* The exposition format's media type, for an HTTP Content-Type. */
 #define GNV_METRICS_CONTENT_TYPE "text/plain; version=0.0.4; charset=utf-8"

@@ -52,7 +52,8 @@ static void snapshot(struct gnv_report *r, struct gnv_counts *c,
 	gnv_hist_init(h);
 	*src = (struct gnv_metrics_src){
 		.journeys = r->joiner, .bfd = r->bfd, .now_ns = gnv_mono_ns(),
-		.names = r->o->names,
+		.names = r->o->names, .labels = r->o->metrics_labels,
+		.max_series = r->o->metrics_max_series,
 	};
 	if (!r->bpf)
 		return;
@@ -135,5 +136,8 @@ int gnv_report_file(const struct gnv_trace_opts *o,
 	h->names = o->names;
 	return o->hist ? report(o, h, &(struct gnv_metrics_src){
 					.counts = c, .hist = h,
-					.names = o->names }) : 0;
+					.names = o->names,
+					.labels = o->metrics_labels,
+					.max_series = o->metrics_max_series,
+				}) : 0;
 }

@@ -45,6 +45,8 @@ struct gnv_trace_opts {
 	double interval;		/* --interval seconds, 0: at exit only */
 	const char *metrics;		/* --metrics [ADDR:]PORT */
 	const char *metrics_file;	/* --metrics-file PATH */
+	unsigned int metrics_labels;	/* --metrics-labels: GNV_LABELS_* */
+	size_t metrics_max_series;	/* --metrics-max-series, 0: none */
 	/* OVN's names for the keys (--ovn-sb, --ovn-names), or NULL. */
 	struct gnv_ovn_names *names;
 	/* Their source and the filter's words, to follow changes live. */
