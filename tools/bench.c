@@ -538,6 +538,15 @@ static void syn_mss(struct pkt_spec *s)
 	s->tcp_mss = 1460;
 }
 
+/* A TCP segment of 1000 bytes of data: --hist tcp follows its flow. */
+static void tcp_data(struct pkt_spec *s)
+{
+	inner_tcp(s);
+	s->tcp_flags = 0x18;
+	s->tcp_seq = 1000;
+	s->payload_len = 1000;
+}
+
 /* ICMP "fragmentation needed", MTU 1400: --hist size counts it. */
 static void too_big(struct pkt_spec *s)
 {
@@ -559,7 +568,7 @@ static void unreachable(struct pkt_spec *s)
  */
 struct frames {
 	struct frame other, tcp, icmp, unreach, icmp1500, icmp9000, syn,
-		     too_big;
+		     too_big, tcp_data;
 };
 
 static int bench_all(struct bench *b, int empty_fd, const struct frames *f)
@@ -592,6 +601,13 @@ static int bench_all(struct bench *b, int empty_fd, const struct frames *f)
 		{ .name = "  + its MSS judged against MTU 1500",
 		  .filter = "tcp", .frame = &f->syn, .hist = GNV_HIST_SIZE,
 		  .mtu = 1500, .base = 8, .max_vs_base = 1.05 },
+		{ .name = "Geneve TCP data, 'tcp' + --hist size",
+		  .filter = "tcp", .frame = &f->tcp_data,
+		  .hist = GNV_HIST_SIZE },
+		{ .name = "  + --hist tcp (its flow followed)",
+		  .filter = "tcp", .frame = &f->tcp_data,
+		  .hist = GNV_HIST_SIZE | GNV_HIST_TCP, .base = 10,
+		  .max_vs_base = 1.2 },
 		{ .name = "Geneve+OVN ICMP, match, -q (no event)",
 		  .frame = &f->icmp, .no_events = 1 },
 		{ .name = "  + --hist all",
@@ -643,7 +659,8 @@ int main(void)
 	if (build(&f.other, udp_53) || build(&f.tcp, inner_tcp) ||
 	    build(&f.icmp, NULL) || build(&f.unreach, unreachable) ||
 	    build(&f.icmp1500, mtu_1500) || build(&f.icmp9000, mtu_9000) ||
-	    build(&f.syn, syn_mss) || build(&f.too_big, too_big)) {
+	    build(&f.syn, syn_mss) || build(&f.too_big, too_big) ||
+	    build(&f.tcp_data, tcp_data)) {
 		fprintf(stderr, "bench: cannot build the frames\n");
 		return 1;
 	}

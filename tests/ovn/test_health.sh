@@ -104,7 +104,7 @@ EOF
 	check "bfd: every field as tshark decodes it, frame by frame ($(wc -l <"$TMP/bfd.ours") frames)" \
 		test -s "$TMP/bfd.ours" -a "$(cat "$TMP/bfd.ours")" = "$(cat "$TMP/bfd.tshark")" ||
 		diff "$TMP/bfd.ours" "$TMP/bfd.tshark" | head -5
-	"$GNV" -r "$TMP/bfd.pcap" -o json bfd 2>/dev/null |
+	"$GNV" -r "$TMP/bfd.pcap" -o json bfd 2>/dev/null | grep '"len":' |
 		sed 's/^{"ts":[0-9.]*,//' >"$TMP/bfd.off"
 	check "bfd: offline, from the capture, the same decode" test \
 		"$(grep '"len":' "$TMP/bfd.json" | sed 's/^{"ts":[0-9.]*,"node":"[^"]*","ifname":"[^"]*","dir":"[a-z]*","hook":"[^"]*",//')" = \
@@ -121,6 +121,10 @@ bfd_state_is() {
 	return 1
 }
 
+# A trace's BFD changes and end-of-run sessions, without their times.
+changes_of() { sed -n 's/^[0-9:.]* \(BFD .* -> .*\)$/\1/p' "$1"; }
+sessions_of() { sed -n 's/^\(bfd .*\), last packet .*/\1/p' "$1"; }
+
 flap_count() {
 	ovs-vsctl --db="$CH1_OVS_DB" get Interface "ovn-$CH2_CHASSIS-0" \
 		bfd_status:flap_count | tr -d '"'
@@ -136,7 +140,7 @@ test_bfd_flap() {
 	local s21="$CH2_HOST($CH2_ENCAP_IP) > $CH1_HOST($CH1_ENCAP_IP)"
 	flaps0=$(flap_count)
 	start_gnvtrace "$CH1_NS" "$CH1_UNDERLAY" "$f" --ovn-sb "$SB" \
-		--metrics-file "$TMP/flap.prom" bfd ||
+		--metrics-file "$TMP/flap.prom" -w "$TMP/flap.pcap" bfd ||
 		{ fail "flap: gnvtrace did not start"; return; }
 	# Both sessions seen before the cut (a packet a second each way).
 	for _ in $(seq 50); do
@@ -179,6 +183,13 @@ test_bfd_flap() {
 		"$TMP/flap.prom"
 	check "flap: the metrics pass promtool" \
 		bash -c "promtool check metrics <'$TMP/flap.prom' >/dev/null 2>&1"
+	# Offline, the capture's time the clock: the same changes, and the
+	# same sessions at the end (but for the time since their last packet).
+	"$GNV" -r "$TMP/flap.pcap" --ovn-sb "$SB" bfd >"$f.off" 2>/dev/null
+	check "flap: offline, the same changes as live ($(grep -c ' -> ' "$f") lines)" \
+		test "$(changes_of "$f")" = "$(changes_of "$f.off")"
+	check "flap: offline, the same sessions at the end" \
+		test "$(sessions_of "$f")" = "$(sessions_of "$f.off")"
 }
 
 # connect VM_NS IP PORT: one TCP handshake, within 3 s.

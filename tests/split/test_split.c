@@ -3,8 +3,8 @@
  * The threaded reader of classic pcap files (user/trace/trace_file_split.c),
  * with chunks of 4 KiB (split_chunk_len) so that small files are cut
  * many times, against the sequential reader on the same files: the same
- * lines byte for byte, the same counters and histograms, the same error
- * naming the same packet.
+ * lines byte for byte (BFD sessions' lines among them), the same counters
+ * and histograms, the same error naming the same packet.
  * The files: a generated mix, every shared capture, and variants made to
  * trip it: cut short, a record longer than the snaplen in the middle,
  * packets carrying chains of pcap record headers (false boundaries), and
@@ -38,7 +38,8 @@ static char tmp_path[] = "/tmp/test_split.XXXXXX";
 
 static void read_file(const char *path, int split, struct result *res)
 {
-	struct file_reader r = { .o = &opts };
+	struct gnv_bfd_sessions bfd = { .n = 0 };
+	struct file_reader r = { .o = &opts, .bfd = &bfd };
 	FILE *mem;
 
 	memset(res, 0, sizeof(*res));
@@ -53,6 +54,8 @@ static void read_file(const char *path, int split, struct result *res)
 	/* pcapng and the like go through libpcap, one reader only. */
 	res->rc = split && capture_splittable(r.cap) ? gnv_trace_split(&r, res->err, sizeof(res->err)) :
 			  gnv_read_records(&r, res->err, sizeof(res->err));
+	if (!res->rc)
+		gnv_file_bfd_finish(&r, r.pkt.ts_ns);
 	gnv_output_flush(&r.out);
 	gnv_hist_print(mem, &r.hist, opts.hist, opts.mode);
 	res->c = r.c;

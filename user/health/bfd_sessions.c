@@ -68,7 +68,8 @@ int gnv_bfd_sessions_add(struct gnv_bfd_sessions *t, const struct gnv_pkt *p,
 	s->state = b->state;
 	s->diag = b->diag;
 	s->changes++;
-	*c = (struct gnv_bfd_change){ .s = s, .from = was, .to = b->state };
+	*c = (struct gnv_bfd_change){ .s = s, .at_ns = ts_ns, .from = was,
+				      .to = b->state };
 	return 1;
 }
 
@@ -80,8 +81,10 @@ void gnv_bfd_sessions_age(struct gnv_bfd_sessions *t, __u64 now_ns,
 		struct gnv_bfd_session *s = &t->s[i];
 		__u8 was = s->state;
 
+		__u64 detect = gnv_bfd_detect_ns(t, s);
+
 		if (s->silent || now_ns < s->last_ns ||
-		    now_ns - s->last_ns <= gnv_bfd_detect_ns(t, s))
+		    now_ns - s->last_ns <= detect)
 			continue;
 		s->silent = true;
 		if (was == GNV_BFD_DOWN || was == GNV_BFD_ADMIN_DOWN)
@@ -90,8 +93,9 @@ void gnv_bfd_sessions_age(struct gnv_bfd_sessions *t, __u64 now_ns,
 		s->diag = 1;	/* Control Detection Time Expired */
 		s->changes++;
 		if (fn)
-			fn(ctx, &(struct gnv_bfd_change){ .s = s, .from = was,
-							  .to = GNV_BFD_DOWN,
-							  .silence = true });
+			fn(ctx, &(struct gnv_bfd_change){
+				.s = s, .at_ns = s->last_ns + detect,
+				.from = was, .to = GNV_BFD_DOWN,
+				.silence = true });
 	}
 }

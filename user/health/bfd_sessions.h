@@ -32,6 +32,8 @@ struct gnv_bfd_session {
 /* What one packet or the clock changed: for a line of its own. */
 struct gnv_bfd_change {
 	const struct gnv_bfd_session *s;
+	__u64 at_ns;		/* the packet's time, or the detection
+				 * time's end for a silence */
 	__u8 from, to;		/* enum gnv_bfd_state */
 	bool silence;		/* by the clock, not by a packet */
 };

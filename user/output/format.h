@@ -93,13 +93,12 @@ void gnv_format_json(struct gnv_fmt *f, const struct gnv_event *ev,
 void gnv_text_time(struct outbuf *ob, __u64 ns);
 
 /*
- * BFD (format_health.c): a session's change of state at ts_ns (the
+ * BFD (format_health.c): a session's change of state (at c->at_ns, the
  * trace's clock), as a line of its own; every session, at the end.
  */
 struct gnv_bfd_change;
 struct gnv_bfd_sessions;
-void gnv_format_bfd_change(struct gnv_fmt *f, const struct gnv_bfd_change *c,
-			   __u64 ts_ns);
+void gnv_format_bfd_change(struct gnv_fmt *f, const struct gnv_bfd_change *c);
 void gnv_format_bfd_sessions(struct gnv_fmt *f,
 			     const struct gnv_bfd_sessions *t, __u64 now_ns);
 void gnv_text_inner(struct outbuf *ob, const struct gnv_pkt *p, int brief);

@@ -62,13 +62,12 @@ static void put_ts(struct gnv_fmt *f, __u64 ns)
 	}
 }
 
-void gnv_format_bfd_change(struct gnv_fmt *f, const struct gnv_bfd_change *c,
-			   __u64 ts_ns)
+void gnv_format_bfd_change(struct gnv_fmt *f, const struct gnv_bfd_change *c)
 {
 	struct outbuf *ob = &f->ob;
 	char buf[160];
 
-	put_ts(f, ts_ns);
+	put_ts(f, c->at_ns);
 	if (f->mode == GNV_OUT_JSON) {
 		ob_str(ob, ",\"bfd_change\":true");
 		json_session(f, c->s);

@@ -131,11 +131,12 @@ void gnv_report_close(struct gnv_report *r)
 }
 
 int gnv_report_file(const struct gnv_trace_opts *o,
-		    const struct gnv_counts *c, struct gnv_hist *h)
+		    const struct gnv_counts *c, struct gnv_hist *h,
+		    const struct gnv_bfd_sessions *bfd)
 {
 	h->names = o->names;
 	return o->hist ? report(o, h, &(struct gnv_metrics_src){
-					.counts = c, .hist = h,
+					.counts = c, .hist = h, .bfd = bfd,
 					.names = o->names,
 					.labels = o->metrics_labels,
 					.max_series = o->metrics_max_series,

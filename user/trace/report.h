@@ -38,8 +38,9 @@ int gnv_report_final(struct gnv_report *r);
 /* Stops the server; what gnv_report_start began, undone. */
 void gnv_report_close(struct gnv_report *r);
 
-/* Offline: the histograms, and the metrics file once. */
+/* Offline: the histograms, and the metrics file once (BFD's too). */
 int gnv_report_file(const struct gnv_trace_opts *o,
-		    const struct gnv_counts *c, struct gnv_hist *h);
+		    const struct gnv_counts *c, struct gnv_hist *h,
+		    const struct gnv_bfd_sessions *bfd);
 
 #endif /* GNV_REPORT_H */

@@ -40,6 +40,7 @@ static int on_kernel_event(void *ctx, void *data, size_t size)
 	ev.snap_len = 0;
 	r->matched++;
 	gnv_output_event(&r->out, &ev, r->pkt.data, r->pkt.caplen);
+	gnv_file_bfd_seen(r, &ev, r->pkt.data, r->pkt.caplen);
 	return 0;
 }
 
@@ -172,14 +173,22 @@ int gnv_trace_file(const struct gnv_trace_opts *o, struct gnv_counts *c)
 		return -EINVAL;
 	}
 	n = gnv_trace_output_open(&r.out, o, stdout, 0, capture_dlt(r.cap));
+	r.bfd = calloc(1, sizeof(*r.bfd));
+	if (!n && !r.bfd) {
+		pr_warn("out of memory\n");
+		n = -ENOMEM;
+	}
 	if (!n)
 		n = o->kernel ? run_kernel(&r) : run_host(&r);
+	if (!n)
+		gnv_file_bfd_finish(&r, r.pkt.ts_ns);
 	for (int i = 0; i < GNV_STAT_MAX; i++)
 		c->v[i] += r.c.v[i];
 	if (!n && o->hist) {
 		gnv_output_flush(&r.out);
-		n = gnv_report_file(o, &r.c, &r.hist);
+		n = gnv_report_file(o, &r.c, &r.hist, r.bfd);
 	}
+	free(r.bfd);
 	gnv_hist_free(&r.hist);
 	gnv_output_close(&r.out);
 	capture_close(r.cap);

@@ -7,6 +7,7 @@
 #ifndef GNV_TRACE_FILE_H
 #define GNV_TRACE_FILE_H
 
+#include "health/bfd_sessions.h"
 #include "output/output.h"
 #include "stats/echo_table.h"
 #include "stats/hist.h"
@@ -26,7 +27,35 @@ struct file_reader {
 	__u64 matched;
 	/* gnv_trace_split: the offset it read on sequentially from, or 0 */
 	size_t resumed_at;
+	/*
+	 * BFD sessions (trace_bfd.c): followed here, or in a split chunk
+	 * (bfd NULL) only its BFD packets noted, for the main thread.
+	 */
+	struct gnv_bfd_sessions *bfd;
+	struct gnv_bfd_sighting *sightings;
+	size_t n_sightings, cap_sightings;
 };
+
+/* A BFD packet a chunk saw; line_off: where its change's line goes. */
+struct gnv_bfd_sighting {
+	size_t line_off;
+	__u64 ts_ns;
+	struct gnv_pkt pkt;
+	struct gnv_bfd b;
+};
+
+/* A matched event: a BFD packet's session followed, or noted (chunk). */
+void gnv_file_bfd_seen(struct file_reader *r, const struct gnv_event *ev,
+		       const __u8 *frame, size_t caplen);
+/*
+ * A chunk's lines written where r's go, its n BFD packets followed in
+ * between, each change's line after its packet's.
+ */
+void gnv_file_bfd_replay(struct file_reader *r, const char *lines,
+			 size_t len, const struct gnv_bfd_sighting *s,
+			 size_t n);
+/* At the capture's end (end_ns): silences found, every session said. */
+void gnv_file_bfd_finish(struct file_reader *r, __u64 end_ns);
 
 /*
  * Traces cap's records on the host until their end, -c or a signal: 0,

@@ -34,6 +34,9 @@ struct chunk {
 	struct gnv_hist hist;
 	char *lines;		/* the lines of its events, from open_memstream */
 	size_t lines_len;
+	struct gnv_bfd_sighting *bfd;	/* its BFD packets, in order */
+	size_t n_bfd;
+	__u64 last_ts_ns;	/* its last packet's time */
 };
 
 struct split {
@@ -103,6 +106,9 @@ static void trace_chunk(struct split *s, size_t k, struct chunk *ch)
 	ch->c = r.c;
 	ch->hist = r.hist;
 	gnv_hist_init(&r.hist);	/* moved to ch->hist */
+	ch->bfd = r.sightings;
+	ch->n_bfd = r.n_sightings;
+	ch->last_ts_ns = r.pkt.ts_ns;
 out:
 	if (mem)
 		fclose(mem);	/* ch->lines stays, for the main thread */
@@ -144,14 +150,15 @@ static void merge(struct file_reader *r, const struct chunk *ch)
 	r->matched += ch->c.v[GNV_STAT_MATCHED];
 	if (r->o->hist)
 		gnv_hist_merge(&r->hist, &ch->hist);
-	if (ch->lines_len) {
-		gnv_output_flush(&r->out);
-		fwrite(ch->lines, 1, ch->lines_len, r->out.fmt.ob.out);
-	}
+	gnv_file_bfd_replay(r, ch->lines, ch->lines_len, ch->bfd, ch->n_bfd);
+	/* The capture's end so far, as the sequential reader has it. */
+	if (ch->last_ts_ns)
+		r->pkt.ts_ns = ch->last_ts_ns;
 }
 
 static void free_chunk(struct chunk *ch)
 {
+	free(ch->bfd);
 	free(ch->lines);
 	gnv_hist_free(&ch->hist);
 	memset(ch, 0, sizeof(*ch));

@@ -83,7 +83,7 @@ static void bfd_change(void *ctx, const struct gnv_bfd_change *c)
 	struct live *l = ctx;
 
 	if (l->out.lines)
-		gnv_format_bfd_change(&l->out.fmt, c, gnv_mono_ns());
+		gnv_format_bfd_change(&l->out.fmt, c);
 }
 
 /* A BFD packet's event: its session followed, a change said. */
@@ -97,7 +97,7 @@ static void bfd_event(struct live *l, const struct gnv_event *ev)
 		return;
 	if (gnv_bfd_sessions_add(l->bfd, &ev->pkt, &b, ev->ts_ns, &c) &&
 	    l->out.lines)
-		gnv_format_bfd_change(&l->out.fmt, &c, ev->ts_ns);
+		gnv_format_bfd_change(&l->out.fmt, &c);
 }
 
 static int on_event(void *ctx, void *data, size_t size)

@@ -56,6 +56,7 @@ static void trace_host(struct file_reader *r, struct gnv_event *ev)
 	ev->pkt_len = pkt->len;
 	memcpy(ev->opts, pkt->data + ev->pkt.opts_off, ev->pkt.opts_len);
 	gnv_output_event(&r->out, ev, pkt->data, pkt->caplen);
+	gnv_file_bfd_seen(r, ev, pkt->data, pkt->caplen);
 }
 
 int gnv_read_records(struct file_reader *r, char *err, size_t errlen)
