@@ -190,6 +190,27 @@ test_bfd_flap() {
 		test "$(changes_of "$f")" = "$(changes_of "$f.off")"
 	check "flap: offline, the same sessions at the end" \
 		test "$(sessions_of "$f")" = "$(sessions_of "$f.off")"
+	# The parallel reader (4 KiB chunks in test_split) on the flap twelve
+	# times over, a minute apart: its BFD lines as the sequential one's.
+	mkdir -p "$TMP/flaps"
+	/usr/bin/python3 - "$TMP/flap.pcap" "$TMP/flaps/flaps.pcap" <<'EOF'
+import struct, sys
+d = open(sys.argv[1], "rb").read()
+recs, i = [], 24
+while i < len(d):
+    ts, us, cl, ol = struct.unpack("<IIII", d[i:i + 16])
+    recs.append((ts, us, d[i + 16:i + 16 + cl], ol))
+    i += 16 + cl
+with open(sys.argv[2], "wb") as out:
+    out.write(d[:24])
+    for k in range(12):
+        for ts, us, data, ol in recs:
+            out.write(struct.pack("<IIII", ts + 60 * k, us, len(data), ol) + data)
+EOF
+	check "flap: the parallel reader's BFD lines are the sequential one's" \
+		bash -c "'$BUILD/tests/split/test_split' '$BUILD/mix20k.pcap' \
+			'$TMP/flaps' >'$TMP/split.out' 2>&1" ||
+		tail -3 "$TMP/split.out"
 }
 
 # connect VM_NS IP PORT: one TCP handshake, within 3 s.
