@@ -342,6 +342,31 @@ test_scraped() {
 		bash -c "! ip netns exec $NS_A $PY $TMP/helper.py fetch http://127.0.0.1:$METRICS_PORT/metrics /dev/null >/dev/null 2>&1"
 }
 
+# The same frames with the series shaped (--metrics-labels port,direction
+# --metrics-max-series 2): the three port keys become port 3 out, port 3
+# in, and the key without a port folded into "other".
+test_scraped_shaped() {
+	start_gnvtrace "$NS_A" "$A_IF" "$TMP/gnv2.out" --hist all -q \
+		--interval 1 --metrics "127.0.0.1:$METRICS_PORT" \
+		--metrics-labels port,direction --metrics-max-series 2 ||
+		{ fail "gnvtrace --metrics-labels started"; return 1; }
+	check "shaped: replay the requests" replay "$NS_A" "$A_IF" "$TMP/requests.pcap"
+	check "shaped: replay the replies" replay "$NS_B" "$B_IF" "$TMP/replies.pcap"
+	check "shaped: Prometheus scraped every matched frame" \
+		ahelper wait "$PROM_PORT" gnvtrace_matched_packets_total "$MATCHED" 30
+	sleep 2
+	is "count(gnvtrace_port_packets_total)" 3 "shaped: two series and other"
+	is 'gnvtrace_port_packets_total{port="3",direction="out"}' "$N_ECHO" \
+		"shaped: port 3 out, its tunnel summed away"
+	is 'gnvtrace_port_packets_total{port="other",direction="other"}' "$N_NOOPT" \
+		"shaped: the key without a port folded into other"
+	is gnvtrace_port_series_folded 1 "shaped: one key folded"
+	check "shaped: port 3's labels are port and direction alone" \
+		test "$(ahelper labels "$PROM_PORT" 'gnvtrace_port_packets_total{port="3",direction="in"}')" = \
+		"__name__,direction,instance,job,port"
+	stop_gnvtrace
+}
+
 test_cli_errors() {
 	local busy rc
 
@@ -395,6 +420,7 @@ main() {
 	fi
 
 	test_scraped
+	test_scraped_shaped
 	test_cli_errors
 
 	finish
