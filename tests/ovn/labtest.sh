@@ -10,6 +10,7 @@
 #   labtest_init PREFIX NB_PORT SB_PORT
 #   labtest_up     the lab up and its KEY=VALUE lines in the environment,
 #                  or the test ends with one failure
+#   underlay_filter NS DEV NAME, underlay_clear NS DEV   (below)
 set -u
 # No file a test writes may grow past 64 MiB, whatever goes wrong.
 ulimit -f 131072
@@ -36,6 +37,17 @@ labtest_init() {
 	trap labtest_cleanup EXIT
 	trap 'exit 130' INT TERM
 }
+
+# underlay_filter NS DEV NAME: tests/e2e/NAME.bpf.c (tc_drop: every
+# packet, tc_loss: one in twenty) on DEV's egress, where it runs after
+# gnvtrace's tcx program (this kernel has no netem); underlay_clear NS
+# DEV takes it away.
+underlay_filter() {
+	ip netns exec "$1" tc qdisc add dev "$2" clsact &&
+		ip netns exec "$1" tc filter add dev "$2" egress bpf da \
+			obj "$BUILD/tests/$3.bpf.o" sec tc
+}
+underlay_clear() { ip netns exec "$1" tc qdisc del dev "$2" clsact; }
 
 labtest_up() {
 	if ! "$HERE/lab.sh" up "$LAB" >"$TMP/lab.env" 2>"$TMP/lab.err"; then

@@ -135,7 +135,7 @@ flap_count() {
 # Up again, each once, as many changes as OVS's flap_count; ch2's, silent
 # meanwhile, counted Down past its detection time, then Up.
 test_bfd_flap() {
-	local ch2=(ip netns exec "$CH2_NS") f=$TMP/flap flaps0 flaps1
+	local f=$TMP/flap flaps0 flaps1
 	local s12="$CH1_HOST($CH1_ENCAP_IP) > $CH2_HOST($CH2_ENCAP_IP)"
 	local s21="$CH2_HOST($CH2_ENCAP_IP) > $CH1_HOST($CH1_ENCAP_IP)"
 	flaps0=$(flap_count)
@@ -149,16 +149,14 @@ test_bfd_flap() {
 			break
 		sleep 0.1
 	done
-	if ! "${ch2[@]}" tc qdisc add dev "$CH2_UNDERLAY" clsact ||
-		! "${ch2[@]}" tc filter add dev "$CH2_UNDERLAY" egress bpf da \
-			obj "$BUILD/tests/tc_drop.bpf.o" sec tc; then
+	if ! underlay_filter "$CH2_NS" "$CH2_UNDERLAY" tc_drop; then
 		fail "flap: the dropping filter"
 		stop_gnvtrace
 		return
 	fi
 	check "flap: ch1's BFD goes down with the underlay cut" \
 		bfd_state_is "$CH1_NS" "$CH1_VSWITCHD_CTL" down
-	"${ch2[@]}" tc qdisc del dev "$CH2_UNDERLAY" clsact
+	underlay_clear "$CH2_NS" "$CH2_UNDERLAY"
 	check "flap: and up again once restored" \
 		bfd_state_is "$CH1_NS" "$CH1_VSWITCHD_CTL" up
 	sleep 2		# a packet or two each way, Up
@@ -338,7 +336,7 @@ same_slots() {
 # in the slot gnvtrace counted it in. --echo-timeout 2: the SYN sent again
 # after 1 s must find the first still waiting.
 test_handshakes() {
-	local ch1=(ip netns exec "$CH1_NS") gaps json slots
+	local gaps json slots
 	start_gnvtrace "$CH1_NS" "$CH1_UNDERLAY" "$TMP/hs.json" -q -o json \
 		--hist rtt --echo-timeout 2 -w "$TMP/hs.pcap" \
 		--metrics-file "$TMP/hs.prom" tcp ||
@@ -347,13 +345,12 @@ test_handshakes() {
 		fail "handshakes: a TCP connection vm1 -> vm2"
 	listen "$VM2_NS" 5004 || fail "handshakes: vm2 listening on 5004"
 	# ch1's egress drops for 0.5 s: gnvtrace (tcx, first) sees the SYN go.
-	if "${ch1[@]}" tc qdisc add dev "$CH1_UNDERLAY" clsact &&
-		"${ch1[@]}" tc filter add dev "$CH1_UNDERLAY" egress bpf da \
-			obj "$BUILD/tests/tc_drop.bpf.o" sec tc; then
+	if underlay_filter "$CH1_NS" "$CH1_UNDERLAY" tc_drop; then
 		connect "$VM1_NS" "$VM2_IP" 5004 &
 		sleep 0.5
-		"${ch1[@]}" tc qdisc del dev "$CH1_UNDERLAY" clsact
-		wait $! || fail "handshakes: the connection whose SYN was lost"
+		underlay_clear "$CH1_NS" "$CH1_UNDERLAY"
+		wait_bounded $! ||
+			fail "handshakes: the connection whose SYN was lost"
 	else
 		fail "handshakes: the dropping filter"
 	fi
@@ -440,14 +437,12 @@ print(dups, late)"
 # some that come late behind later bytes, never more. vm1's kernel (ss
 # -ti's retrans:/TOTAL) resent at least what was resent past gnvtrace.
 test_retransmits() {
-	local ch1=(ip netns exec "$CH1_NS") ours theirs json bulk dups late
+	local ours theirs json bulk dups late
 	start_gnvtrace "$CH1_NS" "$CH1_UNDERLAY" "$TMP/rt.json" -q -o json \
 		--hist tcp --direction out --metrics-file "$TMP/rt.prom" \
 		-w "$TMP/rt.pcap" --snaplen 128 "tcp and host $VM1_IP" ||
 		{ fail "retransmits: gnvtrace did not start"; return; }
-	if ! "${ch1[@]}" tc qdisc add dev "$CH1_UNDERLAY" clsact ||
-		! "${ch1[@]}" tc filter add dev "$CH1_UNDERLAY" egress bpf da \
-			obj "$BUILD/tests/tc_loss.bpf.o" sec tc; then
+	if ! underlay_filter "$CH1_NS" "$CH1_UNDERLAY" tc_loss; then
 		fail "retransmits: the lossy filter"
 		stop_gnvtrace
 		return
@@ -462,7 +457,7 @@ test_retransmits() {
 	theirs=$(ip netns exec "$VM1_NS" ss -tin dst "$VM2_IP:5005" |
 		grep -o 'retrans:[0-9]*/[0-9]*' | cut -d/ -f2)
 	wait_bounded "$bulk"
-	"${ch1[@]}" tc qdisc del dev "$CH1_UNDERLAY" clsact
+	underlay_clear "$CH1_NS" "$CH1_UNDERLAY"
 	stop_gnvtrace
 	json=$(grep '"hist":"tcp"' "$TMP/rt.json" | grep "\"port\":$VM1_LSP_KEY,")
 	ours=$(grep -o '"retransmits":[0-9]*' <<<"$json" | cut -d: -f2)

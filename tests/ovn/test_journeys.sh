@@ -238,10 +238,7 @@ test_acl_from_lport() {
 # all, after gnvtrace's tcx program; the kernel here has no netem): the
 # replies are lost between ch2 and ch1.
 test_underlay_loss() {
-	local ch2=(ip netns exec "$CH2_NS")
-	if ! "${ch2[@]}" tc qdisc add dev "$CH2_UNDERLAY" clsact ||
-		! "${ch2[@]}" tc filter add dev "$CH2_UNDERLAY" egress bpf da \
-			obj "$BUILD/tests/tc_drop.bpf.o" sec tc; then
+	if ! underlay_filter "$CH2_NS" "$CH2_UNDERLAY" tc_drop; then
 		fail "underlay: the dropping filter"
 		return
 	fi
@@ -249,7 +246,7 @@ test_underlay_loss() {
 	ping_vm "$VM1_NS" "$VM2_IP" 2
 	sleep 0.3
 	untrace_both
-	"${ch2[@]}" tc qdisc del dev "$CH2_UNDERLAY" clsact
+	underlay_clear "$CH2_NS" "$CH2_UNDERLAY"
 	journeys ul
 	check "underlay: the requests arrive" test "$(jcount "$TMP/ul.j" \
 		"path == $REQ_TO_VM2")" -eq 2 || cat "$TMP/ul.txt"

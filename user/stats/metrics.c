@@ -215,35 +215,43 @@ static void port_family(struct outbuf *ob, const struct key_text *keys,
 static void per_port_mtu(struct outbuf *ob, const struct key_text *keys,
 			 size_t n)
 {
-	port_family(ob, keys, n, "gnvtrace_port_max_frame_bytes", "gauge",
-		    "The largest matched frame, outer headers included.",
-		    offsetof(struct gnv_port_entry, stats.max_len), PORTS_ALL);
-	port_family(ob, keys, n, "gnvtrace_port_over_mtu_total", "counter",
-		    "Frames leaving larger than the interface's MTU (not GSO): "
-		    "the device or the next hop drops them.",
-		    offsetof(struct gnv_port_entry, stats.over_mtu),
-		    PORTS_NONZERO);
-	port_family(ob, keys, n, "gnvtrace_port_too_big_total", "counter",
-		    "ICMP fragmentation-needed and ICMPv6 packet-too-big "
-		    "messages in the tunnel, to the port's VM.",
-		    offsetof(struct gnv_port_entry, stats.too_big),
-		    PORTS_NONZERO);
-	port_family(ob, keys, n, "gnvtrace_port_too_big_mtu_bytes", "gauge",
-		    "The smallest MTU those messages announced.",
-		    offsetof(struct gnv_port_entry, stats.too_big_mtu),
-		    PORTS_NONZERO);
-	port_family(ob, keys, n, "gnvtrace_port_syn_mss_over_mtu_total",
-		    "counter",
-		    "TCP SYNs whose MSS plus the tunnel's overhead exceeds the "
-		    "interface's MTU: full-sized segments will not fit.",
-		    offsetof(struct gnv_port_entry, stats.mss_over),
-		    PORTS_NONZERO);
-	port_family(ob, keys, n, "gnvtrace_port_tunnel_overhead_bytes",
-		    "gauge",
-		    "Bytes the tunnel adds to a TCP segment's payload, from "
-		    "the outer IP header on, as the port's last SYN showed.",
-		    offsetof(struct gnv_port_entry, stats.mss_overhead),
-		    PORTS_NONZERO);
+	static const struct {
+		const char *name, *type, *help;
+		size_t offset;
+		enum port_which which;
+	} fams[] = {
+		{ "gnvtrace_port_max_frame_bytes", "gauge",
+		  "The largest matched frame, outer headers included.",
+		  offsetof(struct gnv_port_entry, stats.max_len), PORTS_ALL },
+		{ "gnvtrace_port_over_mtu_total", "counter",
+		  "Frames leaving larger than the interface's MTU (not GSO): "
+		  "the device or the next hop drops them.",
+		  offsetof(struct gnv_port_entry, stats.over_mtu),
+		  PORTS_NONZERO },
+		{ "gnvtrace_port_too_big_total", "counter",
+		  "ICMP fragmentation-needed and ICMPv6 packet-too-big "
+		  "messages in the tunnel, to the port's VM.",
+		  offsetof(struct gnv_port_entry, stats.too_big),
+		  PORTS_NONZERO },
+		{ "gnvtrace_port_too_big_mtu_bytes", "gauge",
+		  "The smallest MTU those messages announced.",
+		  offsetof(struct gnv_port_entry, stats.too_big_mtu),
+		  PORTS_NONZERO },
+		{ "gnvtrace_port_syn_mss_over_mtu_total", "counter",
+		  "TCP SYNs whose MSS plus the tunnel's overhead exceeds the "
+		  "interface's MTU: full-sized segments will not fit.",
+		  offsetof(struct gnv_port_entry, stats.mss_over),
+		  PORTS_NONZERO },
+		{ "gnvtrace_port_tunnel_overhead_bytes", "gauge",
+		  "Bytes the tunnel adds to a TCP segment's payload, from "
+		  "the outer IP header on, as the port's last SYN showed.",
+		  offsetof(struct gnv_port_entry, stats.mss_overhead),
+		  PORTS_NONZERO },
+	};
+
+	for (size_t i = 0; i < sizeof(fams) / sizeof(fams[0]); i++)
+		port_family(ob, keys, n, fams[i].name, fams[i].type,
+			    fams[i].help, fams[i].offset, fams[i].which);
 }
 
 /*
