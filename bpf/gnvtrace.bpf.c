@@ -325,9 +325,9 @@ count_port(const struct gnv_pkt *pkt, __u32 wire_len, __u32 l3_len,
 		if (mtu && l3_len > mtu)
 			st->over_mtu++;
 	}
-	if (gnv_is_too_big(pkt) || gnv_is_mss_syn(pkt))
-		gnv_port_mtu_add(st, pkt, gnv_is_mss_syn(pkt) &&
-				 targ_mtu_min ? dev_mtu(ifindex) : 0);
+	/* The MTU is looked up for a SYN only: the rest judge none. */
+	gnv_port_mtu_add(st, pkt, gnv_is_mss_syn(pkt) && targ_mtu_min ?
+				  dev_mtu(ifindex) : 0);
 	return st;
 }
 
