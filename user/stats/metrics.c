@@ -266,15 +266,16 @@ static void round_trips(struct outbuf *ob, const struct key_text *keys,
 	for (size_t i = 0; i < n; i++) {
 		const struct gnv_port_entry *e = keys[i].e;
 		const struct gnv_port_stats *st = &e->stats;
+		__u64 count = tcp ? st->syn_count : st->rtt_count;
 
 		if (tcp ? !gnv_port_has_handshakes(e) : !gnv_port_has_echoes(e))
 			continue;
 		buckets(ob, name, &keys[i], tcp ? st->syn_slots : st->rtt_slots,
-			GNV_RTT_SLOTS, le, tcp ? st->syn_count : st->rtt_count);
+			GNV_RTT_SLOTS, le, count);
 		series(ob, name, "_sum", &keys[i], NULL);
 		value_ns(ob, tcp ? st->syn_sum_ns : st->rtt_sum_ns);
 		series(ob, name, "_count", &keys[i], NULL);
-		value_u64(ob, tcp ? st->syn_count : st->rtt_count);
+		value_u64(ob, count);
 		ob_maybe_flush(ob);
 	}
 }
