@@ -186,7 +186,8 @@ FUZZ_CFLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -DWINDOW_LEN=4096u \
 FUZZ_USER   := trace/capture filter/filter_compile filter/filter_words \
 	filter/filter_bytes filter/inner_frame \
 	filter/filter_dump filter/filter_bpf output/format \
-	output/format_text output/format_json lib/abi_names lib/outbuf \
+	output/format_text output/format_json output/format_health \
+	lib/abi_names lib/outbuf \
 	lib/hashtab lib/log lib/ifname ovn/ovn_names ovn/ovn_rows \
 	ovn/ovn_file ovn/ovn_zones health/bfd
 FUZZ_OBJS   := $(patsubst %,$(OUT)/fuzz/obj/%.o,$(FUZZ_USER))

@@ -479,24 +479,37 @@ static __always_inline void count_filter_emit(void *ctx, enum hook hook,
 		stat_inc(GNV_STAT_MALFORMED + pkt->malformed);
 		return;
 	}
-	stat_inc(GNV_STAT_GENEVE);
-	if (!(hook == HOOK_XDP ? gnv_filter_xdp(ctx, pkt, targ_filter_idx) :
-				 gnv_filter_tc(ctx, pkt, targ_filter_idx)))
-		return;
-	stat_inc(GNV_STAT_MATCHED);
+	/*
+	 * A router's "too big" for a tunnel is no tunnel's frame: past the
+	 * filter, an event whenever events or MTU trouble (--hist size) are
+	 * asked for; user space counts it per tunnel.
+	 */
+	if (verdict == GNV_UNDERLAY_TOO_BIG) {
+		stat_inc(GNV_STAT_UNDERLAY_TOO_BIG);
+		if (targ_no_events && !(targ_hist & GNV_HIST_SIZE))
+			return;
+	} else {
+		stat_inc(GNV_STAT_GENEVE);
+		if (!(hook == HOOK_XDP ?
+		      gnv_filter_xdp(ctx, pkt, targ_filter_idx) :
+		      gnv_filter_tc(ctx, pkt, targ_filter_idx)))
+			return;
+		stat_inc(GNV_STAT_MATCHED);
+	}
 	pkt_len = frame_len(ctx, hook);
 	/* With a tag kept outside the frame's bytes (meta_vlan()), as sent. */
 	wire_len = pkt_len + (buf->ev.meta_vlan_proto ? 4 : 0);
 	/* One clock read for the event, echoes, flows (a helper call each). */
-	if (!targ_no_events || (targ_hist & (GNV_HIST_RTT | GNV_HIST_TCP)))
+	if (!targ_no_events || (targ_hist & (GNV_HIST_RTT | GNV_HIST_TCP)) ||
+	    verdict == GNV_UNDERLAY_TOO_BIG)
 		now = bpf_ktime_get_ns();
 	/* Leaving, at TC: a frame GSO has yet to cut is no MTU trouble. */
-	if (targ_hist && tunnel)
+	if (targ_hist && tunnel && verdict == GNV_GENEVE)
 		gnv_count_hist(pkt, wire_len, ifindex,
 			       dir | (hook == HOOK_TC && dir == GNV_DIR_OUT &&
 				      ((struct __sk_buff *)ctx)->gso_segs <= 1 ?
 				      HOW_OUT_WHOLE : 0), now);
-	if (!targ_no_events)
+	if (!targ_no_events || verdict == GNV_UNDERLAY_TOO_BIG)
 		emit(ctx, hook, buf, pkt_len, wire_len, ifindex, dir, now);
 }
 

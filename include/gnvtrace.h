@@ -15,7 +15,7 @@
 
 #include <linux/types.h>
 
-#define GNV_ABI_VERSION		4
+#define GNV_ABI_VERSION		5
 
 #define GENEVE_UDP_PORT		6081
 #define VXLAN_UDP_PORT		4789
@@ -72,6 +72,12 @@ enum gnv_verdict {
 	GNV_NOT_GENEVE = 0,	/* well-formed, but not Geneve to our port */
 	GNV_GENEVE,		/* Geneve, fully parsed: an event candidate */
 	GNV_MALFORMED,		/* counted per reason, never an event */
+	/*
+	 * An ICMP "fragmentation needed" or ICMPv6 "packet too big" on the
+	 * underlay about a tunnel's datagram (gnv_parse_underlay_icmp()):
+	 * what the hypervisor's own path MTU discovery learns.
+	 */
+	GNV_UNDERLAY_TOO_BIG,
 };
 
 /*
@@ -112,6 +118,7 @@ enum gnv_stat {
 	GNV_STAT_PORT_KEYS,	/* port keys added to the per-port map */
 	GNV_STAT_ECHO_DISPLACED,	/* echo requests lost to another's slot */
 	GNV_STAT_TCP_EVICTED,	/* TCP flows whose slot another took */
+	GNV_STAT_UNDERLAY_TOO_BIG,	/* underlay "too big"s for a tunnel */
 	GNV_STAT_MALFORMED,	/* first of GNV_BAD_MAX reason slots */
 	GNV_STAT_MAX = GNV_STAT_MALFORMED + GNV_BAD_MAX,
 };
@@ -132,7 +139,14 @@ struct gnv_pkt {
 	__u8 outer_family;	/* 4 or 6 */
 	__u8 n_vlans;
 	__u8 malformed;		/* enum gnv_malformed */
-	__u8 pad0;
+	/*
+	 * 1: an underlay "too big" (GNV_UNDERLAY_TOO_BIG). outer_* are the
+	 * ICMP message's own header (a router to this chassis); the inner
+	 * fields are the datagram it quotes, the tunnel's (inner_src/dst the
+	 * tunnel's endpoints, sport/dport its UDP ports); icmp_type/code and
+	 * the MTU (gnv_too_big_mtu()) the message's.
+	 */
+	__u8 underlay;
 	/* Geneve (cleared once the frame is Geneve, from here on) */
 	__u32 vni;
 	__u16 geneve_proto;	/* Geneve protocol type */

@@ -577,9 +577,9 @@ bad:
  *
  * gnv_parse() fills *p starting at the given link layer. Only UDP to
  * geneve_port is taken for Geneve, and to vxlan_port (when not 0) for
- * OVN's VXLAN encoding, which continues like Geneve without options. What *p holds is defined only for
- * GNV_GENEVE (every field, padding included) and, for GNV_MALFORMED,
- * p->malformed: clearing the whole struct up front would be the largest
+ * OVN's VXLAN encoding, which continues like Geneve without options.
+ * What *p holds is defined only for GNV_GENEVE and GNV_UNDERLAY_TOO_BIG
+ * (every field, padding included) and, for GNV_MALFORMED, p->malformed: clearing the whole struct up front would be the largest
  * cost of a frame that is not Geneve at all.
  */
 /* The VNI OVN's VXLAN puts on the wire for a datapath and egress key. */
@@ -615,6 +615,80 @@ GNV_INLINE int parse_ovn_vxlan(const __u8 *data, const __u8 *h,
 	return GNV_GENEVE;
 }
 
+/* Clears what follows the outer headers in p, once p is a tunnel's. */
+GNV_INLINE void clear_past_outer(struct gnv_pkt *p)
+{
+	__builtin_memset((__u8 *)p + __builtin_offsetof(struct gnv_pkt, vni), 0,
+			 sizeof(*p) - __builtin_offsetof(struct gnv_pkt, vni));
+	if (p->outer_family == 4) {
+		__builtin_memset(p->outer_src + 4, 0, 12);
+		__builtin_memset(p->outer_dst + 4, 0, 12);
+	}
+}
+
+/*
+ * An ICMP "fragmentation needed" or ICMPv6 "packet too big" at c (its
+ * IP header parsed into p's outer fields), quoting a UDP datagram to
+ * one of the tunnel ports: a router telling this chassis its tunnel's
+ * frames are too big for the path. GNV_UNDERLAY_TOO_BIG with the quoted
+ * datagram as the inner packet (see gnv_pkt.underlay), else
+ * GNV_NOT_GENEVE: any other ICMP, or a quote too short to say whose.
+ */
+GNV_INLINE int gnv_parse_underlay_icmp(struct gnv_cursor *c, int v4,
+				       __u16 geneve_port, __u16 vxlan_port,
+				       struct gnv_pkt *p)
+{
+	const __u8 *h = c->pos, *q = h + 8, *udp;
+
+	if (h + 8 > c->end)
+		return GNV_NOT_GENEVE;
+	if (v4 ? h[0] != 3 || h[1] != 4 : h[0] != 2 || h[1] != 0)
+		return GNV_NOT_GENEVE;
+	/*
+	 * The quoted header is one this chassis sent for a tunnel: UDP right
+	 * after the fixed IPv6 header (no extension headers), after IPv4's
+	 * and its options. Not walked further: a second IPv6 chain here
+	 * multiplied the paths the verifier follows through the parser.
+	 */
+	if (v4) {
+		if (q + 20 > c->end || q[0] >> 4 != 4 || (q[0] & 0x0f) < 5 ||
+		    q[9] != GNV_IPPROTO_UDP || (rd16(q + 6) & 0x1fff))
+			return GNV_NOT_GENEVE;
+		udp = q + (q[0] & 0x0f) * 4;
+	} else {
+		if (q + 40 > c->end || q[0] >> 4 != 6 ||
+		    q[6] != GNV_IPPROTO_UDP)
+			return GNV_NOT_GENEVE;
+		udp = q + 40;
+	}
+	if (udp + 4 > c->end)
+		return GNV_NOT_GENEVE;
+	if (rd16(udp + 2) != geneve_port &&
+	    (!vxlan_port || rd16(udp + 2) != vxlan_port))
+		return GNV_NOT_GENEVE;
+	clear_past_outer(p);
+	p->underlay = 1;
+	p->outer_sport = 0;
+	p->outer_dport = 0;
+	if (v4) {
+		p->inner_family = 4;
+		copy_bytes(p->inner_src, q + 12, 4);
+		copy_bytes(p->inner_dst, q + 16, 4);
+	} else {
+		p->inner_family = 6;
+		copy_bytes(p->inner_src, q + 8, 16);
+		copy_bytes(p->inner_dst, q + 24, 16);
+	}
+	p->inner_proto = GNV_IPPROTO_UDP;
+	p->sport = rd16(udp);
+	p->dport = rd16(udp + 2);
+	p->icmp_type = h[0];
+	p->icmp_code = h[1];
+	p->icmp_id = rd16(h + 4);
+	p->icmp_seq = rd16(h + 6);
+	return GNV_UNDERLAY_TOO_BIG;
+}
+
 GNV_INLINE int gnv_parse(const __u8 *data, const __u8 *end, int link,
 			 __u16 geneve_port, __u16 vxlan_port,
 			 struct gnv_pkt *p)
@@ -624,7 +698,7 @@ GNV_INLINE int gnv_parse(const __u8 *data, const __u8 *end, int link,
 	const __u8 *h;
 	int r, ethertype;
 
-	/* vlan[], outer_family, n_vlans, malformed, pad0: two words. */
+	/* vlan[], outer_family, n_vlans, malformed, underlay: two words. */
 	__builtin_memset((__u8 *)p + __builtin_offsetof(struct gnv_pkt, vlan),
 			 0, 8);
 
@@ -647,8 +721,27 @@ GNV_INLINE int gnv_parse(const __u8 *data, const __u8 *end, int link,
 	}
 	if (r < 0)
 		goto bad;
-	if (ip.proto != GNV_IPPROTO_UDP || ip.nonfirst_frag)
+	if (ip.nonfirst_frag)
 		return GNV_NOT_GENEVE;
+	if (ip.proto != GNV_IPPROTO_UDP) {
+		/*
+		 * Each family its own call, a constant in each: with the
+		 * family as a variable clang laid out paths the verifier
+		 * could not rule out (IPv4's bounds check, IPv6's reads).
+		 */
+		if (p->outer_family == 4 && ip.proto == GNV_IPPROTO_ICMP)
+			r = gnv_parse_underlay_icmp(&c, 1, geneve_port,
+						    vxlan_port, p);
+		else if (p->outer_family == 6 &&
+			 ip.proto == GNV_IPPROTO_ICMPV6)
+			r = gnv_parse_underlay_icmp(&c, 0, geneve_port,
+						    vxlan_port, p);
+		else
+			return GNV_NOT_GENEVE;
+		p->outer_ttl = ip.ttl;
+		p->outer_tos = ip.tos;
+		return r;
+	}
 
 	h = c.pos;
 	if (h + 8 > end) {
@@ -662,12 +755,7 @@ GNV_INLINE int gnv_parse(const __u8 *data, const __u8 *end, int link,
 		return GNV_NOT_GENEVE;
 
 	/* Geneve from here on: clear what the outer headers did not fill. */
-	__builtin_memset((__u8 *)p + __builtin_offsetof(struct gnv_pkt, vni), 0,
-			 sizeof(*p) - __builtin_offsetof(struct gnv_pkt, vni));
-	if (p->outer_family == 4) {
-		__builtin_memset(p->outer_src + 4, 0, 12);
-		__builtin_memset(p->outer_dst + 4, 0, 12);
-	}
+	clear_past_outer(p);
 	p->outer_ttl = ip.ttl;
 	p->outer_tos = ip.tos;
 
@@ -801,9 +889,10 @@ GNV_INLINE int gnv_is_too_big(const struct gnv_pkt *p)
 	return p->inner_proto == GNV_IPPROTO_ICMPV6 && p->icmp_type == 2;
 }
 
+/* Its MTU, in bytes 6-7 of ICMP's type 3, 4-7 of ICMPv6's type 2. */
 GNV_INLINE __u32 gnv_too_big_mtu(const struct gnv_pkt *p)
 {
-	if (p->inner_proto == GNV_IPPROTO_ICMP)
+	if (p->icmp_type == 3)
 		return p->icmp_seq;
 	return (__u32)p->icmp_id << 16 | p->icmp_seq;
 }

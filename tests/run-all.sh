@@ -81,6 +81,7 @@ suite() {
 "$BUILD/tools/gnv-pktgen" mix -n 20000 -o "$BUILD/mix20k.pcap" 2>/dev/null
 "$BUILD/tools/gnv-pktgen" rtt "$BUILD/rtt.pcap"
 "$BUILD/tools/gnv-pktgen" mtu "$BUILD/mtu.pcap"
+"$BUILD/tools/gnv-pktgen" bfd "$BUILD/bfd.pcap"
 split_caps=()
 [ $HAVE_CAPS -eq 1 ] && split_caps=("$CAPS")
 
@@ -92,7 +93,7 @@ suite unit-health "" "$BUILD/tests/unit/test_health"
 # generated mix and, when there, the shared captures.
 suite filter-oracle "" "$BUILD/tests/unit/test_filter_oracle" "$CAPS" 20000
 suite metrics "" "$BUILD/tests/metrics/test_metrics"
-suite split "" "$BUILD/tests/split/test_split" "$BUILD/mix20k.pcap" "${split_caps[@]}"
+suite split "" "$BUILD/tests/split/test_split" "$BUILD/mix20k.pcap" "$BUILD/bfd.pcap" "${split_caps[@]}"
 suite install-deps "root" tests/pkg/test_install_deps.sh "$BUILD"
 suite docs "man groff lexgrog" tests/pkg/test_docs.sh "$BUILD"
 suite deb "root captures dpkg-buildpackage lintian systemd-analyze" tests/pkg/test_deb.sh "$BUILD" "$CAPS"

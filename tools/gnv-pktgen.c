@@ -6,10 +6,12 @@
  *   gnv-pktgen demo FILE
  *   gnv-pktgen rtt FILE
  *   gnv-pktgen mtu FILE
+ *   gnv-pktgen bfd FILE
  *   gnv-pktgen mix [-n COUNT] [-s SEED] [-o FILE|-]
  *
  * demo: the demo's frames. rtt: echo exchanges with known round trips.
  * mtu: MTU trouble with known answers (large frames, "too big", SYNs).
+ * bfd: two BFD sessions' flaps, with known changes of state.
  * mix: COUNT frames (default 1,000,000) of a
  * cloud underlay's traffic, the same for the same seed (default 1), to
  * FILE or to standard output ("-", the default, when it is not a
@@ -50,6 +52,7 @@ static int usage(void)
 	fprintf(stderr, "usage: gnv-pktgen demo FILE\n"
 		"       gnv-pktgen rtt FILE\n"
 		"       gnv-pktgen mtu FILE\n"
+		"       gnv-pktgen bfd FILE\n"
 		"       gnv-pktgen mix [-n COUNT] [-s SEED] [-o FILE|-]\n");
 	return 2;
 }
@@ -98,8 +101,8 @@ static int out_close(struct out *o)
 	return err ? -1 : 0;
 }
 
-/* A named set's frames (traffic_demo, _rtt, _mtu) to path. */
-#define SET_FRAMES	32
+/* A named set's frames (traffic_demo, _rtt, _mtu, _bfd) to path. */
+#define SET_FRAMES	TRAFFIC_BFD_FRAMES
 _Static_assert(SET_FRAMES >= TRAFFIC_DEMO_FRAMES &&
 	       SET_FRAMES >= TRAFFIC_RTT_FRAMES &&
 	       SET_FRAMES >= TRAFFIC_MTU_FRAMES, "SET_FRAMES");
@@ -107,7 +110,7 @@ _Static_assert(SET_FRAMES >= TRAFFIC_DEMO_FRAMES &&
 static int write_set(const char *path,
 		     int (*make)(struct traffic_frame *, int))
 {
-	struct traffic_frame frames[SET_FRAMES];
+	static struct traffic_frame frames[SET_FRAMES];
 	int n = make(frames, sizeof(frames) / sizeof(frames[0]));
 	struct out o = {};
 
@@ -258,6 +261,8 @@ int main(int argc, char **argv)
 		return write_set(argv[2], traffic_rtt);
 	if (argc == 3 && !strcmp(argv[1], "mtu"))
 		return write_set(argv[2], traffic_mtu);
+	if (argc == 3 && !strcmp(argv[1], "bfd"))
+		return write_set(argv[2], traffic_bfd);
 	if (argc >= 2 && !strcmp(argv[1], "mix"))
 		return mix_main(argc - 1, argv + 1);
 	return usage();

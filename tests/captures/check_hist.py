@@ -19,6 +19,10 @@ number seen (the end of its data, serial arithmetic) and the latest gap
 below it; a segment with data starting before the end is resent, unless it
 starts in the gap (filling it from either end narrows it) or is a
 keep-alive (one byte just before the end).
+Routers' "too big"s on the underlay (an outer ICMP "fragmentation needed"
+or ICMPv6 "packet too big" quoting a UDP datagram to port 6081) per
+tunnel, the quoted datagram's addresses: how many, the smallest MTU
+announced, the router that sent the last.
 MTU trouble per key: the largest frame; ICMP "fragmentation needed" and
 ICMPv6 "packet too big" counted with the smallest MTU announced; TCP SYNs
 with an MSS: the tunnel's overhead (the frame's bytes from the outer IP
@@ -42,7 +46,8 @@ FIELDS = ["frame.len", "frame.time_epoch", "frame.protocols", "geneve.vni",
           "icmpv6.echo.identifier", "icmpv6.echo.sequence_number",
           "icmp.mtu", "icmpv6.mtu", "tcp.flags.syn", "tcp.options.mss_val",
           "tcp.hdr_len", "tcp.len", "tcp.flags.ack", "tcp.flags.reset",
-          "tcp.flags.fin", "tcp.srcport", "tcp.dstport", "tcp.seq_raw"]
+          "tcp.flags.fin", "tcp.srcport", "tcp.dstport", "tcp.seq_raw",
+          "udp.dstport"]
 MTU = 1500     # the underlay's, given to gnvtrace as --mtu
 SIZE_SLOTS = 17
 RTT_SLOTS = 27
@@ -128,8 +133,34 @@ def tshark_rows(path):
     out = subprocess.run(cmd, capture_output=True, text=True, check=True)
     for line in out.stdout.splitlines():
         r = dict(zip(FIELDS, line.split("\t")))
-        if r.get("geneve.vni"):
+        if r.get("geneve.vni") or underlay_icmp(r):
             yield r
+
+
+def underlay_icmp(r):
+    """Whether the frame's first IP header carries ICMP (or ICMPv6)."""
+    protos = [p for p in r["frame.protocols"].split(":")
+              if p not in ("eth", "ethertype", "vlan", "ieee8021ad")]
+    return protos[:2] in (["ip", "icmp"], ["ipv6", "icmpv6"])
+
+
+def count_underlay(tunnels, r):
+    """A router's "too big" about a Geneve datagram, to its tunnel."""
+    v6 = r["frame.protocols"].find("icmpv6") >= 0
+    first = {f: r[f].split(",")[0] for f in r}
+    if first["udp.dstport"] != "6081":
+        return
+    if (v6 and first["icmpv6.type"] != "2") or (
+            not v6 and (first["icmp.type"], first["icmp.code"]) != ("3", "4")):
+        return
+    fam = "ipv6" if v6 else "ip"
+    src, dst = r[fam + ".src"].split(","), r[fam + ".dst"].split(",")
+    t = tunnels.setdefault((src[1], dst[1]), {"too_big": 0, "too_big_mtu": 0})
+    mtu = int(first["icmpv6.mtu" if v6 else "icmp.mtu"])
+    t["too_big"] += 1
+    if mtu and (not t["too_big_mtu"] or mtu < t["too_big_mtu"]):
+        t["too_big_mtu"] = mtu
+    t["router"] = src[0]
 
 
 def tunnel_of(r):
@@ -230,6 +261,9 @@ def expected(path, timeout_ns):
 
     for r in tshark_rows(path):
         now = ns_of(r["frame.time_epoch"])
+        if underlay_icmp(r):
+            count_underlay(keys.setdefault("underlay", {}), r)
+            continue
         length = int(r["frame.len"])
         key = (int(r["geneve.vni"].split(",")[0], 0),
                ovn_outport(r["geneve.option"])) + tunnel_of(r)
@@ -274,6 +308,12 @@ def gnvtrace_hist(binary, path, extra):
     keys = {}
     for line in out.stdout.splitlines():
         js = json.loads(line)
+        if js["hist"] == "underlay_too_big":
+            keys.setdefault("underlay", {})[
+                (js["outer_src"], js["outer_dst"])] = {
+                    f: js.get(f, 0) for f in ("too_big", "too_big_mtu",
+                                              "router")}
+            continue
         if js.get("dir") != "in":
             return None
         k = (js["vni"], js.get("port"), js["outer_src"], js["outer_dst"])
@@ -302,7 +342,8 @@ def nonzero(slots):
 def check_rtt_fixture(want):
     """gnv-pktgen rtt's design, independent of tshark: known gaps."""
     def of_port(vni, port):
-        found = [e for k, e in want.items() if k[:2] == (vni, port)]
+        found = [e for k, e in want.items()
+                 if k != "underlay" and k[:2] == (vni, port)]
         return found[0] if len(found) == 1 else new_entry()
     v4, v6 = of_port(5, 3), of_port(7, 4)
     check(nonzero(v4["rtt"]) == [0, 1, 6, 10, 14, 19] and
@@ -320,8 +361,16 @@ def check_rtt_fixture(want):
 def check_mtu_fixture(want):
     """gnv-pktgen mtu's design, independent of tshark."""
     def of_port(vni, port):
-        found = [e for k, e in want.items() if k[:2] == (vni, port)]
+        found = [e for k, e in want.items()
+                 if k != "underlay" and k[:2] == (vni, port)]
         return found[0] if len(found) == 1 else new_entry()
+    check(want.get("underlay") == {
+        ("172.17.2.119", "172.17.2.143"):
+            {"too_big": 2, "too_big_mtu": 1400, "router": "172.17.2.2"},
+        ("fd00:172:17::119", "fd00:172:17::143"):
+            {"too_big": 1, "too_big_mtu": 1280, "router": "2001:db8::1"}},
+          "mtu fixture: the underlay's too-bigs it was made with (got %s)" %
+          want.get("underlay"))
     got = [(e["max_len"], e["too_big"], e["too_big_mtu"], e["mss_over"],
             e["mss_overhead"]) for e in (of_port(5, 1), of_port(5, 3),
                                          of_port(7, 2), of_port(7, 4))]
@@ -342,20 +391,24 @@ def main(argv):
                 check_rtt_fixture(want)
             if path.endswith("/mtu.pcap") and timeout == 5.0:
                 check_mtu_fixture(want)
-            rtts = sum(e["count"] for e in want.values())
-            unanswered = sum(e["unanswered"] for e in want.values())
+            ports = [e for k, e in want.items() if k != "underlay"]
+            rtts = sum(e["count"] for e in ports)
+            unanswered = sum(e["unanswered"] for e in ports)
             for mode in ([], ["--kernel"]):
                 extra = mode + ["--echo-timeout", str(timeout)]
                 got = gnvtrace_hist(binary, path, extra)
                 what = ("%s %s: %d keys, %d round trips, %d unanswered, "
                         "%d handshakes, %d SYNs unanswered, %d retransmits, "
-                        "%d too big, %d SYNs over the MTU") % (
-                    path.split("/")[-1], " ".join(extra), len(want), rtts,
-                    unanswered, sum(e["syn_count"] for e in want.values()),
-                    sum(e["syn_unanswered"] for e in want.values()),
-                    sum(e["retransmits"] for e in want.values()),
-                    sum(e["too_big"] for e in want.values()),
-                    sum(e["mss_over"] for e in want.values()))
+                        "%d too big, %d SYNs over the MTU, %d underlay "
+                        "too big") % (
+                    path.split("/")[-1], " ".join(extra), len(ports), rtts,
+                    unanswered, sum(e["syn_count"] for e in ports),
+                    sum(e["syn_unanswered"] for e in ports),
+                    sum(e["retransmits"] for e in ports),
+                    sum(e["too_big"] for e in ports),
+                    sum(e["mss_over"] for e in ports),
+                    sum(t["too_big"] for t in
+                        want.get("underlay", {}).values()))
                 if check(got == want, what):
                     print("ok   " + what)
                 elif got is not None:

@@ -56,6 +56,28 @@ test_fixtures_tshark() {
 		grep -qx "2 passed, 0 failed" "$TMP/fx.out" || cat "$TMP/fx.out"
 }
 
+# gnv-pktgen bfd's design (12 rounds of a flap, see lab/traffic.h): its
+# changes of state and sessions, tshark counting the packets each way.
+test_bfd_fixture() {
+	local out=$TMP/bfd.txt a b
+	"$BUILD/tools/gnv-pktgen" bfd "$TMP/bfd.pcap"
+	"$GNV" -r "$TMP/bfd.pcap" bfd >"$out" 2>/dev/null
+	a=$(tshark -r "$TMP/bfd.pcap" -Y "ip.src == 172.31.254.1 && bfd" 2>/dev/null | wc -l)
+	b=$(tshark -r "$TMP/bfd.pcap" -Y "ip.src == 172.31.254.2 && bfd" 2>/dev/null | wc -l)
+	check "bfd fixture: tshark sees 168 and 228 BFD packets ($a, $b)" \
+		test "$a $b" = "168 228"
+	check "bfd fixture: 118 changes (4 a round each way, 2 silences between rounds)" \
+		test "$(grep -c ' -> ' "$out")" = 118
+	check "bfd fixture: .1's silence from 10 s seen at 13 s, each round" \
+		test "$(grep -c ':33.000000 BFD 172.31.254.1 > 172.31.254.2: Up -> Down, diag Control Detection Time Expired (silent' "$out")" = 12
+	check "bfd fixture: .2 says Down for it at 13.5 s" \
+		test "$(grep -c ':33.500000 BFD 172.31.254.2 > 172.31.254.1: Up -> Down, diag Control Detection Time Expired$' "$out")" = 12
+	check "bfd fixture: the sessions at the end" \
+		grep -q "^bfd 172.31.254.1 > 172.31.254.2: Up, $a packets, 59 changes" "$out"
+	check "bfd fixture: the other way" \
+		grep -q "^bfd 172.31.254.2 > 172.31.254.1: Up, $b packets, 59 changes" "$out"
+}
+
 test_kernel_agrees() {
 	local f name
 	for f in $(ethernet_captures); do
@@ -226,6 +248,7 @@ test_hist() {
 }
 
 test_fixtures_tshark
+test_bfd_fixture
 test_hist
 test_kernel_agrees
 test_write_round_trip

@@ -17,6 +17,7 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 PY=/usr/bin/python3
 NS_TX=gnvt-e2e-tx-$$
 NS_RX=gnvt-e2e-rx-$$
+NS_FAR=gnvt-e2e-far-$$
 RX_IF=gnvt-rx
 TX_IF=gnvt-tx
 TMP=$(mktemp -d)
@@ -27,6 +28,7 @@ cleanup() {
 	[ -n "$TCPDUMP_PIDS" ] && kill -9 $TCPDUMP_PIDS 2>/dev/null
 	ip netns del "$NS_TX" 2>/dev/null
 	ip netns del "$NS_RX" 2>/dev/null
+	ip netns del "$NS_FAR" 2>/dev/null
 	rm -rf "$TMP"
 }
 trap cleanup EXIT
@@ -124,13 +126,14 @@ test_malformed_counted() {
 }
 
 # start_tcpdump OUT.pcap IFACE ARGS...: tcpdump in the receiving
-# namespace, writing each frame at once, until stop_tcpdump.
+# namespace (or TCPDUMP_NS), writing each frame at once, until
+# stop_tcpdump.
 start_tcpdump() {
 	local out=$1 ifname=$2
 	shift 2
 	: >"$out.err"
 	# Not through rx(): $! must be tcpdump itself, for SIGINT.
-	ip netns exec "$NS_RX" tcpdump -i "$ifname" --immediate-mode -U -w "$out" "$@" \
+	ip netns exec "${TCPDUMP_NS:-$NS_RX}" tcpdump -i "$ifname" --immediate-mode -U -w "$out" "$@" \
 		>/dev/null 2>"$out.err" &
 	TCPDUMP_PIDS="$TCPDUMP_PIDS $!"
 	for _ in $(seq 100); do
@@ -506,6 +509,59 @@ test_mtu_live() {
 		grep -q '"over_mtu":5,' <<<"$json"
 }
 
+# A router between this chassis and another whose link has a smaller MTU
+# refuses a tunnel's frame with DF: its ICMP "fragmentation needed" comes
+# back to this chassis' NIC. NS_RX routes (10.98.0.254 on RX_IF, 10.98.1.254
+# on a 1400-byte link to NS_FAR's 10.98.1.2); gnvtrace on TX_IF.
+test_underlay_too_big() {
+	local a=10.98.0.1 far=10.98.1.2 json hist icmps learned
+	ip netns add "$NS_FAR" &&
+		ip link add gnvt-far netns "$NS_RX" mtu 1400 type veth peer \
+			name gnvt-farb netns "$NS_FAR" mtu 1400 &&
+		rx ip addr add 10.98.0.254/24 dev "$RX_IF" &&
+		rx ip addr add 10.98.1.254/24 dev gnvt-far &&
+		rx ip link set gnvt-far up &&
+		rx sysctl -qw net.ipv4.ip_forward=1 &&
+		ip -n "$NS_FAR" addr add $far/24 dev gnvt-farb &&
+		ip -n "$NS_FAR" link set gnvt-farb up &&
+		tx ip addr add $a/24 dev "$TX_IF" &&
+		tx ip route add 10.98.1.0/24 via 10.98.0.254 ||
+		{ fail "underlay too big: router setup"; return; }
+	TCPDUMP_NS=$NS_TX start_tcpdump "$TMP/pmtu.pcap" "$TX_IF" \
+		"icmp or udp port 6081"
+	start_gnvtrace "$NS_TX" "$TX_IF" "$TMP/pmtu.json" -o json --hist size ||
+		{ fail "underlay too big: gnvtrace"; stop_tcpdump; return; }
+	# One datagram of 1486 bytes from its IP header on, DF set.
+	tx "$PY" "$HERE/send_geneve.py" $far 1 1400 ||
+		fail "underlay too big: sending through the stack"
+	wait_count 1 grep -c '"underlay_too_big":true' "$TMP/pmtu.json"
+	wait_frames "$TMP/pmtu.pcap" 2
+	stop_tcpdump
+	stop_gnvtrace
+	learned=$(tx ip route get $far | grep -o 'mtu [0-9]*')
+	icmps=$(tshark -r "$TMP/pmtu.pcap" -Y "icmp.type == 3 && icmp.code == 4 && udp.dstport == 6081" \
+		-T fields -e icmp.mtu 2>/dev/null)
+	json=$(grep '"underlay_too_big":true' "$TMP/pmtu.json")
+	hist=$(grep '"hist":"underlay_too_big"' "$TMP/pmtu.json")
+	check "underlay too big: the kernel of this chassis learned MTU 1400 ($learned)" \
+		test "$learned" = "mtu 1400"
+	check "underlay too big: one message, as tshark reads the frames (${icmps:-none})" \
+		test "$icmps" = 1400
+	check "underlay too big: the event names the router, the tunnel and the MTU" \
+		grep -q "\"dir\":\"in\",\"underlay_too_big\":true,\"router\":\"10.98.0.254\",\"outer_src\":\"$a\",\"outer_dst\":\"$far\",.*\"outer_dport\":6081,\"icmp_type\":3,\"icmp_code\":4,\"mtu\":1400," <<<"$json"
+	check "underlay too big: counted to the tunnel $a > $far with MTU 1400" \
+		grep -q "\"outer_src\":\"$a\",\"outer_dst\":\"$far\",\"too_big\":1,\"too_big_mtu\":1400,\"router\":\"10.98.0.254\"" <<<"$hist"
+	check "underlay too big: the summary counts it" \
+		grep -q "1 underlay 'too big' for a tunnel" "$TMP/pmtu.json.err"
+	check "underlay too big: offline, the same count from the frames" \
+		bash -c "'$GNV' -r '$TMP/pmtu.pcap' -q -o json --hist size 2>/dev/null |
+			grep -qF '$hist'"
+	ip netns del "$NS_FAR"
+	rx sysctl -qw net.ipv4.ip_forward=0
+	rx ip addr flush dev "$RX_IF"
+	tx ip addr flush dev "$TX_IF"
+}
+
 test_duration_stops() {
 	local t0 t1
 	t0=$(date +%s%N)
@@ -614,6 +670,7 @@ main() {
 	test_hist_live
 	test_rtt_live
 	test_mtu_live
+	test_underlay_too_big
 	test_two_interfaces
 	test_vm_port in
 	test_vm_port out

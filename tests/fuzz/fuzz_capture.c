@@ -117,7 +117,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		memcpy(copy, pkt.data, pkt.caplen);
 		verdict = gnv_parse_frame(copy, copy + pkt.caplen, link,
 					  GENEVE_UDP_PORT, VXLAN_UDP_PORT, &p);
-		CHECK(verdict >= GNV_NOT_GENEVE && verdict <= GNV_MALFORMED);
+		CHECK(verdict >= GNV_NOT_GENEVE &&
+		      verdict <= GNV_UNDERLAY_TOO_BIG);
 		if (verdict == GNV_MALFORMED)
 			CHECK(p.malformed > 0 && p.malformed < GNV_BAD_MAX);
 		if (verdict == GNV_GENEVE)

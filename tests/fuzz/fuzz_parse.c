@@ -122,7 +122,7 @@ static void check_geneve(const struct gnv_pkt *p, size_t size)
 	for (int i = 0; i < GNV_MAX_VLANS; i++)
 		CHECK(p->vlan[i] < 4096 && (i < p->n_vlans || !p->vlan[i]));
 	CHECK(p->inner_vlan < 4096);
-	CHECK(p->pad0 == 0 && p->vm_port == 0);
+	CHECK(p->underlay == 0 && p->vm_port == 0);
 	if (p->outer_family == 4)
 		for (int i = 4; i < 16; i++)
 			CHECK(!p->outer_src[i] && !p->outer_dst[i]);
@@ -146,8 +146,8 @@ static void check_opts(const struct gnv_event *ev)
 	CHECK(r == 0 && off == ev->pkt.opts_len && n == ev->pkt.n_opts);
 }
 
-static void run_geneve(const uint8_t *data, size_t size,
-		       const struct gnv_pkt *p)
+/* The event the kernel would hand over for p, a frame of size bytes. */
+static struct gnv_event *event_of(size_t size, const struct gnv_pkt *p)
 {
 	static struct gnv_event ev;
 
@@ -156,13 +156,21 @@ static void run_geneve(const uint8_t *data, size_t size,
 	ev.ts_ns = 1795658829409965000ULL + size;
 	ev.pkt_len = size;
 	ev.pkt = *p;
-	memcpy(ev.opts, data + p->opts_off, p->opts_len);
-	check_opts(&ev);
+	return &ev;
+}
+
+static void run_geneve(const uint8_t *data, size_t size,
+		       const struct gnv_pkt *p)
+{
+	struct gnv_event *ev = event_of(size, p);
+
+	memcpy(ev->opts, data + p->opts_off, p->opts_len);
+	check_opts(ev);
 
 	/* With the frame: BFD's decoder reads what it carries. */
-	gnv_format_event(&fmt_text, &ev, data, size);
-	gnv_format_event(&fmt_text_v, &ev, data, size);
-	gnv_format_event(&fmt_json, &ev, data, size);
+	gnv_format_event(&fmt_text, ev, data, size);
+	gnv_format_event(&fmt_text_v, ev, data, size);
+	gnv_format_event(&fmt_json, ev, data, size);
 
 	for (size_t i = 0; i < N_SINGLE; i++)
 		CHECK(gnv_filter_match(&f_pos[i], p, NULL) !=
@@ -170,6 +178,27 @@ static void run_geneve(const uint8_t *data, size_t size,
 	CHECK(gnv_filter_match(&f_conj[0], p, NULL) == 1);
 	for (size_t i = 1; i < N_CONJ; i++)
 		(void)gnv_filter_match(&f_conj[i], p, NULL);
+}
+
+/* What a router's "too big" for a tunnel promises about *p. */
+static void check_too_big(const struct gnv_pkt *p, __u16 port)
+{
+	CHECK(p->underlay == 1 && p->vm_port == 0 && p->flags == 0);
+	CHECK(p->outer_family == 4 || p->outer_family == 6);
+	CHECK(p->inner_family == p->outer_family);
+	CHECK(p->inner_proto == GNV_IPPROTO_UDP);
+	CHECK(p->dport == port || p->dport == VXLAN_UDP_PORT);
+	CHECK(p->outer_family == 4 ? p->icmp_type == 3 && p->icmp_code == 4 :
+				     p->icmp_type == 2 && p->icmp_code == 0);
+	CHECK(p->vni == 0 && p->pkt_id == 0 && p->opts_len == 0);
+	CHECK(p->outer_sport == 0 && p->outer_dport == 0);
+}
+
+/* Its event through both formatters. */
+static void run_too_big(size_t size, const struct gnv_pkt *p)
+{
+	gnv_format_event(&fmt_text, event_of(size, p), NULL, 0);
+	gnv_format_event(&fmt_json, event_of(size, p), NULL, 0);
 }
 
 /* Parses one frame for one link and port, checks it; returns the verdict. */
@@ -186,12 +215,19 @@ static int run_one(const uint8_t *data, size_t size, int link, __u16 port,
 	vb = gnv_parse_frame(data, data + size, link, port, VXLAN_UDP_PORT,
 			     &b);
 	CHECK(va == vb);
-	CHECK(va == GNV_NOT_GENEVE || va == GNV_GENEVE || va == GNV_MALFORMED);
+	CHECK(va == GNV_NOT_GENEVE || va == GNV_GENEVE || va == GNV_MALFORMED ||
+	      va == GNV_UNDERLAY_TOO_BIG);
 	*out = a;
 	if (va == GNV_MALFORMED) {
 		CHECK(a.malformed > GNV_BAD_NONE && a.malformed < GNV_BAD_MAX);
 		CHECK(a.malformed == b.malformed);
 		CHECK(strcmp(gnv_malformed_name(a.malformed), "unknown"));
+		return va;
+	}
+	if (va == GNV_UNDERLAY_TOO_BIG) {
+		CHECK(!memcmp(&a, &b, sizeof(a)));
+		check_too_big(&a, port);
+		run_too_big(size, &a);
 		return va;
 	}
 	if (va != GNV_GENEVE)
@@ -232,6 +268,8 @@ static void check_cooked(const uint8_t *data, size_t size, __u16 port,
 	CHECK(v == v_eth);
 	if (v == GNV_MALFORMED)
 		CHECK(p.malformed == p_eth->malformed);
+	if (v == GNV_UNDERLAY_TOO_BIG)
+		CHECK(!memcmp(&p, p_eth, sizeof(p)));
 	if (v != GNV_GENEVE)
 		return;
 	CHECK(p.opts_off == p_eth->opts_off + hdr - 14);

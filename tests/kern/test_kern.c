@@ -210,7 +210,7 @@ static const struct {
 	FIELD(inner_eth_dst), FIELD(outer_family), FIELD(n_vlans),
 	FIELD(geneve_ver), FIELD(opts_len), FIELD(n_opts), FIELD(flags),
 	FIELD(inner_family), FIELD(inner_proto), FIELD(icmp_type),
-	FIELD(icmp_code), FIELD(tcp_flags), FIELD(malformed), FIELD(pad0),
+	FIELD(icmp_code), FIELD(tcp_flags), FIELD(malformed), FIELD(underlay),
 	FIELD(outer_ttl), FIELD(outer_tos), FIELD(vm_port), FIELD(pkt_id),
 	FIELD(tcp_seq),
 };
@@ -312,8 +312,11 @@ static enum run_result check_frame(struct tracer *t, const __u8 *data,
 	want[GNV_STAT_MATCHED] = hv->match;
 	if (hv->verdict == GNV_MALFORMED)
 		want[GNV_STAT_MALFORMED + hv->pkt.malformed] = 1;
+	/* A router's "too big" is an event past the filter. */
+	want[GNV_STAT_UNDERLAY_TOO_BIG] = hv->verdict == GNV_UNDERLAY_TOO_BIG;
 	assert_stats(before, after, want);
-	if (ASSERT_EQ(t->n_events, hv->match, "events") && hv->match)
+	if (ASSERT_EQ(t->n_events, hv->match || want[GNV_STAT_UNDERLAY_TOO_BIG],
+		      "events") && t->n_events)
 		assert_event(&t->events[0], hv, data, len);
 	return RUN_OK;
 }
@@ -322,7 +325,11 @@ static enum run_result check_frame(struct tracer *t, const __u8 *data,
 typedef void (*setup_fn)(struct pkt_spec *s);
 typedef void (*patch_fn)(__u8 *data);
 
-static size_t make_frame(setup_fn setup, patch_fn patch, __u8 *data)
+/*
+ * pkt_spec_default() adjusted by setup, built: the frame, or with mtu not
+ * 0 a router's "too big" announcing mtu about it (pkt_build_too_big()).
+ */
+static size_t build(setup_fn setup, __u32 too_big_mtu, __u8 *data)
 {
 	struct pkt_spec s;
 	size_t len;
@@ -330,8 +337,19 @@ static size_t make_frame(setup_fn setup, patch_fn patch, __u8 *data)
 	pkt_spec_default(&s);
 	if (setup)
 		setup(&s);
-	len = pkt_build(&s, data, FRAME_MAX);
-	if (ASSERT_GT(len, 0, "pkt_build") && patch)
+	len = too_big_mtu ?
+	      pkt_build_too_big(&s, s.outer_family == 4 ? "172.17.2.1" :
+				"2001:db8::fe", too_big_mtu, data, FRAME_MAX) :
+	      pkt_build(&s, data, FRAME_MAX);
+	ASSERT_GT(len, 0, "pkt_build");
+	return len;
+}
+
+static size_t make_frame(setup_fn setup, patch_fn patch, __u8 *data)
+{
+	size_t len = build(setup, 0, data);
+
+	if (len && patch)
 		patch(data);
 	return len;
 }
@@ -448,6 +466,18 @@ static const struct kern_case kern_cases[] = {
 	  GNV_BAD_INNER_IPV4_IHL },
 };
 
+/* Routers' "too big"s about the tunnel frame setup makes, and an MTU. */
+static const struct {
+	const char *name;
+	setup_fn setup;
+	__u32 mtu;
+	int verdict;
+} too_big_cases[] = {
+	{ "underlay frag needed", NULL, 1400, GNV_UNDERLAY_TOO_BIG },
+	{ "underlay packet too big", outer6_vlan1, 1280, GNV_UNDERLAY_TOO_BIG },
+	{ "frag needed for udp port 53", port_53, 1400, GNV_NOT_GENEVE },
+};
+
 /* Filters run against every crafted frame, kernel against host. */
 static const char *const filters[] = {
 	"", "icmp", "tcp", "not icmp", "icmp and vni 5", "vni 6", "inport 1",
@@ -486,6 +516,18 @@ static void run_kern_cases(struct tracer *t, const char *how,
 			continue;
 		ASSERT_EQ(hv.verdict, c->verdict, "verdict");
 		ASSERT_EQ(hv.pkt.malformed, c->reason, "reason");
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(too_big_cases); i++) {
+		struct host_view hv;
+		__u8 data[FRAME_MAX];
+		size_t len;
+
+		test_case("kern: %s, filter '%s' %s", too_big_cases[i].name,
+			  filter, how);
+		len = build(too_big_cases[i].setup, too_big_cases[i].mtu, data);
+		if (len && check_frame(t, data, len, &hv) == RUN_OK)
+			ASSERT_EQ(hv.verdict, too_big_cases[i].verdict,
+				  "verdict");
 	}
 }
 

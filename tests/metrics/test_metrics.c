@@ -150,6 +150,20 @@ static void add_tunnel_key(struct gnv_hist *h, __u32 vni, __u16 port,
 	e->stats.size_slots[6] = packets;
 }
 
+/* A router's "too big" for the tunnel src > dst, as the parser has it. */
+static void too_big(struct gnv_hist *h, const char *src, const char *dst,
+		    __u16 mtu)
+{
+	struct gnv_pkt p = { .inner_family = 4, .outer_family = 4,
+			     .icmp_type = 3, .icmp_code = 4, .icmp_seq = mtu,
+			     .underlay = 1 };
+
+	inet_pton(AF_INET, src, p.inner_src);
+	inet_pton(AF_INET, dst, p.inner_dst);
+	inet_pton(AF_INET, "172.31.0.254", p.outer_src);
+	gnv_hist_too_big(h, &p);
+}
+
 static struct gnv_counts counts;
 static struct gnv_hist hist;
 
@@ -166,6 +180,7 @@ static void craft(void)
 	counts.v[GNV_STAT_PORT_KEYS] = 4;
 	counts.v[GNV_STAT_ECHO_DISPLACED] = 2;
 	counts.v[GNV_STAT_TCP_EVICTED] = 4;
+	counts.v[GNV_STAT_UNDERLAY_TOO_BIG] = 3;
 	counts.v[GNV_STAT_MALFORMED + GNV_BAD_OPTS_OVERRUN] = 5;
 	counts.v[GNV_STAT_MALFORMED + GNV_BAD_TRUNC_INNER_L4] = 6;
 
@@ -230,6 +245,12 @@ static void craft(void)
 	add_tunnel_key(&hist, 7, 4, "172.31.254.1", "172.31.254.2", 2);
 	add_tunnel_key(&hist, 7, 4, "172.31.254.1", "172.31.254.3", 5);
 	add_tunnel_key(&hist, 8, 0, "2001:db8::1", "2001:db8::2", 6);
+
+	/* Routers' "too big"s: two for one tunnel (1450, then 1400), one
+	 * announcing no MTU for another. */
+	too_big(&hist, "172.31.254.1", "172.31.254.2", 1450);
+	too_big(&hist, "172.31.254.1", "172.31.254.2", 1400);
+	too_big(&hist, "172.31.254.1", "172.31.254.3", 0);
 }
 
 static const char *const families[][2] = {
@@ -243,6 +264,9 @@ static const char *const families[][2] = {
 	{ "gnvtrace_icmp_echo_displaced_total", "counter" },
 	{ "gnvtrace_tcp_flows_evicted_total", "counter" },
 	{ "gnvtrace_port_uncounted_packets_total", "counter" },
+	{ "gnvtrace_underlay_too_big_total", "counter" },
+	{ "gnvtrace_tunnel_too_big_total", "counter" },
+	{ "gnvtrace_tunnel_too_big_mtu_bytes", "gauge" },
 	{ "gnvtrace_port_packets_total", "counter" },
 	{ "gnvtrace_port_bytes_total", "counter" },
 	{ "gnvtrace_port_packet_size_bytes", "histogram" },
@@ -456,6 +480,14 @@ static void test_render(void)
 		  "too big: only where there was one");
 	ASSERT_EQ(count_str(text, "gnvtrace_port_over_mtu_total{"), 1,
 		  "over the MTU: only where there was one");
+
+	/* Routers' "too big"s per tunnel: the MTU only where announced. */
+	ASSERT_LINE(text, "gnvtrace_underlay_too_big_total 3");
+	ASSERT_LINE(text, "gnvtrace_tunnel_too_big_total{from=\"172.31.254.1\",to=\"172.31.254.2\"} 2");
+	ASSERT_LINE(text, "gnvtrace_tunnel_too_big_total{from=\"172.31.254.1\",to=\"172.31.254.3\"} 1");
+	ASSERT_LINE(text, "gnvtrace_tunnel_too_big_mtu_bytes{from=\"172.31.254.1\",to=\"172.31.254.2\"} 1400");
+	ASSERT_EQ(count_str(text, "gnvtrace_tunnel_too_big_mtu_bytes{"), 1,
+		  "too big's MTU: only where one was announced");
 
 	ASSERT_EQ(text[strlen(text) - 1], '\n', "ends with a newline");
 	again = render(&counts, &hist, NULL);

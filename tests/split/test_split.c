@@ -5,12 +5,13 @@
  * many times, against the sequential reader on the same files: the same
  * lines byte for byte (BFD sessions' lines among them), the same counters
  * and histograms, the same error naming the same packet.
- * The files: a generated mix, every shared capture, and variants made to
+ * The files: a generated mix, every shared capture, more given (gnv-pktgen
+ * bfd's flaps: BFD sessions followed across chunks), and variants made to
  * trip it: cut short, a record longer than the snaplen in the middle,
  * packets carrying chains of pcap record headers (false boundaries), and
  * random byte flips.
  *
- *   test_split MIX.pcap CAPTURES_DIR
+ *   test_split MIX.pcap [CAPTURES_DIR|FILE.pcap]...
  */
 #include <dirent.h>
 #include <stdlib.h>
@@ -268,8 +269,9 @@ int main(int argc, char **argv)
 	char err[256];
 	int fd;
 
-	if (argc != 2 && argc != 3) {
-		fprintf(stderr, "usage: test_split MIX.pcap [CAPTURES_DIR]\n");
+	if (argc < 2) {
+		fprintf(stderr, "usage: test_split MIX.pcap "
+			"[CAPTURES_DIR|FILE.pcap]...\n");
 		return 2;
 	}
 	fd = mkstemp(tmp_path);
@@ -293,10 +295,16 @@ int main(int argc, char **argv)
 	mix_and_its_faults(argv[1]);
 	false_boundaries();
 	flips(argv[1]);
-	if (argc == 3)
-		shared_captures(argv[2]);
-	else
-		printf("# no shared captures given: only the generated ones\n");
+	for (int i = 2; i < argc; i++) {
+		struct stat st;
+
+		if (!stat(argv[i], &st) && S_ISDIR(st.st_mode))
+			shared_captures(argv[i]);
+		else
+			same_both_ways(argv[i], argv[i]);
+	}
+	if (argc == 2)
+		printf("# no captures given: only the generated mix\n");
 	unlink(tmp_path);
 	return test_summary();
 }

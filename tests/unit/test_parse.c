@@ -324,7 +324,7 @@ static void assert_pkt(const struct gnv_pkt *got, const struct gnv_pkt *want)
 	EQ(inner_l4_len); MEM(inner_eth_src); MEM(inner_eth_dst);
 	EQ(outer_family); EQ(n_vlans); EQ(geneve_ver); EQ(opts_len);
 	EQ(n_opts); EQ(flags); EQ(inner_family); EQ(inner_proto);
-	EQ(icmp_type); EQ(icmp_code); EQ(tcp_flags); EQ(malformed); EQ(pad0);
+	EQ(icmp_type); EQ(icmp_code); EQ(tcp_flags); EQ(malformed); EQ(underlay);
 	EQ(outer_ttl); EQ(outer_tos); EQ(vm_port);
 }
 
@@ -638,8 +638,97 @@ static void test_packet_identity(void)
 	ASSERT_NEQ(ident_of(&t, 0), id, "TCP to another port");
 }
 
+/*
+ * A router's "too big" about a tunnel's frame: its own verdict, the
+ * quoted datagram as the inner packet; any other ICMP, or a quote of
+ * another UDP port or too short to say whose, is no tunnel's.
+ */
+static void test_underlay_too_big(void)
+{
+	static const struct {
+		int family;
+		const char *src, *dst, *router;
+		__u32 mtu;
+		__u16 dport;
+		size_t cut;	/* the frame cut to this, 0: whole */
+		int verdict;
+		const char *name;
+	} cases[] = {
+		{ 4, "10.0.0.1", "10.0.1.2", "10.0.0.254", 1400, 0, 0,
+		  GNV_UNDERLAY_TOO_BIG, "IPv4 frag needed" },
+		{ 6, "fd00::1", "fd00:1::2", "fd00::fe", 1280, 0, 0,
+		  GNV_UNDERLAY_TOO_BIG, "ICMPv6 packet too big" },
+		{ 4, "10.0.0.1", "10.0.1.2", "10.0.0.254", 0, 0, 0,
+		  GNV_UNDERLAY_TOO_BIG, "no MTU (before RFC 1191)" },
+		{ 4, "10.0.0.1", "10.0.1.2", "10.0.0.254", 1400, 4789, 0,
+		  GNV_NOT_GENEVE, "quoting another UDP port" },
+		{ 4, "10.0.0.1", "10.0.1.2", "10.0.0.254", 1400, 0,
+		  14 + 20 + 8 + 20 + 3, GNV_NOT_GENEVE, "quote cut in UDP" },
+		{ 6, "fd00::1", "fd00:1::2", "fd00::fe", 1400, 0,
+		  14 + 40 + 8 + 39, GNV_NOT_GENEVE, "quote cut in IPv6" },
+	};
+	struct pkt_spec s;
+	struct gnv_pkt p;
+	struct frame f;
+	__u8 a[16];
+
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		pkt_spec_default(&s);
+		s.outer_family = cases[i].family;
+		s.outer_src = cases[i].src;
+		s.outer_dst = cases[i].dst;
+		s.outer_dport = cases[i].dport;
+		s.payload_len = 1400;
+		f.len = pkt_build_too_big(&s, cases[i].router, cases[i].mtu,
+					  f.data, sizeof(f.data));
+		ASSERT_TRUE(f.len > 0, cases[i].name);
+		if (cases[i].cut)
+			f.len = cases[i].cut;
+		memset(&p, 0xa5, sizeof(p));
+		if (!ASSERT_EQ(parse(&f, f.len, GENEVE_UDP_PORT, &p),
+			       cases[i].verdict, cases[i].name) ||
+		    cases[i].verdict != GNV_UNDERLAY_TOO_BIG)
+			continue;
+		ASSERT_EQ(p.underlay, 1, cases[i].name);
+		ASSERT_EQ(gnv_too_big_mtu(&p), cases[i].mtu, cases[i].name);
+		ASSERT_EQ(p.inner_family, cases[i].family, cases[i].name);
+		ASSERT_EQ(p.outer_family, cases[i].family, cases[i].name);
+		ASSERT_EQ(p.sport, 51234, cases[i].name);
+		ASSERT_EQ(p.dport, GENEVE_UDP_PORT, cases[i].name);
+		ASSERT_EQ(p.vni, 0, cases[i].name);
+		ASSERT_EQ(p.pkt_id, 0, cases[i].name);
+		memset(a, 0, sizeof(a));
+		inet_pton(cases[i].family == 4 ? AF_INET : AF_INET6,
+			  cases[i].src, a);
+		ASSERT_MEMEQ(p.inner_src, a, 16, cases[i].name);
+		ASSERT_MEMEQ(p.outer_dst, a, 16, cases[i].name);
+		memset(a, 0, sizeof(a));
+		inet_pton(cases[i].family == 4 ? AF_INET : AF_INET6,
+			  cases[i].dst, a);
+		ASSERT_MEMEQ(p.inner_dst, a, 16, cases[i].name);
+		memset(a, 0, sizeof(a));
+		inet_pton(cases[i].family == 4 ? AF_INET : AF_INET6,
+			  cases[i].router, a);
+		ASSERT_MEMEQ(p.outer_src, a, 16, cases[i].name);
+	}
+
+	/* An ICMP of another kind, an echo request, is nobody's tunnel's. */
+	pkt_spec_default(&s);
+	f.len = pkt_build_too_big(&s, "10.0.0.254", 1400, f.data,
+				  sizeof(f.data));
+	f.data[14 + 20] = 3;
+	f.data[14 + 20 + 1] = 3;	/* port unreachable */
+	ASSERT_EQ(parse(&f, f.len, GENEVE_UDP_PORT, &p), GNV_NOT_GENEVE,
+		  "port unreachable");
+	f.data[14 + 20] = 8;
+	f.data[14 + 20 + 1] = 0;
+	ASSERT_EQ(parse(&f, f.len, GENEVE_UDP_PORT, &p), GNV_NOT_GENEVE,
+		  "echo request");
+}
+
 int main(void)
 {
+	test_underlay_too_big();
 	test_packet_identity();
 	test_port_stats();
 	test_parse_cases();

@@ -230,7 +230,8 @@ static void put_inner(struct writer *w, const struct pkt_spec *s)
 	}
 	h = put(w, s->payload_len);
 	for (size_t i = 0; h && i < s->payload_len; i++)
-		h[i] = 0x10 + i % 0x30;	/* ping's pattern, near enough */
+		h[i] = s->payload ? s->payload[i] :
+				    0x10 + i % 0x30; /* ping's, near enough */
 	if (w->overflow)
 		return;
 	if (proto == IPPROTO_UDP)
@@ -324,6 +325,49 @@ inner:
 		return 0;
 	wr16(w.buf + udp_at + 4, w.len - udp_at);
 	fix_l4_csum(&w, fam, ip_at, udp_at, IPPROTO_UDP, 6);
+	fix_ip(&w, fam, ip_at);
+	return w.len;
+}
+
+size_t pkt_build_too_big(const struct pkt_spec *s, const char *router,
+			 __u32 mtu, __u8 *buf, size_t cap)
+{
+	static const __u8 nic_dst[6] = { 0x52, 0x54, 0x00, 0x3a, 0x11, 0x02 };
+	static const __u8 rtr_src[6] = { 0x52, 0x54, 0x00, 0x99, 0x00, 0x01 };
+	struct writer w = { .buf = buf, .cap = cap };
+	int fam = s->outer_family;
+	__u8 frame[GNV_SNAP_MAX], from[16] = {};
+	size_t len = pkt_build(s, frame, sizeof(frame));
+	size_t link = 14 + 4 * s->n_vlans, quote, ip_at, icmp_at;
+	__u8 *h;
+
+	if (!len || !parse_addr(fam, router, from))
+		return 0;
+	/* What RFC 1812 and RFC 4443 have a router quote: up to 576/1280. */
+	quote = len - link;
+	if (quote > (fam == 4 ? 576 - 20 - 8 : 1280 - 40 - 8))
+		quote = fam == 4 ? 576 - 20 - 8 : 1280 - 40 - 8;
+	put_eth(&w, nic_dst, rtr_src, NULL, NULL, 0,
+		fam == 6 ? 0x86DD : 0x0800);
+	/* To the tunnel's sender, the quoted header's source. */
+	ip_at = put_ip(&w, fam, from, frame + link + (fam == 4 ? 12 : 8),
+		       fam == 4 ? IPPROTO_ICMP : IPPROTO_ICMPV6);
+	icmp_at = w.len;
+	h = put(&w, 8);
+	if (h) {
+		h[0] = fam == 4 ? 3 : 2;
+		h[1] = fam == 4 ? 4 : 0;
+		if (fam == 4)
+			wr16(h + 6, mtu);
+		else
+			wr32(h + 4, mtu);
+	}
+	h = put(&w, quote);
+	if (!h)
+		return 0;
+	memcpy(h, frame + link, quote);
+	fix_l4_csum(&w, fam, ip_at, icmp_at,
+		    fam == 4 ? IPPROTO_ICMP : IPPROTO_ICMPV6, 2);
 	fix_ip(&w, fam, ip_at);
 	return w.len;
 }

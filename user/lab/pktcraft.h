@@ -54,6 +54,7 @@ struct pkt_spec {
 	__u32 tcp_seq;
 	__u16 arp_op;
 	size_t payload_len;		/* bytes after the inner L4 header */
+	const __u8 *payload;		/* their bytes; NULL: a ping's pattern */
 };
 
 #define PKT_ARP	0x10000
@@ -66,5 +67,14 @@ void pkt_spec_default(struct pkt_spec *s);
  * in cap or an address does not parse.
  */
 size_t pkt_build(const struct pkt_spec *s, __u8 *buf, size_t cap);
+
+/*
+ * A router's ICMP "fragmentation needed" (IPv4) or ICMPv6 "packet too
+ * big" announcing mtu, sent from router to the tunnel frame s would be,
+ * quoting it as routers do (from its IP header, up to 576 or 1280 bytes
+ * in all). The frame's length, or 0 if it does not fit cap.
+ */
+size_t pkt_build_too_big(const struct pkt_spec *s, const char *router,
+			 __u32 mtu, __u8 *buf, size_t cap);
 
 #endif /* GNV_PKTCRAFT_H */

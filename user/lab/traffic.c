@@ -190,6 +190,19 @@ static void too_big(struct list *l, const struct pkt_spec *src, __u32 mtu)
 	s->payload_len = 48;	/* as much of the packet as fits a reply */
 }
 
+/* A router of the underlay's "too big" about the tunnel frame of src. */
+static void underlay_too_big(struct list *l, const struct pkt_spec *src,
+			     const char *router, __u32 mtu)
+{
+	struct pkt_spec *s = add(l, 0);
+
+	if (!s)
+		return;
+	*s = *src;
+	l->f[l->n - 1].router = router;
+	l->f[l->n - 1].mtu = mtu;
+}
+
 /* A TCP SYN (SYN-ACK with ack) from spec's side announcing mss. */
 static void syn(struct list *l, const struct pkt_spec *from, int ack,
 		__u16 mss)
@@ -234,7 +247,73 @@ int traffic_mtu(struct traffic_frame *frames, int max)
 	syn(&l, &v4, 0, 1460);
 	syn(&l, &v4, 1, 1402);
 	syn(&l, &v6, 0, 8960);
+	underlay_too_big(&l, &v4, "172.17.2.1", 1450);
+	underlay_too_big(&l, &v4, "172.17.2.2", 1400);
+	underlay_too_big(&l, &v6, "2001:db8::1", 1280);
+	v4.outer_dport = 53;
+	underlay_too_big(&l, &v4, "172.17.2.1", 1400);
 	return l.n;
+}
+
+/* One BFD control packet (RFC 5880) from chassis .1 (a) or .2, at ms. */
+static void bfd(struct list *l, int a, __u64 ms, __u8 state, __u8 diag)
+{
+	static const __u8 ovn_mac[6] = { 0x00, 0x23, 0x20, 0x00, 0x00, 0x01 };
+	struct pkt_spec *s = add(l, 0);
+	struct traffic_frame *f = &l->f[l->n - 1];
+	__u8 *b = f->payload;
+
+	if (!s)
+		return;
+	f->ts_us = TRAFFIC_EPOCH_US + ms * 1000;
+	s->outer_src = a ? "172.31.254.1" : "172.31.254.2";
+	s->outer_dst = a ? "172.31.254.2" : "172.31.254.1";
+	s->outer_sport = 49152;
+	s->vni = 0;
+	s->ovn = 0;
+	memcpy(s->inner_eth_src, ovn_mac, 6);
+	memcpy(s->inner_eth_dst, ovn_mac, 6);
+	s->inner_family = 4;
+	s->inner_src = a ? "169.254.1.1" : "169.254.1.0";
+	s->inner_dst = a ? "169.254.1.0" : "169.254.1.1";
+	s->inner_proto = IPPROTO_UDP;
+	s->sport = 49152;
+	s->dport = GNV_BFD_UDP_PORT;
+	s->payload_len = 24;
+	f->has_payload = 1;
+	memset(b, 0, 24);
+	b[0] = 1 << 5 | diag;		/* version 1 */
+	b[1] = state << 6;
+	b[2] = 3;			/* detect multiplier */
+	b[3] = 24;
+	b[4] = b[5] = b[6] = b[7] = a ? 0x11 : 0x22;	/* my discriminator */
+	if (state != 1)		/* Down: the peer's not known yet */
+		b[8] = b[9] = b[10] = b[11] = a ? 0x22 : 0x11;
+	b[13] = 0x0f; b[14] = 0x42; b[15] = 0x40;	/* 1000000 us tx */
+	b[17] = 0x0f; b[18] = 0x42; b[19] = 0x40;	/* and rx */
+}
+
+int traffic_bfd(struct traffic_frame *frames, int max)
+{
+	enum { DOWN = 1, INIT = 2, UP = 3 };
+	struct list l = { .f = frames, .max = max };
+
+	for (__u64 r = 0; r < TRAFFIC_BFD_ROUNDS; r++) {
+		__u64 t0 = r * 60000;
+
+		for (__u64 s = 0; s <= 18; s++) {
+			/* .1: the handshake, Up, silent from 10 s, back. */
+			if (s <= 10 || s >= 16)
+				bfd(&l, 1, t0 + s * 1000,
+				    s == 0 || s == 16 ? DOWN : s == 1 ? INIT : UP,
+				    0);
+			/* .2, half a second later: .1's silence seen. */
+			bfd(&l, 0, t0 + s * 1000 + 500,
+			    s == 0 ? DOWN : s >= 13 && s <= 15 ? DOWN :
+			    s == 16 ? INIT : UP, s >= 13 && s <= 15 ? 1 : 0);
+		}
+	}
+	return l.n == TRAFFIC_BFD_FRAMES ? l.n : -1;
 }
 
 int traffic_demo(struct traffic_frame *frames, int max)
@@ -293,7 +372,14 @@ int traffic_demo(struct traffic_frame *frames, int max)
 size_t traffic_build(const struct traffic_frame *f, __u8 *buf, size_t cap,
 		     const __u8 **frame)
 {
-	size_t len = pkt_build(&f->spec, buf, cap);
+	struct pkt_spec spec = f->spec;
+	size_t len;
+
+	if (f->has_payload)
+		spec.payload = f->payload;
+	len = f->router ? pkt_build_too_big(&spec, f->router, f->mtu, buf,
+					    cap) :
+			  pkt_build(&spec, buf, cap);
 
 	if (len <= f->strip || f->strip + ETH_MIN_LEN > cap)
 		return 0;

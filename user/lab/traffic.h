@@ -34,6 +34,15 @@ struct traffic_frame {
 	__u64 ts_us;		/* capture time, epoch microseconds */
 	enum traffic_kind kind;
 	int outgoing;		/* demo: sent by the traced node, not to it */
+	/*
+	 * Not NULL: instead of spec's frame, this router's ICMP "too big"
+	 * about it, announcing mtu (pkt_build_too_big()).
+	 */
+	const char *router;
+	__u32 mtu;
+	/* Not 0: the payload's bytes (spec.payload_len of them) are these. */
+	int has_payload;
+	__u8 payload[32];
 	/* Text of the addresses spec points to, when not literals. */
 	char addr[4][INET6_ADDRSTRLEN];
 };
@@ -61,16 +70,34 @@ int traffic_demo(struct traffic_frame *frames, int max);
  */
 int traffic_rtt(struct traffic_frame *frames, int max);
 
-#define TRAFFIC_MTU_FRAMES	12
+#define TRAFFIC_MTU_FRAMES	16
 
 /*
  * MTU trouble with known answers, one frame a second: a large ping each
  * way round (IPv4 and IPv6 underlays), the "too big" messages a router
  * sends back (MTU 1300, none, 1280), and TCP SYNs whose MSS fits a
- * 1500-byte underlay or not. Returns the number of frames, -1 if max is
+ * 1500-byte underlay or not; then routers of the underlay saying the
+ * tunnels' frames are too big (IPv4: 1450 from 172.17.2.1, 1400 from
+ * 172.17.2.2; IPv6: 1280), and one "fragmentation needed" about a UDP
+ * datagram to port 53, no tunnel's. Returns the number of frames, -1 if max is
  * short.
  */
 int traffic_mtu(struct traffic_frame *frames, int max);
+
+#define TRAFFIC_BFD_ROUNDS	12
+#define TRAFFIC_BFD_FRAMES	(33 * TRAFFIC_BFD_ROUNDS)
+
+/*
+ * BFD between two chassis (172.31.254.1 and .2, OVN's inner addresses,
+ * VNI 0, no OVN option), each way once a second (intervals 1 s, multiplier
+ * 3), in rounds a minute apart: a three-way handshake to Up; .1 silent
+ * from 10 s to 16 s (its detection time ends at 13 s: Down), .2 saying
+ * Down with "Control Detection Time Expired" from 13.5 s; .1 back, Down,
+ * and Up again. Per round, each way: 4 changes of state (.1: Init, Up,
+ * silence's Down, Up; .2: Up, Down, Init, Up), 14 and 19 packets; between
+ * rounds both go silent (one more change each).
+ */
+int traffic_bfd(struct traffic_frame *frames, int max);
 
 /*
  * Frame number index of a cloud underlay's traffic, the same for the same

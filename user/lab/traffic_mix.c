@@ -428,6 +428,7 @@ void traffic_mix(struct traffic_frame *f, unsigned long index,
 
 	f->cut = 0;
 	f->strip = 0;
+	f->router = NULL;	/* the mix has no routers' "too big" */
 	f->kind = p.kind;
 	f->ts_us = TRAFFIC_EPOCH_US + (__u64)index * MIX_GAP_US +
 		   roll(&p.frame, MIX_GAP_US);

@@ -62,9 +62,15 @@ void gnv_format_event(struct gnv_fmt *f, const struct gnv_event *ev,
 {
 	struct gnv_ovn_view v;
 	struct gnv_bfd bfd;
-	int has_bfd = frame && gnv_is_bfd(&ev->pkt) &&
-		      !gnv_bfd_of_frame(frame, caplen, &ev->pkt, &bfd);
+	int has_bfd;
 
+	if (ev->pkt.underlay) {
+		gnv_format_underlay_too_big(f, ev);
+		ob_maybe_flush(&f->ob);
+		return;
+	}
+	has_bfd = frame && gnv_is_bfd(&ev->pkt) &&
+		  !gnv_bfd_of_frame(frame, caplen, &ev->pkt, &bfd);
 	gnv_ovn_view_event(f->names, &ev->pkt, f->mode == GNV_OUT_JSON, &v);
 	if (f->mode == GNV_OUT_JSON)
 		gnv_format_json(f, ev, &v, has_bfd ? &bfd : NULL);

@@ -101,6 +101,9 @@ struct gnv_bfd_sessions;
 void gnv_format_bfd_change(struct gnv_fmt *f, const struct gnv_bfd_change *c);
 void gnv_format_bfd_sessions(struct gnv_fmt *f,
 			     const struct gnv_bfd_sessions *t, __u64 now_ns);
+/* A router's "too big" for a tunnel (gnv_pkt.underlay), one line. */
+void gnv_format_underlay_too_big(struct gnv_fmt *f,
+				 const struct gnv_event *ev);
 void gnv_text_inner(struct outbuf *ob, const struct gnv_pkt *p, int brief);
 void gnv_json_inner(struct outbuf *ob, const struct gnv_pkt *p);
 

@@ -1,32 +1,35 @@
 // SPDX-License-Identifier: MIT
 /*
  * The tunnels' health as lines: a BFD session's change of state when it
- * happens, and every session at the end, in text or JSON.
+ * happens, and every session at the end; a router's "too big" for a
+ * tunnel; in text or JSON.
  */
 #include <stdio.h>
+
+#include "lib/ifname.h"
+#include "parse.h"
 
 #include "health/bfd_sessions.h"
 #include "ovn/ovn_zones.h"
 #include "format.h"
 
-/* "ch2(172.31.254.2) > ch1(172.31.254.1)": a session's two ends. */
-static void put_ends(struct gnv_fmt *f, const struct gnv_bfd_session *s)
+/* "ch2(172.31.254.2) > ch1(172.31.254.1)": two underlay addresses. */
+static void put_addrs(struct gnv_fmt *f, int family, const __u8 *src,
+		      const __u8 *dst)
 {
-	const char *ch[2] = {
-		gnv_ovn_chassis_any(f->names, s->family, s->src),
-		gnv_ovn_chassis_any(f->names, s->family, s->dst),
-	};
-	const __u8 *addr[2] = { s->src, s->dst };
+	const __u8 *addr[2] = { src, dst };
 
 	for (int i = 0; i < 2; i++) {
+		const char *ch = gnv_ovn_chassis_any(f->names, family, addr[i]);
+
 		if (i)
 			ob_str(&f->ob, " > ");
-		if (ch[i]) {
-			ob_str(&f->ob, ch[i]);
+		if (ch) {
+			ob_str(&f->ob, ch);
 			ob_char(&f->ob, '(');
 		}
-		ob_addr(&f->ob, s->family, addr[i]);
-		if (ch[i])
+		ob_addr(&f->ob, family, addr[i]);
+		if (ch)
 			ob_char(&f->ob, ')');
 	}
 }
@@ -77,7 +80,7 @@ void gnv_format_bfd_change(struct gnv_fmt *f, const struct gnv_bfd_change *c)
 		return;
 	}
 	ob_str(ob, " BFD ");
-	put_ends(f, c->s);
+	put_addrs(f, c->s->family, c->s->src, c->s->dst);
 	snprintf(buf, sizeof(buf), ": %s -> %s, diag %s",
 		 gnv_bfd_state_name(c->from), gnv_bfd_state_name(c->to),
 		 gnv_bfd_diag_name(c->s->diag));
@@ -109,7 +112,7 @@ void gnv_format_bfd_sessions(struct gnv_fmt *f,
 			continue;
 		}
 		ob_str(ob, "bfd ");
-		put_ends(f, s);
+		put_addrs(f, s->family, s->src, s->dst);
 		snprintf(buf, sizeof(buf), ": %s, %llu packets, %llu "
 			 "changes, last diag %s, last packet %.1f s ago%s\n",
 			 gnv_bfd_state_name(s->state),
@@ -126,4 +129,73 @@ void gnv_format_bfd_sessions(struct gnv_fmt *f,
 		ob_str(ob, buf);
 	}
 	ob_flush(ob);
+}
+
+/*
+ * An underlay "too big" (ev->pkt.underlay): "eth1 in 10.0.0.254 >
+ * ch1(10.0.0.1): ICMP fragmentation needed, MTU 1400, for tunnel
+ * ch1(10.0.0.1) > ch2(10.0.0.2) udp 51234 > 6081, frame 590". JSON: the
+ * event's outer_src/outer_dst are the tunnel's, "router" the sender's.
+ */
+void gnv_format_underlay_too_big(struct gnv_fmt *f, const struct gnv_event *ev)
+{
+	const struct gnv_pkt *p = &ev->pkt;
+	struct outbuf *ob = &f->ob;
+	const char *ch[2] = {
+		gnv_ovn_chassis_any(f->names, p->inner_family, p->inner_src),
+		gnv_ovn_chassis_any(f->names, p->inner_family, p->inner_dst),
+	};
+	const char *what = p->icmp_type == 3 ? "ICMP fragmentation needed" :
+					       "ICMPv6 packet too big";
+	__u32 mtu = gnv_too_big_mtu(p);
+
+	put_ts(f, ev->ts_ns);
+	if (f->mode == GNV_OUT_JSON) {
+		if (f->live) {
+			ob_json_key_str(ob, "node", f->node);
+			ob_json_key_str(ob, "ifname", gnv_ifname(ev->ifindex));
+			ob_json_key_str(ob, "dir", ev->dir == GNV_DIR_OUT ?
+						   "out" : "in");
+		}
+		ob_str(ob, ",\"underlay_too_big\":true,\"router\":\"");
+		ob_addr(ob, p->outer_family, p->outer_src);
+		ob_str(ob, "\",\"outer_src\":\"");
+		ob_addr(ob, p->inner_family, p->inner_src);
+		ob_str(ob, "\",\"outer_dst\":\"");
+		ob_addr(ob, p->inner_family, p->inner_dst);
+		ob_char(ob, '"');
+		ob_json_key_str(ob, "outer_src_chassis", ch[0]);
+		ob_json_key_str(ob, "outer_dst_chassis", ch[1]);
+		ob_json_key_u64(ob, "outer_sport", p->sport);
+		ob_json_key_u64(ob, "outer_dport", p->dport);
+		ob_json_key_u64(ob, "icmp_type", p->icmp_type);
+		ob_json_key_u64(ob, "icmp_code", p->icmp_code);
+		ob_json_key_u64(ob, "mtu", mtu);
+		ob_json_key_u64(ob, "len", ev->pkt_len);
+		ob_str(ob, "}\n");
+		return;
+	}
+	ob_char(ob, ' ');
+	if (f->live) {
+		ob_str(ob, gnv_ifname(ev->ifindex));
+		ob_str(ob, ev->dir == GNV_DIR_OUT ? " out " : " in ");
+	}
+	ob_addr(ob, p->outer_family, p->outer_src);
+	ob_str(ob, " > ");
+	ob_addr(ob, p->outer_family, p->outer_dst);
+	ob_str(ob, ": ");
+	ob_str(ob, what);
+	if (mtu) {
+		ob_str(ob, ", MTU ");
+		ob_u64(ob, mtu);
+	}
+	ob_str(ob, ", for tunnel ");
+	put_addrs(f, p->inner_family, p->inner_src, p->inner_dst);
+	ob_str(ob, " udp ");
+	ob_u64(ob, p->sport);
+	ob_str(ob, " > ");
+	ob_u64(ob, p->dport);
+	ob_str(ob, ", frame ");
+	ob_u64(ob, ev->pkt_len);
+	ob_char(ob, '\n');
 }

@@ -156,9 +156,65 @@ void gnv_port_entry_add(struct gnv_port_entry *to,
 	to->syn_unanswered += add->syn_unanswered;
 }
 
+/* The tunnel's entry, made when new; NULL when the table is full. */
+static struct gnv_tunnel_too_big *too_big_entry(struct gnv_hist *h,
+						__u8 family, const __u8 *src,
+						const __u8 *dst)
+{
+	struct gnv_tunnel_too_big *t;
+
+	for (int i = 0; i < h->n_too_big; i++) {
+		t = &h->too_big[i];
+		if (t->family == family && !memcmp(t->src, src, 16) &&
+		    !memcmp(t->dst, dst, 16))
+			return t;
+	}
+	if (h->n_too_big == GNV_MAX_TOO_BIG_TUNNELS)
+		return NULL;
+	t = &h->too_big[h->n_too_big++];
+	memset(t, 0, sizeof(*t));
+	t->family = family;
+	memcpy(t->src, src, 16);
+	memcpy(t->dst, dst, 16);
+	return t;
+}
+
+static void too_big_add(struct gnv_hist *h,
+			const struct gnv_tunnel_too_big *add)
+{
+	struct gnv_tunnel_too_big *t = too_big_entry(h, add->family, add->src,
+						     add->dst);
+
+	if (!t) {
+		h->too_big_untracked += add->count;
+		return;
+	}
+	t->count += add->count;
+	memcpy(t->router, add->router, 16);
+	if (add->mtu && (!t->mtu || add->mtu < t->mtu))
+		t->mtu = add->mtu;
+}
+
+void gnv_hist_too_big(struct gnv_hist *h, const struct gnv_pkt *p)
+{
+	struct gnv_tunnel_too_big one = {
+		.family = p->inner_family, .mtu = gnv_too_big_mtu(p),
+		.count = 1,
+	};
+
+	memcpy(one.src, p->inner_src, 16);
+	memcpy(one.dst, p->inner_dst, 16);
+	memcpy(one.router, p->outer_src, 16);
+	too_big_add(h, &one);
+}
+
 void gnv_hist_merge(struct gnv_hist *h, const struct gnv_hist *from)
 {
 	struct gnv_port_entry *e;
+
+	h->too_big_untracked += from->too_big_untracked;
+	for (int i = 0; i < from->n_too_big; i++)
+		too_big_add(h, &from->too_big[i]);
 
 	h->dropped += from->dropped;
 	h->evicted += from->evicted;

@@ -26,6 +26,20 @@ struct gnv_port_entry {
 	__u64 syn_unanswered;
 };
 
+/*
+ * A tunnel a router said was too big for its path (an underlay ICMP
+ * "fragmentation needed" or ICMPv6 "packet too big", GNV_UNDERLAY_TOO_BIG):
+ * counted in user space, from the events.
+ */
+#define GNV_MAX_TOO_BIG_TUNNELS	256
+struct gnv_tunnel_too_big {
+	__u8 family;		/* 4 or 6 */
+	__u8 src[16], dst[16];	/* the tunnel's endpoints, as it sent */
+	__u8 router[16];	/* who said so last */
+	__u32 mtu;		/* the smallest MTU announced, 0: none */
+	__u64 count;
+};
+
 struct gnv_hist {
 	struct gnv_port_entry *e;
 	size_t n, cap;
@@ -34,6 +48,9 @@ struct gnv_hist {
 	__u64 evicted;		/* keys the kernel's LRU map let go */
 	/* OVN's names of the keys, for headings and labels; or NULL. */
 	const struct gnv_ovn_names *names;
+	struct gnv_tunnel_too_big too_big[GNV_MAX_TOO_BIG_TUNNELS];
+	int n_too_big;
+	__u64 too_big_untracked;	/* of tunnels past the table's room */
 };
 
 void gnv_hist_init(struct gnv_hist *h);
@@ -65,6 +82,8 @@ void gnv_port_stats_sum(struct gnv_port_stats *to,
 struct gnv_port_entry *gnv_hist_count(struct gnv_hist *h,
 				      const struct gnv_pkt *p, __u8 dir,
 				      __u32 len, __u32 mtu);
+/* Counts an underlay "too big" (p->underlay) to its tunnel. */
+void gnv_hist_too_big(struct gnv_hist *h, const struct gnv_pkt *p);
 /* Adds add's counts, round trips and unanswered requests to to's. */
 void gnv_port_entry_add(struct gnv_port_entry *to,
 			const struct gnv_port_entry *add);

@@ -275,6 +275,59 @@ static void print_json(struct outbuf *ob, const struct gnv_port_entry *e,
 	ob_maybe_flush(ob);
 }
 
+/*
+ * The tunnels routers said were too big (--hist size): "underlay: tunnel
+ * ch1(10.0.0.1) > ch2(10.0.0.2): too big: 3 (MTU 1400 announced, last by
+ * 10.0.0.254)", or a JSON object each.
+ */
+static void print_too_big(FILE *out, struct outbuf *ob,
+			  const struct gnv_hist *h, enum gnv_format mode)
+{
+	char src[ENDPOINT_STRLEN], dst[ENDPOINT_STRLEN];
+	char router[INET6_ADDRSTRLEN];
+
+	for (int i = 0; i < h->n_too_big; i++) {
+		const struct gnv_tunnel_too_big *t = &h->too_big[i];
+		const char *ch[2] = {
+			gnv_ovn_chassis_any(h->names, t->family, t->src),
+			gnv_ovn_chassis_any(h->names, t->family, t->dst),
+		};
+
+		inet_ntop(t->family == 4 ? AF_INET : AF_INET6, t->router,
+			  router, sizeof(router));
+		if (mode == GNV_OUT_JSON) {
+			ob_str(ob, "{\"hist\":\"underlay_too_big\"");
+			json_endpoint(ob, "outer_src", t->family, t->src,
+				      ch[0], NULL);
+			json_endpoint(ob, "outer_dst", t->family, t->dst,
+				      ch[1], NULL);
+			ob_json_key_u64(ob, "too_big", t->count);
+			if (t->mtu)
+				ob_json_key_u64(ob, "too_big_mtu", t->mtu);
+			ob_json_key_str(ob, "router", router);
+			ob_str(ob, "}\n");
+			continue;
+		}
+		fprintf(out, "\nunderlay: tunnel %s > %s: too big: %llu",
+			endpoint_str(ch[0], t->family, t->src, src,
+				     sizeof(src)),
+			endpoint_str(ch[1], t->family, t->dst, dst,
+				     sizeof(dst)),
+			(unsigned long long)t->count);
+		if (t->mtu)
+			fprintf(out, " (MTU %u announced, last by %s)\n",
+				t->mtu, router);
+		else
+			fprintf(out, " (no MTU announced, last by %s)\n",
+				router);
+	}
+	if (h->too_big_untracked)
+		pr_warn("%llu underlay 'too big' messages of tunnels past the "
+			"first %d were not counted\n",
+			(unsigned long long)h->too_big_untracked,
+			GNV_MAX_TOO_BIG_TUNNELS);
+}
+
 void gnv_hist_print(FILE *out, struct gnv_hist *h, int kinds,
 		    enum gnv_format mode)
 {
@@ -288,6 +341,8 @@ void gnv_hist_print(FILE *out, struct gnv_hist *h, int kinds,
 			gnv_ovn_view_port(h->names, &h->e[i].key, 1, &v);
 			print_json(&ob, &h->e[i], &v, kinds);
 		}
+		if (kinds & GNV_HIST_SIZE)
+			print_too_big(out, &ob, h, mode);
 		ob_free(&ob);
 	}
 	for (size_t i = 0; i < h->n && mode != GNV_OUT_JSON; i++) {
@@ -308,6 +363,8 @@ void gnv_hist_print(FILE *out, struct gnv_hist *h, int kinds,
 		if ((kinds & GNV_HIST_TCP) && e->stats.tcp_data_segs)
 			print_tcp(out, &e->stats);
 	}
+	if ((kinds & GNV_HIST_SIZE) && mode != GNV_OUT_JSON)
+		print_too_big(out, NULL, h, mode);
 	if (h->dropped)
 		pr_warn("%llu packets of ports past the first "
 			"%d were not counted in the histograms\n",

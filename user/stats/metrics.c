@@ -583,23 +583,24 @@ static void journeys(struct outbuf *ob, const struct gnv_joiner *j)
 }
 
 /*
- * BFD, a series per session: labels from and to, the sender's and the
- * receiver's underlay addresses, and with OVN's names their chassis.
+ * A chassis pair's series (a BFD session's, a tunnel's): labels from and
+ * to, the sender's and the receiver's underlay addresses, and with OVN's
+ * names their chassis.
  */
-static void bfd_labels(struct key_text *k, char *buf, size_t len,
-		       const struct gnv_bfd_session *s,
-		       const struct gnv_ovn_names *names)
+static void ends_labels(struct key_text *k, char *buf, size_t len,
+			int family, const __u8 *src, const __u8 *dst,
+			const struct gnv_ovn_names *names)
 {
 	struct outbuf ob = { .buf = buf, .cap = len };
 	char from[INET6_ADDRSTRLEN], to[INET6_ADDRSTRLEN];
-	int af = s->family == 6 ? AF_INET6 : AF_INET;
+	int af = family == 6 ? AF_INET6 : AF_INET;
 	struct gnv_label l[4] = { { "from", from }, { "to", to } };
-	const char *cf = gnv_ovn_chassis_any(names, s->family, s->src);
-	const char *ct = gnv_ovn_chassis_any(names, s->family, s->dst);
+	const char *cf = gnv_ovn_chassis_any(names, family, src);
+	const char *ct = gnv_ovn_chassis_any(names, family, dst);
 	int n = 2;
 
-	inet_ntop(af, s->src, from, sizeof(from));
-	inet_ntop(af, s->dst, to, sizeof(to));
+	inet_ntop(af, src, from, sizeof(from));
+	inet_ntop(af, dst, to, sizeof(to));
 	if (cf)
 		l[n++] = (struct gnv_label){ "from_chassis", cf };
 	if (ct)
@@ -607,6 +608,40 @@ static void bfd_labels(struct key_text *k, char *buf, size_t len,
 	gnv_metrics_labels(&ob, l, n);
 	k->labels = buf;
 	k->len = ob.len;
+}
+
+/*
+ * Routers' "too big"s for a tunnel, a series per tunnel that had some (h
+ * may be NULL: no series).
+ */
+static void tunnels_too_big(struct outbuf *ob, const struct gnv_hist *h)
+{
+	int n = h ? h->n_too_big : 0;
+	char buf[512];
+	struct key_text k;
+
+	for (int f = 0; f < 2; f++) {
+		family(ob, f ? "gnvtrace_tunnel_too_big_mtu_bytes" :
+			       "gnvtrace_tunnel_too_big_total",
+		       f ? "gauge" : "counter",
+		       f ? "The smallest MTU routers of the underlay announced "
+			   "for the tunnel's frames." :
+			   "ICMP fragmentation-needed and ICMPv6 packet-too-big "
+			   "messages from the underlay about the tunnel's "
+			   "frames: what this chassis' path MTU learns.");
+		for (int i = 0; i < n; i++) {
+			const struct gnv_tunnel_too_big *t = &h->too_big[i];
+
+			if (f && !t->mtu)
+				continue;
+			ends_labels(&k, buf, sizeof(buf), t->family, t->src,
+				    t->dst, h->names);
+			series(ob, f ? "gnvtrace_tunnel_too_big_mtu_bytes" :
+				       "gnvtrace_tunnel_too_big_total",
+			       "", &k, NULL);
+			value_u64(ob, f ? t->mtu : t->count);
+		}
+	}
 }
 
 static void bfd_sessions(struct outbuf *ob, const struct gnv_bfd_sessions *t,
@@ -641,7 +676,8 @@ static void bfd_sessions(struct outbuf *ob, const struct gnv_bfd_sessions *t,
 		for (int i = 0; i < t->n; i++) {
 			const struct gnv_bfd_session *s = &t->s[i];
 
-			bfd_labels(&k, buf, sizeof(buf), s, names);
+			ends_labels(&k, buf, sizeof(buf), s->family, s->src, s->dst,
+				    names);
 			series(ob, fams[f].name, "", &k, NULL);
 			switch (f) {
 			case 0: value_u64(ob, s->state); break;
@@ -805,6 +841,11 @@ void gnv_metrics_render(struct outbuf *ob, const struct gnv_metrics_src *src)
 	counter(ob, "gnvtrace_port_uncounted_packets_total",
 		"Matched packets in no port's series: the per-port table was "
 		"full.", h ? h->dropped : 0);
+	counter(ob, "gnvtrace_underlay_too_big_total",
+		"ICMP fragmentation-needed and ICMPv6 packet-too-big messages "
+		"from the underlay about a tunnel's frames.",
+		c->v[GNV_STAT_UNDERLAY_TOO_BIG]);
+	tunnels_too_big(ob, h);
 
 	if (h && (labels != GNV_LABELS_ALL || src->max_series)) {
 		if (reduce(h, labels, src->max_series, &red))

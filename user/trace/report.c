@@ -19,7 +19,7 @@ int gnv_report_start(struct gnv_report *r, const struct gnv_trace_opts *o,
 	r->o = o;
 	r->bpf = bpf;
 	r->joiner = joiner;
-	gnv_hist_init(&r->unanswered);
+	gnv_hist_init(&r->host);
 	r->next_second = now + 1;
 	r->next_interval = o->interval ? now + o->interval : 0;
 	if (!o->metrics)
@@ -36,7 +36,7 @@ int gnv_report_start(struct gnv_report *r, const struct gnv_trace_opts *o,
 static void reap(struct gnv_report *r)
 {
 	if (r->bpf && (r->o->hist & GNV_HIST_RTT))
-		gnv_bpf_reap_echoes(r->bpf, &r->unanswered, gnv_mono_ns(),
+		gnv_bpf_reap_echoes(r->bpf, &r->host, gnv_mono_ns(),
 				    r->o->echo_timeout_ns);
 }
 
@@ -60,7 +60,7 @@ static void snapshot(struct gnv_report *r, struct gnv_counts *c,
 	gnv_bpf_add_counts(r->bpf, c);
 	h->names = r->o->names;
 	gnv_bpf_add_hist(r->bpf, h);
-	gnv_hist_merge(h, &r->unanswered);
+	gnv_hist_merge(h, &r->host);
 	src->counts = c;
 	src->hist = h;
 }
@@ -127,7 +127,7 @@ void gnv_report_close(struct gnv_report *r)
 	if (r->server)
 		gnv_metrics_stop(r->server);
 	r->server = NULL;
-	gnv_hist_free(&r->unanswered);
+	gnv_hist_free(&r->host);
 }
 
 int gnv_report_file(const struct gnv_trace_opts *o,

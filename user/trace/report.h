@@ -19,7 +19,11 @@ struct gnv_report {
 	const struct gnv_bpf *bpf;
 	const struct gnv_joiner *joiner;	/* --journey's, or NULL */
 	const struct gnv_bfd_sessions *bfd;	/* BFD seen live, or NULL */
-	struct gnv_hist unanswered;	/* reaped so far, kept across snapshots */
+	/*
+	 * What user space counts, kept across snapshots: echo requests
+	 * reaped as unanswered, underlay "too big"s from their events.
+	 */
+	struct gnv_hist host;
 	struct gnv_metrics_server *server;
 	double next_second, next_interval;
 };

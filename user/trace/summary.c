@@ -29,6 +29,9 @@ void gnv_print_summary(FILE *out, const struct gnv_counts *c,
 		first = 0;
 	}
 	fprintf(out, "%s", first ? "" : ")");
+	if (c->v[GNV_STAT_UNDERLAY_TOO_BIG])
+		fprintf(out, ", %llu underlay 'too big' for a tunnel",
+			(unsigned long long)c->v[GNV_STAT_UNDERLAY_TOO_BIG]);
 	if (attached && attached[0])
 		fprintf(out, "; %s", attached);
 	fprintf(out, "\n");

@@ -38,6 +38,10 @@ static int on_kernel_event(void *ctx, void *data, size_t size)
 	ev.ts_ns = r->pkt.ts_ns;
 	ev.pkt_len = r->pkt.len;
 	ev.snap_len = 0;
+	if (ev.pkt.underlay) {
+		gnv_file_too_big(r, &ev);
+		return 0;
+	}
 	r->matched++;
 	gnv_output_event(&r->out, &ev, r->pkt.data, r->pkt.caplen);
 	gnv_file_bfd_seen(r, &ev, r->pkt.data, r->pkt.caplen);

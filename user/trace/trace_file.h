@@ -64,6 +64,11 @@ void gnv_file_bfd_finish(struct file_reader *r, __u64 end_ns);
 int gnv_read_records(struct file_reader *r, char *err, size_t errlen);
 /* Whether -c's count of matched packets is reached. */
 int gnv_reached_count(const struct file_reader *r);
+/*
+ * A router's "too big" for a tunnel (ev->pkt.underlay), found by the host
+ * or by the kernel: counted to its tunnel (--hist), and said.
+ */
+void gnv_file_too_big(struct file_reader *r, const struct gnv_event *ev);
 
 /* Whether gnv_trace_split can take this run: its output keeps no order. */
 int gnv_split_fits(const struct gnv_trace_opts *o, const struct capture *cap);

@@ -107,6 +107,14 @@ static int on_event(void *ctx, void *data, size_t size)
 
 	if (size < sizeof(*ev) || size < sizeof(*ev) + ev->snap_len)
 		return 0;
+	/* A router's word on a tunnel: no packet of the filter's, nor -c's. */
+	if (ev->pkt.underlay) {
+		gnv_hist_too_big(&l->report.host, &ev->pkt);
+		if (!l->joiner)
+			gnv_output_event(&l->out, ev, (const __u8 *)(ev + 1),
+					 ev->snap_len);
+		return 0;
+	}
 	/* libbpf goes on through the batch: what is past -c is dropped here. */
 	if (l->o->count && l->events >= l->o->count)
 		return 0;

@@ -17,6 +17,13 @@ int gnv_reached_count(const struct file_reader *r)
 	return r->o->count && r->matched >= r->o->count;
 }
 
+void gnv_file_too_big(struct file_reader *r, const struct gnv_event *ev)
+{
+	if (r->o->hist)
+		gnv_hist_too_big(&r->hist, &ev->pkt);
+	gnv_output_event(&r->out, ev, r->pkt.data, r->pkt.caplen);
+}
+
 static void trace_host(struct file_reader *r, struct gnv_event *ev)
 {
 	const struct capture_pkt *pkt = &r->pkt;
@@ -33,6 +40,12 @@ static void trace_host(struct file_reader *r, struct gnv_event *ev)
 				  r->o->filter.vxlan_port, &ev->pkt);
 	if (verdict == GNV_MALFORMED)
 		r->c.v[GNV_STAT_MALFORMED + ev->pkt.malformed]++;
+	if (verdict == GNV_UNDERLAY_TOO_BIG) {
+		r->c.v[GNV_STAT_UNDERLAY_TOO_BIG]++;
+		ev->ts_ns = pkt->ts_ns;
+		ev->pkt_len = pkt->len;
+		gnv_file_too_big(r, ev);
+	}
 	if (verdict != GNV_GENEVE)
 		return;
 	r->c.v[GNV_STAT_GENEVE]++;
