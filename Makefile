@@ -50,8 +50,8 @@ BPF_OBJS  := $(patsubst bpf/%.bpf.c,$(OUT)/%.bpf.o,$(BPF_SRCS))
 SKELS     := $(patsubst bpf/%.bpf.c,$(OUT)/%.skel.h,$(BPF_SRCS))
 LIB_SRCS  := $(wildcard user/*/*.c)
 LIB_OBJS  := $(patsubst user/%.c,$(OUT)/user/%.o,$(LIB_SRCS))
-TEST_SRCS := $(wildcard tests/unit/*.c tests/kern/*.c tests/split/*.c tests/metrics/*.c \
-	tests/ovn/*.c tools/*.c)
+TEST_SRCS := $(filter-out %.bpf.c,$(wildcard tests/unit/*.c tests/kern/*.c \
+	tests/split/*.c tests/metrics/*.c tests/ovn/*.c tools/*.c))
 TEST_BINS := $(patsubst %.c,$(OUT)/%,$(TEST_SRCS))
 TEST_BPF  := $(patsubst tests/e2e/%.bpf.c,$(OUT)/tests/%.bpf.o,$(wildcard tests/e2e/*.bpf.c))
 
@@ -76,6 +76,12 @@ $(OUT)/tests/%.bpf.o: tests/e2e/%.bpf.c | $(OUT)
 	$(Q)mkdir -p $(dir $@)
 	$(Q)$(CLANG) $(BPFCFLAGS) -c $< -o $@
 
+# The bench's reference programs (tools/bench_ref.bpf.c).
+$(OUT)/tools/%.bpf.o: tools/%.bpf.c | $(OUT)
+	$(call msg,BPF,$@)
+	$(Q)mkdir -p $(dir $@)
+	$(Q)$(CLANG) $(BPFCFLAGS) -c $< -o $@
+
 # The skeleton embeds the object without its DWARF (BTF stays): a smaller
 # binary; the object keeps it for llvm-objdump -S.
 $(OUT)/%.skel.h: $(OUT)/%.bpf.o
@@ -92,6 +98,7 @@ $(OUT)/user/%.o: user/%.c
 # Only these include the skeleton.
 $(OUT)/user/kernel/loader.o $(OUT)/user/trace/trace_file.o \
 $(OUT)/tests/kern/test_kern $(OUT)/tools/bench: $(SKELS)
+$(OUT)/tools/bench: $(OUT)/tools/bench_ref.skel.h
 
 # The version is debian/changelog's: a new entry rebuilds what prints it.
 $(OUT)/user/main.o: debian/changelog

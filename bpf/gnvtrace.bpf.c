@@ -48,12 +48,15 @@ const volatile __u32 targ_no_events;
 const volatile __u16 targ_geneve_port = GENEVE_UDP_PORT;
 const volatile __u16 targ_vxlan_port;
 
-/* Per-CPU, so no atomics; LRU, so a flood of keys cannot fill it. */
+/*
+ * Per-port statistics (--hist): struct gnv_port_slot. Per CPU, so no
+ * atomics; sets of two slots, so a flood of keys cannot fill it.
+ */
 struct {
-	__uint(type, BPF_MAP_TYPE_LRU_PERCPU_HASH);
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, GNV_MAX_PORT_KEYS);
-	__type(key, struct gnv_port_key);
-	__type(value, struct gnv_port_stats);
+	__type(key, __u32);
+	__type(value, struct gnv_port_slot);
 } port_stats SEC(".maps");
 
 /* What a new key starts from: too big for the stack to build each time. */
@@ -278,18 +281,42 @@ static __always_inline void pull(void *ctx, enum hook hook, __u32 len)
 		bpf_skb_pull_data(skb, len);
 }
 
-/* key's statistics on this CPU, made when new (and counted). */
+/*
+ * key's statistics on this CPU: in the first of GNV_PORT_PROBES slots from
+ * gnv_port_slot_of() that holds it; made when new (counted) in the first
+ * empty one, or else in that of the key with fewest packets (evicted,
+ * counted). At a table an eighth full, nearly every key is in its first
+ * slot: one array lookup and an eleven-word compare.
+ */
 static __always_inline struct gnv_port_stats *
 port_entry(const struct gnv_port_key *key)
 {
-	struct gnv_port_stats *st = bpf_map_lookup_elem(&port_stats, key);
+	__u32 idx = gnv_port_slot_of(key);
+	struct gnv_port_slot *s, *take = NULL;
 
-	if (st)
-		return st;
-	/* Only one CPU adds a key; an LRU map evicts one when full. */
-	if (!bpf_map_update_elem(&port_stats, key, &zero_stats, BPF_NOEXIST))
-		stat_inc(GNV_STAT_PORT_KEYS);
-	return bpf_map_lookup_elem(&port_stats, key);
+	for (int i = 0; i < GNV_PORT_PROBES; i++) {
+		__u32 at = (idx + i) & (GNV_MAX_PORT_KEYS - 1);
+
+		s = bpf_map_lookup_elem(&port_stats, &at);
+		if (!s)
+			return NULL;
+		if (gnv_port_key_eq(&s->key, key))
+			return &s->stats;
+		if (!s->key.outer_family) {
+			take = s;
+			break;
+		}
+		if (!take || s->stats.packets < take->stats.packets)
+			take = s;
+	}
+	if (!take)
+		return NULL;
+	if (take->key.outer_family)
+		stat_inc(GNV_STAT_PORT_EVICTED);
+	stat_inc(GNV_STAT_PORT_KEYS);
+	take->key = *key;
+	take->stats = zero_stats;
+	return &take->stats;
 }
 
 /* The MTU of the device ifindex, 0 when unknown. */
@@ -349,6 +376,13 @@ static __always_inline void count_tcp(const struct gnv_pkt *pkt,
 		return;
 	if (targ_now_ns)
 		now = targ_now_ns;
+	/*
+	 * A flow's clock only tells whether it has been idle for a minute:
+	 * the coarse one (a jiffy's resolution) does, for a few ns, where
+	 * the fine one costs ~20 ns in a VM (kvm-clock).
+	 */
+	if (!now)
+		now = bpf_ktime_get_coarse_ns();
 	if (gnv_tcp_count(s, &key, st, pkt, now) == GNV_TCP_EVICTED)
 		stat_inc(GNV_STAT_TCP_EVICTED);
 }
@@ -374,6 +408,8 @@ static __always_inline void count_echo(const struct gnv_pkt *pkt, __u8 dir,
 		return;
 	if (targ_now_ns)
 		now = targ_now_ns;
+	if (!now)
+		now = bpf_ktime_get_ns();
 	switch (gnv_echo_update(s, kind, &key, pkt, dir, now,
 				targ_echo_timeout_ns, &rtt_ns)) {
 	case GNV_ECHO_DISPLACED:
@@ -394,8 +430,9 @@ static __always_inline void count_echo(const struct gnv_pkt *pkt, __u8 dir,
 
 /*
  * --hist's work for a tunnel's matched frame of wire_len bytes, every tag
- * counted (meta_vlan()'s too), on device ifindex; now: the clock for
- * round trips. A global function, verified once on its own: inlined, its
+ * counted (meta_vlan()'s too), on device ifindex; now: the event's clock,
+ * or 0 when no event is made (-q): then read only by what needs it, an
+ * echo or a handshake, and coarsely by TCP's flows. A global function, verified once on its own: inlined, its
  * code changed how clang laid out the whole program and the verifier
  * walked twice the instructions on every path, --hist or not (297k for
  * 150k, once as MTU trouble came in, again with TCP handshakes).
@@ -499,9 +536,11 @@ static __always_inline void count_filter_emit(void *ctx, enum hook hook,
 	pkt_len = frame_len(ctx, hook);
 	/* With a tag kept outside the frame's bytes (meta_vlan()), as sent. */
 	wire_len = pkt_len + (buf->ev.meta_vlan_proto ? 4 : 0);
-	/* One clock read for the event, echoes, flows (a helper call each). */
-	if (!targ_no_events || (targ_hist & (GNV_HIST_RTT | GNV_HIST_TCP)) ||
-	    verdict == GNV_UNDERLAY_TOO_BIG)
+	/*
+	 * The event's clock, for echoes and flows too; without an event they
+	 * read one themselves, if at all (most packets are neither).
+	 */
+	if (!targ_no_events || verdict == GNV_UNDERLAY_TOO_BIG)
 		now = bpf_ktime_get_ns();
 	/* Leaving, at TC: a frame GSO has yet to cut is no MTU trouble. */
 	if (targ_hist && tunnel && verdict == GNV_GENEVE)

@@ -115,10 +115,11 @@ enum gnv_stat {
 	GNV_STAT_GENEVE,	/* well-formed Geneve frames */
 	GNV_STAT_MATCHED,	/* Geneve frames the filter accepted */
 	GNV_STAT_LOST,		/* matched, but the ring buffer was full */
-	GNV_STAT_PORT_KEYS,	/* port keys added to the per-port map */
+	GNV_STAT_PORT_KEYS,	/* port keys given a slot (gnv_port_slot) */
 	GNV_STAT_ECHO_DISPLACED,	/* echo requests lost to another's slot */
 	GNV_STAT_TCP_EVICTED,	/* TCP flows whose slot another took */
 	GNV_STAT_UNDERLAY_TOO_BIG,	/* underlay "too big"s for a tunnel */
+	GNV_STAT_PORT_EVICTED,	/* port keys whose slot a new key took */
 	GNV_STAT_MALFORMED,	/* first of GNV_BAD_MAX reason slots */
 	GNV_STAT_MAX = GNV_STAT_MALFORMED + GNV_BAD_MAX,
 };
@@ -339,6 +340,25 @@ struct gnv_port_stats {
 _Static_assert(sizeof(struct gnv_port_stats) ==
 	       8 * (14 + GNV_HIST_SLOTS + 2 * GNV_RTT_SLOTS),
 	       "gnv_port_stats layout");
+
+/*
+ * The kernel's per-port table (--hist): a per-CPU array of
+ * GNV_MAX_PORT_KEYS slots, each a key and its statistics on that CPU (an
+ * empty slot has outer_family 0: a tunnel's key never does). A key is in
+ * one of the GNV_PORT_PROBES slots from gnv_port_slot_of(); a key new to
+ * eight full slots takes that of the one with fewest packets, whose counts
+ * on that CPU are gone: counted, GNV_STAT_PORT_EVICTED. An LRU hash map
+ * did this at ~27 ns a packet (hashing 44 bytes, its list), the most of
+ * what --hist cost.
+ */
+#define GNV_PORT_PROBES		8
+struct gnv_port_slot {
+	struct gnv_port_key key;
+	__u32 pad;
+	struct gnv_port_stats stats;
+};
+_Static_assert(sizeof(struct gnv_port_slot) ==
+	       48 + sizeof(struct gnv_port_stats), "gnv_port_slot layout");
 
 /*
  * A request awaiting its reply (--hist rtt): an ICMP or ICMPv6 echo

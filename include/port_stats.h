@@ -26,6 +26,45 @@ GNV_INLINE void gnv_port_key_of(const struct gnv_pkt *p, __u8 dir,
 	k->outer_family = p->outer_family;
 }
 
+/*
+ * The first slot key may be in, in the kernel's per-port table:
+ * each of its eleven words times a constant of its own, summed, folded as
+ * the packet identity is (gnv_id_final()); cheaper than jhash, whose
+ * rounds wait on each other.
+ */
+GNV_INLINE __u32 gnv_port_slot_of(const struct gnv_port_key *k)
+{
+	static const __u64 mul[11] = {
+		0x9e3779b97f4a7c15ULL, 0xc2b2ae3d27d4eb4fULL,
+		0x165667b19e3779f9ULL, 0xd6e8feb86659fd93ULL,
+		0xa0761d6478bd642fULL, 0xe7037ed1a0b428dbULL,
+		0x8ebc6af09c88c6e3ULL, 0x589965cc75374cc3ULL,
+		0x1d8e4e27c47d124fULL, 0xff51afd7ed558ccdULL,
+		0xc4ceb9fe1a85ec53ULL,
+	};
+	const __u8 *w = (const __u8 *)k;
+	__u64 h = 0;
+
+	_Static_assert(sizeof(*k) == 4 * 11, "eleven words");
+GNV_UNROLL
+	for (int i = 0; i < 11; i++)
+		h += (__u64)gnv_id_word(w + 4 * i) * mul[i];
+	return gnv_id_final(h) & (GNV_MAX_PORT_KEYS - 1);
+}
+
+/* Whether two port keys are the same: eleven words compared. */
+GNV_INLINE int gnv_port_key_eq(const struct gnv_port_key *a,
+			       const struct gnv_port_key *b)
+{
+	const __u8 *x = (const __u8 *)a, *y = (const __u8 *)b;
+	__u32 diff = 0;
+
+GNV_UNROLL
+	for (int i = 0; i < 11; i++)
+		diff |= gnv_id_word(x + 4 * i) ^ gnv_id_word(y + 4 * i);
+	return !diff;
+}
+
 /* The log2 slot of v: 0 for 0-1, k for [2^k, 2^(k+1)), capped at max. */
 GNV_INLINE __u32 gnv_log2_slot(__u64 v, __u32 max)
 {

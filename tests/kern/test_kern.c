@@ -7,8 +7,10 @@
  *
  * Usage: test_kern [CAPTURES_DIR]	(default ../shared/captures)
  */
+#define _GNU_SOURCE	/* sched_setaffinity */
 #include <dirent.h>
 #include <errno.h>
+#include <sched.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,11 +28,14 @@
 #include "filter.h"
 #include "gnvtrace.h"
 #include "parse.h"
+#include "port_stats.h"
 #include "filter/filter_compile.h"
 #include "health/bfd.h"
 #include "kernel/loader.h"
 #include "lab/pktcraft.h"
 #include "lib/abi_names.h"
+#include "stats/counts.h"
+#include "stats/hist.h"
 #include "fixtures.h"
 #include "test_util.h"
 #include "gnvtrace.skel.h"
@@ -623,6 +628,90 @@ out:
 	tracer_close(t);
 }
 
+/* The VNI of the next frame test_port_table() builds. */
+static __u32 table_vni;
+
+static void vni_of_table(struct pkt_spec *s)
+{
+	s->vni = table_vni;
+}
+
+/*
+ * The kernel's per-port table (--hist size): nine keys whose slots start
+ * at the same place (VNIs found by gnv_port_slot_of()), more than the
+ * eight slots a key may take. The ninth takes the slot of the key with
+ * fewest packets, counted; the rest keep their counts.
+ */
+static void test_port_table(void)
+{
+	struct gnv_bpf_opts o = { .hist = GNV_HIST_SIZE, .no_events = 1 };
+	__u32 vnis[GNV_PORT_PROBES + 1], first = 0;
+	struct gnv_counts c = { { 0 } };
+	struct gnv_port_key k;
+	struct pkt_spec s;
+	struct gnv_pkt p;
+	struct gnv_hist h;
+	struct gnv_bpf b;
+	__u8 data[FRAME_MAX];
+	int n = 0, fd;
+	size_t len;
+	cpu_set_t one;
+
+	test_case("kern: the per-port table's eviction");
+	/* BPF_PROG_TEST_RUN runs on this CPU: one CPU's table throughout. */
+	CPU_ZERO(&one);
+	CPU_SET(0, &one);
+	ASSERT_OK(sched_setaffinity(0, sizeof(one), &one), "pinned");
+	pkt_spec_default(&s);
+	for (s.vni = 1; n < GNV_PORT_PROBES + 1 && s.vni < 1 << 24; s.vni++) {
+		len = pkt_build(&s, data, sizeof(data));
+		memset(&k, 0, sizeof(k));
+		if (gnv_parse_frame(data, data + len, GNV_LINK_ETH,
+				    GENEVE_UDP_PORT, 0, &p) != GNV_GENEVE)
+			break;
+		gnv_port_key_of(&p, GNV_DIR_IN, &k);
+		if (!n)
+			first = gnv_port_slot_of(&k);
+		if (gnv_port_slot_of(&k) == first)
+			vnis[n++] = s.vni;
+	}
+	if (!ASSERT_EQ(n, GNV_PORT_PROBES + 1, "colliding VNIs") ||
+	    !compile("", GENEVE_UDP_PORT, &o.filter) ||
+	    !ASSERT_OK(gnv_bpf_load(&b, &o, GNV_PROG_XDP_IN, on_event, NULL),
+		       "gnv_bpf_load"))
+		return;
+	fd = bpf_program__fd(gnv_bpf_prog(&b, GNV_PROG_XDP_IN));
+	/* Two packets each but the fourth key's one; then the ninth key. */
+	for (int i = 0; i < n; i++) {
+		LIBBPF_OPTS(bpf_test_run_opts, run, .data_in = data,
+			    .repeat = i == 3 || i == n - 1 ? 1 : 2);
+
+		table_vni = vnis[i];
+		run.data_size_in = make_frame(vni_of_table, NULL, data);
+		ASSERT_OK(bpf_prog_test_run_opts(fd, &run), "test_run");
+	}
+	gnv_hist_init(&h);
+	gnv_bpf_add_hist(&b, &h);
+	gnv_bpf_add_counts(&b, &c);
+	ASSERT_EQ(c.v[GNV_STAT_PORT_KEYS], n, "keys given a slot");
+	ASSERT_EQ(c.v[GNV_STAT_PORT_EVICTED], 1, "one evicted");
+	ASSERT_EQ(h.evicted, 1, "reported evicted");
+	ASSERT_EQ(h.n, GNV_PORT_PROBES, "eight keys left");
+	for (size_t i = 0; i < h.n; i++) {
+		__u32 v = h.e[i].key.vni;
+
+		ASSERT_TRUE(v != vnis[3], "the key with fewest packets went");
+		ASSERT_EQ(h.e[i].stats.packets, v == vnis[n - 1] ? 1 : 2,
+			  "the others' counts kept");
+	}
+	gnv_hist_free(&h);
+	gnv_bpf_close(&b);
+	CPU_ZERO(&one);
+	for (int i = 0; i < libbpf_num_possible_cpus(); i++)
+		CPU_SET(i, &one);
+	sched_setaffinity(0, sizeof(one), &one);
+}
+
 static void inner_udp_bfd(struct pkt_spec *s)
 {
 	s->inner_proto = IPPROTO_UDP;
@@ -1036,6 +1125,7 @@ int main(int argc, char **argv)
 	tracer_close(&t);
 	test_kern_cases_compiled();
 	test_port();
+	test_port_table();
 	test_bfd_snap();
 	test_vm_ports(dir, "", 0);
 	test_vm_ports(dir, "(vni 70000 and inport 32766 and icmp) or "

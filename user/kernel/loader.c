@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <sys/mman.h>
@@ -340,35 +341,47 @@ void gnv_bpf_add_counts(const struct gnv_bpf *b, struct gnv_counts *c)
 	}
 }
 
+/* Slots read per system call, every CPU's copy of each. */
+#define PORT_BATCH	256
+
 void gnv_bpf_add_hist(const struct gnv_bpf *b, struct gnv_hist *h)
 {
 	int ncpu = libbpf_num_possible_cpus(), fd;
-	struct gnv_port_key key, *prev = NULL;
+	LIBBPF_OPTS(bpf_map_batch_opts, opts);
 	struct gnv_counts c = { { 0 } };
-	__u64 keys = 0;
+	struct gnv_port_slot *vals;
+	__u32 keys[PORT_BATCH], n, pos = 0, next;
+	int err = 0;
 
 	if (ncpu <= 0)
 		return;
-	struct gnv_port_stats vals[ncpu];
-
+	vals = malloc(sizeof(*vals) * PORT_BATCH * ncpu);
+	if (!vals)
+		return;
 	fd = bpf_map__fd(b->skel->maps.port_stats);
-	while (!bpf_map_get_next_key(fd, prev, &key)) {
-		struct gnv_port_entry *e;
+	/* Each slot of each CPU: a key there, its counts added to h's. */
+	while (!err) {
+		n = PORT_BATCH;
+		err = bpf_map_lookup_batch(fd, pos ? &pos : NULL, &next, keys,
+					   vals, &n, &opts);
+		if (err && errno != ENOENT)
+			break;
+		for (__u32 i = 0; i < n * ncpu; i++) {
+			struct gnv_port_entry *e;
 
-		prev = &key;
-		if (bpf_map_lookup_elem(fd, &key, vals))
-			continue;
-		keys++;
-		e = gnv_hist_entry(h, &key);
-		if (!e)
-			continue;
-		for (int cpu = 0; cpu < ncpu; cpu++)
-			gnv_port_stats_sum(&e->stats, &vals[cpu]);
+			if (!vals[i].key.outer_family)
+				continue;
+			e = gnv_hist_entry(h, &vals[i].key);
+			if (e)
+				gnv_port_stats_sum(&e->stats, &vals[i].stats);
+			else
+				h->dropped += vals[i].stats.packets;
+		}
+		pos = next;
 	}
-	/* Keys are only ever added: those not there were evicted. */
+	free(vals);
 	gnv_bpf_add_counts(b, &c);
-	if (c.v[GNV_STAT_PORT_KEYS] > keys)
-		h->evicted += c.v[GNV_STAT_PORT_KEYS] - keys;
+	h->evicted += c.v[GNV_STAT_PORT_EVICTED];
 }
 
 int gnv_bpf_set_vm_port(const struct gnv_bpf *b, __u32 ifindex,

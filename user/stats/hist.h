@@ -45,7 +45,7 @@ struct gnv_hist {
 	size_t n, cap;
 	__u32 *index;		/* by key, see hist.c */
 	__u64 dropped;		/* keys past GNV_MAX_PORT_KEYS, not counted */
-	__u64 evicted;		/* keys the kernel's LRU map let go */
+	__u64 evicted;		/* keys whose kernel slot another took */
 	/* OVN's names of the keys, for headings and labels; or NULL. */
 	const struct gnv_ovn_names *names;
 	struct gnv_tunnel_too_big too_big[GNV_MAX_TOO_BIG_TUNNELS];

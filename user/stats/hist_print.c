@@ -371,7 +371,7 @@ void gnv_hist_print(FILE *out, struct gnv_hist *h, int kinds,
 			(unsigned long long)h->dropped, GNV_MAX_PORT_KEYS);
 	if (h->evicted)
 		pr_warn("%llu port keys were evicted from the "
-			"kernel's map of %d: their counts are gone\n",
+			"kernel's table of %d: their counts are gone\n",
 			(unsigned long long)h->evicted, GNV_MAX_PORT_KEYS);
 	fflush(out);
 }

@@ -825,11 +825,12 @@ void gnv_metrics_render(struct outbuf *ob, const struct gnv_metrics_src *src)
 		value_u64(ob, c->v[GNV_STAT_MALFORMED + r]);
 	}
 	counter(ob, "gnvtrace_port_keys_added_total",
-		"Port keys (VNI, OVN port, direction) added to the kernel's "
-		"per-port map.", c->v[GNV_STAT_PORT_KEYS]);
+		"Port keys (VNI, OVN port, direction, tunnel) given a slot in "
+		"the kernel's per-port table, once per CPU that saw them.", c->v[GNV_STAT_PORT_KEYS]);
 	counter(ob, "gnvtrace_port_keys_evicted_total",
-		"Port keys the kernel's per-port map evicted when full; their "
-		"counts restart.", h ? h->evicted : 0);
+		"Port keys whose slot in the kernel's per-port table a new "
+		"key took (eight full around it); their counts on that CPU "
+		"restart.", h ? h->evicted : 0);
 	counter(ob, "gnvtrace_icmp_echo_displaced_total",
 		"Echo requests that lost their slot in the echo table to "
 		"another before a reply or the timeout.",
