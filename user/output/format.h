@@ -5,12 +5,26 @@
 
 #include "gnvtrace.h"
 #include "lib/outbuf.h"
-
-struct gnv_ovn_names;
+#include "ovn/ovn_zones.h"
 
 enum gnv_format { GNV_OUT_TEXT, GNV_OUT_JSON };
 
 #define GNV_FMT_HOOKS	8	/* interfaces a live run traces, at most */
+/* Tunnels and ports whose names are kept: 1 << GNV_FMT_NAMED_BITS. */
+#define GNV_FMT_NAMED_BITS	4
+
+/*
+ * What an event's names are looked up by: its tunnel and keys. Compared
+ * with memcmp, so without holes: pad is zeroed.
+ */
+struct gnv_fmt_named_key {
+	__u8 src[16], dst[16];
+	__u32 vni;
+	__u16 inport, outport;
+	__u8 family;
+	__u8 flags;		/* GNV_F_OVN, GNV_F_VXLAN */
+	__u8 pad[2];
+};
 
 struct gnv_fmt {
 	struct outbuf ob;
@@ -28,6 +42,16 @@ struct gnv_fmt {
 		/* A VM's port: the logical port bound to it, or "". */
 		char lport[64];
 	} hooks[GNV_FMT_HOOKS];
+	/*
+	 * The names of the last tunnels and keys seen (format.c), valid
+	 * while the names' generation stays what it was.
+	 */
+	struct gnv_fmt_named {
+		struct gnv_fmt_named_key key;
+		const struct gnv_ovn_names *names;
+		__u64 gen;
+		struct gnv_ovn_view view;
+	} named[1 << GNV_FMT_NAMED_BITS];
 };
 
 void gnv_fmt_init(struct gnv_fmt *f, FILE *out, enum gnv_format mode,
@@ -76,7 +100,6 @@ static inline const char *gnv_fmt_lport(const struct gnv_fmt *f,
  */
 void gnv_format_event(struct gnv_fmt *f, const struct gnv_event *ev,
 		      const __u8 *frame, __u32 caplen);
-struct gnv_ovn_view;
 struct gnv_bfd;
 void gnv_format_text(struct gnv_fmt *f, const struct gnv_event *ev,
 		     const struct gnv_ovn_view *v, const struct gnv_bfd *bfd);

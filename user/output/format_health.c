@@ -68,7 +68,6 @@ static void put_ts(struct gnv_fmt *f, __u64 ns)
 void gnv_format_bfd_change(struct gnv_fmt *f, const struct gnv_bfd_change *c)
 {
 	struct outbuf *ob = &f->ob;
-	char buf[160];
 
 	put_ts(f, c->at_ns);
 	if (f->mode == GNV_OUT_JSON) {
@@ -81,10 +80,12 @@ void gnv_format_bfd_change(struct gnv_fmt *f, const struct gnv_bfd_change *c)
 	}
 	ob_str(ob, " BFD ");
 	put_addrs(f, c->s->family, c->s->src, c->s->dst);
-	snprintf(buf, sizeof(buf), ": %s -> %s, diag %s",
-		 gnv_bfd_state_name(c->from), gnv_bfd_state_name(c->to),
-		 gnv_bfd_diag_name(c->s->diag));
-	ob_str(ob, buf);
+	ob_str(ob, ": ");
+	ob_str(ob, gnv_bfd_state_name(c->from));
+	ob_str(ob, " -> ");
+	ob_str(ob, gnv_bfd_state_name(c->to));
+	ob_str(ob, ", diag ");
+	ob_str(ob, gnv_bfd_diag_name(c->s->diag));
 	if (c->silence)
 		ob_str(ob, " (silent past its detection time)");
 	ob_char(ob, '\n');

@@ -230,10 +230,10 @@ void gnv_format_json(struct gnv_fmt *f, const struct gnv_event *ev,
 	if (bfd)
 		put_bfd(ob, bfd);
 	if (p->pkt_id) {
-		char id[16];
-
-		snprintf(id, sizeof(id), "%08x", p->pkt_id);
-		ob_json_key_str(ob, "pkt_id", id);
+		ob_json_key(ob, "pkt_id");
+		ob_char(ob, '"');
+		ob_hex32(ob, p->pkt_id);
+		ob_char(ob, '"');
 	}
 	ob_json_key_u64(ob, "len", ev->pkt_len);
 	ob_str(ob, "}\n");

@@ -15,15 +15,28 @@
 #include "ovn/ovn_zones.h"
 #include "format.h"
 
+/*
+ * localtime_r once a second, not once an event: the time of day of the
+ * last second, per thread (the split reader formats on several).
+ */
 void gnv_text_time(struct outbuf *ob, __u64 ns)
 {
+	static __thread struct {
+		time_t sec;
+		size_t len;
+		char hms[16];
+	} last = { .sec = -1 };
 	time_t sec = ns / 1000000000ULL;
-	char buf[16];
-	struct tm tm;
 
-	localtime_r(&sec, &tm);
-	strftime(buf, sizeof(buf), "%H:%M:%S", &tm);
-	ob_str(ob, buf);
+	if (sec != last.sec) {
+		struct tm tm;
+
+		localtime_r(&sec, &tm);
+		last.len = strftime(last.hms, sizeof(last.hms), "%H:%M:%S",
+				    &tm);
+		last.sec = sec;
+	}
+	ob_mem(ob, last.hms, last.len);
 	ob_usec(ob, ns);
 }
 
@@ -35,7 +48,7 @@ static void put_options(struct outbuf *ob, const struct gnv_event *ev)
 
 	ob_str(ob, " opts [");
 	gnv_for_each_opt(ev->opts, ev->pkt.opts_len, off, o) {
-		ob_str(ob, n++ ? ", class " : "class ");
+		ob_str(ob, n++ ? ", class 0x" : "class 0x");
 		ob_hex16(ob, o.cls);
 		ob_str(ob, " type 0x");
 		ob_hex(ob, &o.type, 1);
@@ -147,7 +160,7 @@ void gnv_text_inner(struct outbuf *ob, const struct gnv_pkt *p, int brief)
 		return;
 	}
 	if (!p->inner_family) {
-		ob_str(ob, "ethertype ");
+		ob_str(ob, "ethertype 0x");
 		ob_hex16(ob, p->inner_ethertype);
 		return;
 	}
@@ -318,14 +331,21 @@ static void put_tunnel(struct outbuf *ob, const struct gnv_fmt *f,
  */
 static void put_bfd(struct outbuf *ob, const struct gnv_bfd *b)
 {
-	char buf[160];
-
-	snprintf(buf, sizeof(buf), ", BFD %s, diag %s, mult %u, my 0x%08x, "
-		 "your 0x%08x, tx %uus, rx %uus",
-		 gnv_bfd_state_name(b->state), gnv_bfd_diag_name(b->diag),
-		 b->detect_mult, b->my_disc, b->your_disc,
-		 b->desired_min_tx_us, b->required_min_rx_us);
-	ob_str(ob, buf);
+	ob_str(ob, ", BFD ");
+	ob_str(ob, gnv_bfd_state_name(b->state));
+	ob_str(ob, ", diag ");
+	ob_str(ob, gnv_bfd_diag_name(b->diag));
+	ob_str(ob, ", mult ");
+	ob_u64(ob, b->detect_mult);
+	ob_str(ob, ", my 0x");
+	ob_hex32(ob, b->my_disc);
+	ob_str(ob, ", your 0x");
+	ob_hex32(ob, b->your_disc);
+	ob_str(ob, ", tx ");
+	ob_u64(ob, b->desired_min_tx_us);
+	ob_str(ob, "us, rx ");
+	ob_u64(ob, b->required_min_rx_us);
+	ob_str(ob, "us");
 	if (b->flags & GNV_BFD_POLL)
 		ob_str(ob, " [P]");
 	if (b->flags & GNV_BFD_FINAL)
@@ -355,10 +375,8 @@ void gnv_format_text(struct gnv_fmt *f, const struct gnv_event *ev,
 	ob_str(ob, ", frame ");
 	ob_u64(ob, ev->pkt_len);
 	if (p->pkt_id) {	/* the same packet, wherever it is seen */
-		char id[16];
-
-		snprintf(id, sizeof(id), ", pkt %08x", p->pkt_id);
-		ob_str(ob, id);
+		ob_str(ob, ", pkt ");
+		ob_hex32(ob, p->pkt_id);
 	}
 	ob_char(ob, '\n');
 }
