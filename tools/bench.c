@@ -8,7 +8,8 @@
  * matches and emits an event, with its options; then the user-space
  * formatters on that event, and the journey joiner on sightings made
  * from it. Each figure is the median of three runs of a million; targets
- * are ratios to rows of the same run. Needs root.
+ * are ratios to rows of the same run. GNV_BENCH_ROWS=N measures the first
+ * N rows only. Needs root.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -595,6 +596,17 @@ struct frames {
 		     too_big, tcp_data;
 };
 
+#define ARRAY_LEN(a)	(int)(sizeof(a) / sizeof((a)[0]))
+
+/* GNV_BENCH_ROWS=N: the first N rows only, while tuning one of them. */
+static int rows_wanted(int n)
+{
+	const char *env = getenv("GNV_BENCH_ROWS");
+	int want = env ? atoi(env) : 0;
+
+	return want > 0 && want < n ? want : n;
+}
+
 /* Rows by number (1-based, as printed), for the cases' bases. */
 #define ROW(n)	((n) - 1)
 
@@ -685,7 +697,7 @@ static int bench_all(struct bench *b, const int *ref_fd,
 	printf("XDP program cost by BPF_PROG_TEST_RUN, median of %d runs of "
 	       "%d packets\nF1: '%s'\nF20: '%s'\nB: '%s'\n\n", ROUNDS,
 	       REPEAT, FILTER_F1, FILTER_F20, FILTER_B);
-	missed = run_cases(b, ref_fd, cases, sizeof(cases) / sizeof(cases[0]));
+	missed = run_cases(b, ref_fd, cases, rows_wanted(ARRAY_LEN(cases)));
 	if (missed < 0)
 		return -1;
 	printf("\nevents: %llu received, %llu lost (ring buffer of %d MiB)\n",
