@@ -552,13 +552,19 @@ static __always_inline void count_filter_emit(void *ctx, enum hook hook,
 		emit(ctx, hook, buf, pkt_len, wire_len, ifindex, dir, now);
 }
 
-/* Every hook starts here: the packet is counted, its event buffer found. */
-static __always_inline struct event_buf *begin(void)
+/* This CPU's event buffer. */
+static __always_inline struct event_buf *event_buffer(void)
 {
 	__u32 zero = 0;
 
-	stat_inc(GNV_STAT_PACKETS);
 	return bpf_map_lookup_elem(&scratch, &zero);
+}
+
+/* The hooks of Geneve devices and VMs' ports start here: counted, a buffer. */
+static __always_inline struct event_buf *begin(void)
+{
+	stat_inc(GNV_STAT_PACKETS);
+	return event_buffer();
 }
 
 /*
@@ -623,17 +629,28 @@ static __always_inline void trace_frame(void *ctx, enum hook hook,
 					enum meta_vlan vlan_from,
 					__u32 ifindex, __u8 dir)
 {
-	struct event_buf *buf = begin();
+	struct event_buf *buf;
 	struct gnv_pkt *pkt;
 	int verdict;
 
+	/*
+	 * gnv_parse()'s two steps apart, so that a frame the first look
+	 * turns away costs no lookup of the event buffer either. A TC frame
+	 * whose headers lie past the linear part looks like "maybe": pulled,
+	 * and read in full.
+	 */
+	stat_inc(GNV_STAT_PACKETS);
+	if (!gnv_may_be_tunnel(pkt_data(ctx, hook), pkt_end(ctx, hook),
+			       targ_geneve_port, targ_vxlan_port))
+		return;
+	buf = event_buffer();
 	if (!buf)
 		return;
 	pkt = &buf->ev.pkt;
 	pull(ctx, hook, PULL_OUTER);
-	verdict = gnv_parse(pkt_data(ctx, hook), pkt_end(ctx, hook),
-			    GNV_LINK_ETH, targ_geneve_port, targ_vxlan_port,
-			    pkt);
+	verdict = gnv_parse_outer(pkt_data(ctx, hook), pkt_end(ctx, hook),
+				  GNV_LINK_ETH, targ_geneve_port,
+				  targ_vxlan_port, pkt);
 	if (verdict == GNV_NOT_GENEVE)
 		return;
 	/* Each stage from fresh packet pointers: see gnv_parse() for why. */

@@ -689,9 +689,63 @@ GNV_INLINE int gnv_parse_underlay_icmp(struct gnv_cursor *c, int v4,
 	return GNV_UNDERLAY_TOO_BIG;
 }
 
-GNV_INLINE int gnv_parse(const __u8 *data, const __u8 *end, int link,
-			 __u16 geneve_port, __u16 vxlan_port,
-			 struct gnv_pkt *p)
+/*
+ * A first look at an Ethernet frame, reading only: 0 when it is surely
+ * neither a tunnel's datagram nor a router's ICMP (IPv4 or IPv6, whole
+ * and well-formed, carrying TCP, or UDP to another port, or a fragment
+ * past the first), as gnv_parse() would find with every field it fills;
+ * 1 for the rest, which gnv_parse() reads in full (malformed frames
+ * included, so that their reasons are counted). Most of an underlay's
+ * frames are no tunnel's: their cost is this look, where writing the
+ * outer fields into *p cost half again as much as a bare port check.
+ */
+GNV_INLINE int gnv_may_be_tunnel(const __u8 *h, const __u8 *end,
+				 __u16 geneve_port, __u16 vxlan_port)
+{
+	__u16 proto;
+	__u8 l4;
+
+	if (h + 14 > end)
+		return 1;
+	proto = rd16(h + 12);
+	h += 14;
+GNV_UNROLL
+	for (int i = 0; i < GNV_MAX_VLANS; i++) {
+		if (proto != GNV_ETH_P_8021Q && proto != GNV_ETH_P_8021AD)
+			break;
+		if (h + 4 > end)
+			return 1;
+		proto = rd16(h + 2);
+		h += 4;
+	}
+	if (proto == GNV_ETH_P_IP) {
+		if (h + 20 > end || h[0] >> 4 != 4 || (h[0] & 0x0f) < 5 ||
+		    h + (h[0] & 0x0f) * 4 > end)
+			return 1;
+		if (rd16(h + 6) & 0x1fff)
+			return 0;	/* a fragment past the first */
+		l4 = h[9];
+		h += (h[0] & 0x0f) * 4;
+	} else if (proto == GNV_ETH_P_IPV6) {
+		if (h + 40 > end || h[0] >> 4 != 6)
+			return 1;
+		l4 = h[6];	/* an extension header: looked at in full */
+		h += 40;
+	} else {
+		return 0;
+	}
+	if (l4 == GNV_IPPROTO_TCP)
+		return 0;
+	if (l4 != GNV_IPPROTO_UDP || h + 8 > end)
+		return 1;
+	return rd16(h + 2) == geneve_port ||
+	       (vxlan_port && rd16(h + 2) == vxlan_port);
+}
+
+/* gnv_parse() past its first look: every frame read in full. */
+GNV_INLINE int gnv_parse_outer(const __u8 *data, const __u8 *end, int link,
+			       __u16 geneve_port, __u16 vxlan_port,
+			       struct gnv_pkt *p)
 {
 	struct gnv_cursor c = { .pos = data, .end = end };
 	struct gnv_ip ip = {};
@@ -792,6 +846,17 @@ GNV_INLINE int gnv_parse(const __u8 *data, const __u8 *end, int link,
 bad:
 	p->malformed = -r;
 	return GNV_MALFORMED;
+}
+
+/* The first stage: a first look at an Ethernet frame, then the rest. */
+GNV_INLINE int gnv_parse(const __u8 *data, const __u8 *end, int link,
+			 __u16 geneve_port, __u16 vxlan_port,
+			 struct gnv_pkt *p)
+{
+	if (link == GNV_LINK_ETH &&
+	    !gnv_may_be_tunnel(data, end, geneve_port, vxlan_port))
+		return GNV_NOT_GENEVE;
+	return gnv_parse_outer(data, end, link, geneve_port, vxlan_port, p);
 }
 
 /*

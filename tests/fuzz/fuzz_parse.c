@@ -217,6 +217,11 @@ static int run_one(const uint8_t *data, size_t size, int link, __u16 port,
 	CHECK(va == vb);
 	CHECK(va == GNV_NOT_GENEVE || va == GNV_GENEVE || va == GNV_MALFORMED ||
 	      va == GNV_UNDERLAY_TOO_BIG);
+	/* The first look says "no" only where reading in full would too. */
+	if (link == GNV_LINK_ETH &&
+	    !gnv_may_be_tunnel(data, data + size, port, VXLAN_UDP_PORT))
+		CHECK(gnv_parse_outer(data, data + size, link, port,
+				      VXLAN_UDP_PORT, &b) == GNV_NOT_GENEVE);
 	*out = a;
 	if (va == GNV_MALFORMED) {
 		CHECK(a.malformed > GNV_BAD_NONE && a.malformed < GNV_BAD_MAX);
