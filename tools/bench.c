@@ -36,7 +36,7 @@
 
 #define REPEAT		1000000
 #define CHUNK		100000		/* runs between ring drains */
-#define ROUNDS		3
+#define ROUNDS		5
 #define RB_SIZE		(64 << 20)	/* a chunk of events is ~41 MB */
 #define FRAME_MAX	9216	/* a jumbo frame */
 
@@ -70,6 +70,7 @@ struct bench_case {
 	int no_events;		/* -q: nothing pushed to the ring buffer */
 	int interpreted;	/* the filter from .bss, as OVN names make it */
 	__u32 mtu;		/* the device's MTU the kernel knows; 0: none */
+	int show_maps;		/* print the kernel's map memory of the run */
 	int base;		/* with max_vs_base: the case compared with */
 	double max_vs_base;	/* target as a multiple of case base */
 	double ns;		/* result */
@@ -266,6 +267,43 @@ static int print_row(const struct bench_case *cases, int i)
 	"arp or udp)"
 /* A byte expression: libpcap's program, reading the frame by helper. */
 #define FILTER_B	"tcp[tcpflags] & tcp-syn != 0"
+/* A map's memory as the kernel charges it (fdinfo's memlock), in bytes. */
+static unsigned long long map_memlock(int fd)
+{
+	unsigned long long bytes = 0;
+	char path[64], line[128];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
+	f = fopen(path, "r");
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "memlock: %llu", &bytes) == 1)
+			break;
+	fclose(f);
+	return bytes;
+}
+
+/* Each map of the run just measured over 1 MiB, and all of them. */
+static void print_maps(const struct bench *b)
+{
+	unsigned long long total = 0, bytes;
+	struct bpf_map *m;
+
+	printf("kernel memory of the exporter's mode (%d CPUs; the bench's "
+	       "ring buffer is %d MiB):\n ", libbpf_num_possible_cpus(),
+	       RB_SIZE >> 20);
+	bpf_object__for_each_map(m, b->bpf.skel->obj) {
+		bytes = map_memlock(bpf_map__fd(m));
+		total += bytes;
+		if (bytes >= 1 << 20)
+			printf(" %s %.1f MiB,", bpf_map__name(m),
+			       bytes / 1048576.0);
+	}
+	printf(" in all %.1f MiB\n", total / 1048576.0);
+}
+
 /*
  * One case: its program loaded as a run would load it, measured, closed;
  * or one of the references, ref_fd[c->prog], loaded once.
@@ -288,6 +326,8 @@ static int run_case(struct bench *b, const int *ref_fd, struct bench_case *c)
 	c->ns = median_of_rounds(b, prog_fd, c->frame);
 	if (c->prog == PROG_GNVTRACE) {
 		b->lost += read_stat(b, GNV_STAT_LOST);
+		if (c->show_maps)
+			print_maps(b);
 		close_bench(b);
 	}
 	if (c->ns < 0)
@@ -665,7 +705,8 @@ static int bench_all(struct bench *b, const int *ref_fd,
 		  .filter = "", .frame = &f->tcp_data, .no_events = 1 },
 		{ .name = "  + --hist all (the exporter's mode)",
 		  .filter = "", .frame = &f->tcp_data, .hist = all,
-		  .no_events = 1, .base = ROW(15), .max_vs_base = 1.5 },
+		  .no_events = 1, .base = ROW(15), .max_vs_base = 1.5,
+		  .show_maps = 1 },
 		{ .name = "Geneve+OVN ICMP, match, -q (no event)",
 		  .filter = "", .frame = &f->icmp, .no_events = 1 },
 		{ .name = "  + --hist all, an echo request",
