@@ -128,6 +128,8 @@ struct {
 struct event_buf {
 	struct gnv_event ev;
 	__u8 snap[GNV_SNAP_MAX];
+	/* Not pushed: what the packet's identity is made of, but *pkt. */
+	struct gnv_id_parts id;
 };
 
 struct {
@@ -532,6 +534,8 @@ static __always_inline void count_filter_emit(void *ctx, enum hook hook,
 		      gnv_filter_tc(ctx, pkt, targ_filter_idx)))
 			return;
 		stat_inc(GNV_STAT_MATCHED);
+		/* Made for what the filter takes only: ~5 ns a packet. */
+		gnv_pkt_set_id(pkt, &buf->id);
 	}
 	pkt_len = frame_len(ctx, hook);
 	/* With a tag kept outside the frame's bytes (meta_vlan()), as sent. */
@@ -663,7 +667,7 @@ static __always_inline void trace_frame(void *ctx, enum hook hook,
 	stage_boundary();
 	if (verdict == GNV_GENEVE)
 		verdict = gnv_parse_inner(pkt_data(ctx, hook),
-					  pkt_end(ctx, hook), pkt);
+					  pkt_end(ctx, hook), pkt, &buf->id);
 	meta_vlan(ctx, vlan_from, &buf->ev);
 	stage_boundary();
 	count_filter_emit(ctx, hook, buf, verdict, ifindex, dir, 1);
@@ -786,7 +790,8 @@ static __always_inline void trace_decap(struct __sk_buff *skb, __u8 dir)
 	if (verdict == GNV_GENEVE) {
 		pull(skb, HOOK_TC, PULL_INNER);
 		verdict = gnv_parse_inner_at(pkt_data(skb, HOOK_TC),
-					     pkt_end(skb, HOOK_TC), 0, pkt);
+					     pkt_end(skb, HOOK_TC), 0, pkt,
+					     &buf->id);
 	}
 	stage_boundary();
 	count_filter_emit(skb, HOOK_TC, buf, verdict, skb->ifindex, dir, 1);
@@ -844,7 +849,7 @@ static __always_inline void trace_port(void *ctx, enum hook hook,
 	stage_boundary();
 	pull(ctx, hook, PULL_INNER);
 	verdict = gnv_parse_inner_at(pkt_data(ctx, hook), pkt_end(ctx, hook),
-				     0, pkt);
+				     0, pkt, &buf->id);
 	stage_boundary();
 	count_filter_emit(ctx, hook, buf, verdict, ifindex, dir, 0);
 }

@@ -453,9 +453,19 @@ GNV_INLINE int parse_inner_arp(struct gnv_cursor *c, struct gnv_pkt *p)
 	return 0;
 }
 
+/*
+ * What a packet's identity is made of beyond its gnv_pkt fields, kept by
+ * the inner stage for gnv_pkt_set_id(): the kernel makes the identity of
+ * the packets its filter takes only.
+ */
+struct gnv_id_parts {
+	struct gnv_l4_ident li;
+	__u32 ident;		/* IPv4's id, IPv6's flow label */
+	__u32 valid;		/* 0: no IP or ARP packet, no identity */
+};
+
 /* The identity of a parsed inner packet: see gnv_id_final(). */
-GNV_INLINE __u32 gnv_pkt_ident(const struct gnv_pkt *p,
-			       const struct gnv_ip *ip,
+GNV_INLINE __u32 gnv_pkt_ident(const struct gnv_pkt *p, __u32 ident,
 			       const struct gnv_l4_ident *li)
 {
 	const __u8 *s = p->inner_src, *d = p->inner_dst;
@@ -482,25 +492,35 @@ GNV_INLINE __u32 gnv_pkt_ident(const struct gnv_pkt *p,
 	h += ((__u64)p->icmp_type << 24 | (__u64)p->icmp_code << 16 |
 	      (p->arp_op ^ p->tcp_flags)) * 0xc2d326e0055bdef7ULL;
 	h += ((__u64)p->icmp_id << 16 | p->icmp_seq) * 0x8621a03fe0bbdb7bULL;
-	h += (__u64)ip->ident * 0x8e1f7555983aa92fULL;
+	h += (__u64)ident * 0x8e1f7555983aa92fULL;
 	h += (__u64)li->payload[0] * 0x7d29825c75521255ULL;
 	h += (__u64)li->payload[1] * 0xc3cf17102b7f7f87ULL;
 	return gnv_id_final(h);
+}
+
+/* p's identity (pkt_id) from the parts the inner stage kept. */
+GNV_INLINE void gnv_pkt_set_id(struct gnv_pkt *p, const struct gnv_id_parts *id)
+{
+	p->pkt_id = id->valid ? gnv_pkt_ident(p, id->ident, &id->li) : 0;
 }
 
 /*
  * The third stage: the inner frame at inner_off, for a frame that
  * gnv_parse() found to be Geneve, or one a Geneve device decapsulated
  * (inner_off 0). Returns GNV_GENEVE, or GNV_MALFORMED with the reason in
- * p->malformed.
+ * p->malformed. What the identity needs besides *p goes to *id: p->pkt_id
+ * is set by gnv_pkt_set_id(), after a filter took the packet.
  */
 GNV_INLINE int gnv_parse_inner_at(const __u8 *data, const __u8 *end,
-				  __u32 inner_off, struct gnv_pkt *p)
+				  __u32 inner_off, struct gnv_pkt *p,
+				  struct gnv_id_parts *id)
 {
 	struct gnv_cursor cur, *c = &cur;
 	struct gnv_l4_ident li = {};
 	struct gnv_ip ip = {};
 	int r, ethertype = p->geneve_proto;
+
+	id->valid = 0;
 
 	/* Headers before the inner frame never reach this far; a verifier bound. */
 	if (inner_off > GNV_MAX_INNER_OFF) {
@@ -553,7 +573,9 @@ GNV_INLINE int gnv_parse_inner_at(const __u8 *data, const __u8 *end,
 	r = parse_inner_l4(c, p, &li);
 out:
 	if (r >= 0) {
-		p->pkt_id = gnv_pkt_ident(p, &ip, &li);
+		id->li = li;
+		id->ident = ip.ident;
+		id->valid = 1;
 		return GNV_GENEVE;
 	}
 bad:
@@ -920,23 +942,29 @@ GNV_INLINE int gnv_parse_opts(const __u8 *data, const __u8 *end,
 
 /* The third stage of a whole frame: the inner frame follows the options. */
 GNV_INLINE int gnv_parse_inner(const __u8 *data, const __u8 *end,
-			       struct gnv_pkt *p)
+			       struct gnv_pkt *p, struct gnv_id_parts *id)
 {
 	return gnv_parse_inner_at(data, end, (__u32)p->opts_off + p->opts_len,
-				  p);
+				  p, id);
 }
 
-/* All three stages, for callers that hold the whole frame (the host side). */
+/*
+ * All three stages, for callers that hold the whole frame (the host side),
+ * and the packet's identity.
+ */
 GNV_INLINE int gnv_parse_frame(const __u8 *data, const __u8 *end, int link,
 			       __u16 geneve_port, __u16 vxlan_port,
 			       struct gnv_pkt *p)
 {
 	int verdict = gnv_parse(data, end, link, geneve_port, vxlan_port, p);
+	struct gnv_id_parts id;
 
 	if (verdict == GNV_GENEVE)
 		verdict = gnv_parse_opts(data, end, p);
 	if (verdict == GNV_GENEVE)
-		verdict = gnv_parse_inner(data, end, p);
+		verdict = gnv_parse_inner(data, end, p, &id);
+	if (verdict == GNV_GENEVE)
+		gnv_pkt_set_id(p, &id);
 	return verdict;
 }
 

@@ -1001,6 +1001,7 @@ static void check_port_frame(struct port_tracer *pt, const __u8 *in,
 			    .data_size_in = len);
 		const struct gnv_filter *f = &pt->t.filter;
 		struct gnv_pkt want = {};
+		struct gnv_id_parts parts;
 		int verdict, match;
 
 		want.vm_port = 1;
@@ -1011,7 +1012,8 @@ static void check_port_frame(struct port_tracer *pt, const __u8 *in,
 			want.ovn_inport = PORT_KEY;
 		else
 			want.ovn_outport = PORT_KEY;
-		verdict = gnv_parse_inner_at(in, in + len, 0, &want);
+		verdict = gnv_parse_inner_at(in, in + len, 0, &want, &parts);
+		gnv_pkt_set_id(&want, &parts);
 		match = verdict == GNV_GENEVE &&
 			gnv_filter_match(f, &want, &(struct gnv_frame){
 						 in, len, len });

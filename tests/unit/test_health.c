@@ -105,6 +105,7 @@ static void test_bfd_decap(void)
 {
 	__u8 buf[FRAME_MAX];
 	struct gnv_bfd b;
+	struct gnv_id_parts parts;
 	struct gnv_pkt p, d = { .flags = GNV_F_DECAP, .opts_len = 8,
 				.geneve_proto = ETH_P_TEB };
 	size_t len = bfd_frame(buf, 0, 0, 0, GNV_BFD_UDP_PORT, bfd_up), in;
@@ -115,8 +116,8 @@ static void test_bfd_decap(void)
 		       "parsed"))
 		return;
 	in = (size_t)p.opts_off + p.opts_len;
-	ASSERT_EQ(gnv_parse_inner_at(buf + in, buf + len, 0, &d), GNV_GENEVE,
-		  "inner parsed");
+	ASSERT_EQ(gnv_parse_inner_at(buf + in, buf + len, 0, &d, &parts),
+		  GNV_GENEVE, "inner parsed");
 	if (ASSERT_OK(gnv_bfd_of_frame(buf + in, len - in, &d, &b), "decoded"))
 		check_decoded(&b);
 }

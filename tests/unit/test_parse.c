@@ -584,6 +584,7 @@ static void test_packet_identity(void)
 	struct pkt_spec s, t;
 	struct frame f;
 	struct gnv_pkt p = { .geneve_proto = ETH_P_TEB };
+	struct gnv_id_parts parts;
 	__u32 id;
 	size_t inner_off;
 
@@ -620,7 +621,9 @@ static void test_packet_identity(void)
 	memset(&p, 0, sizeof(p));
 	p.geneve_proto = ETH_P_TEB;
 	ASSERT_EQ(gnv_parse_inner_at(f.data + inner_off, f.data + f.len, 0,
-				     &p), GNV_GENEVE, "inner frame parsed");
+				     &p, &parts), GNV_GENEVE,
+		  "inner frame parsed");
+	gnv_pkt_set_id(&p, &parts);
 	ASSERT_EQ(p.pkt_id, id, "decapsulated");
 
 	t = s;
