@@ -434,10 +434,11 @@ static __always_inline void count_echo(const struct gnv_pkt *pkt, __u8 dir,
  * --hist's work for a tunnel's matched frame of wire_len bytes, every tag
  * counted (meta_vlan()'s too), on device ifindex; now: the event's clock,
  * or 0 when no event is made (-q): then read only by what needs it, an
- * echo or a handshake, and coarsely by TCP's flows. A global function, verified once on its own: inlined, its
- * code changed how clang laid out the whole program and the verifier
- * walked twice the instructions on every path, --hist or not (297k for
- * 150k, once as MTU trouble came in, again with TCP handshakes).
+ * echo or a handshake, and coarsely by TCP's flows. A global function,
+ * verified once on its own: inlined, its code changed how clang laid out
+ * the whole program and the verifier walked twice the instructions on
+ * every path, --hist or not (297k for 150k, once as MTU trouble came in,
+ * again with TCP handshakes).
  */
 __noinline int gnv_count_hist(const struct gnv_pkt *pkt, __u32 wire_len,
 			      __u32 ifindex, __u32 how, __u64 now)

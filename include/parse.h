@@ -601,8 +601,9 @@ bad:
  * geneve_port is taken for Geneve, and to vxlan_port (when not 0) for
  * OVN's VXLAN encoding, which continues like Geneve without options.
  * What *p holds is defined only for GNV_GENEVE and GNV_UNDERLAY_TOO_BIG
- * (every field, padding included) and, for GNV_MALFORMED, p->malformed: clearing the whole struct up front would be the largest
- * cost of a frame that is not Geneve at all.
+ * (every field, padding included) and, for GNV_MALFORMED, p->malformed:
+ * clearing the whole struct up front would be the largest cost of a frame
+ * that is not Geneve at all.
  */
 /* The VNI OVN's VXLAN puts on the wire for a datapath and egress key. */
 GNV_INLINE __u32 gnv_ovn_vxlan_vni(__u32 dp_key, __u32 outport)

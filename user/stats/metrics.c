@@ -616,19 +616,23 @@ static void ends_labels(struct key_text *k, char *buf, size_t len,
  */
 static void tunnels_too_big(struct outbuf *ob, const struct gnv_hist *h)
 {
+	static const struct {
+		const char *name, *type, *help;
+	} fams[] = {
+		{ "gnvtrace_tunnel_too_big_total", "counter",
+		  "ICMP fragmentation-needed and ICMPv6 packet-too-big messages "
+		  "from the underlay about the tunnel's frames: what this "
+		  "chassis' path MTU learns." },
+		{ "gnvtrace_tunnel_too_big_mtu_bytes", "gauge",
+		  "The smallest MTU routers of the underlay announced for the "
+		  "tunnel's frames." },
+	};
 	int n = h ? h->n_too_big : 0;
 	char buf[512];
 	struct key_text k;
 
-	for (int f = 0; f < 2; f++) {
-		family(ob, f ? "gnvtrace_tunnel_too_big_mtu_bytes" :
-			       "gnvtrace_tunnel_too_big_total",
-		       f ? "gauge" : "counter",
-		       f ? "The smallest MTU routers of the underlay announced "
-			   "for the tunnel's frames." :
-			   "ICMP fragmentation-needed and ICMPv6 packet-too-big "
-			   "messages from the underlay about the tunnel's "
-			   "frames: what this chassis' path MTU learns.");
+	for (size_t f = 0; f < sizeof(fams) / sizeof(fams[0]); f++) {
+		family(ob, fams[f].name, fams[f].type, fams[f].help);
 		for (int i = 0; i < n; i++) {
 			const struct gnv_tunnel_too_big *t = &h->too_big[i];
 
@@ -636,9 +640,7 @@ static void tunnels_too_big(struct outbuf *ob, const struct gnv_hist *h)
 				continue;
 			ends_labels(&k, buf, sizeof(buf), t->family, t->src,
 				    t->dst, h->names);
-			series(ob, f ? "gnvtrace_tunnel_too_big_mtu_bytes" :
-				       "gnvtrace_tunnel_too_big_total",
-			       "", &k, NULL);
+			series(ob, fams[f].name, "", &k, NULL);
 			value_u64(ob, f ? t->mtu : t->count);
 		}
 	}
@@ -676,8 +678,8 @@ static void bfd_sessions(struct outbuf *ob, const struct gnv_bfd_sessions *t,
 		for (int i = 0; i < t->n; i++) {
 			const struct gnv_bfd_session *s = &t->s[i];
 
-			ends_labels(&k, buf, sizeof(buf), s->family, s->src, s->dst,
-				    names);
+			ends_labels(&k, buf, sizeof(buf), s->family, s->src,
+				    s->dst, names);
 			series(ob, fams[f].name, "", &k, NULL);
 			switch (f) {
 			case 0: value_u64(ob, s->state); break;
@@ -826,7 +828,8 @@ void gnv_metrics_render(struct outbuf *ob, const struct gnv_metrics_src *src)
 	}
 	counter(ob, "gnvtrace_port_keys_added_total",
 		"Port keys (VNI, OVN port, direction, tunnel) given a slot in "
-		"the kernel's per-port table, once per CPU that saw them.", c->v[GNV_STAT_PORT_KEYS]);
+		"the kernel's per-port table, once per CPU that saw them.",
+		c->v[GNV_STAT_PORT_KEYS]);
 	counter(ob, "gnvtrace_port_keys_evicted_total",
 		"Port keys whose slot in the kernel's per-port table a new "
 		"key took (eight full around it); their counts on that CPU "
