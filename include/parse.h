@@ -90,23 +90,41 @@ GNV_INLINE __u32 rd32(const __u8 *p)
 }
 
 /*
- * A fixed-size copy out of the frame. n is a constant at every call site.
- * On the host, memcpy becomes a few wide moves. For BPF, clang splits a
- * copy from a pointer of unknown alignment into byte loads; addresses are
- * copied as 4-byte words instead (a packet access the verifier allows
- * unaligned on architectures with efficient unaligned access, x86-64 and
- * arm64), which keeps the path of a frame that is not Geneve short.
+ * Fixed-size copies and clears; n is a constant at every call site, and
+ * even. On the host, memcpy and memset become a few wide moves. For BPF,
+ * clang splits either on a pointer of unknown alignment (a field of *p,
+ * the frame) into single bytes: clearing what follows the outer headers
+ * of a Geneve frame took 116 byte stores, half the cost of a frame the
+ * filter rejects. Here they are 4-byte words and a 2-byte tail instead
+ * (accesses the verifier allows unaligned on architectures with efficient
+ * unaligned access, x86-64 and arm64).
  */
 GNV_INLINE void copy_bytes(__u8 *dst, const __u8 *src, int n)
 {
 #ifdef __bpf__
-	if (n % 4 == 0) {
-		for (int i = 0; i < n; i += 4)
-			*(__u32 *)(dst + i) = *(const __u32 *)(src + i);
-		return;
-	}
-#endif
+	int i;
+
+	for (i = 0; i + 4 <= n; i += 4)
+		*(__u32 *)(dst + i) = *(const __u32 *)(src + i);
+	if (i < n)
+		*(__u16 *)(dst + i) = *(const __u16 *)(src + i);
+#else
 	__builtin_memcpy(dst, src, n);
+#endif
+}
+
+GNV_INLINE void zero_bytes(__u8 *dst, int n)
+{
+#ifdef __bpf__
+	int i;
+
+	for (i = 0; i + 4 <= n; i += 4)
+		*(__u32 *)(dst + i) = 0;
+	if (i < n)
+		*(__u16 *)(dst + i) = 0;
+#else
+	__builtin_memset(dst, 0, n);
+#endif
 }
 
 /*
@@ -641,11 +659,11 @@ GNV_INLINE int parse_ovn_vxlan(const __u8 *data, const __u8 *h,
 /* Clears what follows the outer headers in p, once p is a tunnel's. */
 GNV_INLINE void clear_past_outer(struct gnv_pkt *p)
 {
-	__builtin_memset((__u8 *)p + __builtin_offsetof(struct gnv_pkt, vni), 0,
-			 sizeof(*p) - __builtin_offsetof(struct gnv_pkt, vni));
+	zero_bytes((__u8 *)p + __builtin_offsetof(struct gnv_pkt, vni),
+		   sizeof(*p) - __builtin_offsetof(struct gnv_pkt, vni));
 	if (p->outer_family == 4) {
-		__builtin_memset(p->outer_src + 4, 0, 12);
-		__builtin_memset(p->outer_dst + 4, 0, 12);
+		zero_bytes(p->outer_src + 4, 12);
+		zero_bytes(p->outer_dst + 4, 12);
 	}
 }
 
@@ -776,8 +794,7 @@ GNV_INLINE int gnv_parse_outer(const __u8 *data, const __u8 *end, int link,
 	int r, ethertype;
 
 	/* vlan[], outer_family, n_vlans, malformed, underlay: two words. */
-	__builtin_memset((__u8 *)p + __builtin_offsetof(struct gnv_pkt, vlan),
-			 0, 8);
+	zero_bytes((__u8 *)p + __builtin_offsetof(struct gnv_pkt, vlan), 8);
 
 	ethertype = parse_link(&c, link, p);
 	if (ethertype < 0) {
