@@ -79,14 +79,33 @@ struct gnv_opt {
 	__u8 len;		/* data bytes, a multiple of 4 */
 };
 
+/*
+ * Big-endian reads: one load and a byte swap. For BPF a memcpy from a
+ * pointer of unknown alignment becomes byte loads, hence the plain load
+ * there (unaligned packet reads the verifier takes on x86-64 and arm64).
+ */
 GNV_INLINE __u16 rd16(const __u8 *p)
 {
-	return (__u16)(p[0] << 8 | p[1]);
+	__u16 v;
+
+#ifdef __bpf__
+	v = *(const __u16 *)p;
+#else
+	__builtin_memcpy(&v, p, 2);
+#endif
+	return __builtin_bswap16(v);
 }
 
 GNV_INLINE __u32 rd32(const __u8 *p)
 {
-	return (__u32)p[0] << 24 | (__u32)p[1] << 16 | (__u32)p[2] << 8 | p[3];
+	__u32 v;
+
+#ifdef __bpf__
+	v = *(const __u32 *)p;
+#else
+	__builtin_memcpy(&v, p, 4);
+#endif
+	return __builtin_bswap32(v);
 }
 
 /*
