@@ -159,6 +159,45 @@ GNV_INLINE int gnv_term_match(const struct gnv_filter *f,
 }
 
 /*
+ * Whether a term reads only what a parse of GNV_FIELDS_FILTER fills: the
+ * VNI, OVN's keys and the inner packet; not the outer headers, nor the
+ * frame a byte expression reads. A kind not named here is not.
+ */
+GNV_INLINE int gnv_term_early(const struct gnv_term *t)
+{
+	switch (t->kind) {
+	case GNV_T_PROTO:
+	case GNV_T_VNI:
+	case GNV_T_INPORT:
+	case GNV_T_OUTPORT:
+	case GNV_T_LPORT:
+	case GNV_T_HOST:
+	case GNV_T_SRC_HOST:
+	case GNV_T_DST_HOST:
+	case GNV_T_ICMP_TYPE:
+	case GNV_T_NOTHING:
+	case GNV_T_L4_PORT:
+	case GNV_T_INNER_VLAN:
+	case GNV_T_FAMILY:
+	case GNV_T_IP_PROTO:
+	case GNV_T_ETHER:
+		return 1;
+	}
+	return 0;
+}
+
+/* What gnv_filter.early says: a filter with terms, each of them early. */
+GNV_INLINE int gnv_filter_early(const struct gnv_filter *f)
+{
+	if (!f->n_terms)
+		return 0;
+	for (int i = 0; i < f->n_terms && i < GNV_MAX_TERMS; i++)
+		if (!gnv_term_early(&f->terms[i]))
+			return 0;
+	return 1;
+}
+
+/*
  * Runs the term program: from the first term, each one's jt or jf, till
  * a verdict (no terms: every Geneve packet matches). The index is masked
  * for the verifier; the compiler's jumps go forward only, so the loop's

@@ -522,7 +522,13 @@ struct gnv_filter {
 	__u16 vxlan_port;	/* OVN's VXLAN encoding too (--vxlan), or 0 */
 	__u8 n_terms;
 	__u8 n_bytes;
-	__u8 pad[2];
+	/*
+	 * 1: every term reads only what a parse of GNV_FIELDS_FILTER fills
+	 * (include/parse.h): a frame is parsed that far, and no further if
+	 * the filter rejects it. Set by the compiler (gnv_filter_early()).
+	 */
+	__u8 early;
+	__u8 pad;
 	struct gnv_term terms[GNV_MAX_TERMS];
 	struct gnv_bytes bytes[GNV_MAX_BYTES];
 };

@@ -21,7 +21,7 @@
 #ifdef __bpf__
 #define GNV_INLINE static __always_inline
 #else
-#define GNV_INLINE static inline
+#define GNV_INLINE static inline __attribute__((always_inline))
 #endif
 
 /*
@@ -36,6 +36,18 @@
 #define GNV_UNROLL
 #define GNV_NO_UNROLL
 #endif
+
+/*
+ * What a parse writes into *p, the last argument of each stage (a
+ * constant at every call): GNV_FIELDS_ALL every field, as events show
+ * them; GNV_FIELDS_FILTER only what a filter gnv_filter_early() takes
+ * reads (the VNI, OVN's keys, the inner packet's addresses, protocol,
+ * ports and ICMP type), so that a frame such a filter rejects costs no
+ * more than that. The verdict, and the reason of a malformed frame, are
+ * the same either way: the same headers are read and checked.
+ */
+#define GNV_FIELDS_FILTER	0
+#define GNV_FIELDS_ALL		1
 
 #define GNV_ETH_P_IP	0x0800
 #define GNV_ETH_P_ARP	0x0806
@@ -194,13 +206,16 @@ GNV_INLINE int parse_eth(struct gnv_cursor *c, __u8 *src, __u8 *dst,
  * protocol at 14) or v2 (20 bytes, protocol first), which `tcpdump -i any`
  * writes, or none for raw IP. Returns the ethertype after any VLAN tags.
  */
-GNV_INLINE int parse_link(struct gnv_cursor *c, int link, struct gnv_pkt *p)
+GNV_INLINE int parse_link(struct gnv_cursor *c, int link, struct gnv_pkt *p,
+			  int all)
 {
+	__u16 *vlans = all ? p->vlan : 0;
+	__u8 *n_vlans = all ? &p->n_vlans : 0;
 	const __u8 *h = c->pos;
 	__u16 proto;
 
 	if (link == GNV_LINK_ETH)
-		return parse_eth(c, 0, 0, p->vlan, &p->n_vlans,
+		return parse_eth(c, 0, 0, vlans, n_vlans,
 				 GNV_BAD_TRUNC_ETH, GNV_BAD_TRUNC_VLAN);
 	if (link == GNV_LINK_IPV4)
 		return GNV_ETH_P_IP;
@@ -217,7 +232,7 @@ GNV_INLINE int parse_link(struct gnv_cursor *c, int link, struct gnv_pkt *p)
 		proto = rd16(h);
 		c->pos = h + 20;
 	}
-	return parse_vlans(c, proto, p->vlan, &p->n_vlans, GNV_BAD_TRUNC_VLAN);
+	return parse_vlans(c, proto, vlans, n_vlans, GNV_BAD_TRUNC_VLAN);
 }
 
 /* Result of an IP header: the L4 protocol and where its header starts. */
@@ -230,7 +245,10 @@ struct gnv_ip {
 	__u32 ident;		/* IPv4's id, IPv6's flow label */
 };
 
-/* IPv4, options skipped by IHL. Addresses go to src/dst[0..3]. */
+/*
+ * IPv4, options skipped by IHL. Addresses go to src/dst[0..3] (src NULL:
+ * nowhere).
+ */
 GNV_INLINE int parse_ipv4(struct gnv_cursor *c, __u8 *src, __u8 *dst,
 			  struct gnv_ip *ip, int bad_trunc, int bad_ihl)
 {
@@ -255,8 +273,10 @@ GNV_INLINE int parse_ipv4(struct gnv_cursor *c, __u8 *src, __u8 *dst,
 	ip->proto = h[9];
 	ip->ident = rd16(h + 4);
 	ip->nonfirst_frag = (rd16(h + 6) & 0x1fff) != 0;
-	copy_bytes(src, h + 12, 4);
-	copy_bytes(dst, h + 16, 4);
+	if (src) {
+		copy_bytes(src, h + 12, 4);
+		copy_bytes(dst, h + 16, 4);
+	}
 	c->pos = h + ihl;
 	return 0;
 }
@@ -264,7 +284,8 @@ GNV_INLINE int parse_ipv4(struct gnv_cursor *c, __u8 *src, __u8 *dst,
 /*
  * IPv6, then up to GNV_MAX_IPV6_EXT extension headers (hop-by-hop,
  * routing, destination options, fragment, AH). A longer chain is
- * reported as GNV_BAD_IPV6_EXT rather than guessed at.
+ * reported as GNV_BAD_IPV6_EXT rather than guessed at. Addresses as
+ * parse_ipv4()'s.
  */
 GNV_INLINE int parse_ipv6(struct gnv_cursor *c, __u8 *src, __u8 *dst,
 			  struct gnv_ip *ip, int bad_trunc)
@@ -282,8 +303,10 @@ GNV_INLINE int parse_ipv6(struct gnv_cursor *c, __u8 *src, __u8 *dst,
 	ip->tos = (h[0] & 0x0f) << 4 | h[1] >> 4;
 	ip->nonfirst_frag = 0;
 	nh = h[6];
-	copy_bytes(src, h + 8, 16);
-	copy_bytes(dst, h + 24, 16);
+	if (src) {
+		copy_bytes(src, h + 8, 16);
+		copy_bytes(dst, h + 24, 16);
+	}
 	c->pos = h + 40;
 
 GNV_UNROLL
@@ -415,7 +438,7 @@ GNV_INLINE void l4_payload(const struct gnv_cursor *c, const __u8 *pl,
 
 /* The inner L4 header: ICMP/ICMPv6 type, code, echo id/seq; TCP/UDP ports. */
 GNV_INLINE int parse_inner_l4(struct gnv_cursor *c, struct gnv_pkt *p,
-			      struct gnv_l4_ident *li)
+			      struct gnv_l4_ident *li, int all)
 {
 	const __u8 *h = c->pos;
 	__u8 proto = p->inner_proto;
@@ -424,6 +447,8 @@ GNV_INLINE int parse_inner_l4(struct gnv_cursor *c, struct gnv_pkt *p,
 		if (h + 8 > c->end)
 			return -GNV_BAD_TRUNC_INNER_L4;
 		p->icmp_type = h[0];
+		if (!all)
+			goto done;
 		p->icmp_code = h[1];
 		/*
 		 * Bytes 4-7 mean something in echoes (identifier, sequence)
@@ -442,6 +467,8 @@ GNV_INLINE int parse_inner_l4(struct gnv_cursor *c, struct gnv_pkt *p,
 			return -GNV_BAD_TRUNC_INNER_L4;
 		p->sport = rd16(h);
 		p->dport = rd16(h + 2);
+		if (!all)
+			goto done;
 		p->tcp_flags = h[13];
 		p->tcp_seq = rd32(h + 4);
 		p->tcp_data_len = p->inner_l4_len > (h[12] >> 4) * 4 ?
@@ -463,10 +490,12 @@ GNV_INLINE int parse_inner_l4(struct gnv_cursor *c, struct gnv_pkt *p,
 			return -GNV_BAD_TRUNC_INNER_L4;
 		p->sport = rd16(h);
 		p->dport = rd16(h + 2);
-		l4_payload(c, h + 8, li);
+		if (all)
+			l4_payload(c, h + 8, li);
 	} else {
 		return 0;
 	}
+done:
 	p->flags |= GNV_F_INNER_L4;
 	return 0;
 }
@@ -546,18 +575,20 @@ GNV_INLINE void gnv_pkt_set_id(struct gnv_pkt *p, const struct gnv_id_parts *id)
  * gnv_parse() found to be Geneve, or one a Geneve device decapsulated
  * (inner_off 0). Returns GNV_GENEVE, or GNV_MALFORMED with the reason in
  * p->malformed. What the identity needs besides *p goes to *id: p->pkt_id
- * is set by gnv_pkt_set_id(), after a filter took the packet.
+ * is set by gnv_pkt_set_id(), after a filter took the packet (for a
+ * parse of GNV_FIELDS_FILTER, id is not written and may be NULL).
  */
 GNV_INLINE int gnv_parse_inner_at(const __u8 *data, const __u8 *end,
 				  __u32 inner_off, struct gnv_pkt *p,
-				  struct gnv_id_parts *id)
+				  struct gnv_id_parts *id, int all)
 {
 	struct gnv_cursor cur, *c = &cur;
 	struct gnv_l4_ident li = {};
 	struct gnv_ip ip = {};
 	int r, ethertype = p->geneve_proto;
 
-	id->valid = 0;
+	if (all)
+		id->valid = 0;
 
 	/* Headers before the inner frame never reach this far; a verifier bound. */
 	if (inner_off > GNV_MAX_INNER_OFF) {
@@ -602,17 +633,20 @@ GNV_INLINE int gnv_parse_inner_at(const __u8 *data, const __u8 *end,
 	if (r < 0)
 		goto bad;
 	p->inner_proto = ip.proto;
-	p->inner_l4_len = ip.l4_len;
+	if (all)
+		p->inner_l4_len = ip.l4_len;
 	if (ip.nonfirst_frag) {
 		p->flags |= GNV_F_INNER_FRAG;
 		goto out;
 	}
-	r = parse_inner_l4(c, p, &li);
+	r = parse_inner_l4(c, p, &li, all);
 out:
 	if (r >= 0) {
-		id->li = li;
-		id->ident = ip.ident;
-		id->valid = 1;
+		if (all) {
+			id->li = li;
+			id->ident = ip.ident;
+			id->valid = 1;
+		}
 		return GNV_GENEVE;
 	}
 bad:
@@ -672,7 +706,21 @@ GNV_INLINE int parse_ovn_vxlan(const __u8 *data, const __u8 *h,
 	p->flags |= GNV_F_VXLAN | GNV_F_OVN;
 	p->geneve_proto = ETH_P_TEB;
 	p->opts_off = h + VXLAN_HDR_LEN - data;
+	p->opts_len = 0;	/* not cleared before a parse for the filter */
 	return GNV_GENEVE;
+}
+
+/*
+ * What a filter reads that a parse for it (GNV_FIELDS_FILTER) may leave
+ * unwritten; the rest it reads only where a flag or the inner family says
+ * it was written (OVN's keys, the ports, ICMP's type, the MACs, the
+ * addresses). Three stores, where clear_past_outer() takes 23.
+ */
+GNV_INLINE void clear_for_filter(struct gnv_pkt *p)
+{
+	p->flags = 0;
+	p->inner_vlan = 0;
+	p->inner_family = 0;
 }
 
 /* Clears what follows the outer headers in p, once p is a tunnel's. */
@@ -805,28 +853,33 @@ GNV_UNROLL
 /* gnv_parse() past its first look: every frame read in full. */
 GNV_INLINE int gnv_parse_outer(const __u8 *data, const __u8 *end, int link,
 			       __u16 geneve_port, __u16 vxlan_port,
-			       struct gnv_pkt *p)
+			       struct gnv_pkt *p, int all)
 {
 	struct gnv_cursor c = { .pos = data, .end = end };
 	struct gnv_ip ip = {};
 	const __u8 *h;
+	__u16 dport;
 	int r, ethertype;
 
 	/* vlan[], outer_family, n_vlans, malformed, underlay: two words. */
-	zero_bytes((__u8 *)p + __builtin_offsetof(struct gnv_pkt, vlan), 8);
+	if (all)
+		zero_bytes((__u8 *)p + __builtin_offsetof(struct gnv_pkt, vlan),
+			   8);
 
-	ethertype = parse_link(&c, link, p);
+	ethertype = parse_link(&c, link, p, all);
 	if (ethertype < 0) {
 		r = ethertype;
 		goto bad;
 	}
 
 	if (ethertype == GNV_ETH_P_IP) {
-		r = parse_ipv4(&c, p->outer_src, p->outer_dst, &ip,
+		r = parse_ipv4(&c, all ? p->outer_src : 0,
+			       all ? p->outer_dst : 0, &ip,
 			       GNV_BAD_TRUNC_IPV4, GNV_BAD_IPV4_IHL);
 		p->outer_family = 4;
 	} else if (ethertype == GNV_ETH_P_IPV6) {
-		r = parse_ipv6(&c, p->outer_src, p->outer_dst, &ip,
+		r = parse_ipv6(&c, all ? p->outer_src : 0,
+			       all ? p->outer_dst : 0, &ip,
 			       GNV_BAD_TRUNC_IPV6);
 		p->outer_family = 6;
 	} else {
@@ -861,19 +914,23 @@ GNV_INLINE int gnv_parse_outer(const __u8 *data, const __u8 *end, int link,
 		r = -GNV_BAD_TRUNC_UDP;
 		goto bad;
 	}
-	p->outer_sport = rd16(h);
-	p->outer_dport = rd16(h + 2);
-	if (p->outer_dport != geneve_port &&
-	    (!vxlan_port || p->outer_dport != vxlan_port))
+	dport = rd16(h + 2);
+	if (dport != geneve_port && (!vxlan_port || dport != vxlan_port))
 		return GNV_NOT_GENEVE;
 
 	/* Geneve from here on: clear what the outer headers did not fill. */
-	clear_past_outer(p);
-	p->outer_ttl = ip.ttl;
-	p->outer_tos = ip.tos;
+	if (all) {
+		clear_past_outer(p);
+		p->outer_sport = rd16(h);
+		p->outer_dport = dport;
+		p->outer_ttl = ip.ttl;
+		p->outer_tos = ip.tos;
+	} else {
+		clear_for_filter(p);
+	}
 
 	h += 8;
-	if (p->outer_dport != geneve_port) {
+	if (dport != geneve_port) {
 		r = parse_ovn_vxlan(data, h, end, p);
 		if (r < 0)
 			goto bad;
@@ -883,15 +940,16 @@ GNV_INLINE int gnv_parse_outer(const __u8 *data, const __u8 *end, int link,
 		r = -GNV_BAD_TRUNC_GENEVE;
 		goto bad;
 	}
-	p->geneve_ver = h[0] >> 6;
-	if (p->geneve_ver != GENEVE_VERSION) {
+	if (all)
+		p->geneve_ver = h[0] >> 6;
+	if (h[0] >> 6 != GENEVE_VERSION) {
 		r = -GNV_BAD_GENEVE_VERSION;
 		goto bad;
 	}
 	p->opts_len = (h[0] & 0x3f) * 4;
-	if (h[1] & 0x80)
+	if (all && (h[1] & 0x80))
 		p->flags |= GNV_F_OAM;
-	if (h[1] & 0x40)
+	if (all && (h[1] & 0x40))
 		p->flags |= GNV_F_CRITICAL;
 	p->geneve_proto = rd16(h + 2);
 	p->vni = rd32(h + 4) >> 8;
@@ -910,12 +968,13 @@ bad:
 /* The first stage: a first look at an Ethernet frame, then the rest. */
 GNV_INLINE int gnv_parse(const __u8 *data, const __u8 *end, int link,
 			 __u16 geneve_port, __u16 vxlan_port,
-			 struct gnv_pkt *p)
+			 struct gnv_pkt *p, int all)
 {
 	if (link == GNV_LINK_ETH &&
 	    !gnv_may_be_tunnel(data, end, geneve_port, vxlan_port))
 		return GNV_NOT_GENEVE;
-	return gnv_parse_outer(data, end, link, geneve_port, vxlan_port, p);
+	return gnv_parse_outer(data, end, link, geneve_port, vxlan_port, p,
+			       all);
 }
 
 /*
@@ -924,7 +983,7 @@ GNV_INLINE int gnv_parse(const __u8 *data, const __u8 *end, int link,
  * the frame, or on a Geneve device a copy of the tunnel's options.
  */
 GNV_INLINE int gnv_walk_opts(const __u8 *opts, const __u8 *end,
-			     struct gnv_pkt *p)
+			     struct gnv_pkt *p, int all)
 {
 	__u32 opts_len = p->opts_len;
 	struct gnv_opt o;
@@ -942,7 +1001,8 @@ GNV_INLINE int gnv_walk_opts(const __u8 *opts, const __u8 *end,
 			goto bad;
 		if (r == 0)
 			break;
-		p->n_opts++;
+		if (all)
+			p->n_opts++;
 		if (o.cls != OVN_GENEVE_CLASS || o.type != OVN_GENEVE_TYPE ||
 		    (p->flags & GNV_F_OVN))
 			continue;
@@ -967,42 +1027,53 @@ bad:
 
 /* The second stage of a whole frame: the option area at p->opts_off. */
 GNV_INLINE int gnv_parse_opts(const __u8 *data, const __u8 *end,
-			      struct gnv_pkt *p)
+			      struct gnv_pkt *p, int all)
 {
 	/* Headers before the options never reach this far; a verifier bound. */
 	if (p->opts_off > GNV_MAX_OPTS_OFF) {
 		p->malformed = GNV_BAD_OPTS_OVERRUN;
 		return GNV_MALFORMED;
 	}
-	return gnv_walk_opts(data + p->opts_off, end, p);
+	return gnv_walk_opts(data + p->opts_off, end, p, all);
 }
 
 /* The third stage of a whole frame: the inner frame follows the options. */
 GNV_INLINE int gnv_parse_inner(const __u8 *data, const __u8 *end,
-			       struct gnv_pkt *p, struct gnv_id_parts *id)
+			       struct gnv_pkt *p, struct gnv_id_parts *id,
+			       int all)
 {
 	return gnv_parse_inner_at(data, end, (__u32)p->opts_off + p->opts_len,
-				  p, id);
+				  p, id, all);
 }
 
 /*
- * All three stages, for callers that hold the whole frame (the host side),
- * and the packet's identity.
+ * All three stages, for callers that hold the whole frame (the host side):
+ * every field and the packet's identity (all), or what a filter reads.
  */
+GNV_INLINE int gnv_parse_frame_fields(const __u8 *data, const __u8 *end,
+				      int link, __u16 geneve_port,
+				      __u16 vxlan_port, struct gnv_pkt *p,
+				      int all)
+{
+	int verdict = gnv_parse(data, end, link, geneve_port, vxlan_port, p,
+				all);
+	struct gnv_id_parts id;
+
+	if (verdict == GNV_GENEVE)
+		verdict = gnv_parse_opts(data, end, p, all);
+	if (verdict == GNV_GENEVE)
+		verdict = gnv_parse_inner(data, end, p, &id, all);
+	if (verdict == GNV_GENEVE && all)
+		gnv_pkt_set_id(p, &id);
+	return verdict;
+}
+
 GNV_INLINE int gnv_parse_frame(const __u8 *data, const __u8 *end, int link,
 			       __u16 geneve_port, __u16 vxlan_port,
 			       struct gnv_pkt *p)
 {
-	int verdict = gnv_parse(data, end, link, geneve_port, vxlan_port, p);
-	struct gnv_id_parts id;
-
-	if (verdict == GNV_GENEVE)
-		verdict = gnv_parse_opts(data, end, p);
-	if (verdict == GNV_GENEVE)
-		verdict = gnv_parse_inner(data, end, p, &id);
-	if (verdict == GNV_GENEVE)
-		gnv_pkt_set_id(p, &id);
-	return verdict;
+	return gnv_parse_frame_fields(data, end, link, geneve_port, vxlan_port,
+				      p, GNV_FIELDS_ALL);
 }
 
 /*

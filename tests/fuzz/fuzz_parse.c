@@ -11,7 +11,9 @@
  * the same (the parser promises to define all of it, padding included).
  * A Geneve packet then goes, as user/trace/trace_records.c sends it, through the
  * text (plain and -v) and JSON formatters into /dev/null and through a few
- * fixed filters, each beside its negation. Read as Ethernet, the frame
+ * fixed filters, each beside its negation; parsed for a filter alone
+ * (GNV_FIELDS_FILTER), it must give every early filter the same answer.
+ * Read as Ethernet, the frame
  * is also rewritten with a Linux cooked v1 and v2 header in place of the
  * Ethernet header, and must parse the same way behind either.
  *
@@ -180,6 +182,103 @@ static void run_geneve(const uint8_t *data, size_t size,
 		(void)gnv_filter_match(&f_conj[i], p, NULL);
 }
 
+/*
+ * A term of kind k made of p's own values, so that it holds as often as
+ * not: the parse for the filter must make it decide as the full one.
+ */
+static void own_term(struct gnv_term *t, __u8 k, const struct gnv_pkt *p)
+{
+	int v6 = p->inner_family == 6;
+
+	memset(t, 0, sizeof(*t));
+	t->kind = k;
+	t->jt = GNV_JUMP_MATCH;
+	t->jf = GNV_JUMP_NOMATCH;
+	t->side = GNV_SIDE_SRC | GNV_SIDE_DST;
+	t->family = v6 ? 6 : 4;
+	memset(t->mask, 0xff, k == GNV_T_ETHER ? 6 : v6 ? 16 : 4);
+	switch (k) {
+	case GNV_T_PROTO:
+		t->val = gnv_proto_of(p);
+		break;
+	case GNV_T_VNI:
+		t->val = p->vni;
+		break;
+	case GNV_T_INPORT:
+	case GNV_T_LPORT:
+		t->val = p->ovn_inport;
+		break;
+	case GNV_T_OUTPORT:
+		t->val = p->ovn_outport;
+		break;
+	case GNV_T_HOST:
+	case GNV_T_SRC_HOST:
+		memcpy(t->addr, p->inner_src, v6 ? 16 : 4);
+		break;
+	case GNV_T_DST_HOST:
+		memcpy(t->addr, p->inner_dst, v6 ? 16 : 4);
+		break;
+	case GNV_T_ICMP_TYPE:
+		t->val = p->icmp_type | GNV_ICMP4_VALID |
+			 (__u32)p->icmp_type << 16 | GNV_ICMP6_VALID;
+		break;
+	case GNV_T_L4_PORT:
+		t->val = p->sport | (__u32)p->sport << 16;
+		break;
+	case GNV_T_INNER_VLAN:
+		t->val = p->inner_vlan;
+		t->side = p->vni & 1;	/* any tag, or this one */
+		break;
+	case GNV_T_FAMILY:
+		t->val = t->family;
+		break;
+	case GNV_T_IP_PROTO:
+		t->val = p->inner_proto;
+		break;
+	case GNV_T_ETHER:
+		memcpy(t->addr, p->inner_eth_src, 6);
+		break;
+	}
+}
+
+/*
+ * A frame parsed for the filter (GNV_FIELDS_FILTER, into e) against the
+ * same parsed in full (p, verdict v): the same verdict and reason, and
+ * every early filter, the fixed ones and one of each early kind made of
+ * the packet's values, deciding the same.
+ */
+static void check_early(const uint8_t *data, size_t size, int link,
+			__u16 port, int v, const struct gnv_pkt *p)
+{
+	static const __u8 kinds[] = {
+		GNV_T_PROTO, GNV_T_VNI, GNV_T_INPORT, GNV_T_OUTPORT,
+		GNV_T_LPORT, GNV_T_HOST, GNV_T_SRC_HOST, GNV_T_DST_HOST,
+		GNV_T_ICMP_TYPE, GNV_T_NOTHING, GNV_T_L4_PORT,
+		GNV_T_INNER_VLAN, GNV_T_FAMILY, GNV_T_IP_PROTO, GNV_T_ETHER,
+	};
+	struct gnv_filter f = { .n_terms = 1 };
+	struct gnv_pkt e;
+
+	memset(&e, 0x77, sizeof(e));
+	CHECK(gnv_parse_frame_fields(data, data + size, link, port,
+				     VXLAN_UDP_PORT, &e,
+				     GNV_FIELDS_FILTER) == v);
+	if (v == GNV_MALFORMED)
+		CHECK(e.malformed == p->malformed);
+	if (v != GNV_GENEVE)
+		return;
+	for (size_t i = 0; i < N_SINGLE; i++)
+		if (f_pos[i].early)
+			CHECK(gnv_filter_match(&f_pos[i], p, NULL) ==
+			      gnv_filter_match(&f_pos[i], &e, NULL));
+	for (size_t i = 0; i < sizeof(kinds); i++) {
+		own_term(&f.terms[0], kinds[i], p);
+		CHECK(gnv_filter_early(&f));
+		CHECK(gnv_filter_match(&f, p, NULL) ==
+		      gnv_filter_match(&f, &e, NULL));
+	}
+}
+
 /* What a router's "too big" for a tunnel promises about *p. */
 static void check_too_big(const struct gnv_pkt *p, __u16 port)
 {
@@ -221,8 +320,10 @@ static int run_one(const uint8_t *data, size_t size, int link, __u16 port,
 	if (link == GNV_LINK_ETH &&
 	    !gnv_may_be_tunnel(data, data + size, port, VXLAN_UDP_PORT))
 		CHECK(gnv_parse_outer(data, data + size, link, port,
-				      VXLAN_UDP_PORT, &b) == GNV_NOT_GENEVE);
+				      VXLAN_UDP_PORT, &b, GNV_FIELDS_ALL) ==
+		      GNV_NOT_GENEVE);
 	*out = a;
+	check_early(data, size, link, port, va, &a);
 	if (va == GNV_MALFORMED) {
 		CHECK(a.malformed > GNV_BAD_NONE && a.malformed < GNV_BAD_MAX);
 		CHECK(a.malformed == b.malformed);

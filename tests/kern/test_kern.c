@@ -1012,7 +1012,8 @@ static void check_port_frame(struct port_tracer *pt, const __u8 *in,
 			want.ovn_inport = PORT_KEY;
 		else
 			want.ovn_outport = PORT_KEY;
-		verdict = gnv_parse_inner_at(in, in + len, 0, &want, &parts);
+		verdict = gnv_parse_inner_at(in, in + len, 0, &want, &parts,
+					     GNV_FIELDS_ALL);
 		gnv_pkt_set_id(&want, &parts);
 		match = verdict == GNV_GENEVE &&
 			gnv_filter_match(f, &want, &(struct gnv_frame){

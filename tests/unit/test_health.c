@@ -116,7 +116,8 @@ static void test_bfd_decap(void)
 		       "parsed"))
 		return;
 	in = (size_t)p.opts_off + p.opts_len;
-	ASSERT_EQ(gnv_parse_inner_at(buf + in, buf + len, 0, &d, &parts),
+	ASSERT_EQ(gnv_parse_inner_at(buf + in, buf + len, 0, &d, &parts,
+				     GNV_FIELDS_ALL),
 		  GNV_GENEVE, "inner parsed");
 	if (ASSERT_OK(gnv_bfd_of_frame(buf + in, len - in, &d, &b), "decoded"))
 		check_decoded(&b);

@@ -621,7 +621,7 @@ static void test_packet_identity(void)
 	memset(&p, 0, sizeof(p));
 	p.geneve_proto = ETH_P_TEB;
 	ASSERT_EQ(gnv_parse_inner_at(f.data + inner_off, f.data + f.len, 0,
-				     &p, &parts), GNV_GENEVE,
+				     &p, &parts, GNV_FIELDS_ALL), GNV_GENEVE,
 		  "inner frame parsed");
 	gnv_pkt_set_id(&p, &parts);
 	ASSERT_EQ(p.pkt_id, id, "decapsulated");

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "filter.h"
 #include "filter_bytes.h"
 #include "filter_compile.h"
 #include "filter_words.h"
@@ -328,6 +329,7 @@ static int compile(struct compiler *c, int argc, char **argv,
 	}
 	memcpy(f->bytes, c->bytes, sizeof(f->bytes));
 	f->n_bytes = c->n_bytes;
+	f->early = gnv_filter_early(f);
 	return 0;
 }
 

@@ -27,6 +27,8 @@ void gnv_file_too_big(struct file_reader *r, const struct gnv_event *ev)
 static void trace_host(struct file_reader *r, struct gnv_event *ev)
 {
 	const struct capture_pkt *pkt = &r->pkt;
+	const struct gnv_filter *f = &r->o->filter;
+	int link = capture_link(r->cap, pkt);
 	struct gnv_port_entry *e = NULL;
 	int verdict;
 
@@ -34,10 +36,26 @@ static void trace_host(struct file_reader *r, struct gnv_event *ev)
 	if (r->echoes && gnv_echo_reap_due(&r->next_reap_ns, pkt->ts_ns))
 		gnv_echo_reap(r->echoes, &r->hist, pkt->ts_ns,
 			      r->o->echo_timeout_ns);
-	verdict = gnv_parse_frame(pkt->data, pkt->data + pkt->caplen,
-				  capture_link(r->cap, pkt),
-				  r->o->filter.geneve_port,
-				  r->o->filter.vxlan_port, &ev->pkt);
+	/*
+	 * As the kernel: a filter on the inner packet decides on what it
+	 * reads, and only what it takes (or a frame not plainly Geneve) is
+	 * parsed in full.
+	 */
+	if (f->early) {
+		verdict = gnv_parse_frame_fields(pkt->data,
+						 pkt->data + pkt->caplen, link,
+						 f->geneve_port, f->vxlan_port,
+						 &ev->pkt, GNV_FIELDS_FILTER);
+		if (verdict == GNV_NOT_GENEVE)
+			return;
+		if (verdict == GNV_GENEVE &&
+		    !gnv_filter_match(f, &ev->pkt, NULL)) {
+			r->c.v[GNV_STAT_GENEVE]++;
+			return;
+		}
+	}
+	verdict = gnv_parse_frame(pkt->data, pkt->data + pkt->caplen, link,
+				  f->geneve_port, f->vxlan_port, &ev->pkt);
 	if (verdict == GNV_MALFORMED)
 		r->c.v[GNV_STAT_MALFORMED + ev->pkt.malformed]++;
 	if (verdict == GNV_UNDERLAY_TOO_BIG) {
@@ -49,7 +67,7 @@ static void trace_host(struct file_reader *r, struct gnv_event *ev)
 	if (verdict != GNV_GENEVE)
 		return;
 	r->c.v[GNV_STAT_GENEVE]++;
-	if (!gnv_filter_match(&r->o->filter, &ev->pkt,
+	if (!gnv_filter_match(f, &ev->pkt,
 			      &(struct gnv_frame){ pkt->data, pkt->caplen,
 						   pkt->len }))
 		return;
