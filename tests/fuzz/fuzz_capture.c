@@ -3,15 +3,16 @@
  * libFuzzer target: the capture reader (user/trace/capture.c) on arbitrary files.
  *
  * The input is written to a memfd and opened by path (/proc/self/fd/N),
- * as `gnvtrace -r` would open a file: classic pcap goes through the
- * memory-mapped reader, anything else through libpcap. Every packet is
- * read to the end or the first error, and parsed as trace_file.c does.
+ * as `gnvtrace -r` would open a file: classic pcap goes through our own
+ * reader, anything else through libpcap. Every packet is read to the end
+ * or the first error, and parsed as trace_file.c does.
  *
- * The mapped reader's records live in an mmap, which ASan does not guard,
- * so they are checked here against the file: each record must be the
- * bytes that follow its record header, wherever the reader's window put
- * them. The parser gets a heap copy of exactly caplen bytes, so that a
- * read past a record is caught wherever the record came from.
+ * Our reader's records live in a window larger than any one of them,
+ * where ASan sees no overrun of a record, so they are checked here
+ * against the file: each record must be the bytes that follow its record
+ * header, wherever the reader's window put them. The parser gets a heap
+ * copy of exactly caplen bytes, so that a read past a record is caught
+ * wherever the record came from.
  */
 #define _GNU_SOURCE
 #include <stdint.h>

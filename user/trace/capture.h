@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Reading capture files. Classic pcap files are memory-mapped and walked
- * in place, with every record checked against the file; pcapng, standard
- * input and anything else go through libpcap.
+ * Reading capture files. Classic pcap files are read by ourselves through
+ * a window of the file, with every record checked against the file;
+ * pcapng, standard input and anything else go through libpcap.
  */
 #ifndef GNV_CAPTURE_H
 #define GNV_CAPTURE_H
@@ -41,13 +41,13 @@ int capture_splittable(const struct capture *c);
 size_t capture_size(const struct capture *c);
 size_t capture_offset(const struct capture *c);
 size_t capture_resync(struct capture *c, size_t off);
-/* Another reader of c's file, through a window of window bytes (0: c's). */
-struct capture *capture_part(const struct capture *c, size_t window);
+/* Another reader of c's file, through a window of its own. */
+struct capture *capture_part(const struct capture *c);
 /* It reads the records starting in [off, end), numbered from index + 1. */
 void capture_set_range(struct capture *c, size_t off, size_t end,
 		       __u64 index);
 
-/* Also for parts: unmaps their window, leaves the file open. */
+/* Also for parts: frees their window, leaves the file open. */
 void capture_close(struct capture *c);
 
 #endif /* GNV_CAPTURE_H */

@@ -87,8 +87,7 @@ static void trace_chunk(struct split *s, size_t k, struct chunk *ch)
 
 	memset(ch, 0, sizeof(*ch));
 	ch->failed = 1;
-	/* A chunk's window of the file holds the next chunk's resync too. */
-	r.cap = capture_part(s->cap, 2 * chunk_len(s->o));
+	r.cap = capture_part(s->cap);
 	if (!r.cap)
 		return;
 	ch->start = capture_resync(r.cap, chunk_nominal(s, k));
@@ -213,7 +212,7 @@ static int read_rest(struct file_reader *r, size_t off, __u64 index,
 	struct capture *whole = r->cap;
 	int n;
 
-	r->cap = capture_part(whole, 0);
+	r->cap = capture_part(whole);
 	if (!r->cap) {
 		r->cap = whole;
 		snprintf(err, errlen, "%s: out of memory", r->o->read_file);
