@@ -373,7 +373,9 @@ struct gnv_echo_key {
 	__u8 family;		/* 4 or 6 */
 	__u8 proto;		/* GNV_IPPROTO_ICMP/ICMPV6, or _TCP */
 	__u8 pad[2];
-};
+} __attribute__((aligned(8)));	/* compared as 8-byte words; and clang
+				 * copies into a 2-byte aligned key in
+				 * single bytes for BPF */
 _Static_assert(sizeof(struct gnv_echo_key) == 40, "gnv_echo_key layout");
 
 /*

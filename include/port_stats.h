@@ -21,8 +21,8 @@ GNV_INLINE void gnv_port_key_of(const struct gnv_pkt *p, __u8 dir,
 		k->port = 0;
 	else
 		k->port = dir == GNV_DIR_OUT ? p->ovn_inport : p->ovn_outport;
-	__builtin_memcpy(k->outer_src, p->outer_src, sizeof(k->outer_src));
-	__builtin_memcpy(k->outer_dst, p->outer_dst, sizeof(k->outer_dst));
+	copy_bytes(k->outer_src, p->outer_src, sizeof(k->outer_src));
+	copy_bytes(k->outer_dst, p->outer_dst, sizeof(k->outer_dst));
 	k->outer_family = p->outer_family;
 }
 
@@ -30,7 +30,8 @@ GNV_INLINE void gnv_port_key_of(const struct gnv_pkt *p, __u8 dir,
  * The first slot key may be in, in the kernel's per-port table:
  * each of its eleven words times a constant of its own, summed, folded as
  * the packet identity is (gnv_id_final()); cheaper than jhash, whose
- * rounds wait on each other.
+ * rounds wait on each other. An IPv4 tunnel's address words past the
+ * first are 0 and add nothing: multiplied for IPv6 only.
  */
 GNV_INLINE __u32 gnv_port_slot_of(const struct gnv_port_key *k)
 {
@@ -46,9 +47,18 @@ GNV_INLINE __u32 gnv_port_slot_of(const struct gnv_port_key *k)
 	__u64 h = 0;
 
 	_Static_assert(sizeof(*k) == 4 * 11, "eleven words");
+	/* vni; port, dir, has_port; each address's first; the family. */
+	h = (__u64)gnv_id_word(w) * mul[0] +
+	    (__u64)gnv_id_word(w + 4) * mul[1] +
+	    (__u64)gnv_id_word(w + 8) * mul[2] +
+	    (__u64)gnv_id_word(w + 24) * mul[6] +
+	    (__u64)gnv_id_word(w + 40) * mul[10];
+	if (k->outer_family == 6) {
 GNV_UNROLL
-	for (int i = 0; i < 11; i++)
-		h += (__u64)gnv_id_word(w + 4 * i) * mul[i];
+		for (int i = 3; i < 10; i++)
+			if (i != 6)
+				h += (__u64)gnv_id_word(w + 4 * i) * mul[i];
+	}
 	return gnv_id_final(h) & (GNV_MAX_PORT_KEYS - 1);
 }
 
@@ -188,8 +198,8 @@ GNV_INLINE void gnv_echo_key_of(const struct gnv_pkt *p, int kind,
 	const __u8 *src = reply ? p->inner_dst : p->inner_src;
 	const __u8 *dst = reply ? p->inner_src : p->inner_dst;
 
-	__builtin_memcpy(k->src, src, sizeof(k->src));
-	__builtin_memcpy(k->dst, dst, sizeof(k->dst));
+	copy_bytes(k->src, src, sizeof(k->src));
+	copy_bytes(k->dst, dst, sizeof(k->dst));
 	if (p->inner_proto == GNV_IPPROTO_TCP) {
 		k->id = reply ? p->dport : p->sport;
 		k->seq = reply ? p->sport : p->dport;
@@ -214,8 +224,7 @@ GNV_INLINE int gnv_echo_in_time(__u64 req_ns, __u64 now_ns, __u64 timeout_ns)
 /* The 32-bit word of 16 address bytes that differs most between hosts. */
 GNV_INLINE __u32 gnv_addr_tail(const __u8 *a)
 {
-	return (__u32)a[12] << 24 | (__u32)a[13] << 16 | (__u32)a[14] << 8 |
-	       a[15];
+	return rd32(a + 12);
 }
 
 /* The request's slot in the echo table: a multiplicative hash. */
@@ -228,7 +237,7 @@ GNV_INLINE __u32 gnv_echo_slot_of(const struct gnv_echo_key *k)
 	return (h ^ h >> 16) & (GNV_ECHO_SLOTS - 1);
 }
 
-/* Keys compared as five 8-byte words (both are 8-byte aligned). */
+/* Keys compared as five 8-byte words (the type is 8-byte aligned). */
 GNV_INLINE int gnv_echo_key_eq(const struct gnv_echo_key *a,
 			       const struct gnv_echo_key *b)
 {
@@ -297,8 +306,8 @@ GNV_INLINE int gnv_seq_before(__u32 a, __u32 b)
 GNV_INLINE void gnv_tcp_key_of(const struct gnv_pkt *p,
 			       struct gnv_echo_key *k)
 {
-	__builtin_memcpy(k->src, p->inner_src, sizeof(k->src));
-	__builtin_memcpy(k->dst, p->inner_dst, sizeof(k->dst));
+	copy_bytes(k->src, p->inner_src, sizeof(k->src));
+	copy_bytes(k->dst, p->inner_dst, sizeof(k->dst));
 	k->id = p->sport;
 	k->seq = p->dport;
 	k->family = p->inner_family;

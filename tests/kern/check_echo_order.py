@@ -21,7 +21,8 @@ STORE = re.compile(r"^\s*\d+:\s+\*\(u64 \*\)\((r\d+) \+ (\d+)\) = ")
 KEY_OFFSETS = {0, 8, 16, 24, 32}
 TS_OFFSET = 40
 WINDOW = 10   # instructions the key's five stores may spread over
-BEFORE = 4    # instructions before them where ts must be stored
+BEFORE = 16   # instructions before them where ts must be stored (the key
+              # words are put together from registers in between)
 
 
 def insns(obj, section):
