@@ -636,19 +636,21 @@ static __always_inline void meta_vlan(void *ctx, enum meta_vlan from,
 }
 
 /*
- * A frame the first look let through, parsed into buf: every field
- * (GNV_FIELDS_ALL) or what the filter reads (GNV_FIELDS_FILTER).
+ * A frame the first look let through (its answer: look), parsed into
+ * buf: every field (GNV_FIELDS_ALL) or what the filter reads
+ * (GNV_FIELDS_FILTER).
  */
 static __always_inline int parse_frame(void *ctx, enum hook hook,
-				       struct event_buf *buf, int all)
+				       struct event_buf *buf, int look,
+				       int all)
 {
 	struct gnv_pkt *pkt = &buf->ev.pkt;
 	int verdict;
 
 	pull(ctx, hook, PULL_OUTER);
-	verdict = gnv_parse_outer(pkt_data(ctx, hook), pkt_end(ctx, hook),
-				  GNV_LINK_ETH, targ_geneve_port,
-				  targ_vxlan_port, pkt, all);
+	verdict = gnv_parse_looked(pkt_data(ctx, hook), pkt_end(ctx, hook),
+				   look, GNV_LINK_ETH, targ_geneve_port,
+				   targ_vxlan_port, pkt, all);
 	/* Each stage from fresh packet pointers: see gnv_parse() for why. */
 	stage_boundary();
 	if (verdict == GNV_GENEVE) {
@@ -671,7 +673,7 @@ static __always_inline void trace_frame(void *ctx, enum hook hook,
 					__u32 ifindex, __u8 dir)
 {
 	struct event_buf *buf;
-	int verdict;
+	int look, verdict;
 
 	/*
 	 * gnv_parse()'s two steps apart, so that a frame the first look
@@ -680,8 +682,9 @@ static __always_inline void trace_frame(void *ctx, enum hook hook,
 	 * and read in full.
 	 */
 	stat_inc(GNV_STAT_PACKETS);
-	if (!gnv_may_be_tunnel(pkt_data(ctx, hook), pkt_end(ctx, hook),
-			       targ_geneve_port, targ_vxlan_port))
+	look = gnv_may_be_tunnel(pkt_data(ctx, hook), pkt_end(ctx, hook),
+				 targ_geneve_port, targ_vxlan_port);
+	if (look == GNV_LOOK_NO)
 		return;
 	buf = event_buffer();
 	if (!buf)
@@ -694,7 +697,7 @@ static __always_inline void trace_frame(void *ctx, enum hook hook,
 	 * is parsed again in full, as if the first pass had not been.
 	 */
 	if (targ_filters[targ_filter_idx & 1].early) {
-		verdict = parse_frame(ctx, hook, buf, GNV_FIELDS_FILTER);
+		verdict = parse_frame(ctx, hook, buf, look, GNV_FIELDS_FILTER);
 		if (verdict == GNV_NOT_GENEVE)
 			return;
 		if (verdict == GNV_GENEVE && !filter(ctx, hook, &buf->ev.pkt)) {
@@ -702,7 +705,7 @@ static __always_inline void trace_frame(void *ctx, enum hook hook,
 			return;
 		}
 	}
-	verdict = parse_frame(ctx, hook, buf, GNV_FIELDS_ALL);
+	verdict = parse_frame(ctx, hook, buf, look, GNV_FIELDS_ALL);
 	if (verdict == GNV_NOT_GENEVE)
 		return;
 	meta_vlan(ctx, vlan_from, &buf->ev);

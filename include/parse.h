@@ -798,23 +798,32 @@ GNV_INLINE int gnv_parse_underlay_icmp(struct gnv_cursor *c, int v4,
 }
 
 /*
- * A first look at an Ethernet frame, reading only: 0 when it is surely
- * neither a tunnel's datagram nor a router's ICMP (IPv4 or IPv6, whole
- * and well-formed, carrying TCP, or UDP to another port, or a fragment
- * past the first), as gnv_parse() would find with every field it fills;
- * 1 for the rest, which gnv_parse() reads in full (malformed frames
- * included, so that their reasons are counted). Most of an underlay's
- * frames are no tunnel's: their cost is this look, where writing the
- * outer fields into *p cost half again as much as a bare port check.
+ * A first look at an Ethernet frame, reading only: GNV_LOOK_NO when it
+ * is surely neither a tunnel's datagram nor a router's ICMP (IPv4 or
+ * IPv6, whole and well-formed, carrying TCP, or UDP to another port, or a
+ * fragment past the first), as gnv_parse() would find with every field it
+ * fills; the offset of the UDP header (GNV_LOOK_UDP_MIN at least) when
+ * it surely is a tunnel's datagram, whole and well-formed up to there,
+ * no IPv6 extension header on the way; GNV_LOOK_MAYBE for the rest, which
+ * gnv_parse() reads in full (malformed frames included, so that their
+ * reasons are counted). Most of an underlay's frames are no tunnel's:
+ * their cost is this look, where writing the outer fields into *p cost
+ * half again as much as a bare port check.
  */
+#define GNV_LOOK_NO		0
+#define GNV_LOOK_MAYBE		1
+#define GNV_LOOK_UDP_MIN	(14 + 20)
+#define GNV_LOOK_UDP_MAX	(14 + 4 * GNV_MAX_VLANS + 60)
+
 GNV_INLINE int gnv_may_be_tunnel(const __u8 *h, const __u8 *end,
 				 __u16 geneve_port, __u16 vxlan_port)
 {
+	const __u8 *data = h;
 	__u16 proto;
 	__u8 l4;
 
 	if (h + 14 > end)
-		return 1;
+		return GNV_LOOK_MAYBE;
 	proto = rd16(h + 12);
 	h += 14;
 GNV_UNROLL
@@ -822,32 +831,90 @@ GNV_UNROLL
 		if (proto != GNV_ETH_P_8021Q && proto != GNV_ETH_P_8021AD)
 			break;
 		if (h + 4 > end)
-			return 1;
+			return GNV_LOOK_MAYBE;
 		proto = rd16(h + 2);
 		h += 4;
 	}
 	if (proto == GNV_ETH_P_IP) {
 		if (h + 20 > end || h[0] >> 4 != 4 || (h[0] & 0x0f) < 5 ||
 		    h + (h[0] & 0x0f) * 4 > end)
-			return 1;
+			return GNV_LOOK_MAYBE;
 		if (rd16(h + 6) & 0x1fff)
-			return 0;	/* a fragment past the first */
+			return GNV_LOOK_NO;	/* a fragment past the first */
 		l4 = h[9];
 		h += (h[0] & 0x0f) * 4;
 	} else if (proto == GNV_ETH_P_IPV6) {
 		if (h + 40 > end || h[0] >> 4 != 6)
-			return 1;
+			return GNV_LOOK_MAYBE;
 		l4 = h[6];	/* an extension header: looked at in full */
 		h += 40;
 	} else {
-		return 0;
+		return GNV_LOOK_NO;
 	}
 	if (l4 == GNV_IPPROTO_TCP)
-		return 0;
+		return GNV_LOOK_NO;
 	if (l4 != GNV_IPPROTO_UDP || h + 8 > end)
-		return 1;
-	return rd16(h + 2) == geneve_port ||
-	       (vxlan_port && rd16(h + 2) == vxlan_port);
+		return GNV_LOOK_MAYBE;
+	if (rd16(h + 2) != geneve_port &&
+	    (!vxlan_port || rd16(h + 2) != vxlan_port))
+		return GNV_LOOK_NO;
+	return h - data;
+}
+
+/*
+ * The tunnel's header after the UDP header at udp, of a datagram to
+ * geneve_port or else OVN's VXLAN port: GNV_GENEVE or GNV_MALFORMED. What
+ * follows the outer headers in *p is cleared first (or readied for a
+ * filter, clear_for_filter()).
+ */
+GNV_INLINE int gnv_parse_tunnel(const __u8 *data, const __u8 *udp,
+				const __u8 *end, __u16 geneve_port,
+				struct gnv_pkt *p, int all)
+{
+	const __u8 *h = udp + 8;
+	int r;
+
+	if (h > end) {
+		r = -GNV_BAD_TRUNC_UDP;
+		goto bad;
+	}
+	if (all)
+		clear_past_outer(p);
+	else
+		clear_for_filter(p);
+	if (rd16(udp + 2) != geneve_port) {
+		r = parse_ovn_vxlan(data, h, end, p);
+		if (r < 0)
+			goto bad;
+		return r;
+	}
+	if (h + GENEVE_HDR_LEN > end) {
+		r = -GNV_BAD_TRUNC_GENEVE;
+		goto bad;
+	}
+	if (all)
+		p->geneve_ver = h[0] >> 6;
+	if (h[0] >> 6 != GENEVE_VERSION) {
+		r = -GNV_BAD_GENEVE_VERSION;
+		goto bad;
+	}
+	p->opts_len = (h[0] & 0x3f) * 4;
+	if (all && (h[1] & 0x80))
+		p->flags |= GNV_F_OAM;
+	if (all && (h[1] & 0x40))
+		p->flags |= GNV_F_CRITICAL;
+	p->geneve_proto = rd16(h + 2);
+	p->vni = rd32(h + 4) >> 8;
+	h += GENEVE_HDR_LEN;
+	p->opts_off = h - data;
+	if (h + p->opts_len > end) {
+		r = -GNV_BAD_OPTS_OVERRUN;
+		goto bad;
+	}
+	return GNV_GENEVE;
+bad:
+	p->malformed = -r;
+	return GNV_MALFORMED;
 }
 
 /* gnv_parse() past its first look: every frame read in full. */
@@ -917,52 +984,42 @@ GNV_INLINE int gnv_parse_outer(const __u8 *data, const __u8 *end, int link,
 	dport = rd16(h + 2);
 	if (dport != geneve_port && (!vxlan_port || dport != vxlan_port))
 		return GNV_NOT_GENEVE;
-
-	/* Geneve from here on: clear what the outer headers did not fill. */
-	if (all) {
-		clear_past_outer(p);
+	r = gnv_parse_tunnel(data, h, end, geneve_port, p, all);
+	if (all) {	/* after the clear */
 		p->outer_sport = rd16(h);
 		p->outer_dport = dport;
 		p->outer_ttl = ip.ttl;
 		p->outer_tos = ip.tos;
-	} else {
-		clear_for_filter(p);
 	}
-
-	h += 8;
-	if (dport != geneve_port) {
-		r = parse_ovn_vxlan(data, h, end, p);
-		if (r < 0)
-			goto bad;
-		return r;
-	}
-	if (h + GENEVE_HDR_LEN > end) {
-		r = -GNV_BAD_TRUNC_GENEVE;
-		goto bad;
-	}
-	if (all)
-		p->geneve_ver = h[0] >> 6;
-	if (h[0] >> 6 != GENEVE_VERSION) {
-		r = -GNV_BAD_GENEVE_VERSION;
-		goto bad;
-	}
-	p->opts_len = (h[0] & 0x3f) * 4;
-	if (all && (h[1] & 0x80))
-		p->flags |= GNV_F_OAM;
-	if (all && (h[1] & 0x40))
-		p->flags |= GNV_F_CRITICAL;
-	p->geneve_proto = rd16(h + 2);
-	p->vni = rd32(h + 4) >> 8;
-	h += GENEVE_HDR_LEN;
-	p->opts_off = h - data;
-	if (h + p->opts_len > end) {
-		r = -GNV_BAD_OPTS_OVERRUN;
-		goto bad;
-	}
-	return GNV_GENEVE;
+	return r;
 bad:
 	p->malformed = -r;
 	return GNV_MALFORMED;
+}
+
+/*
+ * gnv_parse() past its first look, which answered look: for the filter,
+ * a tunnel's datagram the look found is not read again up to its UDP
+ * header. The offset is masked for the verifier, which lost its bound
+ * through the one unsigned compare clang made of the range check (and
+ * clang drops a plain mask it can prove changes nothing: hence the asm).
+ */
+GNV_INLINE int gnv_parse_looked(const __u8 *data, const __u8 *end, int look,
+				int link, __u16 geneve_port, __u16 vxlan_port,
+				struct gnv_pkt *p, int all)
+{
+	_Static_assert(GNV_LOOK_UDP_MAX < 128, "a 7-bit offset");
+	if (!all && look >= GNV_LOOK_UDP_MIN && look <= GNV_LOOK_UDP_MAX) {
+		__u64 off = look;
+
+#ifdef __bpf__
+		asm volatile("%0 &= 127" : "+r"(off));
+#endif
+		return gnv_parse_tunnel(data, data + off, end, geneve_port,
+					p, all);
+	}
+	return gnv_parse_outer(data, end, link, geneve_port, vxlan_port, p,
+			       all);
 }
 
 /* The first stage: a first look at an Ethernet frame, then the rest. */
@@ -970,11 +1027,15 @@ GNV_INLINE int gnv_parse(const __u8 *data, const __u8 *end, int link,
 			 __u16 geneve_port, __u16 vxlan_port,
 			 struct gnv_pkt *p, int all)
 {
-	if (link == GNV_LINK_ETH &&
-	    !gnv_may_be_tunnel(data, end, geneve_port, vxlan_port))
-		return GNV_NOT_GENEVE;
-	return gnv_parse_outer(data, end, link, geneve_port, vxlan_port, p,
-			       all);
+	int look = GNV_LOOK_MAYBE;
+
+	if (link == GNV_LINK_ETH) {
+		look = gnv_may_be_tunnel(data, end, geneve_port, vxlan_port);
+		if (look == GNV_LOOK_NO)
+			return GNV_NOT_GENEVE;
+	}
+	return gnv_parse_looked(data, end, look, link, geneve_port,
+				vxlan_port, p, all);
 }
 
 /*

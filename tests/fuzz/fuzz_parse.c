@@ -316,12 +316,24 @@ static int run_one(const uint8_t *data, size_t size, int link, __u16 port,
 	CHECK(va == vb);
 	CHECK(va == GNV_NOT_GENEVE || va == GNV_GENEVE || va == GNV_MALFORMED ||
 	      va == GNV_UNDERLAY_TOO_BIG);
-	/* The first look says "no" only where reading in full would too. */
-	if (link == GNV_LINK_ETH &&
-	    !gnv_may_be_tunnel(data, data + size, port, VXLAN_UDP_PORT))
-		CHECK(gnv_parse_outer(data, data + size, link, port,
-				      VXLAN_UDP_PORT, &b, GNV_FIELDS_ALL) ==
-		      GNV_NOT_GENEVE);
+	/*
+	 * The first look says "no" only where reading in full would too, and
+	 * "a tunnel's datagram" only where reading in full finds one.
+	 */
+	if (link == GNV_LINK_ETH) {
+		struct gnv_pkt o;
+		int look = gnv_may_be_tunnel(data, data + size, port,
+					     VXLAN_UDP_PORT);
+		int full = gnv_parse_outer(data, data + size, link, port,
+					   VXLAN_UDP_PORT, &o, GNV_FIELDS_ALL);
+
+		CHECK(look != GNV_LOOK_NO || full == GNV_NOT_GENEVE);
+		CHECK(look < GNV_LOOK_UDP_MIN ||
+		      (look <= GNV_LOOK_UDP_MAX && full != GNV_NOT_GENEVE &&
+		       full != GNV_UNDERLAY_TOO_BIG &&
+		       (full != GNV_MALFORMED ||
+			o.malformed >= GNV_BAD_TRUNC_GENEVE)));
+	}
 	*out = a;
 	check_early(data, size, link, port, va, &a);
 	if (va == GNV_MALFORMED) {
