@@ -97,7 +97,7 @@ $(OUT)/user/%.o: user/%.c
 
 # Only these include the skeleton.
 $(OUT)/user/kernel/loader.o $(OUT)/user/trace/trace_file.o \
-$(OUT)/tests/kern/test_kern $(OUT)/tools/bench: $(SKELS)
+$(OUT)/tests/kern/test_kern $(OUT)/tools/bench $(OUT)/tools/bench-live: $(SKELS)
 $(OUT)/tools/bench: $(OUT)/tools/bench_ref.skel.h
 
 # The version is debian/changelog's: a new entry rebuilds what prints it.
@@ -139,6 +139,7 @@ check: test-deps
 bench: test-deps
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)$(OUT)/tools/bench
+	$(Q)$(OUT)/tools/bench-live
 	$(Q)tools/bench-offline.sh $(OUT)
 
 # The man page, from its scdoc source.

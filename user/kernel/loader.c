@@ -228,6 +228,9 @@ int gnv_bpf_load(struct gnv_bpf *b, const struct gnv_bpf_opts *o,
 		pr_warn("%u bytes is no ring buffer size\n", o->rb_size);
 		goto fail;
 	}
+	/* A burst wakes the reader a quarter of the way in: rb_wakeup(). */
+	b->skel->rodata->targ_rb_wakeup_bytes =
+		bpf_map__max_entries(b->skel->maps.rb) / 4;
 	b->filter_compiled = !o->filter_interpreted;
 	if (!b->filter_compiled)
 		pr_debug("the filter is interpreted in the kernel: it may "

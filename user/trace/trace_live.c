@@ -203,7 +203,14 @@ static int poll_events(struct live *l)
 	int err;
 
 	while (!gnv_exiting) {
+		/*
+		 * The kernel wakes us at most each millisecond per CPU
+		 * (rb_wakeup()): what came since waits for the timeout,
+		 * which epoll does not report as data.
+		 */
 		err = ring_buffer__poll(l->bpf.rb, 100);
+		if (err == 0)
+			err = ring_buffer__consume(l->bpf.rb);
 		gnv_output_flush(&l->out);
 		gnv_report_tick(&l->report);
 		refresh_mtus(l);
