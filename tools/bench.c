@@ -166,28 +166,37 @@ static void inner_tcp(struct pkt_spec *s)
 	s->payload_len = 0;
 }
 
-/* Average ns per packet over REPEAT runs; the ring is drained per chunk. */
-static double measure(struct bench *b, int prog_fd, const struct frame *f)
+/*
+ * Average ns per packet over REPEAT runs of each of n programs (fd[i] on
+ * frame f[i]) into ns[i], their chunks in turns; the rings are drained
+ * after each chunk. 0, or -1 when a run fails.
+ */
+static int measure(struct bench *b, int n, const int *fd,
+		   const struct frame *const *f, double *ns)
 {
-	__u64 total = 0;
+	__u64 total[2] = { 0, 0 };
 
 	for (int done = 0; done < REPEAT; done += CHUNK) {
-		LIBBPF_OPTS(bpf_test_run_opts, opts,
-			    .data_in = f->data,
-			    .data_size_in = f->len,
-			    .repeat = CHUNK,
-		);
+		for (int i = 0; i < n; i++) {
+			LIBBPF_OPTS(bpf_test_run_opts, opts,
+				    .data_in = f[i]->data,
+				    .data_size_in = f[i]->len,
+				    .repeat = CHUNK,
+			);
 
-		if (bpf_prog_test_run_opts(prog_fd, &opts) ||
-		    opts.retval != XDP_PASS)
-			return -1;
-		total += opts.duration;	/* ns per run in this chunk */
-		if (b->bpf.rb)
-			ring_buffer__consume(b->bpf.rb);
-		if (b->base_bpf.rb)
-			ring_buffer__consume(b->base_bpf.rb);
+			if (bpf_prog_test_run_opts(fd[i], &opts) ||
+			    opts.retval != XDP_PASS)
+				return -1;
+			total[i] += opts.duration;	/* ns per run */
+			if (b->bpf.rb)
+				ring_buffer__consume(b->bpf.rb);
+			if (b->base_bpf.rb)
+				ring_buffer__consume(b->base_bpf.rb);
+		}
 	}
-	return (double)total / (REPEAT / CHUNK);
+	for (int i = 0; i < n; i++)
+		ns[i] = (double)total[i] / (REPEAT / CHUNK);
+	return 0;
 }
 
 static int cmp_double(const void *a, const void *b)
@@ -205,23 +214,25 @@ static double median(double *v)
 
 /*
  * The case's ns, the median of ROUNDS; with a base program (base_fd >= 0)
- * measured in turns with it, the median of the rounds' ratios in *vs_base:
- * the host's slow spells (other guests) then weigh on both alike.
+ * measured in turns with it, chunk by chunk, the median of the rounds'
+ * ratios in *vs_base: the host's slow spells (other guests) then weigh on
+ * both alike.
  */
 static double rounds(struct bench *b, int prog_fd, const struct frame *f,
 		     int base_fd, const struct frame *base_f, double *vs_base)
 {
-	double ns[ROUNDS], ratio[ROUNDS], base_ns = 1;
+	const int fd[2] = { prog_fd, base_fd };
+	const struct frame *const frames[2] = { f, base_f };
+	double ns[ROUNDS], ratio[ROUNDS], got[2];
+	int n = base_fd >= 0 ? 2 : 1;
 
 	for (int i = 0; i < ROUNDS; i++) {
-		if (base_fd >= 0)
-			base_ns = measure(b, base_fd, base_f);
-		ns[i] = measure(b, prog_fd, f);
-		if (ns[i] < 0 || base_ns < 0)
+		if (measure(b, n, fd, frames, got))
 			return -1;
-		ratio[i] = ns[i] / base_ns;
+		ns[i] = got[0];
+		ratio[i] = n == 2 ? got[0] / got[1] : 1;
 	}
-	if (base_fd >= 0)
+	if (n == 2)
 		*vs_base = median(ratio);
 	return median(ns);
 }
