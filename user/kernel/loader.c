@@ -162,6 +162,7 @@ static int map_echoes(struct gnv_bpf *b)
 int gnv_bpf_load(struct gnv_bpf *b, const struct gnv_bpf_opts *o,
 		 unsigned int progs, ring_buffer_sample_fn on_event, void *ctx)
 {
+	__u32 rb_size;
 	int err;
 
 	memset(b, 0, sizeof(*b));
@@ -222,10 +223,11 @@ int gnv_bpf_load(struct gnv_bpf *b, const struct gnv_bpf_opts *o,
 		err = -EINVAL;
 		goto fail;
 	}
-	if (o->rb_size && bpf_map__set_max_entries(b->skel->maps.rb,
-						   o->rb_size)) {
+	/* -q: only routers' "too big"s reach it, a few a second at most. */
+	rb_size = o->rb_size ? o->rb_size : o->no_events ? 256 << 10 : 0;
+	if (rb_size && bpf_map__set_max_entries(b->skel->maps.rb, rb_size)) {
 		err = -EINVAL;
-		pr_warn("%u bytes is no ring buffer size\n", o->rb_size);
+		pr_warn("%u bytes is no ring buffer size\n", rb_size);
 		goto fail;
 	}
 	/* A burst wakes the reader a quarter of the way in: rb_wakeup(). */
