@@ -44,6 +44,8 @@ const volatile __u32 targ_hist;
 const volatile __u64 targ_echo_timeout_ns;
 /* Nobody reads events (-q without -w or -c): count, push nothing. */
 const volatile __u32 targ_no_events;
+/* The per-port table's slots on each CPU, less one (gnv_port_slots()). */
+const volatile __u32 targ_port_slots_mask = GNV_MAX_PORT_KEYS - 1;
 /* Events waiting that wake their reader at once (see rb_wakeup()). */
 const volatile __u32 targ_rb_wakeup_bytes;
 /* The outer UDP ports of Geneve and of OVN's VXLAN (0: not traced). */
@@ -340,7 +342,7 @@ port_entry(const struct gnv_port_key *key)
 	struct gnv_port_slot *s, *take = NULL;
 
 	for (int i = 0; i < GNV_PORT_PROBES; i++) {
-		__u32 at = (idx + i) & (GNV_MAX_PORT_KEYS - 1);
+		__u32 at = (idx + i) & targ_port_slots_mask;
 
 		s = bpf_map_lookup_elem(&port_stats, &at);
 		if (!s)

@@ -342,9 +342,12 @@ _Static_assert(sizeof(struct gnv_port_stats) ==
 	       "gnv_port_stats layout");
 
 /*
- * The kernel's per-port table (--hist): a per-CPU array of
+ * The kernel's per-port table (--hist): a per-CPU array of up to
  * GNV_MAX_PORT_KEYS slots, each a key and its statistics on that CPU (an
- * empty slot has outer_family 0: a tunnel's key never does). A key is in
+ * empty slot has outer_family 0: a tunnel's key never does). Fewer on a
+ * node with many CPUs (gnv_port_slots()): in all, the slots of every CPU
+ * take GNV_PORT_TABLE_BYTES at most, but never fewer than
+ * GNV_MIN_PORT_SLOTS a CPU. A key is in
  * one of the GNV_PORT_PROBES slots from gnv_port_slot_of(); a key new to
  * eight full slots takes that of the one with fewest packets, whose counts
  * on that CPU are gone: counted, GNV_STAT_PORT_EVICTED. An LRU hash map
@@ -352,6 +355,8 @@ _Static_assert(sizeof(struct gnv_port_stats) ==
  * what --hist cost.
  */
 #define GNV_PORT_PROBES		8
+#define GNV_PORT_TABLE_BYTES	(64u << 20)
+#define GNV_MIN_PORT_SLOTS	256
 struct gnv_port_slot {
 	struct gnv_port_key key;
 	__u32 pad;
@@ -359,6 +364,18 @@ struct gnv_port_slot {
 };
 _Static_assert(sizeof(struct gnv_port_slot) ==
 	       48 + sizeof(struct gnv_port_stats), "gnv_port_slot layout");
+
+/* The per-port table's slots a CPU on a node of n_cpus: a power of two. */
+static inline __u32 gnv_port_slots(int n_cpus)
+{
+	__u32 slots = GNV_MAX_PORT_KEYS;
+
+	while (slots > GNV_MIN_PORT_SLOTS &&
+	       (__u64)slots * sizeof(struct gnv_port_slot) * n_cpus >
+	       GNV_PORT_TABLE_BYTES)
+		slots /= 2;
+	return slots;
+}
 
 /*
  * A request awaiting its reply (--hist rtt): an ICMP or ICMPv6 echo

@@ -557,6 +557,30 @@ static void test_port_stats(void)
 	ASSERT_EQ(st.size_slots[10], 1, "1024-2047");
 }
 
+/*
+ * The per-port table's slots a CPU: all 16,384 on a small node, fewer as
+ * CPUs are added so that the table stays within its 64 MiB, a floor on
+ * the largest.
+ */
+static void test_port_slots(void)
+{
+	test_case("port table: slots a CPU");
+	ASSERT_EQ(gnv_port_slots(1), GNV_MAX_PORT_KEYS, "1 CPU");
+	ASSERT_EQ(gnv_port_slots(2), GNV_MAX_PORT_KEYS, "2 CPUs: 22.8 MiB");
+	ASSERT_EQ(gnv_port_slots(8), 8192, "8 CPUs: 45.5 MiB");
+	ASSERT_EQ(gnv_port_slots(64), 1024, "64 CPUs: 45.5 MiB");
+	ASSERT_EQ(gnv_port_slots(1024), GNV_MIN_PORT_SLOTS, "1024: the floor");
+	for (int n = 1; n <= 512; n++) {
+		__u32 s = gnv_port_slots(n);
+
+		if (!ASSERT_EQ(s & (s - 1), 0, "a power of two") ||
+		    !ASSERT_TRUE(s == GNV_MIN_PORT_SLOTS ||
+				 (__u64)s * sizeof(struct gnv_port_slot) * n <=
+				 GNV_PORT_TABLE_BYTES, "within the budget"))
+			break;
+	}
+}
+
 /* The identity of the packet s describes (--vxlan on), as parsed. */
 static __u32 ident_of(const struct pkt_spec *s, size_t inner_ttl_at)
 {
@@ -734,6 +758,7 @@ int main(void)
 	test_underlay_too_big();
 	test_packet_identity();
 	test_port_stats();
+	test_port_slots();
 	test_parse_cases();
 	test_bad_cases();
 	test_truncations();

@@ -162,7 +162,7 @@ static int map_echoes(struct gnv_bpf *b)
 int gnv_bpf_load(struct gnv_bpf *b, const struct gnv_bpf_opts *o,
 		 unsigned int progs, ring_buffer_sample_fn on_event, void *ctx)
 {
-	__u32 rb_size;
+	__u32 rb_size, port_slots;
 	int err;
 
 	memset(b, 0, sizeof(*b));
@@ -211,11 +211,13 @@ int gnv_bpf_load(struct gnv_bpf *b, const struct gnv_bpf_opts *o,
 	b->skel->rodata->targ_vxlan_port = o->filter.vxlan_port;
 	/*
 	 * The tables --hist fills, a slot each when the run does not ask for
-	 * them: the per-port map alone is 16,384 keys of ~700 bytes per CPU.
+	 * them: the per-port map alone is up to 16,384 slots of 728 bytes per
+	 * CPU (fewer on a node of many: gnv_port_slots()).
 	 * Their code is never reached then (rodata), nor verified.
 	 */
-	if ((!o->hist &&
-	     bpf_map__set_max_entries(b->skel->maps.port_stats, 1)) ||
+	port_slots = o->hist ? gnv_port_slots(libbpf_num_possible_cpus()) : 1;
+	b->skel->rodata->targ_port_slots_mask = port_slots - 1;
+	if (bpf_map__set_max_entries(b->skel->maps.port_stats, port_slots) ||
 	    (!(o->hist & GNV_HIST_RTT) &&
 	     bpf_map__set_max_entries(b->skel->maps.echoes, 1)) ||
 	    (!(o->hist & GNV_HIST_TCP) &&
