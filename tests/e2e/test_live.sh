@@ -278,6 +278,30 @@ test_count_stops() {
 	check "detached after -c exit" bash -c "! ip -n $NS_RX -d link show $RX_IF | grep -q prog/xdp"
 }
 
+# Two events 0.5 ms apart on one CPU: the first wakes the reader, the
+# second comes within the millisecond in which the kernel wakes it no
+# more (rb_wakeup()): it must still reach the screen, at the reader's poll
+# timeout, not wait for an event that never comes. Three rounds: now and
+# then the reader is still awake for the second (without the poll's
+# consume, two rounds in three hung).
+test_prompt_delivery() {
+	local round rc
+
+	"$GNV" -r "$TMP/demo.pcap" -q -c 2 -w "$TMP/two.pcap" icmp 2>/dev/null
+	for round in 1 2 3; do
+		start_tracer "$TMP/p.json" -c 2 -o json icmp
+		replay "$TMP/two.pcap" 2000
+		wait_bounded "$GNV_PID" 3
+		rc=$?
+		GNV_PID=
+		[ $rc -eq 0 ] && [ "$(wc -l <"$TMP/p.json")" -eq 2 ] || break
+	done
+	check "two events 0.5 ms apart: -c 2 exits within 3 s (round $round)" \
+		test $rc -eq 0
+	check "two events 0.5 ms apart: both printed (round $round)" \
+		test "$(wc -l <"$TMP/p.json")" -eq 2
+}
+
 test_xdp_modes() {
 	ip -n "$NS_RX" link set lo up
 	rx "$GNV" -i lo --direction in --xdp-mode native --duration 0.2 >/dev/null 2>"$TMP/x.err"
@@ -666,6 +690,7 @@ main() {
 	test_cooked_any LINUX_SLL2
 	test_cooked_any LINUX_SLL
 	test_count_stops
+	test_prompt_delivery
 	test_duration_stops
 	test_hist_live
 	test_rtt_live
