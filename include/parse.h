@@ -18,6 +18,11 @@
 
 #include "gnvtrace.h"
 
+/*
+ * Inlined on the host too: gcc kept the parse out of line, its constant
+ * GNV_FIELDS_* argument a variable tested at every field (and 12% more
+ * instructions a packet offline).
+ */
 #ifdef __bpf__
 #define GNV_INLINE static __always_inline
 #else
