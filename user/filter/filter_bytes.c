@@ -72,7 +72,11 @@ int gnv_bytes_compile(const char *text, struct gnv_bytes *b, char *err,
 	if (!p)
 		return gnv_errf(err, errlen, "'%s': out of memory", text);
 	if (pcap_compile(p, &prog, text, 1, PCAP_NETMASK_UNKNOWN)) {
-		gnv_errf(err, errlen, "'%s': %s", text, pcap_geterr(p));
+		/* Some of libpcap's messages end in a newline: one line. */
+		const char *why = pcap_geterr(p);
+
+		gnv_errf(err, errlen, "'%s': %.*s", text,
+			 (int)strcspn(why, "\n"), why);
 		pcap_close(p);
 		return -EINVAL;
 	}
