@@ -14,7 +14,7 @@ PKTGEN=$BUILD/tools/gnv-pktgen
 N=1000000
 N_BIG=2000000
 N_PROFILE=100000
-ROUNDS=3
+ROUNDS=5
 # Geneve carrying Ethernet carrying IPv4 carrying ICMP, by byte offsets.
 TCPDUMP_FILTER='udp port 6081 and udp[10:2] = 0x6558 and udp[(8 + (4 * (2 + (udp[8:1] & 0x3f))) + 12):2] = 0x0800 and udp[8 + (4 * (2 + (udp[8:1] & 0x3f))) + 14 + 9:1] = 1'
 
