@@ -203,14 +203,7 @@ static int poll_events(struct live *l)
 	int err;
 
 	while (!gnv_exiting) {
-		/*
-		 * The kernel wakes us at most each millisecond per CPU
-		 * (rb_wakeup()): what came since waits for the timeout,
-		 * which epoll does not report as data.
-		 */
 		err = ring_buffer__poll(l->bpf.rb, 100);
-		if (err == 0)
-			err = ring_buffer__consume(l->bpf.rb);
 		gnv_output_flush(&l->out);
 		gnv_report_tick(&l->report);
 		refresh_mtus(l);
@@ -219,6 +212,15 @@ static int poll_events(struct live *l)
 		/* Only an interpreted filter changes (gnv_trace_bpf_load()). */
 		if (l->o->ovn && gnv_ovn_refresh(l->o->ovn, &l->filter))
 			gnv_bpf_set_filter(&l->bpf, &l->filter);
+		/*
+		 * The kernel wakes us at most each millisecond per CPU
+		 * (rb_wakeup()): what came unannounced is taken here, at
+		 * the timeout too (which epoll does not report as data),
+		 * and before the time is judged (BFD's detection, the
+		 * journeys' timeout) on a clock such an event would beat.
+		 */
+		if (err >= 0)
+			err = ring_buffer__consume(l->bpf.rb);
 		if (l->joiner)
 			gnv_joiner_expire(l->joiner, gnv_mono_ns(), false);
 		gnv_bfd_sessions_age(l->bfd, gnv_mono_ns(), bfd_change, l);
