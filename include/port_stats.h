@@ -27,11 +27,23 @@ GNV_INLINE void gnv_port_key_of(const struct gnv_pkt *p, __u8 dir,
 }
 
 /*
+ * Whether word i (of eleven) of port key k may be other than 0: all of an
+ * IPv6 tunnel's; of an IPv4 tunnel's, all but its address words past the
+ * first (3-5, 7-9), which are 0 in every key (gnv_port_key_of() copies a
+ * parsed packet's, whose IPv4 tails the parser clears; fuzz_parse checks
+ * it). The hash and the compare below skip those: a constant i each,
+ * unrolled.
+ */
+GNV_INLINE int gnv_port_key_word_used(const struct gnv_port_key *k, int i)
+{
+	return k->outer_family == 6 || !((i >= 3 && i <= 5) || (i >= 7 && i <= 9));
+}
+
+/*
  * The first slot key may be in, in the kernel's per-port table:
  * each of its eleven words times a constant of its own, summed, folded as
  * the packet identity is (gnv_id_final()); cheaper than jhash, whose
- * rounds wait on each other. An IPv4 tunnel's address words past the
- * first are 0 and add nothing: multiplied for IPv6 only.
+ * rounds wait on each other. The words that are 0 add nothing: left out.
  */
 GNV_INLINE __u32 gnv_port_slot_of(const struct gnv_port_key *k)
 {
@@ -47,27 +59,16 @@ GNV_INLINE __u32 gnv_port_slot_of(const struct gnv_port_key *k)
 	__u64 h = 0;
 
 	_Static_assert(sizeof(*k) == 4 * 11, "eleven words");
-	/* vni; port, dir, has_port; each address's first; the family. */
-	h = (__u64)gnv_id_word(w) * mul[0] +
-	    (__u64)gnv_id_word(w + 4) * mul[1] +
-	    (__u64)gnv_id_word(w + 8) * mul[2] +
-	    (__u64)gnv_id_word(w + 24) * mul[6] +
-	    (__u64)gnv_id_word(w + 40) * mul[10];
-	if (k->outer_family == 6) {
 GNV_UNROLL
-		for (int i = 3; i < 10; i++)
-			if (i != 6)
-				h += (__u64)gnv_id_word(w + 4 * i) * mul[i];
-	}
+	for (int i = 0; i < 11; i++)
+		if (gnv_port_key_word_used(k, i))
+			h += (__u64)gnv_id_word(w + 4 * i) * mul[i];
 	return gnv_id_final(h) & (GNV_MAX_PORT_KEYS - 1);
 }
 
 /*
- * Whether two port keys are the same: their eleven words, but for IPv4
- * tunnels the address words past the first, which are 0 in every key
- * (gnv_port_key_of() copies a parsed packet's, whose IPv4 tails the
- * parser clears; fuzz_parse checks it): the family's word tells IPv4
- * keys from IPv6 ones.
+ * Whether two port keys are the same: their words that may be other than
+ * 0 (the family's word, compared, tells IPv4 keys from IPv6 ones).
  */
 GNV_INLINE int gnv_port_key_eq(const struct gnv_port_key *a,
 			       const struct gnv_port_key *b)
@@ -75,19 +76,10 @@ GNV_INLINE int gnv_port_key_eq(const struct gnv_port_key *a,
 	const __u8 *x = (const __u8 *)a, *y = (const __u8 *)b;
 	__u32 diff = 0;
 
-	/* vni; port, dir, has_port; each address's first; the family. */
-	diff |= gnv_id_word(x) ^ gnv_id_word(y);
-	diff |= gnv_id_word(x + 4) ^ gnv_id_word(y + 4);
-	diff |= gnv_id_word(x + 8) ^ gnv_id_word(y + 8);
-	diff |= gnv_id_word(x + 24) ^ gnv_id_word(y + 24);
-	diff |= gnv_id_word(x + 40) ^ gnv_id_word(y + 40);
-	if (a->outer_family == 6) {
 GNV_UNROLL
-		for (int i = 3; i < 10; i++)
-			if (i != 6)
-				diff |= gnv_id_word(x + 4 * i) ^
-					gnv_id_word(y + 4 * i);
-	}
+	for (int i = 0; i < 11; i++)
+		if (gnv_port_key_word_used(a, i))
+			diff |= gnv_id_word(x + 4 * i) ^ gnv_id_word(y + 4 * i);
 	return !diff;
 }
 
