@@ -32,6 +32,7 @@
 #include "kernel/loader.h"
 #include "lab/pktcraft.h"
 #include "output/format.h"
+#include "stats/counts.h"
 #include "gnvtrace.skel.h"
 
 #define RUN_NS		1000000000ULL	/* each rate's producing time */
@@ -95,19 +96,6 @@ static void *consume(void *arg)
 	return NULL;
 }
 
-static __u64 stat_sum(struct consumer *c, __u32 idx)
-{
-	int n_cpus = libbpf_num_possible_cpus();
-	__u64 vals[n_cpus], sum = 0;
-
-	if (bpf_map_lookup_elem(bpf_map__fd(c->bpf.skel->maps.stats), &idx,
-				vals))
-		return 0;
-	for (int i = 0; i < n_cpus; i++)
-		sum += vals[i];
-	return sum;
-}
-
 /*
  * rate events a second for RUN_NS: in a batch each tick, or (spread) one
  * at a time, evenly spaced. How many were made.
@@ -153,6 +141,7 @@ static int run(const __u8 *frame, size_t len, enum gnv_format mode,
 	struct gnv_bpf_opts o = { .echo_timeout_ns = 5000000000ULL };
 	char words[] = "icmp", err[256], *argv[] = { words };
 	struct consumer c = { 0 };
+	struct gnv_counts counts = { 0 };
 	FILE *devnull = fopen("/dev/null", "w");
 	__u64 produced, lost, t0, wall;
 	int prog_fd, missed = 0;
@@ -179,7 +168,8 @@ static int run(const __u8 *frame, size_t len, enum gnv_format mode,
 	wall = now_ns(CLOCK_MONOTONIC) - t0;
 	atomic_store(&c.stop, 1);
 	pthread_join(c.thread, NULL);
-	lost = stat_sum(&c, GNV_STAT_LOST);
+	gnv_bpf_add_counts(&c.bpf, &counts);
+	lost = counts.v[GNV_STAT_LOST];
 	printf("%-5s %-6s %7.2f M/s %9.2f M/s %10llu %8llu %10.0f %8.0f",
 	       mode == GNV_OUT_JSON ? "json" : "text",
 	       spread ? "spread" : "ticks",

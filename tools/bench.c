@@ -27,6 +27,7 @@
 #include "kernel/loader.h"
 #include "lib/clock.h"
 #include "ovn/ovn_names.h"
+#include "stats/counts.h"
 #include "lab/pktcraft.h"
 #include "output/format.h"
 #include "journey/journey.h"
@@ -237,17 +238,16 @@ static double rounds(struct bench *b, int prog_fd, const struct frame *f,
 	return median(ns);
 }
 
-static __u64 read_stat(const struct gnv_bpf *bpf, __u32 idx)
+/* Events the loaded programs (the case's, its base's) could not push. */
+static __u64 lost_events(const struct bench *b)
 {
-	int n_cpus = libbpf_num_possible_cpus();
-	__u64 vals[n_cpus], sum = 0;
+	struct gnv_counts c = { 0 };
 
-	if (!bpf->skel ||
-	    bpf_map_lookup_elem(bpf_map__fd(bpf->skel->maps.stats), &idx, vals))
-		return 0;
-	for (int i = 0; i < n_cpus; i++)
-		sum += vals[i];
-	return sum;
+	if (b->bpf.skel)	/* a reference has none */
+		gnv_bpf_add_counts(&b->bpf, &c);
+	if (b->base_bpf.skel)
+		gnv_bpf_add_counts(&b->base_bpf, &c);
+	return c.v[GNV_STAT_LOST];
 }
 
 /*
@@ -361,8 +361,7 @@ static int run_case(struct bench *b, const int *ref_fd, struct bench_case *c,
 	c->verified = verified_insns(prog_fd);
 	c->ns = rounds(b, prog_fd, c->frame, base_fd, base->frame,
 		       &c->vs_base);
-	b->lost += read_stat(&b->bpf, GNV_STAT_LOST) +
-		   read_stat(&b->base_bpf, GNV_STAT_LOST);
+	b->lost += lost_events(b);
 	if (c->show_maps)
 		print_maps(b);
 	if (c->ns < 0)
