@@ -29,6 +29,16 @@ __u32 targ_filter_idx;
  * user space before each run: round trips in capture time. 0 live.
  */
 __u64 targ_now_ns;
+/*
+ * The clock of TCP's flows, which only tells a minute's idleness
+ * (GNV_TCP_IDLE_NS): live, CLOCK_MONOTONIC as user space last wrote it
+ * (at the load, then at each turn of the live loop, 100 ms apart at
+ * most); offline (--kernel), the capture time. A load, where
+ * bpf_ktime_get_coarse_ns() is a helper call: 1.7 ns of the exporter's
+ * ~50 per packet. It stands still while the live loop stalls: a flow then
+ * seems active for longer, and taking its slot counts as an eviction.
+ */
+__u64 targ_coarse_ns;
 
 /*
  * What a run asks for, set before the load and fixed after it: rodata, so
@@ -407,7 +417,7 @@ count_port(const struct gnv_pkt *pkt, __u32 wire_len, __u32 l3_len,
 
 /* A TCP segment with data: its flow's slot, a retransmission counted. */
 static __always_inline void count_tcp(const struct gnv_pkt *pkt,
-				      struct gnv_port_stats *st, __u64 now)
+				      struct gnv_port_stats *st)
 {
 	struct gnv_tcp_slot *s;
 	struct gnv_echo_key key;
@@ -421,16 +431,13 @@ static __always_inline void count_tcp(const struct gnv_pkt *pkt,
 	s = bpf_map_lookup_elem(&tcp_flows, &idx);
 	if (!s)
 		return;
-	if (targ_now_ns)
-		now = targ_now_ns;
 	/*
 	 * A flow's clock only tells whether it has been idle for a minute:
-	 * the coarse one (a jiffy's resolution) does, for a few ns, where
-	 * the fine one costs ~20 ns in a VM (kvm-clock).
+	 * user space's coarse one does, where the fine one costs ~20 ns in
+	 * a VM (kvm-clock), even when the event has read it.
 	 */
-	if (!now)
-		now = bpf_ktime_get_coarse_ns();
-	if (gnv_tcp_count(s, &key, st, pkt, now) == GNV_TCP_EVICTED)
+	if (gnv_tcp_count(s, &key, st, pkt, targ_coarse_ns) ==
+	    GNV_TCP_EVICTED)
 		stat_inc(GNV_STAT_TCP_EVICTED);
 }
 
@@ -479,7 +486,7 @@ static __always_inline void count_echo(const struct gnv_pkt *pkt, __u8 dir,
  * --hist's work for a tunnel's matched frame of wire_len bytes, every tag
  * counted (meta_vlan()'s too), on device ifindex; now: the event's clock,
  * or 0 when no event is made (-q): then read only by what needs it, an
- * echo or a handshake, and coarsely by TCP's flows. A global function,
+ * echo or a handshake (TCP's flows go by targ_coarse_ns). A global function,
  * verified once on its own: inlined, its code changed how clang laid out
  * the whole program and the verifier walked twice the instructions on
  * every path, --hist or not (297k for 150k, once as MTU trouble came in,
@@ -502,7 +509,7 @@ __noinline int gnv_count_hist(const struct gnv_pkt *pkt, __u32 wire_len,
 	st = count_port(pkt, wire_len, wire_len - 14 - 4 * pkt->n_vlans,
 			ifindex, dir, how & HOW_OUT_WHOLE);
 	if (st && (targ_hist & GNV_HIST_TCP))
-		count_tcp(pkt, st, now);
+		count_tcp(pkt, st);
 	if (targ_hist & GNV_HIST_RTT)
 		count_echo(pkt, dir, now);
 	return 0;

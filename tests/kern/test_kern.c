@@ -34,6 +34,7 @@
 #include "kernel/loader.h"
 #include "lab/pktcraft.h"
 #include "lib/abi_names.h"
+#include "lib/clock.h"
 #include "stats/counts.h"
 #include "stats/hist.h"
 #include "fixtures.h"
@@ -712,6 +713,71 @@ static void test_port_table(void)
 	sched_setaffinity(0, sizeof(one), &one);
 }
 
+static void inner_tcp_data(struct pkt_spec *s)
+{
+	s->inner_proto = IPPROTO_TCP;
+	s->sport = 40000;
+	s->dport = 80;
+	s->tcp_flags = 0x18;	/* PSH, ACK */
+	s->tcp_seq = 1000;
+	s->payload_len = 100;
+}
+
+/*
+ * Live, a TCP flow's slot is stamped with the clock user space writes
+ * (targ_coarse_ns: the load, then each turn of the live loop), the time
+ * its idleness is judged by.
+ */
+static void test_tcp_clock(void)
+{
+	struct gnv_bpf_opts o = { .hist = GNV_HIST_TCP, .no_events = 1 };
+	struct gnv_tcp_slot slot;
+	struct gnv_echo_key k;
+	__u8 data[FRAME_MAX];
+	struct gnv_pkt p;
+	struct gnv_bpf b;
+	__u64 before, after;
+	__u32 idx;
+	int fd;
+
+	test_case("kern: TCP flows' clock is user space's");
+	if (!compile("", GENEVE_UDP_PORT, &o.filter))
+		return;
+	before = gnv_mono_ns();
+	if (!ASSERT_OK(gnv_bpf_load(&b, &o, GNV_PROG_XDP_IN, on_event, NULL),
+		       "gnv_bpf_load"))
+		return;
+	after = gnv_mono_ns();
+	fd = bpf_program__fd(gnv_bpf_prog(&b, GNV_PROG_XDP_IN));
+	for (int round = 0; round < 2; round++) {
+		LIBBPF_OPTS(bpf_test_run_opts, run, .data_in = data,
+			    .repeat = 1);
+		__u64 set = b.skel->bss->targ_coarse_ns;
+
+		run.data_size_in = make_frame(inner_tcp_data, NULL, data);
+		if (!ASSERT_EQ(gnv_parse_frame(data, data + run.data_size_in,
+					       GNV_LINK_ETH, GENEVE_UDP_PORT,
+					       0, &p), GNV_GENEVE, "parsed") ||
+		    !ASSERT_OK(bpf_prog_test_run_opts(fd, &run), "test_run"))
+			break;
+		if (!round) {
+			ASSERT_TRUE(set >= before && set <= after,
+				    "the load set the clock");
+		} else {
+			ASSERT_TRUE(set >= after, "a tick set it later");
+		}
+		memset(&k, 0, sizeof(k));
+		gnv_tcp_key_of(&p, &k);
+		idx = gnv_tcp_slot_of(&k);
+		ASSERT_OK(bpf_map_lookup_elem(bpf_map__fd(b.skel->maps.tcp_flows),
+					      &idx, &slot), "the flow's slot");
+		ASSERT_EQ(slot.ts_ns, set, "stamped with user space's clock");
+		ASSERT_EQ(slot.next_seq, 1100, "the flow followed");
+		gnv_bpf_tick(&b);
+	}
+	gnv_bpf_close(&b);
+}
+
 static void inner_udp_bfd(struct pkt_spec *s)
 {
 	s->inner_proto = IPPROTO_UDP;
@@ -1129,6 +1195,7 @@ int main(int argc, char **argv)
 	test_kern_cases_compiled();
 	test_port();
 	test_port_table();
+	test_tcp_clock();
 	test_bfd_snap();
 	test_vm_ports(dir, "", 0);
 	test_vm_ports(dir, "(vni 70000 and inport 32766 and icmp) or "

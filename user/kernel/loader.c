@@ -9,6 +9,7 @@
 #include <linux/bpf.h>
 #include <bpf/bpf.h>
 
+#include "lib/clock.h"
 #include "lib/log.h"
 #include "stats/counts.h"
 #include "stats/echo_table.h"
@@ -274,6 +275,7 @@ int gnv_bpf_load(struct gnv_bpf *b, const struct gnv_bpf_opts *o,
 			strerror(-err));
 		goto fail;
 	}
+	gnv_bpf_tick(b);
 	return 0;
 fail:
 	gnv_bpf_close(b);
@@ -420,6 +422,12 @@ int gnv_bpf_set_mtu(const struct gnv_bpf *b, __u32 ifindex, __u32 mtu)
 			min = t[i].mtu;
 	__atomic_store_n(&b->skel->bss->targ_mtu_min, min, __ATOMIC_RELEASE);
 	return 0;
+}
+
+void gnv_bpf_tick(const struct gnv_bpf *b)
+{
+	__atomic_store_n(&b->skel->bss->targ_coarse_ns, gnv_mono_ns(),
+			 __ATOMIC_RELAXED);
 }
 
 int gnv_bpf_set_filter(const struct gnv_bpf *b, const struct gnv_filter *f)

@@ -94,6 +94,11 @@ int gnv_bpf_set_vm_port(const struct gnv_bpf *b, __u32 ifindex,
  * again when it changes. 0, or a negative errno.
  */
 int gnv_bpf_set_mtu(const struct gnv_bpf *b, __u32 ifindex, __u32 mtu);
+/*
+ * The kernel's coarse clock (TCP flows' idleness) set to now: the load
+ * does it, the live loop at each turn.
+ */
+void gnv_bpf_tick(const struct gnv_bpf *b);
 /* Adds the per-CPU counters, summed, into c. */
 void gnv_bpf_add_counts(const struct gnv_bpf *b, struct gnv_counts *c);
 /* Adds the kernel's per-port statistics, summed over CPUs, into h. */

@@ -58,8 +58,12 @@ static int trace_kernel(struct file_reader *r, struct gnv_bpf *b)
 	);
 	int err;
 
-	/* Echo round trips in capture time (0 is the kernel's clock). */
+	/*
+	 * Echo round trips and TCP flows' idleness in capture time (0 is
+	 * the kernel's clock, and a free TCP slot's).
+	 */
 	b->skel->bss->targ_now_ns = r->pkt.ts_ns ? r->pkt.ts_ns : 1;
+	b->skel->bss->targ_coarse_ns = b->skel->bss->targ_now_ns;
 	err = bpf_prog_test_run_opts(
 		bpf_program__fd(gnv_bpf_prog(b, GNV_PROG_XDP_IN)), &run);
 

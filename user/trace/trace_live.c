@@ -204,6 +204,7 @@ static int poll_events(struct live *l)
 
 	while (!gnv_exiting) {
 		err = ring_buffer__poll(l->bpf.rb, 100);
+		gnv_bpf_tick(&l->bpf);
 		gnv_output_flush(&l->out);
 		gnv_report_tick(&l->report);
 		refresh_mtus(l);
