@@ -236,10 +236,16 @@ GNV_INLINE int gnv_echo_in_time(__u64 req_ns, __u64 now_ns, __u64 timeout_ns)
 	return now_ns >= req_ns && now_ns - req_ns <= timeout_ns;
 }
 
-/* The 32-bit word of 16 address bytes that differs most between hosts. */
-GNV_INLINE __u32 gnv_addr_tail(const __u8 *a)
+/*
+ * A word of 16 address bytes that differs between hosts: an IPv4
+ * address (the first 4 bytes, the rest 0), or an IPv6 address's first
+ * word (its prefix) and last (its interface) folded. The last word alone
+ * is 0 for every IPv4 address: echoes and TCP flows went by their
+ * numbers only, each host's ping 1 to one slot.
+ */
+GNV_INLINE __u32 gnv_addr_word(const __u8 *a)
 {
-	return rd32(a + 12);
+	return gnv_id_word(a) ^ gnv_id_word(a + 12);
 }
 
 /* The request's slot in the echo table: a multiplicative hash. */
@@ -247,8 +253,8 @@ GNV_INLINE __u32 gnv_echo_slot_of(const struct gnv_echo_key *k)
 {
 	__u32 h = ((__u32)k->id << 16 | k->seq) * 0x9e3779b1u;
 
-	h = (h ^ gnv_addr_tail(k->src)) * 0x85ebca6bu;
-	h = (h ^ gnv_addr_tail(k->dst)) * 0xc2b2ae35u;
+	h = (h ^ gnv_addr_word(k->src)) * 0x85ebca6bu;
+	h = (h ^ gnv_addr_word(k->dst)) * 0xc2b2ae35u;
 	return (h ^ h >> 16) & (GNV_ECHO_SLOTS - 1);
 }
 

@@ -639,6 +639,59 @@ static void test_port_slot_spread(void)
 		  "1,024 slots: 8 VNIs x 32 ports");
 }
 
+/*
+ * Slots of the echo and TCP flow tables (direct-mapped, 65,536 each) for
+ * n flows that differ in one host's address only (the same ports, the
+ * same echo id and sequence): distinct slots, at least 95% of what a
+ * random hash gives.
+ */
+static void check_flow_spread(int family, int tcp)
+{
+	static __u8 used[GNV_ECHO_SLOTS];
+	const int n = 2000;
+	struct gnv_echo_key k;
+	int distinct = 0;
+
+	_Static_assert(GNV_TCP_SLOTS == GNV_ECHO_SLOTS, "the same size");
+	memset(used, 0, sizeof(used));
+	for (int i = 0; i < n; i++) {
+		__u32 slot;
+
+		memset(&k, 0, sizeof(k));
+		k.family = family;
+		k.proto = tcp ? GNV_IPPROTO_TCP : GNV_IPPROTO_ICMP;
+		k.id = tcp ? 40000 : 1;
+		k.seq = tcp ? 80 : 1;
+		if (family == 4) {	/* 10.0.i/256.i%256 to 10.1.0.1 */
+			k.src[0] = k.dst[0] = 10;
+			k.src[2] = i >> 8;
+			k.src[3] = i;
+			k.dst[1] = k.dst[3] = 1;
+		} else {		/* fd00::i to fd00::1 */
+			k.src[0] = k.dst[0] = 0xfd;
+			k.src[14] = i >> 8;
+			k.src[15] = i;
+			k.dst[15] = 1;
+		}
+		slot = tcp ? gnv_tcp_slot_of(&k) : gnv_echo_slot_of(&k);
+		distinct += !used[slot];
+		used[slot] = 1;
+	}
+	/* A random hash: 65,536 * (1 - (1 - 1/65,536)^2,000) = 1,970. */
+	ASSERT_GE(distinct, 1870, family == 4 ? (tcp ? "IPv4 TCP flows" :
+						  "IPv4 echoes") :
+		  (tcp ? "IPv6 TCP flows" : "IPv6 echoes"));
+}
+
+static void test_flow_slot_spread(void)
+{
+	test_case("echo and TCP tables: flows of many hosts spread");
+	for (int family = 4; family <= 6; family += 2) {
+		check_flow_spread(family, 0);
+		check_flow_spread(family, 1);
+	}
+}
+
 /* The identity of the packet s describes (--vxlan on), as parsed. */
 static __u32 ident_of(const struct pkt_spec *s, size_t inner_ttl_at)
 {
@@ -818,6 +871,7 @@ int main(void)
 	test_port_stats();
 	test_port_slots();
 	test_port_slot_spread();
+	test_flow_slot_spread();
 	test_parse_cases();
 	test_bad_cases();
 	test_truncations();

@@ -32,6 +32,13 @@ void gnv_print_summary(FILE *out, const struct gnv_counts *c,
 	if (c->v[GNV_STAT_UNDERLAY_TOO_BIG])
 		fprintf(out, ", %llu underlay 'too big' for a tunnel",
 			(unsigned long long)c->v[GNV_STAT_UNDERLAY_TOO_BIG]);
+	/* --hist's direct-mapped tables: a slot another took. */
+	if (c->v[GNV_STAT_ECHO_DISPLACED])
+		fprintf(out, ", %llu echo requests displaced",
+			(unsigned long long)c->v[GNV_STAT_ECHO_DISPLACED]);
+	if (c->v[GNV_STAT_TCP_EVICTED])
+		fprintf(out, ", %llu TCP flows evicted",
+			(unsigned long long)c->v[GNV_STAT_TCP_EVICTED]);
 	if (attached && attached[0])
 		fprintf(out, "; %s", attached);
 	fprintf(out, "\n");
