@@ -248,13 +248,17 @@ GNV_INLINE __u32 gnv_addr_word(const __u8 *a)
 	return gnv_id_word(a) ^ gnv_id_word(a + 12);
 }
 
-/* The request's slot in the echo table: a multiplicative hash. */
+/*
+ * The request's slot in the echo table: its three words each times a
+ * constant of its own, the products folded (side by side, where each
+ * word's product waited for the last: ~0.04x r15 in the exporter's mode,
+ * the TCP flow table hashing so too).
+ */
 GNV_INLINE __u32 gnv_echo_slot_of(const struct gnv_echo_key *k)
 {
-	__u32 h = ((__u32)k->id << 16 | k->seq) * 0x9e3779b1u;
-
-	h = (h ^ gnv_addr_word(k->src)) * 0x85ebca6bu;
-	h = (h ^ gnv_addr_word(k->dst)) * 0xc2b2ae35u;
+	__u32 h = ((__u32)k->id << 16 | k->seq) * 0x9e3779b1u ^
+		  gnv_addr_word(k->src) * 0x85ebca6bu ^
+		  gnv_addr_word(k->dst) * 0xc2b2ae35u;
 	return (h ^ h >> 16) & (GNV_ECHO_SLOTS - 1);
 }
 

@@ -642,10 +642,11 @@ static void test_port_slot_spread(void)
 /*
  * Slots of the echo and TCP flow tables (direct-mapped, 65,536 each) for
  * n flows that differ in one host's address only (the same ports, the
- * same echo id and sequence): distinct slots, at least 95% of what a
- * random hash gives.
+ * same echo id and sequence), or, by_number, in the client's port or the
+ * echo's sequence only: distinct slots, at least 95% of what a random
+ * hash gives.
  */
-static void check_flow_spread(int family, int tcp)
+static void check_flow_spread(int family, int tcp, int by_number)
 {
 	static __u8 used[GNV_ECHO_SLOTS];
 	const int n = 2000;
@@ -655,22 +656,24 @@ static void check_flow_spread(int family, int tcp)
 	_Static_assert(GNV_TCP_SLOTS == GNV_ECHO_SLOTS, "the same size");
 	memset(used, 0, sizeof(used));
 	for (int i = 0; i < n; i++) {
+		/* by_number: one host, 10.0.0.7 or fd00::7 */
+		int host = by_number ? 7 : i;
 		__u32 slot;
 
 		memset(&k, 0, sizeof(k));
 		k.family = family;
 		k.proto = tcp ? GNV_IPPROTO_TCP : GNV_IPPROTO_ICMP;
-		k.id = tcp ? 40000 : 1;
-		k.seq = tcp ? 80 : 1;
-		if (family == 4) {	/* 10.0.i/256.i%256 to 10.1.0.1 */
+		k.id = tcp ? 40000 + (by_number ? i : 0) : 1;
+		k.seq = tcp ? 80 : 1 + (by_number ? i : 0);
+		if (family == 4) {	/* 10.0.host to 10.1.0.1 */
 			k.src[0] = k.dst[0] = 10;
-			k.src[2] = i >> 8;
-			k.src[3] = i;
+			k.src[2] = host >> 8;
+			k.src[3] = host;
 			k.dst[1] = k.dst[3] = 1;
-		} else {		/* fd00::i to fd00::1 */
+		} else {		/* fd00::host to fd00::1 */
 			k.src[0] = k.dst[0] = 0xfd;
-			k.src[14] = i >> 8;
-			k.src[15] = i;
+			k.src[14] = host >> 8;
+			k.src[15] = host;
 			k.dst[15] = 1;
 		}
 		slot = tcp ? gnv_tcp_slot_of(&k) : gnv_echo_slot_of(&k);
@@ -678,18 +681,20 @@ static void check_flow_spread(int family, int tcp)
 		used[slot] = 1;
 	}
 	/* A random hash: 65,536 * (1 - (1 - 1/65,536)^2,000) = 1,970. */
-	ASSERT_GE(distinct, 1870, family == 4 ? (tcp ? "IPv4 TCP flows" :
-						  "IPv4 echoes") :
-		  (tcp ? "IPv6 TCP flows" : "IPv6 echoes"));
+	ASSERT_GE(distinct, 1870, by_number ? (tcp ? "one host's TCP ports" :
+						     "one host's echo sequence") :
+		  family == 4 ? (tcp ? "IPv4 hosts' TCP flows" : "IPv4 hosts' echoes") :
+		  (tcp ? "IPv6 hosts' TCP flows" : "IPv6 hosts' echoes"));
 }
 
 static void test_flow_slot_spread(void)
 {
 	test_case("echo and TCP tables: flows of many hosts spread");
-	for (int family = 4; family <= 6; family += 2) {
-		check_flow_spread(family, 0);
-		check_flow_spread(family, 1);
-	}
+	for (int family = 4; family <= 6; family += 2)
+		for (int by_number = 0; by_number < 2; by_number++) {
+			check_flow_spread(family, 0, by_number);
+			check_flow_spread(family, 1, by_number);
+		}
 }
 
 /* The identity of the packet s describes (--vxlan on), as parsed. */
