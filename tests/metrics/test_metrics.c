@@ -20,6 +20,7 @@
 #include <jansson.h>
 
 #include "lib/abi_names.h"
+#include "lib/dynlib.h"
 #include "ovn/ovn_names.h"
 #include "stats/metrics.h"
 #include "test_util.h"
@@ -856,6 +857,52 @@ static struct gnv_metrics_server *listen_lo(int family, char *err,
 				  errlen);
 }
 
+/* Whether this process has a library whose file name holds name mapped. */
+static int mapped(const char *name)
+{
+	char line[512];
+	FILE *f = fopen("/proc/self/maps", "r");
+	int found = 0;
+
+	if (!f)
+		return -1;
+	while (!found && fgets(line, sizeof(line), f))
+		found = strstr(line, name) != NULL;
+	fclose(f);
+	return found;
+}
+
+/*
+ * libmicrohttpd is loaded by the first server (lib/dynlib.h): a run
+ * without one (gnvtrace -r FILE) maps none of it, nor GnuTLS behind it.
+ * A library missing is a one-line error naming the package.
+ */
+static void test_lazy_library(void)
+{
+	static const char *const names[] = { "nothing_here", NULL };
+	static void *fns[1];
+	static struct gnv_dynlib nope = {
+		.soname = "libgnvtrace-none.so.9", .package = "libnone9",
+		.names = names, .fns = fns,
+	};
+	struct gnv_metrics_server *s;
+	char err[256] = "";
+
+	test_case("metrics: libmicrohttpd loaded by the first server only");
+	ASSERT_EQ(mapped("libmicrohttpd"), 0, "none mapped before");
+	ASSERT_EQ(mapped("libgnutls"), 0, "nor GnuTLS");
+	s = listen_lo(AF_INET, err, sizeof(err));
+	if (!ASSERT_TRUE(s != NULL, err))
+		return;
+	ASSERT_EQ(mapped("libmicrohttpd"), 1, "mapped once a server starts");
+	gnv_metrics_stop(s);
+	ASSERT_EQ(gnv_dynlib_load(&nope, "--thing", err, sizeof(err)),
+		  -ENOENT, "a library not installed");
+	ASSERT_STRSTR(err, "--thing needs libgnvtrace-none.so.9, which is "
+		      "not installed (apt install libnone9)", "its message");
+	ASSERT_TRUE(!strchr(err, '\n'), "one line");
+}
+
 static void test_server(void)
 {
 	struct gnv_metrics_server *s, *s2;
@@ -1241,6 +1288,7 @@ int main(int argc, char **argv)
 		gnv_hist_free(&hist);
 		return ret ? 1 : 0;
 	}
+	test_lazy_library();
 	test_render();
 	test_cardinality();
 	test_tunnel_labels();

@@ -27,8 +27,23 @@
 #include <unistd.h>
 
 #include "lib/clock.h"
+#include "lib/dynlib.h"
 #include "lib/log.h"
 #include "metrics.h"
+
+/* libmicrohttpd, loaded for an exporter only (lib/dynlib.h). */
+#define MHD_FNS(X)							\
+	X(MHD_start_daemon) X(MHD_stop_daemon)				\
+	X(MHD_create_response_from_buffer)				\
+	X(MHD_create_response_from_buffer_with_free_callback_cls)	\
+	X(MHD_add_response_header) X(MHD_queue_response)		\
+	X(MHD_destroy_response)
+static struct { MHD_FNS(GNV_DYNLIB_PTR) } mhd;
+static const char *const mhd_names[] = { MHD_FNS(GNV_DYNLIB_NAME) NULL };
+static struct gnv_dynlib mhd_lib = {
+	.soname = "libmicrohttpd.so.12", .package = "libmicrohttpd12",
+	.names = mhd_names, .fns = (void **)&mhd,
+};
 
 struct body {
 	int refs;		/* the server's, plus one per response */
@@ -127,16 +142,16 @@ static enum MHD_Result reply_text(struct MHD_Connection *conn,
 	struct MHD_Response *r;
 	enum MHD_Result ret;
 
-	r = MHD_create_response_from_buffer(strlen(text), (void *)text,
+	r = mhd.MHD_create_response_from_buffer(strlen(text), (void *)text,
 					    MHD_RESPMEM_PERSISTENT);
 	if (!r)
 		return MHD_NO;
-	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE,
+	mhd.MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE,
 				"text/plain; charset=utf-8");
 	if (allow)
-		MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, allow);
-	ret = MHD_queue_response(conn, status, r);
-	MHD_destroy_response(r);
+		mhd.MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, allow);
+	ret = mhd.MHD_queue_response(conn, status, r);
+	mhd.MHD_destroy_response(r);
 	return ret;
 }
 
@@ -161,16 +176,16 @@ static enum MHD_Result answer(void *cls, struct MHD_Connection *conn,
 				  NULL);
 
 	b = current_body(s);
-	r = MHD_create_response_from_buffer_with_free_callback_cls(
+	r = mhd.MHD_create_response_from_buffer_with_free_callback_cls(
 		b->len, b->data, body_put, b);
 	if (!r) {
 		body_put(b);
 		return MHD_NO;
 	}
-	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE,
+	mhd.MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE,
 				GNV_METRICS_CONTENT_TYPE);
-	ret = MHD_queue_response(conn, MHD_HTTP_OK, r);
-	MHD_destroy_response(r);
+	ret = mhd.MHD_queue_response(conn, MHD_HTTP_OK, r);
+	mhd.MHD_destroy_response(r);
 	return ret;
 }
 
@@ -301,6 +316,9 @@ struct gnv_metrics_server *gnv_metrics_listen(const struct sockaddr *sa,
 	char what[INET6_ADDRSTRLEN + 10];
 	int fd, one = 1;
 
+	if (gnv_dynlib_load(&mhd_lib, "--metrics", err, errlen))
+		return NULL;
+
 	addr_text(sa, what, sizeof(what));
 	fd = socket(sa->sa_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (fd < 0) {
@@ -336,13 +354,14 @@ struct gnv_metrics_server *gnv_metrics_listen(const struct sockaddr *sa,
 	/* The server's thread takes no signals: they are the trace loop's. */
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, &old);
-	s->d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO |
-				(sa->sa_family == AF_INET6 ? MHD_USE_IPv6 : 0),
-				0, NULL, NULL, answer, s,
-				MHD_OPTION_LISTEN_SOCKET, (MHD_socket)fd,
-				MHD_OPTION_CONNECTION_LIMIT, (unsigned int)64,
-				MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)30,
-				MHD_OPTION_END);
+	s->d = mhd.MHD_start_daemon(
+		MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO |
+		(sa->sa_family == AF_INET6 ? MHD_USE_IPv6 : 0),
+		0, NULL, NULL, answer, s,
+		MHD_OPTION_LISTEN_SOCKET, (MHD_socket)fd,
+		MHD_OPTION_CONNECTION_LIMIT, (unsigned int)64,
+		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)30,
+		MHD_OPTION_END);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (!s->d) {
 		snprintf(err, errlen, "--metrics %s: cannot start the HTTP server",
@@ -408,7 +427,7 @@ void gnv_metrics_stop(struct gnv_metrics_server *s)
 	pthread_cond_broadcast(&s->published);
 	pthread_mutex_unlock(&s->lock);
 	/* Closes the listening socket too. */
-	MHD_stop_daemon(s->d);
+	mhd.MHD_stop_daemon(s->d);
 	body_put(s->body);
 	pthread_cond_destroy(&s->published);
 	pthread_mutex_destroy(&s->lock);
