@@ -43,7 +43,7 @@ INCLUDES  := -Iinclude -Iuser -I$(OUT)
 GNV_CFLAGS := $(INCLUDES) -std=gnu11 -Wall -Wextra -Werror \
 	-Wmissing-field-initializers -Wno-unused-parameter -MMD -MP \
 	-DGNV_VERSION='"$(VERSION)"'
-LDLIBS    := -lbpf -lelf -lz -lpcap -ljansson -lssl -lcrypto -lpthread
+LDLIBS    := -lbpf -lelf -lz -lpcap -ljansson -lpthread
 
 BPF_SRCS  := $(wildcard bpf/*.bpf.c)
 BPF_OBJS  := $(patsubst bpf/%.bpf.c,$(OUT)/%.bpf.o,$(BPF_SRCS))

@@ -247,6 +247,21 @@ test_hist() {
 	done
 }
 
+# Reading a file opens none of the libraries loaded on first use
+# (lib/dynlib.h): the exporter's, the ssl: remotes'. The loader's own
+# account, which a library linked again would fail.
+test_lazy_libraries() {
+	local f=$CAPS/scapy-geneve-ovn-vlan-icmp.pcap lib
+	LD_DEBUG=files "$GNV" -r "$f" -q icmp >/dev/null 2>"$TMP/ld"
+	check "-r: the dynamic loader's account was read" \
+		grep -q 'file=libbpf.so.1' "$TMP/ld"
+	for lib in libmicrohttpd libgnutls libssl libcrypto; do
+		check "-r FILE opens no $lib" \
+			test "$(grep -c "file=$lib" "$TMP/ld")" = 0
+	done
+}
+
+test_lazy_libraries
 test_fixtures_tshark
 test_bfd_fixture
 test_hist

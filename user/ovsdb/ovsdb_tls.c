@@ -23,8 +23,82 @@
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 
+#include "lib/dynlib.h"
 #include "lib/log.h"
 #include "ovsdb_conn.h"
+
+/*
+ * OpenSSL, loaded for an ssl: remote only (lib/dynlib.h): every function
+ * of it that the code below calls (`nm -u` of this file's object), the
+ * header macros' expansions too (SSL_CTX_set_mode() is SSL_CTX_ctrl()),
+ * libcrypto's among them, found through libssl's handle. Each name then
+ * stands for the table's pointer, so the calls read as OpenSSL's.
+ */
+#define SSL_FNS(X)							\
+	X(BIO_clear_flags) X(BIO_free) X(BIO_get_data)	\
+	X(BIO_get_new_index) X(BIO_meth_free) X(BIO_meth_new)	\
+	X(BIO_meth_set_ctrl) X(BIO_meth_set_read) X(BIO_meth_set_write)	\
+	X(BIO_new) X(BIO_set_data) X(BIO_set_flags) X(BIO_set_init)	\
+	X(ERR_clear_error) X(ERR_get_error) X(ERR_peek_error)	\
+	X(ERR_reason_error_string) X(SSL_CTX_check_private_key)	\
+	X(SSL_CTX_ctrl) X(SSL_CTX_free)	\
+	X(SSL_CTX_load_verify_locations) X(SSL_CTX_new)	\
+	X(SSL_CTX_set_default_passwd_cb)	\
+	X(SSL_CTX_set_default_passwd_cb_userdata)	\
+	X(SSL_CTX_set_options) X(SSL_CTX_set_verify)	\
+	X(SSL_CTX_use_PrivateKey_file)	\
+	X(SSL_CTX_use_certificate_chain_file) X(SSL_connect)	\
+	X(SSL_free) X(SSL_get_error) X(SSL_get_verify_result)	\
+	X(SSL_new) X(SSL_pending) X(SSL_read) X(SSL_set_bio)	\
+	X(SSL_set_connect_state) X(SSL_shutdown) X(SSL_write)	\
+	X(TLS_client_method) X(X509_verify_cert_error_string)
+static struct { SSL_FNS(GNV_DYNLIB_PTR) } ssl_fns;
+static const char *const ssl_names[] = { SSL_FNS(GNV_DYNLIB_NAME) NULL };
+static struct gnv_dynlib ssl_lib = {
+	.soname = "libssl.so.3", .package = "libssl3",
+	.names = ssl_names, .fns = (void **)&ssl_fns,
+};
+#define BIO_clear_flags (*ssl_fns.BIO_clear_flags)
+#define BIO_free (*ssl_fns.BIO_free)
+#define BIO_get_data (*ssl_fns.BIO_get_data)
+#define BIO_get_new_index (*ssl_fns.BIO_get_new_index)
+#define BIO_meth_free (*ssl_fns.BIO_meth_free)
+#define BIO_meth_new (*ssl_fns.BIO_meth_new)
+#define BIO_meth_set_ctrl (*ssl_fns.BIO_meth_set_ctrl)
+#define BIO_meth_set_read (*ssl_fns.BIO_meth_set_read)
+#define BIO_meth_set_write (*ssl_fns.BIO_meth_set_write)
+#define BIO_new (*ssl_fns.BIO_new)
+#define BIO_set_data (*ssl_fns.BIO_set_data)
+#define BIO_set_flags (*ssl_fns.BIO_set_flags)
+#define BIO_set_init (*ssl_fns.BIO_set_init)
+#define ERR_clear_error (*ssl_fns.ERR_clear_error)
+#define ERR_get_error (*ssl_fns.ERR_get_error)
+#define ERR_peek_error (*ssl_fns.ERR_peek_error)
+#define ERR_reason_error_string (*ssl_fns.ERR_reason_error_string)
+#define SSL_CTX_check_private_key (*ssl_fns.SSL_CTX_check_private_key)
+#define SSL_CTX_ctrl (*ssl_fns.SSL_CTX_ctrl)
+#define SSL_CTX_free (*ssl_fns.SSL_CTX_free)
+#define SSL_CTX_load_verify_locations (*ssl_fns.SSL_CTX_load_verify_locations)
+#define SSL_CTX_new (*ssl_fns.SSL_CTX_new)
+#define SSL_CTX_set_default_passwd_cb (*ssl_fns.SSL_CTX_set_default_passwd_cb)
+#define SSL_CTX_set_default_passwd_cb_userdata (*ssl_fns.SSL_CTX_set_default_passwd_cb_userdata)
+#define SSL_CTX_set_options (*ssl_fns.SSL_CTX_set_options)
+#define SSL_CTX_set_verify (*ssl_fns.SSL_CTX_set_verify)
+#define SSL_CTX_use_PrivateKey_file (*ssl_fns.SSL_CTX_use_PrivateKey_file)
+#define SSL_CTX_use_certificate_chain_file (*ssl_fns.SSL_CTX_use_certificate_chain_file)
+#define SSL_connect (*ssl_fns.SSL_connect)
+#define SSL_free (*ssl_fns.SSL_free)
+#define SSL_get_error (*ssl_fns.SSL_get_error)
+#define SSL_get_verify_result (*ssl_fns.SSL_get_verify_result)
+#define SSL_new (*ssl_fns.SSL_new)
+#define SSL_pending (*ssl_fns.SSL_pending)
+#define SSL_read (*ssl_fns.SSL_read)
+#define SSL_set_bio (*ssl_fns.SSL_set_bio)
+#define SSL_set_connect_state (*ssl_fns.SSL_set_connect_state)
+#define SSL_shutdown (*ssl_fns.SSL_shutdown)
+#define SSL_write (*ssl_fns.SSL_write)
+#define TLS_client_method (*ssl_fns.TLS_client_method)
+#define X509_verify_cert_error_string (*ssl_fns.X509_verify_cert_error_string)
 
 static const char *const ssl_flag[3] = {
 	"--ovn-ssl-key", "--ovn-ssl-cert", "--ovn-ssl-ca",
@@ -249,6 +323,8 @@ int sb_tls_setup(struct gnv_ovn_sb *c, const struct gnv_ovn_ssl *ssl,
 			first = c->remotes[i].text;
 	if (!first)
 		return 0;
+	if (gnv_dynlib_load(&ssl_lib, "an ssl: remote", err, errlen))
+		return -1;
 	for (int i = 0; i < 3; i++)
 		if (!path[i] || !*path[i])
 			snprintf(missing + strlen(missing),
@@ -408,6 +484,8 @@ bool sb_tls_pending(const struct gnv_ovn_sb *c)
  */
 void sb_tls_drop(struct gnv_ovn_sb *c, bool notify)
 {
+	if (ssl_lib.state <= 0)	/* no ssl: remote: OpenSSL never loaded */
+		return;
 	if (c->ssl && notify) {
 		ERR_clear_error();
 		SSL_shutdown(c->ssl);
@@ -421,7 +499,8 @@ void sb_tls_drop(struct gnv_ovn_sb *c, bool notify)
 /* Frees what sb_tls_setup made. */
 void sb_tls_free(struct gnv_ovn_sb *c)
 {
-	SSL_CTX_free(c->ctx);
+	if (ssl_lib.state > 0)
+		SSL_CTX_free(c->ctx);
 	for (int i = 0; i < 3; i++)
 		free(c->ssl_path[i]);
 }
