@@ -16,8 +16,14 @@
  *		.soname = "libfoo.so.1", .package = "libfoo1",
  *		.names = foo_names, .fns = (void **)&foo,
  *	};
+ *	#define foo_open (*foo.foo_open)
+ *	#define foo_close (*foo.foo_close)
  *
- * and calls foo.foo_open(...), with the types of foo's own header.
+ * after foo's own header: each name then stands for the table's pointer,
+ * with that header's types, so the calls read as the library's, and so
+ * do the expansions of its macros. The build checks the two lists: a
+ * name the table lacks is a compile error, a name left without its
+ * #define an undefined symbol at the link (the library is not linked).
  */
 #ifndef GNV_DYNLIB_H
 #define GNV_DYNLIB_H

@@ -44,6 +44,14 @@ static struct gnv_dynlib mhd_lib = {
 	.soname = "libmicrohttpd.so.12", .package = "libmicrohttpd12",
 	.names = mhd_names, .fns = (void **)&mhd,
 };
+#define MHD_start_daemon (*mhd.MHD_start_daemon)
+#define MHD_stop_daemon (*mhd.MHD_stop_daemon)
+#define MHD_create_response_from_buffer (*mhd.MHD_create_response_from_buffer)
+#define MHD_create_response_from_buffer_with_free_callback_cls \
+	(*mhd.MHD_create_response_from_buffer_with_free_callback_cls)
+#define MHD_add_response_header (*mhd.MHD_add_response_header)
+#define MHD_queue_response (*mhd.MHD_queue_response)
+#define MHD_destroy_response (*mhd.MHD_destroy_response)
 
 struct body {
 	int refs;		/* the server's, plus one per response */
@@ -142,16 +150,16 @@ static enum MHD_Result reply_text(struct MHD_Connection *conn,
 	struct MHD_Response *r;
 	enum MHD_Result ret;
 
-	r = mhd.MHD_create_response_from_buffer(strlen(text), (void *)text,
+	r = MHD_create_response_from_buffer(strlen(text), (void *)text,
 					    MHD_RESPMEM_PERSISTENT);
 	if (!r)
 		return MHD_NO;
-	mhd.MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE,
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE,
 				"text/plain; charset=utf-8");
 	if (allow)
-		mhd.MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, allow);
-	ret = mhd.MHD_queue_response(conn, status, r);
-	mhd.MHD_destroy_response(r);
+		MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, allow);
+	ret = MHD_queue_response(conn, status, r);
+	MHD_destroy_response(r);
 	return ret;
 }
 
@@ -176,16 +184,16 @@ static enum MHD_Result answer(void *cls, struct MHD_Connection *conn,
 				  NULL);
 
 	b = current_body(s);
-	r = mhd.MHD_create_response_from_buffer_with_free_callback_cls(
+	r = MHD_create_response_from_buffer_with_free_callback_cls(
 		b->len, b->data, body_put, b);
 	if (!r) {
 		body_put(b);
 		return MHD_NO;
 	}
-	mhd.MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE,
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE,
 				GNV_METRICS_CONTENT_TYPE);
-	ret = mhd.MHD_queue_response(conn, MHD_HTTP_OK, r);
-	mhd.MHD_destroy_response(r);
+	ret = MHD_queue_response(conn, MHD_HTTP_OK, r);
+	MHD_destroy_response(r);
 	return ret;
 }
 
@@ -354,14 +362,13 @@ struct gnv_metrics_server *gnv_metrics_listen(const struct sockaddr *sa,
 	/* The server's thread takes no signals: they are the trace loop's. */
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, &old);
-	s->d = mhd.MHD_start_daemon(
-		MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO |
-		(sa->sa_family == AF_INET6 ? MHD_USE_IPv6 : 0),
-		0, NULL, NULL, answer, s,
-		MHD_OPTION_LISTEN_SOCKET, (MHD_socket)fd,
-		MHD_OPTION_CONNECTION_LIMIT, (unsigned int)64,
-		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)30,
-		MHD_OPTION_END);
+	s->d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO |
+				(sa->sa_family == AF_INET6 ? MHD_USE_IPv6 : 0),
+				0, NULL, NULL, answer, s,
+				MHD_OPTION_LISTEN_SOCKET, (MHD_socket)fd,
+				MHD_OPTION_CONNECTION_LIMIT, (unsigned int)64,
+				MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)30,
+				MHD_OPTION_END);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (!s->d) {
 		snprintf(err, errlen, "--metrics %s: cannot start the HTTP server",
@@ -427,7 +434,7 @@ void gnv_metrics_stop(struct gnv_metrics_server *s)
 	pthread_cond_broadcast(&s->published);
 	pthread_mutex_unlock(&s->lock);
 	/* Closes the listening socket too. */
-	mhd.MHD_stop_daemon(s->d);
+	MHD_stop_daemon(s->d);
 	body_put(s->body);
 	pthread_cond_destroy(&s->published);
 	pthread_mutex_destroy(&s->lock);
