@@ -43,7 +43,10 @@ INCLUDES  := -Iinclude -Iuser -I$(OUT)
 GNV_CFLAGS := $(INCLUDES) -std=gnu11 -Wall -Wextra -Werror \
 	-Wmissing-field-initializers -Wno-unused-parameter -MMD -MP \
 	-DGNV_VERSION='"$(VERSION)"'
-LDLIBS    := -lbpf -lelf -lz -lpcap -ljansson -lpthread
+# libpcap, libmicrohttpd and OpenSSL are loaded when a run needs them
+# (user/lib/dynlib.h); tests and tools that call libpcap themselves link it.
+LDLIBS    := -lbpf -lelf -lz -ljansson -lpthread
+TOOL_LDLIBS := $(LDLIBS) -lpcap
 
 BPF_SRCS  := $(wildcard bpf/*.bpf.c)
 BPF_OBJS  := $(patsubst bpf/%.bpf.c,$(OUT)/%.bpf.o,$(BPF_SRCS))
@@ -117,12 +120,12 @@ $(OUT)/gnvtrace: $(OUT)/user/main.o $(OUT)/libgnv.a
 $(OUT)/tests/%: tests/%.c $(OUT)/libgnv.a
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(dir $@)
-	$(Q)$(CC) $(GNV_CFLAGS) $(CFLAGS) -Itests $< $(OUT)/libgnv.a $(LDLIBS) -o $@
+	$(Q)$(CC) $(GNV_CFLAGS) $(CFLAGS) -Itests $< $(OUT)/libgnv.a $(TOOL_LDLIBS) -o $@
 
 $(OUT)/tools/%: tools/%.c $(OUT)/libgnv.a
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(dir $@)
-	$(Q)$(CC) $(GNV_CFLAGS) $(CFLAGS) $< $(OUT)/libgnv.a $(LDLIBS) -o $@
+	$(Q)$(CC) $(GNV_CFLAGS) $(CFLAGS) $< $(OUT)/libgnv.a $(TOOL_LDLIBS) -o $@
 
 $(OUT):
 	$(Q)mkdir -p $@
@@ -195,7 +198,7 @@ FUZZ_USER   := trace/capture filter/filter_compile filter/filter_words \
 	filter/filter_bytes filter/inner_frame \
 	filter/filter_dump filter/filter_bpf output/format \
 	output/format_text output/format_json output/format_health \
-	lib/abi_names lib/outbuf \
+	lib/abi_names lib/outbuf lib/dynlib lib/pcap_lib \
 	lib/hashtab lib/log lib/ifname ovn/ovn_names ovn/ovn_rows \
 	ovn/ovn_file ovn/ovn_zones health/bfd
 FUZZ_OBJS   := $(patsubst %,$(OUT)/fuzz/obj/%.o,$(FUZZ_USER))
@@ -211,7 +214,7 @@ $(FUZZ_OBJS): $(OUT)/fuzz/obj/%.o: user/%.c | $(OUT)/fuzz/obj
 
 $(FUZZ_BINS): $(OUT)/fuzz/%: tests/fuzz/%.c $(FUZZ_OBJS)
 	$(call msg,FUZZ,$@)
-	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -MF $@.d $< $(FUZZ_OBJS) -lpcap -ljansson -o $@
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -MF $@.d $< $(FUZZ_OBJS) -ljansson -o $@
 
 $(OUT)/fuzz/obj:
 	$(Q)mkdir -p $@

@@ -12,6 +12,8 @@
 #include "filter/filter_compile.h"
 #include "lab/demo.h"
 #include "lib/log.h"
+#define GNV_PCAP_LIB_NO_HEADER	/* <pcap/pcap.h> clashes with libbpf's */
+#include "lib/pcap_lib.h"
 #include "ovsdb/ovsdb_sb.h"
 #include "stats/metrics.h"
 #include "trace/ovn_source.h"
@@ -23,18 +25,13 @@
 #error "GNV_VERSION comes from the Makefile (debian/changelog's version)"
 #endif
 
-/*
- * <pcap/pcap.h> brings a struct bpf_insn that clashes with libbpf's
- * <linux/bpf.h>: its one function used here is declared by hand.
- */
-const char *pcap_lib_version(void);
 
 /* --version: ours, and the libbpf and libpcap we run with. */
 static void print_version(FILE *stream, struct argp_state *state)
 {
 	fprintf(stream, "gnvtrace %s (libbpf %u.%u, %s)\n", GNV_VERSION,
 		libbpf_major_version(), libbpf_minor_version(),
-		pcap_lib_version());
+		gnv_pcap_version());
 }
 
 void (*argp_program_version_hook)(FILE *, struct argp_state *) = print_version;

@@ -255,10 +255,18 @@ test_lazy_libraries() {
 	LD_DEBUG=files "$GNV" -r "$f" -q icmp >/dev/null 2>"$TMP/ld"
 	check "-r: the dynamic loader's account was read" \
 		grep -q 'file=libbpf.so.1' "$TMP/ld"
-	for lib in libmicrohttpd libgnutls libssl libcrypto; do
+	for lib in libmicrohttpd libgnutls libssl libcrypto libpcap libdbus \
+		   libsystemd; do
 		check "-r FILE opens no $lib" \
 			test "$(grep -c "file=$lib" "$TMP/ld")" = 0
 	done
+	# What needs libpcap loads it: standard input, -w, a byte expression.
+	LD_DEBUG=files "$GNV" -r - -q -w "$TMP/lazy.pcap" 'ip[9] = 1' \
+		<"$f" >/dev/null 2>"$TMP/ld"
+	check "-r -, -w and a byte expression open libpcap" \
+		grep -q 'file=libpcap.so.0.8' "$TMP/ld"
+	check "... and write what they matched" \
+		test "$(tshark -r "$TMP/lazy.pcap" 2>/dev/null | wc -l)" -gt 0
 }
 
 test_lazy_libraries

@@ -3,10 +3,10 @@
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
-#include <pcap/pcap.h>
 
 #include "filter.h"
 #include "lib/log.h"
+#include "lib/pcap_lib.h"
 #include "filter_bpf.h"
 #include "filter_bytes.h"
 #include "inner_frame.h"
@@ -65,10 +65,13 @@ int gnv_bytes_words(const char *const *tok, int n_tok, int *n)
 int gnv_bytes_compile(const char *text, struct gnv_bytes *b, char *err,
 		      size_t errlen)
 {
-	pcap_t *p = pcap_open_dead(DLT_EN10MB, FRAME_CAP);
 	static struct gnv_filter one = { .n_terms = 1, .n_bytes = 1 };
 	struct bpf_program prog;
+	pcap_t *p;
 
+	if (gnv_pcap_load("a byte expression", err, errlen))
+		return -ENOENT;
+	p = pcap_open_dead(DLT_EN10MB, FRAME_CAP);
 	if (!p)
 		return gnv_errf(err, errlen, "'%s': out of memory", text);
 	if (pcap_compile(p, &prog, text, 1, PCAP_NETMASK_UNKNOWN)) {

@@ -5,9 +5,9 @@
  */
 #include <arpa/inet.h>
 #include <stdio.h>
-#include <pcap/pcap.h>
 
 #include "lib/abi_names.h"
+#include "lib/pcap_lib.h"
 #include "filter_compile.h"
 
 static const char *side_word(__u8 side)

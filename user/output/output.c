@@ -1,16 +1,17 @@
 // SPDX-License-Identifier: MIT
 #include <arpa/inet.h>
 #include <errno.h>
-#include <pcap/pcap.h>
 #include <string.h>
 
 #include "lib/log.h"
+#include "lib/pcap_lib.h"
 #include "output.h"
 
 int gnv_output_open(struct gnv_output *out, const struct gnv_output_opts *o,
 		    FILE *lines_to, int live, int dlt)
 {
 	int to_stdout = o->write_file && !strcmp(o->write_file, "-");
+	char err[256];
 
 	memset(out, 0, sizeof(*out));
 	/* With -w -, standard output is the capture: no lines there. */
@@ -20,6 +21,10 @@ int gnv_output_open(struct gnv_output *out, const struct gnv_output_opts *o,
 	if (!o->write_file)
 		return 0;
 	out->snaplen = o->snaplen;
+	if (gnv_pcap_load("-w", err, sizeof(err))) {
+		pr_warn("%s\n", err);
+		return -ENOENT;
+	}
 	out->dead = pcap_open_dead(dlt, out->snaplen);
 	if (!out->dead) {
 		pr_warn("out of memory\n");

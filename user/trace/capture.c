@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include <errno.h>
 #include <fcntl.h>
-#include <pcap/pcap.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,6 +10,7 @@
 
 #include "gnvtrace.h"
 #include "lib/log.h"
+#include "lib/pcap_lib.h"
 #include "capture.h"
 
 /* The classic pcap format (pcap-savefile(5)). */
@@ -156,6 +156,16 @@ not_ours:
 	return -1;
 }
 
+/* libpcap's name for a link type, where it is installed. */
+static const char *link_name(int dlt)
+{
+	char err[256];
+
+	if (gnv_pcap_load("naming a link type", err, sizeof(err)))
+		return "unknown";
+	return pcap_datalink_val_to_name(dlt) ?: "unknown";
+}
+
 struct capture *capture_open(const char *path, char *err, size_t errlen)
 {
 	char perr[PCAP_ERRBUF_SIZE];
@@ -170,6 +180,12 @@ struct capture *capture_open(const char *path, char *err, size_t errlen)
 	c->fd = -1;
 	if (strcmp(path, "-") && open_classic(c) == 0)
 		goto check_link;
+	/* pcapng, standard input, whatever else libpcap reads. */
+	if (gnv_pcap_load("reading a pcapng capture or standard input", err,
+			  errlen)) {
+		free(c);
+		return NULL;
+	}
 	c->pcap = pcap_open_offline(path, perr);
 	if (!c->pcap) {
 		gnv_errf(err, errlen, "cannot read %s: %s", path, perr);
@@ -181,8 +197,7 @@ check_link:
 	if (capture_link(c, NULL) < 0) {
 		gnv_errf(err, errlen, "%s: unsupported link type %s (%d); gnvtrace "
 		    "reads Ethernet, Linux cooked v1/v2 and raw IP captures",
-		    path, pcap_datalink_val_to_name(c->dlt) ?: "unknown",
-		    c->dlt);
+		    path, link_name(c->dlt), c->dlt);
 		capture_close(c);
 		return NULL;
 	}
