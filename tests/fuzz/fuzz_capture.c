@@ -109,7 +109,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			CHECK(!memcmp(pkt.data, data + off + 16, pkt.caplen));
 			off += 16 + pkt.caplen;
 		}
-		link = capture_link(c, &pkt);
+		link = pkt.link;
 		CHECK(link >= GNV_LINK_ETH && link <= GNV_LINK_SLL2);
 		/* malloc(0) may give NULL; parse from a 1-byte buffer then. */
 		copy = malloc(pkt.caplen ? pkt.caplen : 1);

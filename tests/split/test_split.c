@@ -13,7 +13,9 @@
  *
  *   test_split MIX.pcap [CAPTURES_DIR|FILE.pcap]...
  */
+#define _GNU_SOURCE	/* sched_setaffinity */
 #include <dirent.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -264,6 +266,42 @@ static void shared_captures(const char *dir)
 	free(names);
 }
 
+/*
+ * Threads only where there are CPUs this process may use: pinned to one
+ * (taskset -c 0, a container's one-CPU cpuset), the file is read
+ * sequentially, without workers taking turns on that CPU.
+ */
+static void split_by_usable_cpus(const char *path)
+{
+	struct capture *cap;
+	cpu_set_t all, one;
+	char err[256];
+
+	test_case("split only over the CPUs this process may use");
+	cap = capture_open(path, err, sizeof(err));
+	if (!ASSERT_TRUE(cap != NULL, "the mix opens") ||
+	    !ASSERT_TRUE(!sched_getaffinity(0, sizeof(all), &all),
+			 "sched_getaffinity")) {
+		capture_close(cap);
+		return;
+	}
+	if (CPU_COUNT(&all) > 1)
+		ASSERT_TRUE(gnv_split_fits(&opts, cap), "split on two CPUs");
+	else
+		printf("# one CPU here: only the pinned case\n");
+	CPU_ZERO(&one);
+	for (int cpu = 0; cpu < CPU_SETSIZE; cpu++)
+		if (CPU_ISSET(cpu, &all)) {
+			CPU_SET(cpu, &one);
+			break;
+		}
+	ASSERT_TRUE(!sched_setaffinity(0, sizeof(one), &one),
+		    "pinned to one CPU");
+	ASSERT_TRUE(!gnv_split_fits(&opts, cap), "pinned to one CPU: no split");
+	ASSERT_TRUE(!sched_setaffinity(0, sizeof(all), &all), "unpinned");
+	capture_close(cap);
+}
+
 int main(int argc, char **argv)
 {
 	char err[256];
@@ -292,6 +330,7 @@ int main(int argc, char **argv)
 	opts.mode = GNV_OUT_JSON;
 	opts.verbose = 1;
 	opts.hist = GNV_HIST_SIZE;
+	split_by_usable_cpus(argv[1]);
 	mix_and_its_faults(argv[1]);
 	false_boundaries();
 	flips(argv[1]);

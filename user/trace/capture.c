@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,6 +40,7 @@ struct capture {
 	const char *path;
 	__u64 index;		/* packets read so far */
 	int dlt;
+	int link;		/* link_of(dlt) */
 	/* Classic pcap, read by ourselves */
 	int fd;
 	int part;		/* a capture_part(): the fd is the file's */
@@ -48,6 +50,8 @@ struct capture {
 	size_t end;		/* no record starts at or past this offset */
 	int swapped, nsec;
 	__u32 snaplen;
+	__u32 max_caplen;	/* the snaplen, or none when it is 0 */
+	__u32 sub_ns;		/* nanoseconds in a unit of the time's fraction */
 	__u32 first_sec;	/* the first record's time, for capture_resync */
 	/* Everything else */
 	pcap_t *pcap;
@@ -140,6 +144,9 @@ static int open_classic(struct capture *c)
 	c->off = PCAP_FILE_HDR_LEN;
 	c->nsec = magic == PCAP_MAGIC_NS;
 	c->snaplen = rd32_file(c, hdr + 16);
+	/* Some old writers leave the snaplen 0: nothing to check then. */
+	c->max_caplen = c->snaplen ? c->snaplen : UINT32_MAX;
+	c->sub_ns = c->nsec ? 1 : 1000;
 	/* The upper bits of the link type field carry FCS information. */
 	c->dlt = rd32_file(c, hdr + 20) & 0x0fffffff;
 	if (c->dlt == LINKTYPE_RAW)
@@ -154,6 +161,41 @@ not_ours:
 	close(c->fd);
 	c->fd = -1;
 	return -1;
+}
+
+/*
+ * Where the parser starts on a link type: GNV_LINK_*, LINK_RAW_IP when
+ * each packet's version nibble tells (packet_link), or -1 when gnvtrace
+ * does not read it.
+ */
+#define LINK_RAW_IP	(-2)
+
+static int link_of(int dlt)
+{
+	switch (dlt) {
+	case DLT_EN10MB:
+		return GNV_LINK_ETH;
+	case DLT_IPV4:
+		return GNV_LINK_IPV4;
+	case DLT_IPV6:
+		return GNV_LINK_IPV6;
+	case DLT_LINUX_SLL:
+		return GNV_LINK_SLL;
+	case DLT_LINUX_SLL2:
+		return GNV_LINK_SLL2;
+	case DLT_RAW:
+		return LINK_RAW_IP;
+	}
+	return -1;
+}
+
+static inline int packet_link(const struct capture *c,
+			      const struct capture_pkt *p)
+{
+	if (c->link != LINK_RAW_IP)
+		return c->link;
+	return p->caplen && p->data[0] >> 4 == 6 ? GNV_LINK_IPV6 :
+	       GNV_LINK_IPV4;
 }
 
 /* libpcap's name for a link type, where it is installed. */
@@ -194,7 +236,8 @@ struct capture *capture_open(const char *path, char *err, size_t errlen)
 	}
 	c->dlt = pcap_datalink(c->pcap);
 check_link:
-	if (capture_link(c, NULL) < 0) {
+	c->link = link_of(c->dlt);
+	if (c->link == -1) {
 		gnv_errf(err, errlen, "%s: unsupported link type %s (%d); gnvtrace "
 		    "reads Ethernet, Linux cooked v1/v2 and raw IP captures",
 		    path, link_name(c->dlt), c->dlt);
@@ -204,12 +247,16 @@ check_link:
 	return c;
 }
 
+/*
+ * The next record of a classic file: its header, and its bytes, which
+ * are in the window already but when the record ends past it.
+ */
 static int next_classic(struct capture *c, struct capture_pkt *p, char *err,
 		       size_t errlen)
 {
-	size_t left = c->size - c->off;
+	size_t left = c->size - c->off, rec_len;
 	const __u8 *rec;
-	__u32 sub;
+	__u32 w[4];	/* seconds, their fraction, caplen, len */
 
 	if (!left || c->off >= c->end)
 		return 0;
@@ -222,10 +269,13 @@ static int next_classic(struct capture *c, struct capture_pkt *p, char *err,
 	rec = file_bytes(c, c->off, PCAP_REC_HDR_LEN);
 	if (!rec)
 		goto read_failed;
-	p->caplen = rd32_file(c, rec + 8);
-	p->len = rd32_file(c, rec + 12);
-	/* Some old writers leave the snaplen 0: nothing to check then. */
-	if (c->snaplen && p->caplen > c->snaplen) {
+	memcpy(w, rec, sizeof(w));
+	if (c->swapped)
+		for (int i = 0; i < 4; i++)
+			w[i] = __builtin_bswap32(w[i]);
+	p->caplen = w[2];
+	p->len = w[3];
+	if (p->caplen > c->max_caplen) {
 		gnv_errf(err, errlen, "%s: packet %llu: record of %u bytes is "
 		    "longer than the file's snaplen %u", c->path,
 		    (unsigned long long)c->index + 1, p->caplen, c->snaplen);
@@ -238,14 +288,15 @@ static int next_classic(struct capture *c, struct capture_pkt *p, char *err,
 		    left - PCAP_REC_HDR_LEN);
 		return -1;
 	}
-	rec = file_bytes(c, c->off, PCAP_REC_HDR_LEN + p->caplen);
-	if (!rec)
-		goto read_failed;
-	sub = rd32_file(c, rec + 4);
-	p->ts_ns = (__u64)rd32_file(c, rec) * 1000000000ULL +
-		   (c->nsec ? sub : (__u64)sub * 1000);
+	rec_len = PCAP_REC_HDR_LEN + p->caplen;
+	if (__builtin_expect(c->off + rec_len > c->win_off + c->win_len, 0)) {
+		if (read_window(c, c->off, rec_len))
+			goto read_failed;
+		rec = c->win;
+	}
+	p->ts_ns = (__u64)w[0] * 1000000000ULL + (__u64)w[1] * c->sub_ns;
 	p->data = rec + PCAP_REC_HDR_LEN;
-	c->off += PCAP_REC_HDR_LEN + p->caplen;
+	c->off += rec_len;
 	return 1;
 read_failed:
 	gnv_errf(err, errlen, "%s: packet %llu: cannot read the file: %s", c->path,
@@ -378,6 +429,7 @@ int capture_next(struct capture *c, struct capture_pkt *p, char *err,
 			    (unsigned long long)c->index, p->caplen, p->len);
 			return -1;
 		}
+		p->link = packet_link(c, p);
 	}
 	return r;
 }
@@ -385,27 +437,6 @@ int capture_next(struct capture *c, struct capture_pkt *p, char *err,
 int capture_dlt(const struct capture *c)
 {
 	return c->dlt;
-}
-
-int capture_link(const struct capture *c, const struct capture_pkt *p)
-{
-	switch (c->dlt) {
-	case DLT_EN10MB:
-		return GNV_LINK_ETH;
-	case DLT_IPV4:
-		return GNV_LINK_IPV4;
-	case DLT_IPV6:
-		return GNV_LINK_IPV6;
-	case DLT_LINUX_SLL:
-		return GNV_LINK_SLL;
-	case DLT_LINUX_SLL2:
-		return GNV_LINK_SLL2;
-	case DLT_RAW:
-		/* Raw IP of either version: the version nibble tells. */
-		return p && p->caplen && p->data[0] >> 4 == 6 ?
-		       GNV_LINK_IPV6 : GNV_LINK_IPV4;
-	}
-	return -1;
 }
 
 void capture_close(struct capture *c)

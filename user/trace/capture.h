@@ -17,6 +17,7 @@ struct capture_pkt {
 	__u32 caplen;		/* bytes in the file */
 	__u32 len;		/* bytes on the wire */
 	__u64 ts_ns;
+	int link;		/* GNV_LINK_*: where the parser starts */
 };
 
 /* NULL with a one-line reason in err (which names the file). */
@@ -26,9 +27,8 @@ struct capture *capture_open(const char *path, char *err, size_t errlen);
 int capture_next(struct capture *c, struct capture_pkt *p, char *err,
 		 size_t errlen);
 
-/* The file's link type as a DLT_* value, and as where the parser starts. */
+/* The file's link type as a DLT_* value. */
 int capture_dlt(const struct capture *c);
-int capture_link(const struct capture *c, const struct capture_pkt *p);
 
 /*
  * Reading one classic pcap file on several threads (capture_splittable):

@@ -15,11 +15,12 @@
  * trusted offset, so that errors name the right packet and nothing counts
  * that the sequential reader would not have counted.
  */
+#define _GNU_SOURCE	/* sched_getaffinity */
 #include <errno.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "trace_file.h"
 
@@ -53,6 +54,19 @@ struct split {
 	size_t n_slots;
 };
 
+/*
+ * The CPUs this process may run on (taskset, a container's cpuset), not
+ * the machine's: workers beyond them only take turns on the same CPU.
+ */
+static int usable_cpus(void)
+{
+	cpu_set_t set;
+
+	if (sched_getaffinity(0, sizeof(set), &set))
+		return 1;
+	return CPU_COUNT(&set);
+}
+
 static size_t chunk_len(const struct gnv_trace_opts *o)
 {
 	return o->split_chunk_len ? o->split_chunk_len : CHUNK_LEN;
@@ -68,7 +82,7 @@ int gnv_split_fits(const struct gnv_trace_opts *o, const struct capture *cap)
 	return capture_splittable(cap) && !o->count && !o->write_file &&
 	       !(o->hist & (GNV_HIST_RTT | GNV_HIST_TCP)) &&
 	       capture_size(cap) > 2 * chunk_len(o) &&
-	       sysconf(_SC_NPROCESSORS_ONLN) > 1;
+	       usable_cpus() > 1;
 }
 
 static size_t chunk_nominal(const struct split *s, size_t k)
@@ -228,7 +242,7 @@ static int read_rest(struct file_reader *r, size_t off, __u64 index,
 int gnv_trace_split(struct file_reader *r, char *err, size_t errlen)
 {
 	struct split s = { .o = r->o, .cap = r->cap };
-	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	int cpus = usable_cpus();
 	int n_workers = cpus < MAX_WORKERS ? cpus : MAX_WORKERS;
 	pthread_t tid[MAX_WORKERS];
 	__u64 packets = 0;

@@ -28,7 +28,7 @@ static void trace_host(struct file_reader *r, struct gnv_event *ev)
 {
 	const struct capture_pkt *pkt = &r->pkt;
 	const struct gnv_filter *f = &r->o->filter;
-	int link = capture_link(r->cap, pkt);
+	int link = pkt->link;
 	struct gnv_port_entry *e = NULL;
 	int verdict;
 
