@@ -76,14 +76,20 @@ same_as_offline() { # same_as_offline LIVE_JSON PCAP FILTER...
 	diff -u "$TMP/off" "$TMP/on" >"$TMP/diff" || { head -20 "$TMP/diff"; return 1; }
 }
 
-# saw_nothing ERRFILE: gnvtrace's summary says its program ran on no
-# packet at all. Now and then (about one full run in ten, never alone) a
-# replay that tcpreplay reports sent is not seen by the program just
-# attached, in or out: such a run is said and made once more, so that
-# what is checked is what the program does with the packets.
-saw_nothing() {
-	grep -q "^gnvtrace: 0 packets seen" "$1" || return 1
-	echo "# the program saw no packet of the replay ($(grep -o 'Successful packets: *[0-9]*' "$TMP/replay.out")); once more"
+# missed_replay ERRFILE: gnvtrace's summary says its program ran on
+# fewer packets than tcpreplay sent. Now and then (about one full run in
+# ten, never alone) a replay that tcpreplay reports sent is not seen by
+# the program just attached, in or out, but for a packet or two of the
+# link's own (IPv6 neighbour discovery): such a run is said and made once
+# more, so that what is checked is what the program does with the
+# packets.
+missed_replay() {
+	local seen sent
+
+	seen=$(sed -n 's/^gnvtrace: \([0-9]*\) packets seen.*/\1/p' "$1")
+	sent=$(sed -n 's/.*Successful packets: *\([0-9]*\).*/\1/p' "$TMP/replay.out")
+	[ -n "$seen" ] && [ -n "$sent" ] && [ "$seen" -lt "$sent" ] || return 1
+	echo "# the program saw $seen packets of a replay of $sent; once more"
 }
 
 test_replay_matches_offline() { # a capture replayed live == gnvtrace -r
@@ -97,7 +103,7 @@ test_replay_matches_offline() { # a capture replayed live == gnvtrace -r
 		wait_lines "$TMP/live.json" \
 			"$("$GNV" -r "$pcap" -o json "$@" 2>/dev/null | wc -l)"
 		stop_gnvtrace
-		saw_nothing "$TMP/live.json.err" || break
+		missed_replay "$TMP/live.json.err" || break
 	done
 	check "replay $name ${*:-(no filter)}: live XDP events equal gnvtrace -r" \
 		same_as_offline "$TMP/live.json" "$pcap" "$@" ||
@@ -209,7 +215,7 @@ test_egress() { # test_egress PCAP TC_MODE [FILTER...]
 		replay "$pcap"
 		wait_lines "$TMP/out.json" "$("$GNV" -r "$pcap" -o json "$@" 2>/dev/null | wc -l)"
 		stop_gnvtrace
-		saw_nothing "$TMP/out.json.err" || break
+		missed_replay "$TMP/out.json.err" || break
 	done
 	"$GNV" -r "$pcap" -o json "$@" 2>/dev/null | sed 's/^{"ts":[0-9.]*,//' >"$TMP/off"
 	sed 's/^{"ts":[0-9.]*,"node":"[^"]*","ifname":"[^"]*","dir":"out","hook":"[^"]*",//' "$TMP/out.json" >"$TMP/on"
