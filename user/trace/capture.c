@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include <errno.h>
 #include <fcntl.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,8 +48,6 @@ struct capture {
 	size_t end;		/* no record starts at or past this offset */
 	int swapped, nsec;
 	__u32 snaplen;
-	__u32 max_caplen;	/* the snaplen, or none when it is 0 */
-	__u32 sub_ns;		/* nanoseconds in a unit of the time's fraction */
 	__u32 first_sec;	/* the first record's time, for capture_resync */
 	/* Everything else */
 	pcap_t *pcap;
@@ -143,9 +140,6 @@ static int open_classic(struct capture *c)
 	c->off = PCAP_FILE_HDR_LEN;
 	c->nsec = magic == PCAP_MAGIC_NS;
 	c->snaplen = rd32_file(c, hdr + 16);
-	/* Some old writers leave the snaplen 0: nothing to check then. */
-	c->max_caplen = c->snaplen ? c->snaplen : UINT32_MAX;
-	c->sub_ns = c->nsec ? 1 : 1000;
 	/* The upper bits of the link type field carry FCS information. */
 	c->dlt = rd32_file(c, hdr + 20) & 0x0fffffff;
 	if (c->dlt == LINKTYPE_RAW)
@@ -246,16 +240,12 @@ check_link:
 	return c;
 }
 
-/*
- * The next record of a classic file: its header, and its bytes, which
- * are in the window already but when the record ends past it.
- */
 static int next_classic(struct capture *c, struct capture_pkt *p, char *err,
 		       size_t errlen)
 {
-	size_t left = c->size - c->off, rec_len;
+	size_t left = c->size - c->off;
 	const __u8 *rec;
-	__u32 w[4];	/* seconds, their fraction, caplen, len */
+	__u32 sub;
 
 	if (!left || c->off >= c->end)
 		return 0;
@@ -268,13 +258,10 @@ static int next_classic(struct capture *c, struct capture_pkt *p, char *err,
 	rec = file_bytes(c, c->off, PCAP_REC_HDR_LEN);
 	if (!rec)
 		goto read_failed;
-	memcpy(w, rec, sizeof(w));
-	if (c->swapped)
-		for (int i = 0; i < 4; i++)
-			w[i] = __builtin_bswap32(w[i]);
-	p->caplen = w[2];
-	p->len = w[3];
-	if (p->caplen > c->max_caplen) {
+	p->caplen = rd32_file(c, rec + 8);
+	p->len = rd32_file(c, rec + 12);
+	/* Some old writers leave the snaplen 0: nothing to check then. */
+	if (c->snaplen && p->caplen > c->snaplen) {
 		gnv_errf(err, errlen, "%s: packet %llu: record of %u bytes is "
 		    "longer than the file's snaplen %u", c->path,
 		    (unsigned long long)c->index + 1, p->caplen, c->snaplen);
@@ -287,15 +274,14 @@ static int next_classic(struct capture *c, struct capture_pkt *p, char *err,
 		    left - PCAP_REC_HDR_LEN);
 		return -1;
 	}
-	rec_len = PCAP_REC_HDR_LEN + p->caplen;
-	if (__builtin_expect(c->off + rec_len > c->win_off + c->win_len, 0)) {
-		if (read_window(c, c->off, rec_len))
-			goto read_failed;
-		rec = c->win;
-	}
-	p->ts_ns = (__u64)w[0] * 1000000000ULL + (__u64)w[1] * c->sub_ns;
+	rec = file_bytes(c, c->off, PCAP_REC_HDR_LEN + p->caplen);
+	if (!rec)
+		goto read_failed;
+	sub = rd32_file(c, rec + 4);
+	p->ts_ns = (__u64)rd32_file(c, rec) * 1000000000ULL +
+		   (c->nsec ? sub : (__u64)sub * 1000);
 	p->data = rec + PCAP_REC_HDR_LEN;
-	c->off += rec_len;
+	c->off += PCAP_REC_HDR_LEN + p->caplen;
 	return 1;
 read_failed:
 	gnv_errf(err, errlen, "%s: packet %llu: cannot read the file: %s", c->path,
