@@ -403,6 +403,18 @@ static void non_ip(__u8 *d)
 	d[13] = 0xcc;
 }
 
+/* OVN's lone option, its length's reserved bits set: still OVN's. */
+static void ovn_len_reserved_bits(__u8 *d)
+{
+	d[OFF_OPTS + 3] |= 0xe0;
+}
+
+/* A lone option of OVN's size and class, another type: no OVN keys. */
+static void lone_opt_other_type(__u8 *d)
+{
+	d[OFF_OPTS + 2] = 0x81;
+}
+
 static void inner_frag(__u8 *d)
 {
 	d[OFF_INNER_IP + 7] = 1;
@@ -454,6 +466,10 @@ static const struct kern_case kern_cases[] = {
 	{ "options around ovn", other_opts, NULL, GNV_GENEVE, 0 },
 	{ "63-word option area", opts_63_words, NULL, GNV_GENEVE, 0 },
 	{ "62 options, ovn last", opts_252_bytes, opts_62, GNV_GENEVE, 0 },
+	{ "ovn option, reserved length bits", NULL, ovn_len_reserved_bits,
+	  GNV_GENEVE, 0 },
+	{ "lone option, other type", NULL, lone_opt_other_type, GNV_GENEVE,
+	  0 },
 	{ "inner fragment", NULL, inner_frag, GNV_GENEVE, 0 },
 	{ "ovn vxlan", ovn_vxlan, NULL, GNV_GENEVE, 0 },
 	{ "ovn vxlan to a multicast group", ovn_vxlan_mc, NULL, GNV_GENEVE, 0 },

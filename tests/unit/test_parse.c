@@ -117,6 +117,21 @@ static void opts_61_empty_then_ovn(struct frame *f)
 	memcpy(f->data + OFF_OPTS + 244, ovn, sizeof(ovn));
 }
 
+/*
+ * OVN's option alone (the default frame's), the reserved bits of its
+ * length byte set: read as the walk reads it, which ignores them.
+ */
+static void ovn_len_reserved_bits(struct frame *f)
+{
+	f->data[OFF_OPTS + 3] |= 0xe0;
+}
+
+/* The default frame's lone option of OVN's length, not OVN's type. */
+static void lone_opt_other_type(struct frame *f)
+{
+	f->data[OFF_OPTS + 2] = 0x81;
+}
+
 static void inner_frag(struct frame *f)
 {
 	f->data[OFF_INNER_IP + 7] = 1;	/* fragment offset 8 */
@@ -264,6 +279,12 @@ static const struct parse_case parse_cases[] = {
 	{ "ovn class, other type", ovn_class_other_type, NULL, 0, V4_OUTER,
 	  V4_INNER, { WANT_ICMP, .ovn_inport = 0, .ovn_outport = 0,
 		      .flags = GNV_F_INNER_ETH | GNV_F_INNER_L4 } },
+	{ "ovn option alone, reserved length bits set", NULL,
+	  ovn_len_reserved_bits, 0, V4_OUTER, V4_INNER, { WANT_ICMP } },
+	{ "a lone option of ovn's size, other type", NULL, lone_opt_other_type,
+	  0, V4_OUTER, V4_INNER, { WANT_ICMP, .ovn_inport = 0,
+				   .ovn_outport = 0,
+				   .flags = GNV_F_INNER_ETH | GNV_F_INNER_L4 } },
 	{ "zero-length options", zero_len_opts, NULL, 0, V4_OUTER, V4_INNER,
 	  { WANT_ICMP, .opts_len = 20, .n_opts = 4 } },
 	{ "no options", no_opts, NULL, 0, V4_OUTER, V4_INNER,
