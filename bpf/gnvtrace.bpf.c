@@ -89,12 +89,12 @@ struct {
 	__type(value, struct gnv_echo_slot);
 } echoes SEC(".maps");
 
-/* TCP flows followed for retransmissions (--hist tcp): gnv_tcp_slot. */
+/* TCP flows followed for retransmissions (--hist tcp): gnv_tcp_set. */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, GNV_TCP_SLOTS);
+	__uint(max_entries, GNV_TCP_SETS);
 	__type(key, __u32);
-	__type(value, struct gnv_tcp_slot);
+	__type(value, struct gnv_tcp_set);
 } tcp_flows SEC(".maps");
 
 struct {
@@ -419,24 +419,23 @@ count_port(const struct gnv_pkt *pkt, __u32 wire_len, __u32 l3_len,
 static __always_inline void count_tcp(const struct gnv_pkt *pkt,
 				      struct gnv_port_stats *st)
 {
-	struct gnv_tcp_slot *s;
-	struct gnv_echo_key key;
+	struct gnv_tcp_set *set;
+	__u64 flow;
 	__u32 idx;
 
 	if (!gnv_is_tcp_data(pkt))
 		return;
-	__builtin_memset(&key, 0, sizeof(key));
-	gnv_tcp_key_of(pkt, &key);
-	idx = gnv_tcp_slot_of(&key);
-	s = bpf_map_lookup_elem(&tcp_flows, &idx);
-	if (!s)
+	flow = gnv_tcp_flow_of(pkt);
+	idx = gnv_tcp_set_of(flow);
+	set = bpf_map_lookup_elem(&tcp_flows, &idx);
+	if (!set)
 		return;
 	/*
 	 * A flow's clock only tells whether it has been idle for a minute:
 	 * user space's coarse one does, where the fine one costs ~20 ns in
 	 * a VM (kvm-clock), even when the event has read it.
 	 */
-	if (gnv_tcp_count(s, &key, st, pkt, targ_coarse_ns) ==
+	if (gnv_tcp_count(set, flow, st, pkt, targ_coarse_ns) ==
 	    GNV_TCP_EVICTED)
 		stat_inc(GNV_STAT_TCP_EVICTED);
 }

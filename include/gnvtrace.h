@@ -411,24 +411,33 @@ _Static_assert(sizeof(struct gnv_echo_slot) == 96, "gnv_echo_slot layout");
 /*
  * TCP flows followed for retransmissions (--hist tcp), each direction on
  * its own: the end of the data seen so far, and the latest gap below it
- * (bytes not seen yet: lost before this point, or behind), in a
- * direct-mapped table of GNV_TCP_SLOTS slots (gnv_tcp_slot_of()) as the
- * echoes are. The key is a struct gnv_echo_key: the sender's address and
- * port (id), the receiver's (seq). A flow taking a slot another used
- * within GNV_TCP_IDLE_NS evicts it, counted (GNV_STAT_TCP_EVICTED).
+ * (bytes not seen yet: lost before this point, or behind), in a table of
+ * GNV_TCP_SETS sets of two slots. A flow is its 64-bit hash
+ * (gnv_tcp_flow_of(): the sender's address and port, the receiver's),
+ * which picks its set and is all a slot keeps of it: two flows share a
+ * slot only by a 64-bit collision, where building and comparing 40-byte
+ * keys cost every segment ~40 instructions. A flow new to its set takes
+ * a free slot, or else the one seen longer ago, which it evicts, counted
+ * (GNV_STAT_TCP_EVICTED), when that was seen within GNV_TCP_IDLE_NS.
  */
-#define GNV_TCP_SLOTS		65536
+#define GNV_TCP_SETS		32768
 #define GNV_TCP_IDLE_NS		(60ULL * 1000000000ULL)
 
 struct gnv_tcp_slot {
 	__u64 ts_ns;		/* last seen; 0: free */
+	__u64 flow;		/* gnv_tcp_flow_of() */
 	__u32 next_seq;		/* the end of the data seen */
 	__u32 gap_start;	/* [gap_start, gap_end): not seen; */
 	__u32 gap_end;		/* empty when equal */
 	__u32 pad;
-	struct gnv_echo_key key;
 };
-_Static_assert(sizeof(struct gnv_tcp_slot) == 64, "gnv_tcp_slot layout");
+_Static_assert(sizeof(struct gnv_tcp_slot) == 32, "gnv_tcp_slot layout");
+
+/* A set: one cache line. */
+struct gnv_tcp_set {
+	struct gnv_tcp_slot slot[2];
+};
+_Static_assert(sizeof(struct gnv_tcp_set) == 64, "gnv_tcp_set layout");
 
 /* --hist: what is counted per port, a mask. */
 #define GNV_HIST_SIZE	1

@@ -401,17 +401,22 @@ GNV_INLINE int gnv_next_opt(const __u8 *opts, __u32 opts_len, const __u8 *end,
  * first 8 bytes after the L4 header; never what they change (MACs, TTL,
  * VLAN tags, anything outer). Each 32-bit word of those times an odd
  * 64-bit constant of its own, summed, then MurmurHash3's 64-bit
- * finaliser: the products do not wait on each other, where a hash
- * chained word by word cost 55 ns a packet.
+ * finaliser (gnv_mix64()): the products do not wait on each other, where
+ * a hash chained word by word cost 55 ns a packet.
  */
-GNV_INLINE __u32 gnv_id_final(__u64 h)
+GNV_INLINE __u64 gnv_mix64(__u64 h)
 {
 	h ^= h >> 33;
 	h *= 0xff51afd7ed558ccdULL;
 	h ^= h >> 33;
 	h *= 0xc4ceb9fe1a85ec53ULL;
 	h ^= h >> 33;
-	return (__u32)h;
+	return h;
+}
+
+GNV_INLINE __u32 gnv_id_final(__u64 h)
+{
+	return (__u32)gnv_mix64(h);
 }
 
 /*
@@ -535,18 +540,18 @@ struct gnv_id_parts {
 	__u32 valid;		/* 0: no IP or ARP packet, no identity */
 };
 
-/* The identity of a parsed inner packet: see gnv_id_final(). */
-GNV_INLINE __u32 gnv_pkt_ident(const struct gnv_pkt *p, __u32 ident,
-			       const struct gnv_l4_ident *li)
+/*
+ * The inner addresses' words, each times a constant of its own, summed:
+ * the packet identity's part, and a TCP flow's (gnv_tcp_flow_of()). The
+ * words that are 0 but in IPv6 only where they are.
+ */
+GNV_INLINE __u64 gnv_inner_addrs_sum(const struct gnv_pkt *p)
 {
 	const __u8 *s = p->inner_src, *d = p->inner_dst;
 	__u64 h;
 
-	h = ((__u64)p->inner_ethertype << 16 | (__u64)p->inner_family << 8 |
-	     p->inner_proto) * 0x6e789e6aa1b965f5ULL;
-	h += (__u64)gnv_id_word(s) * 0x06c45d188009454fULL;
+	h = (__u64)gnv_id_word(s) * 0x06c45d188009454fULL;
 	h += (__u64)gnv_id_word(d) * 0x2c829abe1f4532e1ULL;
-	/* The words that are 0 but in IPv6, and TCP's: only where they are. */
 	if (p->inner_family == 6) {
 		h += (__u64)gnv_id_word(s + 4) * 0xf88bb8a8724c81edULL;
 		h += (__u64)gnv_id_word(s + 8) * 0x1b39896a51a8749bULL;
@@ -555,6 +560,19 @@ GNV_INLINE __u32 gnv_pkt_ident(const struct gnv_pkt *p, __u32 ident,
 		h += (__u64)gnv_id_word(d + 8) * 0x3ee5789041c98ac3ULL;
 		h += (__u64)gnv_id_word(d + 12) * 0xf3b8488c368cb0a7ULL;
 	}
+	return h;
+}
+
+/* The identity of a parsed inner packet: see gnv_id_final(). */
+GNV_INLINE __u32 gnv_pkt_ident(const struct gnv_pkt *p, __u32 ident,
+			       const struct gnv_l4_ident *li)
+{
+	__u64 h;
+
+	h = ((__u64)p->inner_ethertype << 16 | (__u64)p->inner_family << 8 |
+	     p->inner_proto) * 0x6e789e6aa1b965f5ULL;
+	h += gnv_inner_addrs_sum(p);
+	/* TCP's words only where they are. */
 	if (li->seq || li->ack) {
 		h += (__u64)li->seq * 0xb54e0f1600cc4d19ULL;
 		h += (__u64)li->ack * 0x84bb3f97971d80abULL;

@@ -336,76 +336,96 @@ GNV_INLINE int gnv_seq_before(__u32 a, __u32 b)
 	return (__s32)(a - b) < 0;
 }
 
-/* A TCP segment's flow, this direction: k zeroed first, as for echoes. */
-GNV_INLINE void gnv_tcp_key_of(const struct gnv_pkt *p,
-			       struct gnv_echo_key *k)
+/*
+ * A TCP segment's flow, this direction (struct gnv_tcp_slot): its family
+ * and ports times a constant, its addresses as the packet identity takes
+ * them, mixed to 64 bits as that is; its high half picks the set. Not
+ * made to resist a sender who crafts two flows to collide: the most such
+ * a pair can do is share one flow's count, as a flood of flows can evict
+ * them.
+ */
+GNV_INLINE __u64 gnv_tcp_flow_of(const struct gnv_pkt *p)
 {
-	copy_bytes(k->src, p->inner_src, sizeof(k->src));
-	copy_bytes(k->dst, p->inner_dst, sizeof(k->dst));
-	k->id = p->sport;
-	k->seq = p->dport;
-	k->family = p->inner_family;
-	k->proto = GNV_IPPROTO_TCP;
+	return gnv_mix64(((__u64)p->inner_family << 32 |
+			  (__u32)p->sport << 16 | p->dport) *
+			 0x9e3779b97f4a7c15ULL + gnv_inner_addrs_sum(p));
 }
 
-GNV_INLINE __u32 gnv_tcp_slot_of(const struct gnv_echo_key *k)
+GNV_INLINE __u32 gnv_tcp_set_of(__u64 flow)
 {
-	return gnv_echo_slot_of(k) & (GNV_TCP_SLOTS - 1);
+	return (__u32)(flow >> 32) & (GNV_TCP_SETS - 1);
 }
 
 /*
- * What a TCP segment with data (seq, len bytes) at now does to its flow's
- * slot s: a retransmission when its bytes were seen already, the issue's
- * own definition: it starts before the end of the data seen, outside the
- * latest gap (what skipped it, lost before this point or overtaken, is
- * no retransmission when it comes: the sender's first copy to pass here;
- * filled from either end, the gap narrows), and is no keep-alive (one
- * byte just before the end). Only the latest gap is kept: a segment
- * filling an older one counts; one resent into what is left of the gap,
- * filled in its middle, does not. GNV_TCP_EVICTED
- * when it takes the slot of a flow seen within GNV_TCP_IDLE_NS.
+ * What a TCP segment with data (seq, len bytes) of flow at now does to
+ * its slot in set: a retransmission when its bytes were seen already, the
+ * issue's own definition: it starts before the end of the data seen,
+ * outside the latest gap (what skipped it, lost before this point or
+ * overtaken, is no retransmission when it comes: the sender's first copy
+ * to pass here; filled from either end, the gap narrows), and is no
+ * keep-alive (one byte just before the end). Only the latest gap is
+ * kept: a segment filling an older one counts; one resent into what is
+ * left of the gap, filled in its middle, does not. A flow new to the set
+ * takes a slot (gnv_tcp_take()).
  */
 #define GNV_TCP_RETRANS		1
 #define GNV_TCP_EVICTED		2
 
-GNV_INLINE int gnv_tcp_update(struct gnv_tcp_slot *s,
-			      const struct gnv_echo_key *k, __u32 seq,
-			      __u32 len, __u64 now)
+/*
+ * A flow new to its set: the free slot, or the one seen longer ago,
+ * GNV_TCP_EVICTED when that one was seen within GNV_TCP_IDLE_NS.
+ */
+GNV_INLINE int gnv_tcp_take(struct gnv_tcp_set *set, __u64 flow, __u32 end,
+			    __u64 now)
 {
-	__u32 end = seq + len;
+	struct gnv_tcp_slot *s = &set->slot[0], *o = &set->slot[1];
 	int r = 0;
 
-	if (s->ts_ns && gnv_echo_key_eq(&s->key, k)) {
-		s->ts_ns = now;
-		if (!gnv_seq_before(seq, s->next_seq)) {
-			if (seq != s->next_seq) {	/* bytes skipped */
-				s->gap_start = s->next_seq;
-				s->gap_end = seq;
-			}
-			s->next_seq = end;
-			return 0;
-		}
-		if (!gnv_seq_before(seq, s->gap_start) &&
-		    gnv_seq_before(seq, s->gap_end)) {
-			/* The gap filled: narrowed from either end. */
-			if (seq == s->gap_start)
-				s->gap_start = gnv_seq_before(end, s->gap_end) ?
-					       end : s->gap_end;
-			else if (end == s->gap_end)
-				s->gap_end = seq;
-		} else if (!(len == 1 && end == s->next_seq)) {
-			r = GNV_TCP_RETRANS;
-		}
-		if (gnv_seq_before(s->next_seq, end))
-			s->next_seq = end;
-		return r;
-	}
+	if (s->ts_ns && (!o->ts_ns || o->ts_ns < s->ts_ns))
+		s = o;
 	if (s->ts_ns && now >= s->ts_ns && now - s->ts_ns < GNV_TCP_IDLE_NS)
 		r = GNV_TCP_EVICTED;
-	__builtin_memcpy(&s->key, k, sizeof(*k));
+	s->flow = flow;
 	s->next_seq = end;
 	s->gap_start = s->gap_end = end;
 	s->ts_ns = now;
+	return r;
+}
+
+GNV_INLINE int gnv_tcp_update(struct gnv_tcp_set *set, __u64 flow,
+			      __u32 seq, __u32 len, __u64 now)
+{
+	struct gnv_tcp_slot *s = &set->slot[0];
+	__u32 end = seq + len;
+	int r = 0;
+
+	if (!s->ts_ns || s->flow != flow) {
+		s = &set->slot[1];
+		if (!s->ts_ns || s->flow != flow)
+			return gnv_tcp_take(set, flow, end, now);
+	}
+	s->ts_ns = now;
+	if (!gnv_seq_before(seq, s->next_seq)) {
+		if (seq != s->next_seq) {	/* bytes skipped */
+			s->gap_start = s->next_seq;
+			s->gap_end = seq;
+		}
+		s->next_seq = end;
+		return 0;
+	}
+	if (!gnv_seq_before(seq, s->gap_start) &&
+	    gnv_seq_before(seq, s->gap_end)) {
+		/* The gap filled: narrowed from either end. */
+		if (seq == s->gap_start)
+			s->gap_start = gnv_seq_before(end, s->gap_end) ?
+				       end : s->gap_end;
+		else if (end == s->gap_end)
+			s->gap_end = seq;
+	} else if (!(len == 1 && end == s->next_seq)) {
+		r = GNV_TCP_RETRANS;
+	}
+	if (gnv_seq_before(s->next_seq, end))
+		s->next_seq = end;
 	return r;
 }
 
@@ -417,16 +437,16 @@ GNV_INLINE int gnv_is_tcp_data(const struct gnv_pkt *p)
 }
 
 /*
- * Such a segment, of flow k, counted to its port's stats st: segments
- * with data, and those resent; s is k's slot (gnv_tcp_slot_of()). Returns
- * GNV_TCP_EVICTED when it took another flow's slot.
+ * Such a segment p, of flow (gnv_tcp_flow_of()), counted to its port's
+ * stats st: segments with data, and those resent; set is the flow's
+ * (gnv_tcp_set_of()). Returns GNV_TCP_EVICTED when it took another flow's
+ * slot.
  */
-GNV_INLINE int gnv_tcp_count(struct gnv_tcp_slot *s,
-			     const struct gnv_echo_key *k,
+GNV_INLINE int gnv_tcp_count(struct gnv_tcp_set *set, __u64 flow,
 			     struct gnv_port_stats *st,
 			     const struct gnv_pkt *p, __u64 now)
 {
-	int r = gnv_tcp_update(s, k, p->tcp_seq, p->tcp_data_len, now);
+	int r = gnv_tcp_update(set, flow, p->tcp_seq, p->tcp_data_len, now);
 
 	st->tcp_data_segs++;
 	if (r == GNV_TCP_RETRANS)

@@ -747,8 +747,7 @@ static void inner_tcp_data(struct pkt_spec *s)
 static void test_tcp_clock(void)
 {
 	struct gnv_bpf_opts o = { .hist = GNV_HIST_TCP, .no_events = 1 };
-	struct gnv_tcp_slot slot;
-	struct gnv_echo_key k;
+	struct gnv_tcp_set flows;
 	__u8 data[FRAME_MAX];
 	struct gnv_pkt p;
 	struct gnv_bpf b;
@@ -782,13 +781,14 @@ static void test_tcp_clock(void)
 		} else {
 			ASSERT_TRUE(set >= after, "a tick set it later");
 		}
-		memset(&k, 0, sizeof(k));
-		gnv_tcp_key_of(&p, &k);
-		idx = gnv_tcp_slot_of(&k);
+		idx = gnv_tcp_set_of(gnv_tcp_flow_of(&p));
 		ASSERT_OK(bpf_map_lookup_elem(bpf_map__fd(b.skel->maps.tcp_flows),
-					      &idx, &slot), "the flow's slot");
-		ASSERT_EQ(slot.ts_ns, set, "stamped with user space's clock");
-		ASSERT_EQ(slot.next_seq, 1100, "the flow followed");
+					      &idx, &flows), "the flow's set");
+		ASSERT_EQ(flows.slot[0].flow, gnv_tcp_flow_of(&p),
+			  "the flow in its set's first slot");
+		ASSERT_EQ(flows.slot[0].ts_ns, set,
+			  "stamped with user space's clock");
+		ASSERT_EQ(flows.slot[0].next_seq, 1100, "the flow followed");
 		gnv_bpf_tick(&b);
 	}
 	gnv_bpf_close(&b);

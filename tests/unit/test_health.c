@@ -213,47 +213,69 @@ static void test_bfd_sessions(void)
 	ASSERT_EQ(t.untracked, 2, "the two past it counted");
 }
 
-/* One segment of flow k into slot s at time t: its verdict. */
-static int seg(struct gnv_tcp_slot *s, const struct gnv_echo_key *k,
-	       __u32 seq, __u32 len, __u64 t)
+/* A flow: 10.0.0.1, port sport, to 10.0.0.2 port 80. */
+static __u64 flow_of(__u16 sport)
 {
-	return gnv_tcp_update(s, k, seq, len, t);
+	struct gnv_pkt p;
+
+	memset(&p, 0, sizeof(p));
+	p.inner_family = 4;
+	p.inner_src[0] = p.inner_dst[0] = 10;
+	p.inner_src[3] = 1;
+	p.inner_dst[3] = 2;
+	p.sport = sport;
+	p.dport = 80;
+	return gnv_tcp_flow_of(&p);
+}
+
+/* One segment of flow into set at time t: its verdict. */
+static int seg(struct gnv_tcp_set *set, __u64 flow, __u32 seq, __u32 len,
+	       __u64 t)
+{
+	return gnv_tcp_update(set, flow, seq, len, t);
 }
 
 static void test_tcp_retransmits(void)
 {
-	struct gnv_echo_key a = { .src = { 10, 0, 0, 1 }, .dst = { 10, 0, 0, 2 },
-				  .id = 40000, .seq = 80, .family = 4,
-				  .proto = GNV_IPPROTO_TCP };
-	struct gnv_echo_key b = a;
-	struct gnv_tcp_slot s = { 0 };
+	const __u64 a = flow_of(40000), b = flow_of(40001), c = flow_of(40002);
+	struct gnv_tcp_set set = { 0 };
+	const struct gnv_tcp_slot *s = &set.slot[0];
 	const __u64 sec = 1000000000ULL;
 	/* Across 2^32: the rule's arithmetic is serial (RFC 1982). */
 	const __u32 isn = 0xfffff000u;
 
-	b.id = 40001;
 	test_case("tcp retransmits");
-	ASSERT_EQ(seg(&s, &a, isn, 1000, 1), 0, "a flow's first segment");
-	ASSERT_EQ(seg(&s, &a, isn + 1000, 1000, 2), 0, "in order");
-	ASSERT_EQ(seg(&s, &a, isn + 2000, 1000, 3), 0, "in order, wrapped past 2^32");
-	ASSERT_EQ(seg(&s, &a, isn + 1000, 1000, 4), GNV_TCP_RETRANS, "the same bytes again");
-	ASSERT_EQ(seg(&s, &a, isn + 2500, 1000, 5), GNV_TCP_RETRANS, "half old, half new: resent too");
-	ASSERT_EQ(s.next_seq, isn + 3500, "the end moves on with the new half");
-	ASSERT_EQ(seg(&s, &a, isn + 3499, 1, 6), 0, "a keep-alive: no resend");
-	ASSERT_EQ(seg(&s, &a, isn + 3499, 2, 6), GNV_TCP_RETRANS, "two bytes below the end: resent");
+	ASSERT_TRUE(a != b && b != c && a != c, "three flows, three hashes");
+	ASSERT_EQ(flow_of(40000), a, "a flow's hash is the same each time");
+	ASSERT_EQ(seg(&set, a, isn, 1000, 1), 0, "a flow's first segment");
+	ASSERT_EQ(seg(&set, a, isn + 1000, 1000, 2), 0, "in order");
+	ASSERT_EQ(seg(&set, a, isn + 2000, 1000, 3), 0, "in order, wrapped past 2^32");
+	ASSERT_EQ(seg(&set, a, isn + 1000, 1000, 4), GNV_TCP_RETRANS, "the same bytes again");
+	ASSERT_EQ(seg(&set, a, isn + 2500, 1000, 5), GNV_TCP_RETRANS, "half old, half new: resent too");
+	ASSERT_EQ(s->next_seq, isn + 3500, "the end moves on with the new half");
+	ASSERT_EQ(seg(&set, a, isn + 3499, 1, 6), 0, "a keep-alive: no resend");
+	ASSERT_EQ(seg(&set, a, isn + 3499, 2, 6), GNV_TCP_RETRANS, "two bytes below the end: resent");
 	/* A gap: 3501..6501 skipped, filled from both ends, resent. */
-	ASSERT_EQ(seg(&s, &a, isn + 6501, 1000, 7), 0, "bytes skipped");
-	ASSERT_EQ(seg(&s, &a, isn + 3500, 1, 8), GNV_TCP_RETRANS, "a byte before the gap: resent");
-	ASSERT_EQ(seg(&s, &a, isn + 3501, 1000, 8), 0, "the gap filled from its start");
-	ASSERT_EQ(seg(&s, &a, isn + 5501, 1000, 9), 0, "and from its end");
-	ASSERT_EQ(seg(&s, &a, isn + 5501, 1000, 9), GNV_TCP_RETRANS, "that again: resent");
-	ASSERT_EQ(seg(&s, &a, isn + 4501, 1000, 9), 0, "the rest of the gap");
-	ASSERT_EQ(s.gap_start, s.gap_end, "the gap closed");
-	ASSERT_EQ(seg(&s, &a, isn + 4501, 1000, 9), GNV_TCP_RETRANS, "then any of it again: resent");
-	/* Another flow in the slot: active, evicted; idle, taken quietly. */
-	ASSERT_EQ(seg(&s, &b, 1, 100, 11), GNV_TCP_EVICTED, "a flow active 1 ns ago evicted");
-	ASSERT_EQ(seg(&s, &a, 1, 100, 11 + GNV_TCP_IDLE_NS), 0, "one idle for 60 s is not");
-	ASSERT_EQ(seg(&s, &a, 1, 100, 12 + GNV_TCP_IDLE_NS + sec), GNV_TCP_RETRANS, "its own again");
+	ASSERT_EQ(seg(&set, a, isn + 6501, 1000, 7), 0, "bytes skipped");
+	ASSERT_EQ(seg(&set, a, isn + 3500, 1, 8), GNV_TCP_RETRANS, "a byte before the gap: resent");
+	ASSERT_EQ(seg(&set, a, isn + 3501, 1000, 8), 0, "the gap filled from its start");
+	ASSERT_EQ(seg(&set, a, isn + 5501, 1000, 9), 0, "and from its end");
+	ASSERT_EQ(seg(&set, a, isn + 5501, 1000, 9), GNV_TCP_RETRANS, "that again: resent");
+	ASSERT_EQ(seg(&set, a, isn + 4501, 1000, 9), 0, "the rest of the gap");
+	ASSERT_EQ(s->gap_start, s->gap_end, "the gap closed");
+	ASSERT_EQ(seg(&set, a, isn + 4501, 1000, 9), GNV_TCP_RETRANS, "then any of it again: resent");
+	/*
+	 * Other flows in the set: the second takes the free slot; a third
+	 * evicts the one seen longer ago, counted while it is active, not
+	 * once it has been idle for 60 s.
+	 */
+	ASSERT_EQ(seg(&set, b, 1, 100, 11), 0, "a second flow: the free slot");
+	ASSERT_EQ(seg(&set, a, isn + 4501, 1000, 12), GNV_TCP_RETRANS, "the first still followed");
+	ASSERT_EQ(seg(&set, c, 1, 100, 13), GNV_TCP_EVICTED, "a third: the second, active 2 ns ago, evicted");
+	ASSERT_EQ(seg(&set, a, isn + 4501, 1000, 14), GNV_TCP_RETRANS, "the first kept");
+	ASSERT_EQ(seg(&set, b, 1, 100, 14 + GNV_TCP_IDLE_NS), 0, "the third, idle for 60 s, is not");
+	ASSERT_EQ(seg(&set, b, 1, 100, 15 + GNV_TCP_IDLE_NS + sec), GNV_TCP_RETRANS, "the second's own again");
+	ASSERT_EQ(seg(&set, a, isn + 4501, 1000, 16 + GNV_TCP_IDLE_NS), GNV_TCP_RETRANS, "and the first's");
 }
 
 int main(void)

@@ -21,7 +21,7 @@ struct file_reader {
 	struct gnv_counts c;
 	struct gnv_hist hist;		/* --hist */
 	struct gnv_echo_table *echoes;	/* --hist rtt, host path */
-	struct gnv_tcp_slot *tcp_flows;	/* --hist tcp, host path */
+	struct gnv_tcp_set *tcp_flows;	/* --hist tcp, host path */
 	__u64 next_reap_ns;		/* --hist rtt: capture time */
 	struct capture_pkt pkt;		/* the packet being traced */
 	__u64 matched;
