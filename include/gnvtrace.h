@@ -347,8 +347,8 @@ _Static_assert(sizeof(struct gnv_port_stats) ==
  * empty slot has outer_family 0: a tunnel's key never does). Fewer on a
  * node with many CPUs (gnv_port_slots()): in all, the slots of every CPU
  * take GNV_PORT_TABLE_BYTES at most, but never fewer than
- * GNV_MIN_PORT_SLOTS a CPU. A key is in
- * one of the GNV_PORT_PROBES slots from gnv_port_slot_of(); a key new to
+ * GNV_MIN_PORT_SLOTS a CPU. A key is in one of the GNV_PORT_PROBES slots
+ * from gnv_port_slot_of(), found by its hash (gnv_port_hash()); a key new to
  * eight full slots takes that of the one with fewest packets, whose counts
  * on that CPU are gone: counted, GNV_STAT_PORT_EVICTED. An LRU hash map
  * did this at ~27 ns a packet (hashing 44 bytes, its list), the most of
@@ -360,10 +360,11 @@ _Static_assert(sizeof(struct gnv_port_stats) ==
 struct gnv_port_slot {
 	struct gnv_port_key key;
 	__u32 pad;
+	__u64 hash;		/* gnv_port_hash(&key) */
 	struct gnv_port_stats stats;
 };
 _Static_assert(sizeof(struct gnv_port_slot) ==
-	       48 + sizeof(struct gnv_port_stats), "gnv_port_slot layout");
+	       56 + sizeof(struct gnv_port_stats), "gnv_port_slot layout");
 
 /* The per-port table's slots a CPU on a node of n_cpus: a power of two. */
 static inline __u32 gnv_port_slots(int n_cpus)

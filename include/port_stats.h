@@ -31,8 +31,7 @@ GNV_INLINE void gnv_port_key_of(const struct gnv_pkt *p, __u8 dir,
  * IPv6 tunnel's; of an IPv4 tunnel's, all but its address words past the
  * first (3-5, 7-9), which are 0 in every key (gnv_port_key_of() copies a
  * parsed packet's, whose IPv4 tails the parser clears; fuzz_parse checks
- * it). The hash and the compare below skip those: a constant i each,
- * unrolled.
+ * it). The hash below skips those: a constant i each, unrolled.
  */
 GNV_INLINE int gnv_port_key_word_used(const struct gnv_port_key *k, int i)
 {
@@ -40,17 +39,20 @@ GNV_INLINE int gnv_port_key_word_used(const struct gnv_port_key *k, int i)
 }
 
 /*
- * The first slot key may be in, in the kernel's per-port table:
- * each of its eleven words times a constant of its own, summed (cheaper
- * than jhash, whose rounds wait on each other; the words that are 0 add
- * nothing: left out), then folded once and multiplied, the slot from the
- * high half. The sum alone, high bits taken, put keys that differ in
- * steps (VNIs 1, 2, 3 to each chassis) in runs of neighbouring slots:
- * 21% of them found no free slot in eight probes at a half-full table;
- * folded, as many as with a random hash (<1%; unit test_port_slot_spread).
- * The packet identity's fuller mix (gnv_id_final()) cost a multiply more.
+ * Port key k's hash, in the kernel's per-port table: each of its eleven
+ * words times a constant of its own, summed (cheaper than jhash, whose
+ * rounds wait on each other; the words that are 0 add nothing: left
+ * out), then folded once and multiplied. Its high half picks the first
+ * slot k may be in (gnv_port_slot_of()); the whole is what a slot
+ * compares, where comparing the keys' words cost ~20 instructions a
+ * packet: keys apart share it only by a 64-bit collision. The sum alone,
+ * high bits taken, put keys that differ in steps (VNIs 1, 2, 3 to each
+ * chassis) in runs of neighbouring slots: 21% of them found no free slot
+ * in eight probes at a half-full table; folded, as many as with a random
+ * hash (<1%; unit test_port_slot_spread). The packet identity's fuller
+ * mix (gnv_mix64()) cost a multiply more.
  */
-GNV_INLINE __u32 gnv_port_slot_of(const struct gnv_port_key *k)
+GNV_INLINE __u64 gnv_port_hash(const struct gnv_port_key *k)
 {
 	static const __u64 mul[11] = {
 		0x9e3779b97f4a7c15ULL, 0xc2b2ae3d27d4eb4fULL,
@@ -69,25 +71,13 @@ GNV_UNROLL
 		if (gnv_port_key_word_used(k, i))
 			h += (__u64)gnv_id_word(w + 4 * i) * mul[i];
 	h ^= h >> 32;
-	h *= 0xff51afd7ed558ccdULL;
-	return (__u32)(h >> 32) & (GNV_MAX_PORT_KEYS - 1);
+	return h * 0xff51afd7ed558ccdULL;
 }
 
-/*
- * Whether two port keys are the same: their words that may be other than
- * 0 (the family's word, compared, tells IPv4 keys from IPv6 ones).
- */
-GNV_INLINE int gnv_port_key_eq(const struct gnv_port_key *a,
-			       const struct gnv_port_key *b)
+/* The first slot of a key whose gnv_port_hash() is hash. */
+GNV_INLINE __u32 gnv_port_slot_of(__u64 hash)
 {
-	const __u8 *x = (const __u8 *)a, *y = (const __u8 *)b;
-	__u32 diff = 0;
-
-GNV_UNROLL
-	for (int i = 0; i < 11; i++)
-		if (gnv_port_key_word_used(a, i))
-			diff |= gnv_id_word(x + 4 * i) ^ gnv_id_word(y + 4 * i);
-	return !diff;
+	return (__u32)(hash >> 32) & (GNV_MAX_PORT_KEYS - 1);
 }
 
 /*

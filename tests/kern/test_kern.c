@@ -688,8 +688,8 @@ static void test_port_table(void)
 			break;
 		gnv_port_key_of(&p, GNV_DIR_IN, &k);
 		if (!n)
-			first = gnv_port_slot_of(&k);
-		if (gnv_port_slot_of(&k) == first)
+			first = gnv_port_slot_of(gnv_port_hash(&k));
+		if (gnv_port_slot_of(gnv_port_hash(&k)) == first)
 			vnis[n++] = s.vni;
 	}
 	if (!ASSERT_EQ(n, GNV_PORT_PROBES + 1, "colliding VNIs") ||

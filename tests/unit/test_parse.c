@@ -632,7 +632,7 @@ static int port_keys_left_out(__u32 slots, int family, int chassis, int vnis,
 		k.outer_src[family == 4 ? 3 : 15] = 1;
 		k.outer_dst[family == 4 ? 3 : 15] = 2 + c;
 		for (i = 0; i < GNV_PORT_PROBES; i++) {
-			at = (gnv_port_slot_of(&k) + i) & (slots - 1);
+			at = (gnv_port_slot_of(gnv_port_hash(&k)) + i) & (slots - 1);
 			if (!used[at])
 				break;
 		}
