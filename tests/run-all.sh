@@ -105,6 +105,8 @@ suite ovn-names "root ovsdb-server ovsdb-tool ovs-pki ovn-sbctl ovn-ic-sbctl" \
 suite ovn-zones "root ovsdb-server ovsdb-tool ovn-sbctl ovn-ic-sbctl" tests/ovn/test_zones.sh "$BUILD"
 suite echo-order "llvm-objdump" "$PY" tests/kern/check_echo_order.py "$BUILD/gnvtrace.bpf.o"
 suite kern "root captures" "$BUILD/tests/kern/test_kern" "$CAPS"
+# The instruction counter of the bench's notes, on the program as built.
+suite insn-count "root bpftool" "$PY" tools/insn-count.py --check "$BUILD/gnvtrace"
 suite tshark "root captures tshark tcpdump" "$PY" tests/captures/check_tshark.py "$BUILD/gnvtrace" "$CAPS"
 suite filters "root captures tshark tcpdump" \
 	"$PY" tests/captures/check_tshark.py --filters "$BUILD/gnvtrace" "$CAPS"
