@@ -509,6 +509,13 @@ static const char *const filters[] = {
 	/* tcpdump's words and its and/or/not/parentheses. */
 	"icmp or arp", "vni 5 and (tcp port 80 or icmp)", "not (arp or icmp6)",
 	"port 53", "tcp dst portrange 70-90", "ip6 proto 58", "ip",
+	/* Terms in chains, their guards shared or not (filter_bpf's chain()). */
+	"port 22 or tcp port 80 or tcp port 53 or udp port 53 or port 40000 "
+	"or dst port 80 or src portrange 5000-6000",
+	"host 10.0.0.9 or host 192.168.0.21 or src host 192.168.0.166 or "
+	"dst host fd00::2 or host fd00::1 or outer host 172.17.2.9 or "
+	"outer dst host 2001:db8::2 or outer src host 2001:db8::1",
+	"not (host 10.0.0.9 or host 10.0.0.8) and not (port 1 or port 2)",
 	"ether dst fa:16:3e:1c:42:09", "vlan", "vlan 42",
 	"lport 1 or lport 3 or outport 32768",
 	"arp or icmp and vni 6",

@@ -55,6 +55,7 @@ struct jit {
 	struct { int at, label; } jump[MAX_JUMPS];
 	int n_jumps;
 	int bound_at;		/* where the last label bound points */
+	int post[GNV_MAX_TERMS];	/* a term's code past its guard */
 	int overflow;
 	int invalid;		/* a byte expression that cannot run */
 };
@@ -226,12 +227,10 @@ static void if_flag(struct jit *j, __u8 bit, int label)
 	jmp(j, BPF_JNE, R1, 0, label);
 }
 
-/* gnv_addr_match(): the family, then the words the mask keeps. */
-static void addr_is(struct jit *j, const struct gnv_term *t,
-		    size_t family_off, size_t addr_off, int yes, int no)
+/* gnv_addr_match() past its family: the words the mask keeps. */
+static void addr_is(struct jit *j, const struct gnv_term *t, size_t addr_off,
+		    int yes, int no)
 {
-	load(j, R1, BPF_B, family_off);
-	jmp(j, BPF_JNE, R1, t->family, no);
 	for (int i = 0; i < 16; i += 4) {
 		__u32 mask, addr;
 
@@ -252,29 +251,39 @@ static void addr_is(struct jit *j, const struct gnv_term *t,
 	ja(j, yes);
 }
 
-/* Either address, as the term's kind asks: src, dst or both. */
+/*
+ * Either address, as the term's kind asks: src, dst or both. Its guard,
+ * the family, once: when it fails, to guard_no; the code after it is
+ * bound to post (see chain()).
+ */
 static void host_is(struct jit *j, const struct gnv_term *t, int outer,
-		    int src, int dst, int yes, int no)
+		    int src, int dst, int yes, int no, int guard_no, int post)
 {
-	size_t family = outer ? PKT(outer_family) : PKT(inner_family);
 	int next = dst ? new_label(j) : no;
 
+	load(j, R1, BPF_B, outer ? PKT(outer_family) : PKT(inner_family));
+	jmp(j, BPF_JNE, R1, t->family, guard_no);
+	bind(j, post);
 	if (src) {
-		addr_is(j, t, family, outer ? PKT(outer_src) : PKT(inner_src),
-			yes, next);
+		addr_is(j, t, outer ? PKT(outer_src) : PKT(inner_src), yes,
+			next);
 		if (dst)
 			bind(j, next);
 	}
 	if (dst)
-		addr_is(j, t, family, outer ? PKT(outer_dst) : PKT(inner_dst),
-			yes, no);
+		addr_is(j, t, outer ? PKT(outer_dst) : PKT(inner_dst), yes, no);
 }
 
-/* A 16-bit value in [lo, hi]. */
+/* A 16-bit value in [lo, hi]; one compare for a single value. */
 static void in_range(struct jit *j, size_t off, __u16 lo, __u16 hi, int yes,
 		     int no)
 {
 	load(j, R1, BPF_H, off);
+	if (lo == hi) {
+		jmp(j, BPF_JEQ, R1, lo, yes);
+		ja(j, no);
+		return;
+	}
 	if (lo > 0)
 		jmp(j, BPF_JLT, R1, lo, no);
 	if (hi < 0xffff)
@@ -282,27 +291,32 @@ static void in_range(struct jit *j, size_t off, __u16 lo, __u16 hi, int yes,
 	ja(j, yes);
 }
 
-/* gnv_l4_port_match() */
+/*
+ * gnv_l4_port_match(): its guard (an inner TCP or UDP header, of the
+ * term's protocol if it names one), then the ports. A guard that fails
+ * goes to guard_no, the code after it is bound to post (see chain()).
+ */
 static void l4_port_is(struct jit *j, const struct gnv_term *t, int yes,
-		       int no)
+		       int no, int guard_no, int post)
 {
 	__u16 lo = t->val & 0xffff, hi = t->val >> 16;
 	int ok = new_label(j);
 
-	need_flag(j, GNV_F_INNER_L4, no);
+	need_flag(j, GNV_F_INNER_L4, guard_no);
 	LOAD(j, R1, inner_family);
-	jmp(j, BPF_JEQ, R1, 0, no);
+	jmp(j, BPF_JEQ, R1, 0, guard_no);
 	LOAD(j, R1, inner_proto);
 	if (t->proto == GNV_IPPROTO_TCP || t->proto == GNV_IPPROTO_UDP) {
-		jmp(j, BPF_JNE, R1, t->proto, no);
+		jmp(j, BPF_JNE, R1, t->proto, guard_no);
 	} else if (t->proto) {
-		ja(j, no);	/* neither TCP nor UDP: no port */
+		ja(j, guard_no);	/* neither TCP nor UDP: no port */
 		return;
 	} else {
 		jmp(j, BPF_JEQ, R1, GNV_IPPROTO_TCP, ok);
-		jmp(j, BPF_JNE, R1, GNV_IPPROTO_UDP, no);
+		jmp(j, BPF_JNE, R1, GNV_IPPROTO_UDP, guard_no);
 	}
 	bind(j, ok);
+	bind(j, post);
 	if (lo > hi || !(t->side & (GNV_SIDE_SRC | GNV_SIDE_DST))) {
 		ja(j, no);
 		return;
@@ -692,13 +706,64 @@ static int bytes_are(struct jit *j, const struct gnv_filter *f,
 	return 0;
 }
 
-/* gnv_term_match() for one term, its outcomes the labels yes and no. */
-static void term(struct jit *j, const struct gnv_filter *f,
-		 const struct gnv_term *t, int yes, int no)
+/*
+ * What a term tests before its values, when the compiler shares it along
+ * a chain: a port term's header (an inner TCP or UDP one, or of the
+ * protocol it names), an address term's family. 0: none shared.
+ */
+static int guard_of(const struct gnv_term *t)
 {
-	__u32 val = t->val;
-	int l;
+	switch (t->kind) {
+	case GNV_T_L4_PORT:
+		return t->proto == GNV_IPPROTO_TCP ? 1 :
+		       t->proto == GNV_IPPROTO_UDP ? 2 : t->proto ? 0 : 3;
+	case GNV_T_HOST:
+	case GNV_T_SRC_HOST:
+	case GNV_T_DST_HOST:
+		return 16 + t->family;
+	case GNV_T_OUTER_HOST:
+	case GNV_T_OUTER_SRC_HOST:
+	case GNV_T_OUTER_DST_HOST:
+		return 32 + t->family;
+	}
+	return 0;
+}
 
+static int target(struct jit *j, int from, __u8 to);
+
+/*
+ * Where term i goes when its guard fails (*guard_no) and when its values
+ * do not match (*no), in a chain of terms with its guard, each the
+ * last's jf ("port 22 or port 80 or ...", "host a or host b or ..."): a
+ * failed guard fails the next ones too, so it goes past them all; values
+ * that do not match leave the guard true, so the next term is entered
+ * past its own. The bench's F20 (five ports, four hosts) on a TCP
+ * segment: 149 instructions -> 98.
+ */
+static void chain(struct jit *j, const struct gnv_filter *f, int i,
+		  int *no, int *guard_no)
+{
+	const struct gnv_term *t = &f->terms[i];
+	int g = guard_of(t), to = t->jf;
+
+	*guard_no = *no;
+	if (!g || to >= j->n_terms || guard_of(&f->terms[to]) != g)
+		return;
+	*no = j->post[to];
+	while (to < j->n_terms && guard_of(&f->terms[to]) == g)
+		to = f->terms[to].jf;
+	*guard_no = target(j, i, to);
+}
+
+/* gnv_term_match() for term i, its outcomes the labels yes and no. */
+static void term(struct jit *j, const struct gnv_filter *f, int i, int yes,
+		 int no)
+{
+	const struct gnv_term *t = &f->terms[i];
+	__u32 val = t->val;
+	int l, guard_no;
+
+	chain(j, f, i, &no, &guard_no);
 	switch (t->kind) {
 	case GNV_T_PROTO:
 		proto_is(j, val, yes, no);
@@ -732,13 +797,15 @@ static void term(struct jit *j, const struct gnv_filter *f,
 	case GNV_T_SRC_HOST:
 	case GNV_T_DST_HOST:
 		host_is(j, t, 0, t->kind != GNV_T_DST_HOST,
-			t->kind != GNV_T_SRC_HOST, yes, no);
+			t->kind != GNV_T_SRC_HOST, yes, no, guard_no,
+			j->post[i]);
 		return;
 	case GNV_T_OUTER_HOST:
 	case GNV_T_OUTER_SRC_HOST:
 	case GNV_T_OUTER_DST_HOST:
 		host_is(j, t, 1, t->kind != GNV_T_OUTER_DST_HOST,
-			t->kind != GNV_T_OUTER_SRC_HOST, yes, no);
+			t->kind != GNV_T_OUTER_SRC_HOST, yes, no, guard_no,
+			j->post[i]);
 		return;
 	case GNV_T_VLAN:
 		LOAD(j, R2, n_vlans);
@@ -762,7 +829,7 @@ static void term(struct jit *j, const struct gnv_filter *f,
 				     yes, no, no);
 		break;
 	case GNV_T_L4_PORT:
-		l4_port_is(j, t, yes, no);
+		l4_port_is(j, t, yes, no, guard_no, j->post[i]);
 		return;
 	case GNV_T_INNER_VLAN:
 		LOAD(j, R1, inner_vlan);
@@ -874,6 +941,8 @@ int gnv_filter_to_bpf(const struct gnv_filter *f, int prog_type,
 	j->prog_type = prog_type;
 	for (int i = 0; i < j->n_terms + 2; i++)
 		new_label(j);
+	for (int i = 0; i < j->n_terms; i++)
+		j->post[i] = new_label(j);
 	if (!f->n_terms) {		/* every packet matches */
 		emit(j, BPF_ALU64 | BPF_MOV | BPF_K, R0, 0, 0, 1);
 		emit(j, BPF_JMP | BPF_EXIT, 0, 0, 0, 0);
@@ -891,7 +960,7 @@ int gnv_filter_to_bpf(const struct gnv_filter *f, int prog_type,
 		if (yes < 0 || no < 0)
 			return -EINVAL;
 		bind(j, i);
-		term(j, f, t, yes, no);
+		term(j, f, i, yes, no);
 	}
 	bind(j, L_MATCH(j));
 	emit(j, BPF_ALU64 | BPF_MOV | BPF_K, R0, 0, 0, 1);
