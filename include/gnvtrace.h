@@ -125,6 +125,14 @@ enum gnv_stat {
 };
 
 /*
+ * The counters, indexed by enum gnv_stat: a CPU's in the kernel's map
+ * (one entry, per CPU), a run's summed over CPUs in user space.
+ */
+struct gnv_counts {
+	__u64 v[GNV_STAT_MAX];
+};
+
+/*
  * One parsed frame: outer headers, Geneve, inner headers. The outer part
  * comes first: the parser fills it for every frame, and clears the rest
  * only once the frame turns out to be Geneve, so that the common case (not

@@ -32,7 +32,6 @@
 #include "kernel/loader.h"
 #include "lab/pktcraft.h"
 #include "output/format.h"
-#include "stats/counts.h"
 #include "gnvtrace.skel.h"
 
 #define RUN_NS		1000000000ULL	/* each rate's producing time */

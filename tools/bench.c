@@ -27,7 +27,6 @@
 #include "kernel/loader.h"
 #include "lib/clock.h"
 #include "ovn/ovn_names.h"
-#include "stats/counts.h"
 #include "lab/pktcraft.h"
 #include "output/format.h"
 #include "journey/journey.h"

@@ -35,7 +35,6 @@
 #include "lab/pktcraft.h"
 #include "lib/abi_names.h"
 #include "lib/clock.h"
-#include "stats/counts.h"
 #include "stats/hist.h"
 #include "fixtures.h"
 #include "test_util.h"
@@ -48,7 +47,7 @@
 
 struct tracer {
 	struct gnv_bpf bpf;
-	int prog_fd, stats_fd, n_cpus;
+	int prog_fd;
 	__u16 geneve_port;	/* the program's, set before its load */
 	struct gnv_filter filter;	/* the programs', for the host's */
 	long n_events, bad_sizes;
@@ -109,7 +108,6 @@ static int tracer_open(struct tracer *t, __u32 rb_size, __u16 geneve_port,
 	struct gnv_bpf_opts o = { .snaplen = snaplen, .rb_size = rb_size };
 
 	memset(t, 0, sizeof(*t));
-	t->n_cpus = libbpf_num_possible_cpus();
 	t->geneve_port = geneve_port;
 	if (!compile(compiled ? compiled : "", geneve_port, &o.filter))
 		return 0;
@@ -120,7 +118,6 @@ static int tracer_open(struct tracer *t, __u32 rb_size, __u16 geneve_port,
 	    !ASSERT_EQ(t->bpf.filter_compiled, !!compiled, "filter compiled"))
 		return 0;
 	t->prog_fd = bpf_program__fd(gnv_bpf_prog(&t->bpf, GNV_PROG_XDP_IN));
-	t->stats_fd = bpf_map__fd(t->bpf.skel->maps.stats);
 	return 1;
 }
 
@@ -144,17 +141,13 @@ static int set_filter(struct tracer *t, const char *text)
 			 "gnv_bpf_set_filter");
 }
 
+/* The counters summed over CPUs, as gnvtrace reads them. */
 static void read_stats(struct tracer *t, __u64 *out)
 {
-	__u64 vals[t->n_cpus];
+	struct gnv_counts c = { { 0 } };
 
-	for (__u32 i = 0; i < GNV_STAT_MAX; i++) {
-		out[i] = 0;
-		if (bpf_map_lookup_elem(t->stats_fd, &i, vals))
-			continue;
-		for (int c = 0; c < t->n_cpus; c++)
-			out[i] += vals[c];
-	}
+	gnv_bpf_add_counts(&t->bpf, &c);
+	memcpy(out, c.v, sizeof(c.v));
 }
 
 static const char *stat_name(int i)

@@ -11,7 +11,7 @@
 
 #include "lib/clock.h"
 #include "lib/log.h"
-#include "stats/counts.h"
+#include "gnvtrace.h"
 #include "stats/echo_table.h"
 #include "stats/hist.h"
 #include "filter_code.h"
@@ -335,19 +335,19 @@ fail:
 
 void gnv_bpf_add_counts(const struct gnv_bpf *b, struct gnv_counts *c)
 {
-	int ncpu = libbpf_num_possible_cpus(), fd;
+	int ncpu = libbpf_num_possible_cpus();
+	struct gnv_counts *cpus;
+	__u32 zero = 0;
 
 	if (ncpu <= 0)
 		return;
-	__u64 vals[ncpu];
-
-	fd = bpf_map__fd(b->skel->maps.stats);
-	for (__u32 k = 0; k < GNV_STAT_MAX; k++) {
-		if (bpf_map_lookup_elem(fd, &k, vals))
-			continue;
+	cpus = calloc(ncpu, sizeof(*cpus));
+	if (cpus && !bpf_map_lookup_elem(bpf_map__fd(b->skel->maps.stats),
+					 &zero, cpus))
 		for (int cpu = 0; cpu < ncpu; cpu++)
-			c->v[k] += vals[cpu];
-	}
+			for (int k = 0; k < GNV_STAT_MAX; k++)
+				c->v[k] += cpus[cpu].v[k];
+	free(cpus);
 }
 
 /* Slots read per system call, every CPU's copy of each. */

@@ -33,7 +33,7 @@
 #include <sys/socket.h>
 
 #include "lib/outbuf.h"
-#include "counts.h"
+#include "gnvtrace.h"
 #include "hist.h"
 
 struct gnv_joiner;

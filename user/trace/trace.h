@@ -13,7 +13,6 @@
 #include "kernel/attach_tc.h"
 #include "kernel/attach_xdp.h"
 #include "output/format.h"
-#include "stats/counts.h"
 
 struct gnv_ovn;
 
