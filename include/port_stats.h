@@ -80,28 +80,57 @@ GNV_INLINE __u32 gnv_port_slot_of(__u64 hash)
 	return (__u32)(hash >> 32) & (GNV_MAX_PORT_KEYS - 1);
 }
 
+/* The log2 of each byte value (0 for 0). */
+#define GNV_LOG2_R2(n)	n, n
+#define GNV_LOG2_R4(n)	GNV_LOG2_R2(n), GNV_LOG2_R2(n)
+#define GNV_LOG2_R8(n)	GNV_LOG2_R4(n), GNV_LOG2_R4(n)
+#define GNV_LOG2_R16(n)	GNV_LOG2_R8(n), GNV_LOG2_R8(n)
+static const __u8 gnv_log2_byte[256] = {
+	0, 0, GNV_LOG2_R2(1), GNV_LOG2_R4(2), GNV_LOG2_R8(3),
+	GNV_LOG2_R16(4), GNV_LOG2_R16(5), GNV_LOG2_R16(5),
+	GNV_LOG2_R16(6), GNV_LOG2_R16(6), GNV_LOG2_R16(6), GNV_LOG2_R16(6),
+	GNV_LOG2_R16(7), GNV_LOG2_R16(7), GNV_LOG2_R16(7), GNV_LOG2_R16(7),
+	GNV_LOG2_R16(7), GNV_LOG2_R16(7), GNV_LOG2_R16(7), GNV_LOG2_R16(7),
+};
+
+/*
+ * gnv_log2_byte[b & 255], the mask where the verifier sees it: clang
+ * drops one it can prove changes nothing (v's higher bytes were tested
+ * 0), and the verifier, which cannot, then refuses the load.
+ */
+GNV_INLINE __u32 log2_byte(__u64 b)
+{
+#ifdef __bpf__
+	asm volatile("%0 &= 255" : "+r"(b));
+#else
+	b &= 255;
+#endif
+	return gnv_log2_byte[b];
+}
+
 /*
  * The log2 slot of v: 0 for 0-1, k for [2^k, 2^(k+1)), capped at max
- * (a constant at each call). The cap first, then a binary search from the
- * largest step a value under it needs: for a frame's length, four steps
- * and the cap where a search over 64 bits took six (15 instructions less).
+ * (a constant at each call, 33 at most). The cap first, then v's highest
+ * byte that is not 0 looked up: for a frame's length (under 2^16), one
+ * test and one load, where a binary search took four steps (~15
+ * instructions more).
  */
 GNV_INLINE __u32 gnv_log2_slot(__u64 v, __u32 max)
 {
-	__u32 slot = 0;
+	__u32 slot;
 
 	if (v >= 1ULL << (max - 1))
 		return max - 1;
-GNV_UNROLL
-	for (int shift = 32; shift > 0; shift >>= 1) {
-		if (shift >= (int)max - 1)
-			continue;	/* v < 2^(max - 1): never taken */
-		if (v >= (1ULL << shift)) {
-			v >>= shift;
-			slot += shift;
-		}
-	}
-	return slot;
+	if (max - 1 > 24 && v >> 24)
+		slot = 24 + log2_byte(v >> 24);
+	else if (max - 1 > 16 && v >> 16)
+		slot = 16 + log2_byte(v >> 16);
+	else if (max - 1 > 8 && v >> 8)
+		slot = 8 + log2_byte(v >> 8);
+	else
+		slot = log2_byte(v);
+	/* Below max already; the verifier, not knowing the table, asks. */
+	return slot < max ? slot : max - 1;
 }
 
 GNV_INLINE void gnv_port_stats_add(struct gnv_port_stats *s, __u32 len)

@@ -34,7 +34,7 @@ XDP_PASS = 2
 
 
 def frame(name):
-    """The bench's frames (tools/bench.c), as bytes."""
+    """Frames like the bench's (tools/bench.c), as bytes."""
     eth = bytes.fromhex('525400000002525400000001' '0800')
     if name == 'udp-53':
         udp = bytes.fromhex('c8ef0035' '0030' '0000') + bytes(40)

@@ -535,6 +535,29 @@ static void test_port_stats(void)
 	test_case("port stats: log2 slots");
 	for (size_t i = 0; i < ARRAY_SIZE(slots); i++)
 		ASSERT_EQ(gnv_log2_slot(slots[i].len, GNV_HIST_SLOTS), slots[i].slot, "slot");
+	/* Round trips in microseconds: every power of two and its neighbours. */
+	for (int k = 0; k < 40; k++) {
+		__u64 v = 1ULL << k;
+		__u32 cap = GNV_RTT_SLOTS - 1;
+
+		ASSERT_EQ(gnv_log2_slot(v, GNV_RTT_SLOTS), k < (int)cap ? (__u32)k : cap,
+			  "an RTT's slot, 2^k us");
+		ASSERT_EQ(gnv_log2_slot(v - 1, GNV_RTT_SLOTS),
+			  k < 2 ? 0 : k - 1 < (int)cap ? (__u32)k - 1 : cap,
+			  "an RTT's slot, 2^k - 1 us");
+		ASSERT_EQ(gnv_log2_slot(v + v / 2, GNV_RTT_SLOTS),
+			  k < (int)cap ? (__u32)k : cap, "an RTT's slot, 1.5 * 2^k us");
+	}
+	for (__u32 v = 0; v < 70000; v++) {	/* every frame size, by a loop */
+		__u32 slot = 0;
+
+		while (slot < GNV_HIST_SLOTS - 1 && v >> (slot + 1))
+			slot++;
+		if (gnv_log2_slot(v, GNV_HIST_SLOTS) != slot) {
+			ASSERT_EQ(gnv_log2_slot(v, GNV_HIST_SLOTS), slot, "a size's slot");
+			break;
+		}
+	}
 
 	test_case("port stats: keys");
 	if (!make_frame(NULL, NULL, &f) ||
