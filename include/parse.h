@@ -541,27 +541,34 @@ struct gnv_id_parts {
 };
 
 /*
- * The inner addresses' words, each times a constant of its own, summed:
- * the packet identity's part, and a TCP flow's (gnv_tcp_flow_of()). The
- * words that are 0 but in IPv6 only where they are.
+ * Two addresses' words (src and dst, 16 bytes each, an IPv4 address's
+ * last 12 bytes 0), each times its constant in mul (src's four, then
+ * dst's: constants at every call, which clang folds), summed: the inner
+ * ones for the packet identity and a TCP flow's hash
+ * (gnv_tcp_flow_of()), the outer ones for a port key's
+ * (gnv_port_hash_fields()). The words that are 0 but in IPv6 only where
+ * they are.
  */
-GNV_INLINE __u64 gnv_inner_addrs_sum(const struct gnv_pkt *p)
+GNV_INLINE __u64 gnv_addrs_sum(const __u8 *s, const __u8 *d, __u8 family,
+			       const __u64 *mul)
 {
-	const __u8 *s = p->inner_src, *d = p->inner_dst;
-	__u64 h;
+	__u64 h = (__u64)gnv_id_word(s) * mul[0] +
+		  (__u64)gnv_id_word(d) * mul[4];
 
-	h = (__u64)gnv_id_word(s) * 0x06c45d188009454fULL;
-	h += (__u64)gnv_id_word(d) * 0x2c829abe1f4532e1ULL;
-	if (p->inner_family == 6) {
-		h += (__u64)gnv_id_word(s + 4) * 0xf88bb8a8724c81edULL;
-		h += (__u64)gnv_id_word(s + 8) * 0x1b39896a51a8749bULL;
-		h += (__u64)gnv_id_word(s + 12) * 0x53cb9f0c747ea2ebULL;
-		h += (__u64)gnv_id_word(d + 4) * 0xc584133ac916ab3dULL;
-		h += (__u64)gnv_id_word(d + 8) * 0x3ee5789041c98ac3ULL;
-		h += (__u64)gnv_id_word(d + 12) * 0xf3b8488c368cb0a7ULL;
-	}
+	if (family == 6)
+GNV_UNROLL
+		for (int i = 1; i < 4; i++)
+			h += (__u64)gnv_id_word(s + 4 * i) * mul[i] +
+			     (__u64)gnv_id_word(d + 4 * i) * mul[4 + i];
 	return h;
 }
+
+/* The packet identity's constants for the inner addresses. */
+static const __u64 gnv_id_addr_mul[8] = {
+	0x06c45d188009454fULL, 0xf88bb8a8724c81edULL, 0x1b39896a51a8749bULL,
+	0x53cb9f0c747ea2ebULL, 0x2c829abe1f4532e1ULL, 0xc584133ac916ab3dULL,
+	0x3ee5789041c98ac3ULL, 0xf3b8488c368cb0a7ULL,
+};
 
 /* The identity of a parsed inner packet: see gnv_id_final(). */
 GNV_INLINE __u32 gnv_pkt_ident(const struct gnv_pkt *p, __u32 ident,
@@ -571,7 +578,8 @@ GNV_INLINE __u32 gnv_pkt_ident(const struct gnv_pkt *p, __u32 ident,
 
 	h = ((__u64)p->inner_ethertype << 16 | (__u64)p->inner_family << 8 |
 	     p->inner_proto) * 0x6e789e6aa1b965f5ULL;
-	h += gnv_inner_addrs_sum(p);
+	h += gnv_addrs_sum(p->inner_src, p->inner_dst, p->inner_family,
+			   gnv_id_addr_mul);
 	/* TCP's words only where they are. */
 	if (li->seq || li->ack) {
 		h += (__u64)li->seq * 0xb54e0f1600cc4d19ULL;

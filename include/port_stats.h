@@ -8,70 +8,86 @@
 
 #include "parse.h"
 
+/*
+ * The port key's port, in *has_port whether there is one: this side's,
+ * who sends what leaves, who receives what comes. OVN's VXLAN has no
+ * ingress port: what leaves is keyed by VNI.
+ */
+GNV_INLINE __u16 gnv_port_side(const struct gnv_pkt *p, __u8 dir,
+			       __u8 *has_port)
+{
+	*has_port = (p->flags & GNV_F_OVN) &&
+		    !((p->flags & GNV_F_VXLAN) && dir == GNV_DIR_OUT);
+	if (!*has_port)
+		return 0;
+	return dir == GNV_DIR_OUT ? p->ovn_inport : p->ovn_outport;
+}
+
+/* p's port key, this direction, into k (whose padding the caller cleared). */
 GNV_INLINE void gnv_port_key_of(const struct gnv_pkt *p, __u8 dir,
 				struct gnv_port_key *k)
 {
 	k->vni = p->vni;
 	k->dir = dir;
-	/* OVN's VXLAN has no ingress port: what leaves is keyed by VNI. */
-	k->has_port = (p->flags & GNV_F_OVN) &&
-		      !((p->flags & GNV_F_VXLAN) && dir == GNV_DIR_OUT);
-	/* This side's port: who sends what leaves, who receives what comes. */
-	if (!k->has_port)
-		k->port = 0;
-	else
-		k->port = dir == GNV_DIR_OUT ? p->ovn_inport : p->ovn_outport;
+	k->port = gnv_port_side(p, dir, &k->has_port);
 	copy_bytes(k->outer_src, p->outer_src, sizeof(k->outer_src));
 	copy_bytes(k->outer_dst, p->outer_dst, sizeof(k->outer_dst));
 	k->outer_family = p->outer_family;
 }
 
 /*
- * Whether word i (of eleven) of port key k may be other than 0: all of an
- * IPv6 tunnel's; of an IPv4 tunnel's, all but its address words past the
- * first (3-5, 7-9), which are 0 in every key (gnv_port_key_of() copies a
- * parsed packet's, whose IPv4 tails the parser clears; fuzz_parse checks
- * it). The hash below skips those: a constant i each, unrolled.
+ * A port key's hash, from its fields (so that a packet's is had without
+ * building its key: gnv_port_hash_of()), in the kernel's per-port table:
+ * each of the key's eleven words times a constant of its own, summed
+ * (cheaper than jhash, whose rounds wait on each other; an IPv4 tunnel's
+ * address words past the first are 0 and left out: gnv_addrs_sum()),
+ * then folded once and multiplied. Its high half picks the first slot the key
+ * may be in (gnv_port_slot_of()); the whole is what a slot compares,
+ * where comparing the keys' words cost ~20 instructions a packet: keys
+ * apart share it only by a 64-bit collision. The sum alone, high bits
+ * taken, put keys that differ in steps (VNIs 1, 2, 3 to each chassis) in
+ * runs of neighbouring slots: 21% of them found no free slot in eight
+ * probes at a half-full table; folded, as many as with a random hash
+ * (<1%; unit test_port_slot_spread). The packet identity's fuller mix
+ * (gnv_mix64()) cost a multiply more.
  */
-GNV_INLINE int gnv_port_key_word_used(const struct gnv_port_key *k, int i)
+GNV_INLINE __u64 gnv_port_hash_fields(__u32 vni, __u16 port, __u8 dir,
+				      __u8 has_port, const __u8 *src,
+				      const __u8 *dst, __u8 family)
 {
-	return k->outer_family == 6 || !((i >= 3 && i <= 5) || (i >= 7 && i <= 9));
-}
-
-/*
- * Port key k's hash, in the kernel's per-port table: each of its eleven
- * words times a constant of its own, summed (cheaper than jhash, whose
- * rounds wait on each other; the words that are 0 add nothing: left
- * out), then folded once and multiplied. Its high half picks the first
- * slot k may be in (gnv_port_slot_of()); the whole is what a slot
- * compares, where comparing the keys' words cost ~20 instructions a
- * packet: keys apart share it only by a 64-bit collision. The sum alone,
- * high bits taken, put keys that differ in steps (VNIs 1, 2, 3 to each
- * chassis) in runs of neighbouring slots: 21% of them found no free slot
- * in eight probes at a half-full table; folded, as many as with a random
- * hash (<1%; unit test_port_slot_spread). The packet identity's fuller
- * mix (gnv_mix64()) cost a multiply more.
- */
-GNV_INLINE __u64 gnv_port_hash(const struct gnv_port_key *k)
-{
-	static const __u64 mul[11] = {
-		0x9e3779b97f4a7c15ULL, 0xc2b2ae3d27d4eb4fULL,
+	static const __u64 mul[8] = {
 		0x165667b19e3779f9ULL, 0xd6e8feb86659fd93ULL,
 		0xa0761d6478bd642fULL, 0xe7037ed1a0b428dbULL,
 		0x8ebc6af09c88c6e3ULL, 0x589965cc75374cc3ULL,
 		0x1d8e4e27c47d124fULL, 0xff51afd7ed558ccdULL,
-		0xc4ceb9fe1a85ec53ULL,
 	};
-	const __u8 *w = (const __u8 *)k;
-	__u64 h = 0;
+	__u64 h;
 
-	_Static_assert(sizeof(*k) == 4 * 11, "eleven words");
-GNV_UNROLL
-	for (int i = 0; i < 11; i++)
-		if (gnv_port_key_word_used(k, i))
-			h += (__u64)gnv_id_word(w + 4 * i) * mul[i];
+	h = (__u64)vni * 0x9e3779b97f4a7c15ULL;
+	h += (__u64)(port | (__u32)dir << 16 | (__u32)has_port << 24) *
+	     0xc2b2ae3d27d4eb4fULL;
+	h += (__u64)family * 0xc4ceb9fe1a85ec53ULL;
+	h += gnv_addrs_sum(src, dst, family, mul);
 	h ^= h >> 32;
 	return h * 0xff51afd7ed558ccdULL;
+}
+
+/* Port key k's hash. */
+GNV_INLINE __u64 gnv_port_hash(const struct gnv_port_key *k)
+{
+	return gnv_port_hash_fields(k->vni, k->port, k->dir, k->has_port,
+				    k->outer_src, k->outer_dst,
+				    k->outer_family);
+}
+
+/* The hash of p's port key, this direction, without the key. */
+GNV_INLINE __u64 gnv_port_hash_of(const struct gnv_pkt *p, __u8 dir)
+{
+	__u8 has_port;
+	__u16 port = gnv_port_side(p, dir, &has_port);
+
+	return gnv_port_hash_fields(p->vni, port, dir, has_port, p->outer_src,
+				    p->outer_dst, p->outer_family);
 }
 
 /* The first slot of a key whose gnv_port_hash() is hash. */
@@ -367,7 +383,9 @@ GNV_INLINE __u64 gnv_tcp_flow_of(const struct gnv_pkt *p)
 {
 	return gnv_mix64(((__u64)p->inner_family << 32 |
 			  (__u32)p->sport << 16 | p->dport) *
-			 0x9e3779b97f4a7c15ULL + gnv_inner_addrs_sum(p));
+			 0x9e3779b97f4a7c15ULL +
+			 gnv_addrs_sum(p->inner_src, p->inner_dst,
+				       p->inner_family, gnv_id_addr_mul));
 }
 
 GNV_INLINE __u32 gnv_tcp_set_of(__u64 flow)
