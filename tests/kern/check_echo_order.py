@@ -9,6 +9,8 @@ clang once put the key's stores first (to it the store of 0 was dead); this
 reads the BPF object's code and checks, where a slot is updated (the
 global function gnv_count_hist(), in .text, shared by every program), that
 a store to offset 40 comes right before the five 8-byte stores of the key.
+A per-port slot's 44-byte key copied the same way (its last word a 4-byte
+store at offset 40) is not an echo key, and is left out.
 
 Usage: check_echo_order.py BPF_OBJECT   (closes with "N passed, N failed")
 """
@@ -18,6 +20,7 @@ import sys
 
 SECTIONS = (".text",)
 STORE = re.compile(r"^\s*\d+:\s+\*\(u64 \*\)\((r\d+) \+ (\d+)\) = ")
+STORE32 = re.compile(r"^\s*\d+:\s+\*\(u32 \*\)\((r\d+) \+ (\d+)\) = ")
 KEY_OFFSETS = {0, 8, 16, 24, 32}
 TS_OFFSET = 40
 WINDOW = 10   # instructions the key's five stores may spread over
@@ -30,6 +33,17 @@ def insns(obj, section):
                           "--section=" + section, obj],
                          capture_output=True, text=True, check=True).stdout
     return [l for l in out.splitlines() if re.match(r"^\s*\d+:", l)]
+
+
+def port_key_copy(code, i, base):
+    """Whether the run at i is a 44-byte port key copied (into a per-port
+    slot: a 4-byte store at offset 40 among its stores), not the echo
+    key's 40 bytes."""
+    for j in range(max(0, i - WINDOW), min(i + WINDOW, len(code))):
+        n = STORE32.match(code[j])
+        if n and n.group(1) == base and int(n.group(2)) == TS_OFFSET:
+            return True
+    return False
 
 
 def key_runs(code):
@@ -45,7 +59,8 @@ def key_runs(code):
             if n and n.group(1) == base and int(n.group(2)) in KEY_OFFSETS:
                 seen.add(int(n.group(2)))
         if seen == KEY_OFFSETS and int(m.group(2)) in KEY_OFFSETS and \
-                not any(r <= i <= r + WINDOW for r in runs):
+                not any(r <= i <= r + WINDOW for r in runs) and \
+                not port_key_copy(code, i, base):
             runs.append(i)
     return runs
 
