@@ -41,15 +41,15 @@ GNV_INLINE void gnv_port_key_of(const struct gnv_pkt *p, __u8 dir,
  * each of the key's eleven words times a constant of its own, summed
  * (cheaper than jhash, whose rounds wait on each other; an IPv4 tunnel's
  * address words past the first are 0 and left out: gnv_addrs_sum()),
- * then folded once and multiplied. Its high half picks the first slot the key
- * may be in (gnv_port_slot_of()); the whole is what a slot compares,
- * where comparing the keys' words cost ~20 instructions a packet: keys
- * apart share it only by a 64-bit collision. The sum alone, high bits
- * taken, put keys that differ in steps (VNIs 1, 2, 3 to each chassis) in
- * runs of neighbouring slots: 21% of them found no free slot in eight
- * probes at a half-full table; folded, as many as with a random hash
- * (<1%; unit test_port_slot_spread). The packet identity's fuller mix
- * (gnv_mix64()) cost a multiply more.
+ * then folded once and multiplied. Its high half picks the first slot
+ * the key may be in (gnv_port_slot_of()); the whole is what a slot
+ * compares, where comparing the keys' words cost ~20 instructions a
+ * packet: keys apart share it only by a 64-bit collision. The sum
+ * alone, high bits taken, put keys that differ in steps (VNIs 1, 2, 3 to
+ * each chassis) in runs of neighbouring slots: 21% of them found no free
+ * slot in eight probes at a half-full table; folded, as many as with a
+ * random hash (<1%; unit test_port_slot_spread). The packet identity's
+ * fuller mix (gnv_mix64()) cost a multiply more.
  */
 GNV_INLINE __u64 gnv_port_hash_fields(__u32 vni, __u16 port, __u8 dir,
 				      __u8 has_port, const __u8 *src,
@@ -295,8 +295,8 @@ GNV_INLINE __u32 gnv_addr_word(const __u8 *a)
 /*
  * The request's slot in the echo table: its three words each times a
  * constant of its own, the products folded (side by side, where each
- * word's product waited for the last: ~0.04x r15 in the exporter's mode,
- * the TCP flow table hashing so too).
+ * word's product waited for the last: ~0.04x r15 in the exporter's
+ * mode).
  */
 GNV_INLINE __u32 gnv_echo_slot_of(const struct gnv_echo_key *k)
 {

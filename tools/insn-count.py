@@ -70,7 +70,7 @@ class Dump:
         veth = 'gnvic%d' % (os.getpid() % 10000)
         subprocess.run(['ip', 'link', 'add', veth, 'type', 'veth', 'peer',
                         'name', veth + 'p'], check=True, timeout=10)
-        proc = None
+        proc = log = None
         try:
             subprocess.run(['ip', 'link', 'set', veth, 'up'], check=True,
                            timeout=10)
@@ -93,6 +93,8 @@ class Dump:
                 proc.send_signal(signal.SIGINT)
                 proc.wait(timeout=10)
             subprocess.run(['ip', 'link', 'del', veth], timeout=10)
+            if log:
+                log.close()
             shutil.rmtree(tmp)
 
     def load(self, veth, tmp):
