@@ -414,6 +414,19 @@ GNV_INLINE __u64 gnv_mix64(__u64 h)
 	return h;
 }
 
+/*
+ * A lighter finaliser, for sums whose high half picks a table's slot
+ * (a port key's, a TCP flow's): folded once and multiplied. Both steps
+ * are bijections, so sums apart stay apart; the high half is as well
+ * spread as gnv_mix64()'s (unit test_port_slot_spread,
+ * test_flow_slot_spread), for two of its multiplies' latency less.
+ */
+GNV_INLINE __u64 gnv_fold64(__u64 h)
+{
+	h ^= h >> 32;
+	return h * 0xff51afd7ed558ccdULL;
+}
+
 GNV_INLINE __u32 gnv_id_final(__u64 h)
 {
 	return (__u32)gnv_mix64(h);

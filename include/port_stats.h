@@ -40,16 +40,16 @@ GNV_INLINE void gnv_port_key_of(const struct gnv_pkt *p, __u8 dir,
  * building its key: gnv_port_hash_of()), in the kernel's per-port table:
  * each of the key's eleven words times a constant of its own, summed
  * (cheaper than jhash, whose rounds wait on each other; an IPv4 tunnel's
- * address words past the first are 0 and left out: gnv_addrs_sum()),
- * then folded once and multiplied. Its high half picks the first slot
- * the key may be in (gnv_port_slot_of()); the whole is what a slot
- * compares, where comparing the keys' words cost ~20 instructions a
- * packet: keys apart share it only by a 64-bit collision. The sum
- * alone, high bits taken, put keys that differ in steps (VNIs 1, 2, 3 to
- * each chassis) in runs of neighbouring slots: 21% of them found no free
- * slot in eight probes at a half-full table; folded, as many as with a
- * random hash (<1%; unit test_port_slot_spread). The packet identity's
- * fuller mix (gnv_mix64()) cost a multiply more.
+ * address words past the first are 0 and left out: gnv_addrs_sum()), then
+ * folded once and multiplied (gnv_fold64()). Its high half picks the first
+ * slot the key may be in (gnv_port_slot_of()); the whole is what a slot
+ * compares, where comparing the keys' words cost ~20 instructions a packet:
+ * keys apart share it only by a 64-bit collision. The sum alone, high bits
+ * taken, put keys that differ in steps (VNIs 1, 2, 3 to each chassis) in
+ * runs of neighbouring slots: 21% of them found no free slot in eight probes
+ * at a half-full table; folded, as many as with a random hash (<1%; unit
+ * test_port_slot_spread). The packet identity's fuller mix (gnv_mix64())
+ * cost a multiply more.
  */
 GNV_INLINE __u64 gnv_port_hash_fields(__u32 vni, __u16 port, __u8 dir,
 				      __u8 has_port, const __u8 *src,
@@ -68,8 +68,7 @@ GNV_INLINE __u64 gnv_port_hash_fields(__u32 vni, __u16 port, __u8 dir,
 	     0xc2b2ae3d27d4eb4fULL;
 	h += (__u64)family * 0xc4ceb9fe1a85ec53ULL;
 	h += gnv_addrs_sum(src, dst, family, mul);
-	h ^= h >> 32;
-	return h * 0xff51afd7ed558ccdULL;
+	return gnv_fold64(h);
 }
 
 /* Port key k's hash. */
@@ -374,18 +373,19 @@ GNV_INLINE int gnv_seq_before(__u32 a, __u32 b)
 /*
  * A TCP segment's flow, this direction (struct gnv_tcp_slot): its family
  * and ports times a constant, its addresses as the packet identity takes
- * them, mixed to 64 bits as that is; its high half picks the set. Not
+ * them, folded as a port key's hash is (gnv_fold64(): gnv_mix64() cost
+ * ~1 ns more a segment); its high half picks the set. Not
  * made to resist a sender who crafts two flows to collide: the most such
  * a pair can do is share one flow's count, as a flood of flows can evict
  * them.
  */
 GNV_INLINE __u64 gnv_tcp_flow_of(const struct gnv_pkt *p)
 {
-	return gnv_mix64(((__u64)p->inner_family << 32 |
-			  (__u32)p->sport << 16 | p->dport) *
-			 0x9e3779b97f4a7c15ULL +
-			 gnv_addrs_sum(p->inner_src, p->inner_dst,
-				       p->inner_family, gnv_id_addr_mul));
+	return gnv_fold64(((__u64)p->inner_family << 32 |
+			   (__u32)p->sport << 16 | p->dport) *
+			  0x9e3779b97f4a7c15ULL +
+			  gnv_addrs_sum(p->inner_src, p->inner_dst,
+					p->inner_family, gnv_id_addr_mul));
 }
 
 GNV_INLINE __u32 gnv_tcp_set_of(__u64 flow)
