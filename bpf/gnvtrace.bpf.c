@@ -742,14 +742,22 @@ static __always_inline int parse_frame(void *ctx, enum hook hook,
 	verdict = gnv_parse_looked(pkt_data(ctx, hook), pkt_end(ctx, hook),
 				   look, GNV_LINK_ETH, targ_geneve_port,
 				   targ_vxlan_port, pkt, all);
-	/* Each stage from fresh packet pointers: see gnv_parse() for why. */
-	stage_boundary();
+	/*
+	 * Each stage from fresh packet pointers: see gnv_parse() for why.
+	 * The filter's parse keeps the offsets it found in registers instead
+	 * (no boundary): its stages write a few fields and take fewer paths,
+	 * and the verifier walked fewer instructions without (346k for
+	 * 355k); a frame it rejects costs ~0.9 ns less.
+	 */
+	if (all)
+		stage_boundary();
 	if (verdict == GNV_GENEVE) {
 		pull(ctx, hook, (__u32)pkt->opts_off + pkt->opts_len + PULL_INNER);
 		verdict = gnv_parse_opts(pkt_data(ctx, hook),
 					 pkt_end(ctx, hook), pkt, all);
 	}
-	stage_boundary();
+	if (all)
+		stage_boundary();
 	if (verdict == GNV_GENEVE)
 		verdict = gnv_parse_inner(pkt_data(ctx, hook),
 					  pkt_end(ctx, hook), pkt, &buf->id,
