@@ -1103,14 +1103,15 @@ GNV_INLINE int gnv_walk_opts(const __u8 *opts, const __u8 *end,
 	 * OVN's option alone, as OVN's tunnels carry it, decoded without the
 	 * walk, which would find just that (its length's reserved bits
 	 * ignored as the walk ignores them): 30 instructions where the walk
-	 * took 70.
+	 * took 70. No OVN option was decoded before this one: every caller
+	 * starts with GNV_F_OVN clear (only OVN's VXLAN sets it, and it has
+	 * no option area).
 	 */
 	if (opts_len == GENEVE_OPT_HDR_LEN + OVN_GENEVE_LEN &&
 	    opts + GENEVE_OPT_HDR_LEN + OVN_GENEVE_LEN <= end &&
 	    (rd32(opts) & 0xffffff1f) == ((__u32)OVN_GENEVE_CLASS << 16 |
 					  OVN_GENEVE_TYPE << 8 |
-					  OVN_GENEVE_LEN / 4) &&
-	    !(p->flags & GNV_F_OVN)) {
+					  OVN_GENEVE_LEN / 4)) {
 		if (all)
 			p->n_opts++;
 		p->ovn_inport = rd16(opts + 4) & 0x7fff;
