@@ -6,9 +6,10 @@ An echo request rewrites a slot that user space's reaper reads from another
 CPU: the slot's ts_ns (offset 40) goes to 0 before the key (offsets 0..32)
 changes, so that a reader never takes a half-written key for a live one.
 clang once put the key's stores first (to it the store of 0 was dead); this
-reads the BPF object's code and checks, where a slot is updated (the
-global function gnv_count_hist(), in .text, shared by every program), that
-a store to offset 40 comes right before the five 8-byte stores of the key.
+reads the BPF object's code and checks, where a slot is updated (count_hist(),
+inlined into each program that counts a tunnel's frames: XDP's two and TC's,
+hence each of their sections), that a store to offset 40 comes right before
+the five 8-byte stores of the key.
 A per-port slot's 44-byte key copied the same way (its last word a 4-byte
 store at offset 40) is not an echo key, and is left out.
 
@@ -18,7 +19,7 @@ import re
 import subprocess
 import sys
 
-SECTIONS = (".text",)
+SECTIONS = ("gnvtrace/xdp", "?gnvtrace/xdp", "gnvtrace/tc")
 STORE = re.compile(r"^\s*\d+:\s+\*\(u64 \*\)\((r\d+) \+ (\d+)\) = ")
 STORE32 = re.compile(r"^\s*\d+:\s+\*\(u32 \*\)\((r\d+) \+ (\d+)\) = ")
 KEY_OFFSETS = {0, 8, 16, 24, 32}
