@@ -159,15 +159,22 @@ GNV_INLINE int gnv_term_match(const struct gnv_filter *f,
 }
 
 /*
- * Whether a term reads only what a parse of GNV_FIELDS_FILTER fills: the
- * VNI, OVN's keys and the inner packet; not the outer headers, nor the
- * frame a byte expression reads. A kind not named here is not.
+ * What a parse must fill for a term (include/parse.h's GNV_FIELDS_*), 0
+ * for a term it cannot run early: GNV_FIELDS_PROTO for the VNI, the inner
+ * ethertype, VLAN, family and protocol; GNV_FIELDS_FILTER for OVN's keys
+ * and the rest of the inner packet (a name not yet resolved may become
+ * any of those); not the outer headers, nor the frame a byte expression
+ * reads. A kind not named here is not early.
  */
 GNV_INLINE int gnv_term_early(const struct gnv_term *t)
 {
 	switch (t->kind) {
 	case GNV_T_PROTO:
 	case GNV_T_VNI:
+	case GNV_T_INNER_VLAN:
+	case GNV_T_FAMILY:
+	case GNV_T_IP_PROTO:
+		return GNV_FIELDS_PROTO;
 	case GNV_T_INPORT:
 	case GNV_T_OUTPORT:
 	case GNV_T_LPORT:
@@ -177,24 +184,31 @@ GNV_INLINE int gnv_term_early(const struct gnv_term *t)
 	case GNV_T_ICMP_TYPE:
 	case GNV_T_NOTHING:
 	case GNV_T_L4_PORT:
-	case GNV_T_INNER_VLAN:
-	case GNV_T_FAMILY:
-	case GNV_T_IP_PROTO:
 	case GNV_T_ETHER:
-		return 1;
+		return GNV_FIELDS_FILTER;
 	}
 	return 0;
 }
 
-/* What gnv_filter.early says: a filter with terms, each of them early. */
+/*
+ * What gnv_filter.early says: the fields a parse must fill for each of
+ * its terms, 0 when one of them cannot run early or there are none.
+ */
 GNV_INLINE int gnv_filter_early(const struct gnv_filter *f)
 {
+	int fields = 0;
+
 	if (!f->n_terms)
 		return 0;
-	for (int i = 0; i < f->n_terms && i < GNV_MAX_TERMS; i++)
-		if (!gnv_term_early(&f->terms[i]))
+	for (int i = 0; i < f->n_terms && i < GNV_MAX_TERMS; i++) {
+		int t = gnv_term_early(&f->terms[i]);
+
+		if (!t)
 			return 0;
-	return 1;
+		if (t > fields)
+			fields = t;
+	}
+	return fields;
 }
 
 /*

@@ -42,18 +42,6 @@
 #define GNV_NO_UNROLL
 #endif
 
-/*
- * What a parse writes into *p, the last argument of each stage (a
- * constant at every call): GNV_FIELDS_ALL every field, as events show
- * them; GNV_FIELDS_FILTER only what a filter gnv_filter_early() takes
- * reads (the VNI, OVN's keys, the inner packet's addresses, protocol,
- * ports and ICMP type), so that a frame such a filter rejects costs no
- * more than that. The verdict, and the reason of a malformed frame, are
- * the same either way: the same headers are read and checked.
- */
-#define GNV_FIELDS_FILTER	0
-#define GNV_FIELDS_ALL		1
-
 #define GNV_ETH_P_IP	0x0800
 #define GNV_ETH_P_ARP	0x0806
 #define GNV_ETH_P_IPV6	0x86DD
@@ -123,6 +111,22 @@ GNV_INLINE __u32 rd32(const __u8 *p)
 	__builtin_memcpy(&v, p, 4);
 #endif
 	return __builtin_bswap32(v);
+}
+
+/*
+ * An offset into the frame just checked against its bound, as the
+ * pointer's addend: opaque to clang, which must add this very value, where
+ * it could add the parts it knows the offset is the sum of (the options'
+ * offset and length, kept in registers when a filter's parse crosses no
+ * stage boundary), and the verifier, knowing the bound of the sum alone,
+ * refused the access (a pointer 64 KiB past the frame's start, at most).
+ */
+GNV_INLINE __u32 checked_off(__u32 off)
+{
+#ifdef __bpf__
+	asm volatile("" : "+r"(off));
+#endif
+	return off;
 }
 
 /*
@@ -212,10 +216,10 @@ GNV_INLINE int parse_eth(struct gnv_cursor *c, __u8 *src, __u8 *dst,
  * writes, or none for raw IP. Returns the ethertype after any VLAN tags.
  */
 GNV_INLINE int parse_link(struct gnv_cursor *c, int link, struct gnv_pkt *p,
-			  int all)
+			  int fields)
 {
-	__u16 *vlans = all ? p->vlan : 0;
-	__u8 *n_vlans = all ? &p->n_vlans : 0;
+	__u16 *vlans = fields == GNV_FIELDS_ALL ? p->vlan : 0;
+	__u8 *n_vlans = fields == GNV_FIELDS_ALL ? &p->n_vlans : 0;
 	const __u8 *h = c->pos;
 	__u16 proto;
 
@@ -459,9 +463,12 @@ GNV_INLINE void l4_payload(const struct gnv_cursor *c, const __u8 *pl,
 	}
 }
 
-/* The inner L4 header: ICMP/ICMPv6 type, code, echo id/seq; TCP/UDP ports. */
+/*
+ * The inner L4 header: ICMP/ICMPv6 type, code, echo id/seq; TCP/UDP ports
+ * (none of them for GNV_FIELDS_PROTO, which checks the header's length).
+ */
 GNV_INLINE int parse_inner_l4(struct gnv_cursor *c, struct gnv_pkt *p,
-			      struct gnv_l4_ident *li, int all)
+			      struct gnv_l4_ident *li, int fields)
 {
 	const __u8 *h = c->pos;
 	__u8 proto = p->inner_proto;
@@ -469,8 +476,10 @@ GNV_INLINE int parse_inner_l4(struct gnv_cursor *c, struct gnv_pkt *p,
 	if (proto == GNV_IPPROTO_ICMP || proto == GNV_IPPROTO_ICMPV6) {
 		if (h + 8 > c->end)
 			return -GNV_BAD_TRUNC_INNER_L4;
+		if (fields == GNV_FIELDS_PROTO)
+			goto done;
 		p->icmp_type = h[0];
-		if (!all)
+		if (fields != GNV_FIELDS_ALL)
 			goto done;
 		p->icmp_code = h[1];
 		/*
@@ -488,9 +497,11 @@ GNV_INLINE int parse_inner_l4(struct gnv_cursor *c, struct gnv_pkt *p,
 	} else if (proto == GNV_IPPROTO_TCP) {
 		if (h + 20 > c->end)
 			return -GNV_BAD_TRUNC_INNER_L4;
+		if (fields == GNV_FIELDS_PROTO)
+			goto done;
 		p->sport = rd16(h);
 		p->dport = rd16(h + 2);
-		if (!all)
+		if (fields != GNV_FIELDS_ALL)
 			goto done;
 		p->tcp_flags = h[13];
 		p->tcp_seq = rd32(h + 4);
@@ -511,9 +522,11 @@ GNV_INLINE int parse_inner_l4(struct gnv_cursor *c, struct gnv_pkt *p,
 	} else if (proto == GNV_IPPROTO_UDP) {
 		if (h + 8 > c->end)
 			return -GNV_BAD_TRUNC_INNER_L4;
+		if (fields == GNV_FIELDS_PROTO)
+			goto done;
 		p->sport = rd16(h);
 		p->dport = rd16(h + 2);
-		if (all)
+		if (fields == GNV_FIELDS_ALL)
 			l4_payload(c, h + 8, li);
 	} else {
 		return 0;
@@ -620,18 +633,21 @@ GNV_INLINE void gnv_pkt_set_id(struct gnv_pkt *p, const struct gnv_id_parts *id)
  * (inner_off 0). Returns GNV_GENEVE, or GNV_MALFORMED with the reason in
  * p->malformed. What the identity needs besides *p goes to *id: p->pkt_id
  * is set by gnv_pkt_set_id(), after a filter took the packet (for a
- * parse of GNV_FIELDS_FILTER, id is not written and may be NULL).
+ * parse of fewer fields than GNV_FIELDS_ALL, id is not written and may be
+ * NULL).
  */
 GNV_INLINE int gnv_parse_inner_at(const __u8 *data, const __u8 *end,
 				  __u32 inner_off, struct gnv_pkt *p,
-				  struct gnv_id_parts *id, int all)
+				  struct gnv_id_parts *id, int fields)
 {
 	struct gnv_cursor cur, *c = &cur;
 	struct gnv_l4_ident li = {};
 	struct gnv_ip ip = {};
 	int r, ethertype = p->geneve_proto;
+	/* Where the MACs and addresses go: nowhere for GNV_FIELDS_PROTO. */
+	int addrs = fields >= GNV_FIELDS_FILTER;
 
-	if (all)
+	if (fields == GNV_FIELDS_ALL)
 		id->valid = 0;
 
 	/* Headers before the inner frame never reach this far; a verifier bound. */
@@ -639,15 +655,16 @@ GNV_INLINE int gnv_parse_inner_at(const __u8 *data, const __u8 *end,
 		r = -GNV_BAD_OPTS_OVERRUN;
 		goto bad;
 	}
-	cur.pos = data + inner_off;
+	cur.pos = data + checked_off(inner_off);
 	cur.end = end;
 
 	if (ethertype == ETH_P_TEB) {
 		__u16 vlans[GNV_MAX_VLANS] = {};
 		__u8 n_vlans = 0;
 
-		ethertype = parse_eth(c, p->inner_eth_src, p->inner_eth_dst,
-				      vlans, &n_vlans, GNV_BAD_TRUNC_INNER_ETH,
+		ethertype = parse_eth(c, addrs ? p->inner_eth_src : 0,
+				      addrs ? p->inner_eth_dst : 0, vlans,
+				      &n_vlans, GNV_BAD_TRUNC_INNER_ETH,
 				      GNV_BAD_TRUNC_INNER_VLAN);
 		if (ethertype < 0) {
 			r = ethertype;
@@ -664,11 +681,11 @@ GNV_INLINE int gnv_parse_inner_at(const __u8 *data, const __u8 *end,
 		goto out;
 	}
 	if (ethertype == GNV_ETH_P_IP) {
-		r = parse_ipv4(c, p->inner_src, p->inner_dst, &ip,
+		r = parse_ipv4(c, addrs ? p->inner_src : 0, p->inner_dst, &ip,
 			       GNV_BAD_TRUNC_INNER_IP, GNV_BAD_INNER_IPV4_IHL);
 		p->inner_family = 4;
 	} else if (ethertype == GNV_ETH_P_IPV6) {
-		r = parse_ipv6(c, p->inner_src, p->inner_dst, &ip,
+		r = parse_ipv6(c, addrs ? p->inner_src : 0, p->inner_dst, &ip,
 			       GNV_BAD_TRUNC_INNER_IP);
 		p->inner_family = 6;
 	} else {
@@ -677,16 +694,16 @@ GNV_INLINE int gnv_parse_inner_at(const __u8 *data, const __u8 *end,
 	if (r < 0)
 		goto bad;
 	p->inner_proto = ip.proto;
-	if (all)
+	if (fields == GNV_FIELDS_ALL)
 		p->inner_l4_len = ip.l4_len;
 	if (ip.nonfirst_frag) {
 		p->flags |= GNV_F_INNER_FRAG;
 		goto out;
 	}
-	r = parse_inner_l4(c, p, &li, all);
+	r = parse_inner_l4(c, p, &li, fields);
 out:
 	if (r >= 0) {
-		if (all) {
+		if (fields == GNV_FIELDS_ALL) {
 			id->li = li;
 			id->ident = ip.ident;
 			id->valid = 1;
@@ -913,7 +930,7 @@ GNV_UNROLL
  */
 GNV_INLINE int gnv_parse_tunnel(const __u8 *data, const __u8 *udp,
 				const __u8 *end, __u16 geneve_port,
-				struct gnv_pkt *p, int all)
+				struct gnv_pkt *p, int fields)
 {
 	const __u8 *h = udp + 8;
 	int r;
@@ -922,7 +939,7 @@ GNV_INLINE int gnv_parse_tunnel(const __u8 *data, const __u8 *udp,
 		r = -GNV_BAD_TRUNC_UDP;
 		goto bad;
 	}
-	if (all)
+	if (fields == GNV_FIELDS_ALL)
 		clear_past_outer(p);
 	else
 		clear_for_filter(p);
@@ -936,16 +953,16 @@ GNV_INLINE int gnv_parse_tunnel(const __u8 *data, const __u8 *udp,
 		r = -GNV_BAD_TRUNC_GENEVE;
 		goto bad;
 	}
-	if (all)
+	if (fields == GNV_FIELDS_ALL)
 		p->geneve_ver = h[0] >> 6;
 	if (h[0] >> 6 != GENEVE_VERSION) {
 		r = -GNV_BAD_GENEVE_VERSION;
 		goto bad;
 	}
 	p->opts_len = (h[0] & 0x3f) * 4;
-	if (all && (h[1] & 0x80))
+	if (fields == GNV_FIELDS_ALL && (h[1] & 0x80))
 		p->flags |= GNV_F_OAM;
-	if (all && (h[1] & 0x40))
+	if (fields == GNV_FIELDS_ALL && (h[1] & 0x40))
 		p->flags |= GNV_F_CRITICAL;
 	p->geneve_proto = rd16(h + 2);
 	p->vni = rd32(h + 4) >> 8;
@@ -964,9 +981,10 @@ bad:
 /* gnv_parse() past its first look: every frame read in full. */
 GNV_INLINE int gnv_parse_outer(const __u8 *data, const __u8 *end, int link,
 			       __u16 geneve_port, __u16 vxlan_port,
-			       struct gnv_pkt *p, int all)
+			       struct gnv_pkt *p, int fields)
 {
 	struct gnv_cursor c = { .pos = data, .end = end };
+	int all = fields == GNV_FIELDS_ALL;
 	struct gnv_ip ip = {};
 	const __u8 *h;
 	__u16 dport;
@@ -977,7 +995,7 @@ GNV_INLINE int gnv_parse_outer(const __u8 *data, const __u8 *end, int link,
 		zero_bytes((__u8 *)p + __builtin_offsetof(struct gnv_pkt, vlan),
 			   8);
 
-	ethertype = parse_link(&c, link, p, all);
+	ethertype = parse_link(&c, link, p, fields);
 	if (ethertype < 0) {
 		r = ethertype;
 		goto bad;
@@ -1028,7 +1046,7 @@ GNV_INLINE int gnv_parse_outer(const __u8 *data, const __u8 *end, int link,
 	dport = rd16(h + 2);
 	if (dport != geneve_port && (!vxlan_port || dport != vxlan_port))
 		return GNV_NOT_GENEVE;
-	r = gnv_parse_tunnel(data, h, end, geneve_port, p, all);
+	r = gnv_parse_tunnel(data, h, end, geneve_port, p, fields);
 	if (all) {	/* after the clear */
 		p->outer_sport = rd16(h);
 		p->outer_dport = dport;
@@ -1050,26 +1068,27 @@ bad:
  */
 GNV_INLINE int gnv_parse_looked(const __u8 *data, const __u8 *end, int look,
 				int link, __u16 geneve_port, __u16 vxlan_port,
-				struct gnv_pkt *p, int all)
+				struct gnv_pkt *p, int fields)
 {
 	_Static_assert(GNV_LOOK_UDP_MAX < 128, "a 7-bit offset");
-	if (!all && look >= GNV_LOOK_UDP_MIN && look <= GNV_LOOK_UDP_MAX) {
+	if (fields != GNV_FIELDS_ALL && look >= GNV_LOOK_UDP_MIN &&
+	    look <= GNV_LOOK_UDP_MAX) {
 		__u64 off = look;
 
 #ifdef __bpf__
 		asm volatile("%0 &= 127" : "+r"(off));
 #endif
 		return gnv_parse_tunnel(data, data + off, end, geneve_port,
-					p, all);
+					p, fields);
 	}
 	return gnv_parse_outer(data, end, link, geneve_port, vxlan_port, p,
-			       all);
+			       fields);
 }
 
 /* The first stage: a first look at an Ethernet frame, then the rest. */
 GNV_INLINE int gnv_parse(const __u8 *data, const __u8 *end, int link,
 			 __u16 geneve_port, __u16 vxlan_port,
-			 struct gnv_pkt *p, int all)
+			 struct gnv_pkt *p, int fields)
 {
 	int look = GNV_LOOK_MAYBE;
 
@@ -1079,7 +1098,7 @@ GNV_INLINE int gnv_parse(const __u8 *data, const __u8 *end, int link,
 			return GNV_NOT_GENEVE;
 	}
 	return gnv_parse_looked(data, end, look, link, geneve_port,
-				vxlan_port, p, all);
+				vxlan_port, p, fields);
 }
 
 /*
@@ -1088,7 +1107,7 @@ GNV_INLINE int gnv_parse(const __u8 *data, const __u8 *end, int link,
  * the frame, or on a Geneve device a copy of the tunnel's options.
  */
 GNV_INLINE int gnv_walk_opts(const __u8 *opts, const __u8 *end,
-			     struct gnv_pkt *p, int all)
+			     struct gnv_pkt *p, int fields)
 {
 	__u32 opts_len = p->opts_len;
 	struct gnv_opt o;
@@ -1112,11 +1131,13 @@ GNV_INLINE int gnv_walk_opts(const __u8 *opts, const __u8 *end,
 	    (rd32(opts) & 0xffffff1f) == ((__u32)OVN_GENEVE_CLASS << 16 |
 					  OVN_GENEVE_TYPE << 8 |
 					  OVN_GENEVE_LEN / 4)) {
-		if (all)
+		if (fields == GNV_FIELDS_ALL)
 			p->n_opts++;
-		p->ovn_inport = rd16(opts + 4) & 0x7fff;
-		p->ovn_outport = rd16(opts + 6);
-		p->flags |= GNV_F_OVN;
+		if (fields >= GNV_FIELDS_FILTER) {
+			p->ovn_inport = rd16(opts + 4) & 0x7fff;
+			p->ovn_outport = rd16(opts + 6);
+			p->flags |= GNV_F_OVN;
+		}
 		return GNV_GENEVE;
 	}
 	GNV_NO_UNROLL
@@ -1126,7 +1147,7 @@ GNV_INLINE int gnv_walk_opts(const __u8 *opts, const __u8 *end,
 			goto bad;
 		if (r == 0)
 			break;
-		if (all)
+		if (fields == GNV_FIELDS_ALL)
 			p->n_opts++;
 		if (o.cls != OVN_GENEVE_CLASS || o.type != OVN_GENEVE_TYPE ||
 		    (p->flags & GNV_F_OVN))
@@ -1152,43 +1173,46 @@ bad:
 
 /* The second stage of a whole frame: the option area at p->opts_off. */
 GNV_INLINE int gnv_parse_opts(const __u8 *data, const __u8 *end,
-			      struct gnv_pkt *p, int all)
+			      struct gnv_pkt *p, int fields)
 {
+	__u32 off = p->opts_off;
+
 	/* Headers before the options never reach this far; a verifier bound. */
-	if (p->opts_off > GNV_MAX_OPTS_OFF) {
+	if (off > GNV_MAX_OPTS_OFF) {
 		p->malformed = GNV_BAD_OPTS_OVERRUN;
 		return GNV_MALFORMED;
 	}
-	return gnv_walk_opts(data + p->opts_off, end, p, all);
+	return gnv_walk_opts(data + checked_off(off), end, p, fields);
 }
 
 /* The third stage of a whole frame: the inner frame follows the options. */
 GNV_INLINE int gnv_parse_inner(const __u8 *data, const __u8 *end,
 			       struct gnv_pkt *p, struct gnv_id_parts *id,
-			       int all)
+			       int fields)
 {
 	return gnv_parse_inner_at(data, end, (__u32)p->opts_off + p->opts_len,
-				  p, id, all);
+				  p, id, fields);
 }
 
 /*
  * All three stages, for callers that hold the whole frame (the host side):
- * every field and the packet's identity (all), or what a filter reads.
+ * every field and the packet's identity (GNV_FIELDS_ALL), or what a filter
+ * reads.
  */
 GNV_INLINE int gnv_parse_frame_fields(const __u8 *data, const __u8 *end,
 				      int link, __u16 geneve_port,
 				      __u16 vxlan_port, struct gnv_pkt *p,
-				      int all)
+				      int fields)
 {
 	int verdict = gnv_parse(data, end, link, geneve_port, vxlan_port, p,
-				all);
+				fields);
 	struct gnv_id_parts id;
 
 	if (verdict == GNV_GENEVE)
-		verdict = gnv_parse_opts(data, end, p, all);
+		verdict = gnv_parse_opts(data, end, p, fields);
 	if (verdict == GNV_GENEVE)
-		verdict = gnv_parse_inner(data, end, p, &id, all);
-	if (verdict == GNV_GENEVE && all)
+		verdict = gnv_parse_inner(data, end, p, &id, fields);
+	if (verdict == GNV_GENEVE && fields == GNV_FIELDS_ALL)
 		gnv_pkt_set_id(p, &id);
 	return verdict;
 }

@@ -227,6 +227,43 @@ static void test_matches(void)
 		test_match_case(&match_cases[i], pkts);
 }
 
+/*
+ * What a filter's early parse must fill (gnv_filter_early()): protocols
+ * and VNIs alone the least (GNV_FIELDS_PROTO); any term on OVN's keys,
+ * addresses, ports, MACs or an unresolved name more; a term on the outer
+ * headers or a byte expression none (not early).
+ */
+static void test_early_fields(void)
+{
+	static const struct {
+		const char *filter;
+		int early;
+	} cases[] = {
+		{ "icmp", GNV_FIELDS_PROTO },
+		{ "icmp and vni 5", GNV_FIELDS_PROTO },
+		{ "not (arp or icmp6) and ip6 proto 58", GNV_FIELDS_PROTO },
+		{ "vlan 42 or ip", GNV_FIELDS_PROTO },
+		{ "icmp and port 80", GNV_FIELDS_FILTER },
+		{ "tcp or inport 1", GNV_FIELDS_FILTER },
+		{ "icmp-type echo-request", GNV_FIELDS_FILTER },
+		{ "host 10.0.0.1", GNV_FIELDS_FILTER },
+		{ "ether src fa:16:3e:00:00:01", GNV_FIELDS_FILTER },
+		{ "icmp and outer host 10.0.0.1", 0 },
+		{ "tcp[13] & 2 != 0", 0 },
+		{ "", 0 },
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		struct gnv_filter f;
+		char err[256] = "";
+
+		test_case("filter '%s': its early parse", cases[i].filter);
+		if (ASSERT_OK(compile(cases[i].filter, 0, &f, err, sizeof(err)),
+			      err))
+			ASSERT_EQ(f.early, cases[i].early, "early fields");
+	}
+}
+
 /* Arguments split differently give the same filter. */
 static void test_mixed_args(void)
 {
@@ -342,6 +379,7 @@ int main(void)
 {
 	test_matches();
 	test_mixed_args();
+	test_early_fields();
 	test_errors();
 	return test_summary();
 }

@@ -240,6 +240,9 @@ int gnv_bpf_load(struct gnv_bpf *b, const struct gnv_bpf_opts *o,
 	if (!b->filter_compiled)
 		pr_debug("the filter is interpreted in the kernel: it may "
 			 "change while tracing\n");
+	b->skel->rodata->targ_early_fields =
+		b->filter_compiled && o->filter.early ? o->filter.early :
+							GNV_FIELDS_FILTER;
 	gnv_filter_code_set(b->filter_compiled ? &o->filter : NULL,
 			    b->skel->obj);
 	err = gnvtrace_bpf__load(b->skel);
