@@ -42,10 +42,17 @@ static void trace_host(struct file_reader *r, struct gnv_event *ev)
 	 * parsed in full.
 	 */
 	if (f->early) {
-		verdict = gnv_parse_frame_fields(pkt->data,
-						 pkt->data + pkt->caplen, link,
-						 f->geneve_port, f->vxlan_port,
-						 &ev->pkt, GNV_FIELDS_FILTER);
+		/* Each level a constant, so that each is inlined as its own. */
+		if (f->early == GNV_FIELDS_PROTO)
+			verdict = gnv_parse_frame_fields(
+				pkt->data, pkt->data + pkt->caplen, link,
+				f->geneve_port, f->vxlan_port, &ev->pkt,
+				GNV_FIELDS_PROTO);
+		else
+			verdict = gnv_parse_frame_fields(
+				pkt->data, pkt->data + pkt->caplen, link,
+				f->geneve_port, f->vxlan_port, &ev->pkt,
+				GNV_FIELDS_FILTER);
 		if (verdict == GNV_NOT_GENEVE)
 			return;
 		if (verdict == GNV_GENEVE &&
