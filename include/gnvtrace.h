@@ -562,7 +562,7 @@ struct gnv_bytes {
  * ports and ICMP type), so that a frame such a filter rejects costs no more
  * than that; GNV_FIELDS_PROTO less again, for a filter of protocols and VNIs
  * alone ("icmp", "tcp and vni 5": the VNI, the inner ethertype, VLAN, family
- * and protocol; no OVN keys, MACs, addresses, ports: 1.3 ns less a rejected
+ * and protocol; no OVN keys, MACs, addresses, ports: ~0.6 ns less a rejected
  * frame here). The verdict, and the reason of a malformed frame, are the
  * same at every level: the same headers are read and checked.
  */
