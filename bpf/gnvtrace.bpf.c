@@ -67,6 +67,12 @@ const volatile __u16 targ_vxlan_port;
  * reads for an interpreted one, whose terms change as names resolve.
  */
 const volatile __u32 targ_early_fields = GNV_FIELDS_FILTER;
+/*
+ * Not 0: the compiled filter reads the inner protocol alone, and is given
+ * by its verdicts for each (targ_proto_verdicts, see parse_by_proto()).
+ */
+const volatile __u32 targ_filter_by_proto;
+const volatile struct gnv_proto_verdicts targ_proto_verdicts;
 
 /*
  * Per-port statistics (--hist): struct gnv_port_slot. Per CPU, so no
@@ -772,6 +778,41 @@ static __always_inline int parse_frame(void *ctx, enum hook hook,
 }
 
 /*
+ * A frame the first look let through, for a filter of inner protocols
+ * alone (targ_filter_by_proto): parsed into *p, a local of the caller's
+ * that clang keeps in registers, no field of it stored (the whole parse
+ * at GNV_FIELDS_PROTO, no stage boundary). Then the filter's verdict is
+ * looked up, where the other early parses need the event buffer, their
+ * fields stored into it, and a call of the filter: a rejected frame
+ * 16.8 -> 14.0 ns here, r3's 7.0.
+ */
+static __always_inline int parse_by_proto(void *ctx, enum hook hook,
+					  int look, struct gnv_pkt *p)
+{
+	const __u8 *data, *end;
+	int verdict;
+
+	pull(ctx, hook, PULL_OUTER);
+	data = pkt_data(ctx, hook);
+	end = pkt_end(ctx, hook);
+	verdict = gnv_parse_looked(data, end, look, GNV_LINK_ETH,
+				   targ_geneve_port, targ_vxlan_port, p,
+				   GNV_FIELDS_PROTO);
+	/* A pull may move the frame: its pointers again, then only. */
+	if (hook == HOOK_TC && verdict == GNV_GENEVE) {
+		pull(ctx, hook, (__u32)p->opts_off + p->opts_len + PULL_INNER);
+		data = pkt_data(ctx, hook);
+		end = pkt_end(ctx, hook);
+	}
+	if (verdict == GNV_GENEVE)
+		verdict = gnv_parse_opts(data, end, p, GNV_FIELDS_PROTO);
+	if (verdict == GNV_GENEVE)
+		verdict = gnv_parse_inner(data, end, p, NULL,
+					  GNV_FIELDS_PROTO);
+	return verdict;
+}
+
+/*
  * The device a frame is on. Read where a matched frame needs it: the
  * XDP context's takes three dependent loads (the receive queue, its
  * device, the index), which clang made first of all when the index came
@@ -805,9 +846,6 @@ static __always_inline void trace_frame(void *ctx, enum hook hook,
 				 targ_geneve_port, targ_vxlan_port);
 	if (look == GNV_LOOK_NO)
 		return;
-	buf = event_buffer();
-	if (!buf)
-		return;
 	/*
 	 * A filter on the inner packet decides first, on the fields it
 	 * reads: a Geneve frame it rejects is parsed no further (29.4 -> 19-22
@@ -815,7 +853,27 @@ static __always_inline void trace_frame(void *ctx, enum hook hook,
 	 * Anything else (a match, a malformed frame, a router's "too big")
 	 * is parsed again in full, as if the first pass had not been.
 	 */
-	if (targ_filters[targ_filter_idx & 1].early) {
+	if (targ_filter_by_proto) {
+		/*
+		 * What the verdict reads set first: clang kept no value for
+		 * it on paths the verifier could not rule out, and passed a
+		 * pointer's register there ("bitwise operator &= on pointer").
+		 */
+		struct gnv_pkt p = { .inner_ethertype = 0, .inner_proto = 0 };
+
+		verdict = parse_by_proto(ctx, hook, look, &p);
+		if (verdict == GNV_NOT_GENEVE)
+			return;
+		if (verdict == GNV_GENEVE &&
+		    !gnv_proto_verdict(&targ_proto_verdicts, &p)) {
+			cnt->v[GNV_STAT_GENEVE]++;
+			return;
+		}
+	}
+	buf = event_buffer();
+	if (!buf)
+		return;
+	if (!targ_filter_by_proto && targ_filters[targ_filter_idx & 1].early) {
 		/* Each level a constant: the verifier keeps the one in use. */
 		if (targ_early_fields == GNV_FIELDS_PROTO)
 			verdict = parse_frame(ctx, hook, buf, look,

@@ -212,6 +212,17 @@ GNV_INLINE int gnv_filter_early(const struct gnv_filter *f)
 }
 
 /*
+ * Whether a term reads the inner ethertype, family and protocol alone:
+ * a filter of such terms is given by its verdicts for each of those
+ * (gnv_filter_by_proto()).
+ */
+GNV_INLINE int gnv_term_by_proto(const struct gnv_term *t)
+{
+	return t->kind == GNV_T_PROTO || t->kind == GNV_T_FAMILY ||
+	       t->kind == GNV_T_IP_PROTO;
+}
+
+/*
  * Runs the term program: from the first term, each one's jt or jf, till
  * a verdict (no terms: every Geneve packet matches). The index is masked
  * for the verifier; the compiler's jumps go forward only, so the loop's
@@ -234,6 +245,24 @@ GNV_INLINE int gnv_filter_match(const struct gnv_filter *f,
 			return pc == GNV_JUMP_MATCH;
 	}
 	return 0;
+}
+
+/*
+ * A parsed packet's verdict in a filter's verdicts by inner protocol
+ * (struct gnv_proto_verdicts): volatile for the kernel, whose table is in
+ * .rodata, set as the program loads (clang must not read the zeros it was
+ * built with).
+ */
+GNV_INLINE int gnv_proto_verdict(const volatile struct gnv_proto_verdicts *v,
+				 const struct gnv_pkt *p)
+{
+	if (p->inner_ethertype == GNV_ETH_P_IP)
+		return v->ipv4[p->inner_proto];
+	if (p->inner_ethertype == GNV_ETH_P_IPV6)
+		return v->ipv6[p->inner_proto];
+	if (p->inner_ethertype == GNV_ETH_P_ARP)
+		return v->arp;
+	return v->other;
 }
 
 #endif /* GNV_FILTER_H */

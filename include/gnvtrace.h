@@ -590,4 +590,19 @@ _Static_assert(sizeof(struct gnv_filter) == 8 + GNV_MAX_TERMS * 48 +
 	       GNV_MAX_BYTES * (8 + GNV_BYTES_MAX_INSNS * 8),
 	       "gnv_filter layout");
 
+/*
+ * A filter's verdicts by the inner protocol alone, for a filter whose
+ * terms read nothing else ("icmp", "ip6 and not tcp", "arp or udp": see
+ * gnv_filter_by_proto()), 1 where it takes the packet: the kernel then
+ * looks the verdict up here (gnv_proto_verdict()) where it would call the
+ * filter, and a frame the filter rejects is parsed with no event buffer
+ * at all. Set once, by the loader, from the filter itself.
+ */
+struct gnv_proto_verdicts {
+	__u8 ipv4[256];		/* by IP protocol */
+	__u8 ipv6[256];
+	__u8 arp;
+	__u8 other;		/* any other inner ethertype */
+};
+
 #endif /* GNVTRACE_H */

@@ -70,6 +70,7 @@
  */
 #define GNV_MAX_OPTS_OFF	(20 + 4 * GNV_MAX_VLANS + 40 + GNV_MAX_IPV6_EXT * 2048 + 8 + 8)
 #define GNV_MAX_INNER_OFF	(GNV_MAX_OPTS_OFF + GENEVE_MAX_OPTS_LEN)
+_Static_assert(GNV_MAX_INNER_OFF < 0x4000, "checked_off()'s mask");
 
 struct gnv_cursor {
 	const __u8 *pos;
@@ -114,17 +115,21 @@ GNV_INLINE __u32 rd32(const __u8 *p)
 }
 
 /*
- * An offset into the frame just checked against its bound, as the
- * pointer's addend: opaque to clang, which must add this very value, where
- * it could add the parts it knows the offset is the sum of (the options'
- * offset and length, kept in registers when a filter's parse crosses no
- * stage boundary), and the verifier, knowing the bound of the sum alone,
- * refused the access (a pointer 64 KiB past the frame's start, at most).
+ * An offset into the frame just checked against its bound (both bounds,
+ * GNV_MAX_OPTS_OFF and GNV_MAX_INNER_OFF, are below 16 KiB), as the
+ * pointer's addend: masked to 14 bits in the very register added, where
+ * clang may otherwise add a copy it did not check (spilled around a helper
+ * call, or the parts it knows the offset is the sum of), and the verifier,
+ * knowing no bound of that copy, refused the access ("R1 offset is
+ * outside of the packet"). The mask changes nothing; in asm, clang cannot
+ * drop it as it would a plain one it can prove changes nothing.
  */
+#define GNV_CHECKED_OFF_MASK	0x3fff
+
 GNV_INLINE __u32 checked_off(__u32 off)
 {
 #ifdef __bpf__
-	asm volatile("" : "+r"(off));
+	asm volatile("%0 &= %1" : "+r"(off) : "i"(GNV_CHECKED_OFF_MASK));
 #endif
 	return off;
 }

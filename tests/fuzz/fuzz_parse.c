@@ -243,6 +243,20 @@ static void own_term(struct gnv_term *t, __u8 k, const struct gnv_pkt *p)
 }
 
 /*
+ * A filter that has verdicts by protocol (gnv_filter_by_proto()), as the
+ * kernel looks them up in a parse at GNV_FIELDS_PROTO (e), decides as the
+ * filter itself does on the full parse (p).
+ */
+static void check_by_proto(const struct gnv_filter *f, const struct gnv_pkt *p,
+			   const struct gnv_pkt *e)
+{
+	struct gnv_proto_verdicts v;
+
+	if (!gnv_filter_by_proto(f, &v))
+		CHECK(gnv_proto_verdict(&v, e) == gnv_filter_match(f, p, NULL));
+}
+
+/*
  * A frame parsed for the filter (fields: GNV_FIELDS_PROTO or
  * GNV_FIELDS_FILTER, into e) against the same parsed in full (p, verdict
  * v): the same verdict and reason, and every early filter that parse is
@@ -279,6 +293,12 @@ static void check_early_fields(const uint8_t *data, size_t size, int link,
 		if (gnv_filter_early(&f) <= fields)
 			CHECK(gnv_filter_match(&f, p, NULL) ==
 			      gnv_filter_match(&f, &e, NULL));
+		if (fields == GNV_FIELDS_PROTO)
+			check_by_proto(&f, p, &e);
+	}
+	for (size_t i = 0; fields == GNV_FIELDS_PROTO && i < N_SINGLE; i++) {
+		check_by_proto(&f_pos[i], p, &e);
+		check_by_proto(&f_neg[i], p, &e);
 	}
 }
 

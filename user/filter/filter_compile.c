@@ -333,6 +333,36 @@ static int compile(struct compiler *c, int argc, char **argv,
 	return 0;
 }
 
+int gnv_filter_by_proto(const struct gnv_filter *f,
+			struct gnv_proto_verdicts *v)
+{
+	struct gnv_pkt p;
+
+	if (!f->n_terms)
+		return -1;
+	for (int i = 0; i < f->n_terms; i++)
+		if (!gnv_term_by_proto(&f->terms[i]))
+			return -1;
+	/* As the parse leaves them, to the fields these terms read. */
+	memset(&p, 0, sizeof(p));
+	for (int proto = 0; proto < 256; proto++) {
+		p.inner_proto = proto;
+		p.inner_ethertype = GNV_ETH_P_IP;
+		p.inner_family = 4;
+		v->ipv4[proto] = gnv_filter_match(f, &p, NULL);
+		p.inner_ethertype = GNV_ETH_P_IPV6;
+		p.inner_family = 6;
+		v->ipv6[proto] = gnv_filter_match(f, &p, NULL);
+	}
+	p.inner_proto = 0;
+	p.inner_family = 0;
+	p.inner_ethertype = GNV_ETH_P_ARP;
+	v->arp = gnv_filter_match(f, &p, NULL);
+	p.inner_ethertype = 0;
+	v->other = gnv_filter_match(f, &p, NULL);
+	return 0;
+}
+
 int gnv_filter_compile(int argc, char **argv, __u16 geneve_port,
 		       struct gnv_filter *f, char *err, size_t errlen)
 {

@@ -33,6 +33,14 @@ int gnv_filter_compile_ovn(int argc, char **argv, __u16 geneve_port,
 			   struct gnv_filter *f, char *unknown,
 			   size_t unknown_len, char *err, size_t errlen);
 
+/*
+ * f's verdicts by inner protocol, each run through f itself, into *v:
+ * 0, or -1 when a term reads more than the inner ethertype, family and
+ * protocol (or there is none: every packet is taken, none rejected).
+ */
+int gnv_filter_by_proto(const struct gnv_filter *f,
+			struct gnv_proto_verdicts *v);
+
 /* -d: the term program, a line a term (filter_dump.c). */
 void gnv_filter_dump(FILE *out, const struct gnv_filter *f);
 

@@ -12,6 +12,7 @@
 #include "lib/clock.h"
 #include "lib/log.h"
 #include "gnvtrace.h"
+#include "filter/filter_compile.h"
 #include "stats/echo_table.h"
 #include "stats/hist.h"
 #include "filter_code.h"
@@ -243,6 +244,10 @@ int gnv_bpf_load(struct gnv_bpf *b, const struct gnv_bpf_opts *o,
 	b->skel->rodata->targ_early_fields =
 		b->filter_compiled && o->filter.early ? o->filter.early :
 							GNV_FIELDS_FILTER;
+	b->skel->rodata->targ_filter_by_proto =
+		b->filter_compiled &&
+		!gnv_filter_by_proto(&o->filter,
+				     &b->skel->rodata->targ_proto_verdicts);
 	gnv_filter_code_set(b->filter_compiled ? &o->filter : NULL,
 			    b->skel->obj);
 	err = gnvtrace_bpf__load(b->skel);
