@@ -122,11 +122,12 @@ GNV_INLINE __u32 rd32(const __u8 *p)
  * call, or the parts it knows the offset is the sum of), and the verifier,
  * knowing no bound of that copy, refused the access ("R1 offset is
  * outside of the packet"). The mask changes nothing; in asm, clang cannot
- * drop it as it would a plain one it can prove changes nothing.
+ * drop it as it would a plain one it can prove changes nothing. 64 bits
+ * wide, so the pointer takes it with no zero-extension (two instructions).
  */
 #define GNV_CHECKED_OFF_MASK	0x3fff
 
-GNV_INLINE __u32 checked_off(__u32 off)
+GNV_INLINE __u64 checked_off(__u64 off)
 {
 #ifdef __bpf__
 	asm volatile("%0 &= %1" : "+r"(off) : "i"(GNV_CHECKED_OFF_MASK));
@@ -252,8 +253,12 @@ GNV_INLINE int parse_link(struct gnv_cursor *c, int link, struct gnv_pkt *p,
 /* Result of an IP header: the L4 protocol and where its header starts. */
 struct gnv_ip {
 	__u16 l4_len;		/* payload length the header claims */
+	/*
+	 * Not 0: no L4 header in this fragment (the fragment offset's bits
+	 * as read, where a 0/1 cost clang three instructions to make).
+	 */
+	__u16 nonfirst_frag;
 	__u8 proto;
-	__u8 nonfirst_frag;	/* no L4 header in this fragment */
 	__u8 ttl;		/* TTL or hop limit */
 	__u8 tos;		/* TOS or traffic class */
 	__u32 ident;		/* IPv4's id, IPv6's flow label */
@@ -286,7 +291,7 @@ GNV_INLINE int parse_ipv4(struct gnv_cursor *c, __u8 *src, __u8 *dst,
 	ip->tos = h[1];
 	ip->proto = h[9];
 	ip->ident = rd16(h + 4);
-	ip->nonfirst_frag = (rd16(h + 6) & 0x1fff) != 0;
+	ip->nonfirst_frag = rd16(h + 6) & 0x1fff;
 	if (src) {
 		copy_bytes(src, h + 12, 4);
 		copy_bytes(dst, h + 16, 4);
@@ -336,7 +341,7 @@ GNV_UNROLL
 			return -bad_trunc;
 		if (nh == GNV_IPPROTO_FRAGMENT) {
 			len = 8;
-			ip->nonfirst_frag = (rd16(h + 2) & 0xfff8) != 0;
+			ip->nonfirst_frag = rd16(h + 2) & 0xfff8;
 		} else if (nh == GNV_IPPROTO_AH) {
 			len = ((__u32)h[1] + 2) * 4;
 		} else {
