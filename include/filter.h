@@ -212,14 +212,14 @@ GNV_INLINE int gnv_filter_early(const struct gnv_filter *f)
 }
 
 /*
- * Whether a term reads the inner ethertype, family and protocol alone:
- * a filter of such terms is given by its verdicts for each of those
- * (gnv_filter_by_proto()).
+ * Whether a term reads the inner ethertype, family and protocol, or the
+ * VNI, alone: a filter of such terms is given by its verdicts for each of
+ * those (gnv_filter_table()).
  */
-GNV_INLINE int gnv_term_by_proto(const struct gnv_term *t)
+GNV_INLINE int gnv_term_tabled(const struct gnv_term *t)
 {
 	return t->kind == GNV_T_PROTO || t->kind == GNV_T_FAMILY ||
-	       t->kind == GNV_T_IP_PROTO;
+	       t->kind == GNV_T_IP_PROTO || t->kind == GNV_T_VNI;
 }
 
 /*
@@ -248,14 +248,24 @@ GNV_INLINE int gnv_filter_match(const struct gnv_filter *f,
 }
 
 /*
- * A parsed packet's verdict in a filter's verdicts by inner protocol
- * (struct gnv_proto_verdicts): volatile for the kernel, whose table is in
- * .rodata, set as the program loads (clang must not read the zeros it was
- * built with).
+ * A parsed packet's verdict in a filter's table (struct
+ * gnv_verdict_table): volatile for the kernel, whose table is in .rodata,
+ * set as the program loads (clang must not read the zeros it was built
+ * with, and the verifier, knowing n_vnis, walks only the compares that
+ * filter needs).
  */
-GNV_INLINE int gnv_proto_verdict(const volatile struct gnv_proto_verdicts *v,
-				 const struct gnv_pkt *p)
+GNV_INLINE int gnv_table_verdict(const volatile struct gnv_verdict_table *t,
+				 const struct gnv_pkt *p, int by_vni)
 {
+	const volatile struct gnv_verdicts *v = &t->by_vni[0];
+	__u32 i;
+
+	if (by_vni) {
+		for (i = 0; i < GNV_TABLE_VNIS && i < t->n_vnis; i++)
+			if (p->vni == t->vni[i])
+				break;
+		v = &t->by_vni[i];
+	}
 	if (p->inner_ethertype == GNV_ETH_P_IP)
 		return v->ipv4[p->inner_proto];
 	if (p->inner_ethertype == GNV_ETH_P_IPV6)

@@ -591,18 +591,33 @@ _Static_assert(sizeof(struct gnv_filter) == 8 + GNV_MAX_TERMS * 48 +
 	       "gnv_filter layout");
 
 /*
- * A filter's verdicts by the inner protocol alone, for a filter whose
- * terms read nothing else ("icmp", "ip6 and not tcp", "arp or udp": see
- * gnv_filter_by_proto()), 1 where it takes the packet: the kernel then
- * looks the verdict up here (gnv_proto_verdict()) where it would call the
+ * A filter's verdicts by inner protocol and VNI, for a filter whose terms
+ * read nothing else ("icmp", "ip6 and not tcp", "vni 5 and (arp or udp)":
+ * see gnv_filter_table()), 1 where it takes the packet: the kernel then
+ * looks the verdict up here (gnv_table_verdict()) where it would call the
  * filter, and a frame the filter rejects is parsed with no event buffer
  * at all. Set once, by the loader, from the filter itself.
  */
-struct gnv_proto_verdicts {
+#define GNV_TABLE_VNIS	4	/* VNIs a filter may name and be tabled */
+
+struct gnv_verdicts {
 	__u8 ipv4[256];		/* by IP protocol */
 	__u8 ipv6[256];
 	__u8 arp;
 	__u8 other;		/* any other inner ethertype */
+	__u8 pad[2];
+};
+
+/* How the kernel takes a compiled filter's table (targ_filter_tabled). */
+#define GNV_TABLED_NO		0	/* no table: the filter runs */
+#define GNV_TABLED_BY_PROTO	1	/* by protocol (n_vnis 0) */
+#define GNV_TABLED_BY_PROTO_VNI	2	/* by protocol and VNI */
+
+struct gnv_verdict_table {
+	__u32 n_vnis;
+	__u32 vni[GNV_TABLE_VNIS];	/* those the filter names */
+	/* For each of vni[] in turn, then [n_vnis] for any other VNI. */
+	struct gnv_verdicts by_vni[GNV_TABLE_VNIS + 1];
 };
 
 #endif /* GNVTRACE_H */

@@ -243,17 +243,23 @@ static void own_term(struct gnv_term *t, __u8 k, const struct gnv_pkt *p)
 }
 
 /*
- * A filter that has verdicts by protocol (gnv_filter_by_proto()), as the
- * kernel looks them up in a parse at GNV_FIELDS_PROTO (e), decides as the
- * filter itself does on the full parse (p).
+ * A filter that has a table (gnv_filter_table()), its verdict looked up
+ * as the kernel does on a parse at GNV_FIELDS_PROTO (e), with and without
+ * the VNI compares, decides as the filter itself does on the full parse
+ * (p).
  */
-static void check_by_proto(const struct gnv_filter *f, const struct gnv_pkt *p,
-			   const struct gnv_pkt *e)
+static void check_table(const struct gnv_filter *f, const struct gnv_pkt *p,
+			const struct gnv_pkt *e)
 {
-	struct gnv_proto_verdicts v;
+	struct gnv_verdict_table t;
+	int want;
 
-	if (!gnv_filter_by_proto(f, &v))
-		CHECK(gnv_proto_verdict(&v, e) == gnv_filter_match(f, p, NULL));
+	if (gnv_filter_table(f, &t))
+		return;
+	want = gnv_filter_match(f, p, NULL);
+	CHECK(gnv_table_verdict(&t, e, 1) == want);
+	if (!t.n_vnis)
+		CHECK(gnv_table_verdict(&t, e, 0) == want);
 }
 
 /*
@@ -294,11 +300,11 @@ static void check_early_fields(const uint8_t *data, size_t size, int link,
 			CHECK(gnv_filter_match(&f, p, NULL) ==
 			      gnv_filter_match(&f, &e, NULL));
 		if (fields == GNV_FIELDS_PROTO)
-			check_by_proto(&f, p, &e);
+			check_table(&f, p, &e);
 	}
 	for (size_t i = 0; fields == GNV_FIELDS_PROTO && i < N_SINGLE; i++) {
-		check_by_proto(&f_pos[i], p, &e);
-		check_by_proto(&f_neg[i], p, &e);
+		check_table(&f_pos[i], p, &e);
+		check_table(&f_neg[i], p, &e);
 	}
 }
 

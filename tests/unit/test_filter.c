@@ -264,79 +264,97 @@ static void test_early_fields(void)
 	}
 }
 
-/*
- * A filter's verdicts by inner protocol (gnv_filter_by_proto()), against
- * what tcpdump's words mean, written out here: for the IPv4 and IPv6
- * protocols listed as taken (every other one rejected), ARP and an
- * ethertype of no IP. A filter reading anything else has none.
- */
-static void test_by_proto(void)
+/* The verdicts wanted of a protocol list: see test_table(). */
+enum { ALL = -1, END = -2 };
+
+static void want_of(const int *list, int *want)
 {
-	enum { ALL = -1, END = -2 };
+	/* ALL first: every protocol taken but those listed after it. */
+	for (int p = 0; p < 256; p++)
+		want[p] = list[0] == ALL;
+	for (int k = 0; k < 4 && list[k] != END; k++)
+		if (list[k] >= 0)
+			want[list[k]] = list[0] != ALL;
+}
+
+/*
+ * A filter's table (gnv_filter_table()), against what tcpdump's words
+ * mean, written out here: for the VNIs it names and any other, the IPv4
+ * and IPv6 protocols taken (every other one rejected), ARP and an
+ * ethertype of no IP. A filter reading anything else, or naming more
+ * VNIs than the table holds, has none.
+ */
+static void test_table(void)
+{
 	static const struct {
 		const char *filter;
-		/* Taken, till END; ALL first: every one but those after. */
-		int ipv4[4], ipv6[4];
+		__u32 vni;		/* 0: any, else that VNI's verdicts */
+		int ipv4[4], ipv6[4];	/* taken, till END */
 		int arp, other;
 	} cases[] = {
-		{ "icmp", { 1, END }, { END }, 0, 0 },
-		{ "icmp6", { END }, { 58, END }, 0, 0 },
-		{ "arp or udp", { 17, END }, { 17, END }, 1, 0 },
-		{ "ip6 and not tcp", { END }, { ALL, 6, END }, 0, 0 },
-		{ "not ip", { END }, { ALL, END }, 1, 1 },
-		{ "ip proto 47 or ip6 proto 58", { 47, END }, { 58, END },
+		{ "icmp", 0, { 1, END }, { END }, 0, 0 },
+		{ "icmp6", 0, { END }, { 58, END }, 0, 0 },
+		{ "arp or udp", 0, { 17, END }, { 17, END }, 1, 0 },
+		{ "ip6 and not tcp", 0, { END }, { ALL, 6, END }, 0, 0 },
+		{ "not ip", 0, { END }, { ALL, END }, 1, 1 },
+		{ "ip proto 47 or ip6 proto 58", 0, { 47, END }, { 58, END },
 		  0, 0 },
-		{ "not (tcp or udp)", { ALL, 6, 17, END },
+		{ "not (tcp or udp)", 0, { ALL, 6, 17, END },
 		  { ALL, 6, 17, END }, 1, 1 },
+		{ "vni 5", 5, { ALL, END }, { ALL, END }, 1, 1 },
+		{ "vni 5", 6, { END }, { END }, 0, 0 },
+		{ "icmp and vni 5 or vni 7", 5, { 1, END }, { END }, 0, 0 },
+		{ "icmp and vni 5 or vni 7", 7, { ALL, END }, { ALL, END },
+		  1, 1 },
+		{ "icmp and vni 5 or vni 7", 9, { END }, { END }, 0, 0 },
+		{ "not vni 1 and arp", 2, { END }, { END }, 1, 0 },
+		{ "not vni 1 and arp", 1, { END }, { END }, 0, 0 },
+		{ "vni 1 or vni 2 or vni 3 or vni 4", 4, { ALL, END },
+		  { ALL, END }, 1, 1 },
 	};
-	/* Terms on the VNI, VLANs, ports, none, bytes: no verdicts. */
+	/* Terms on VLANs, ports, none, bytes; five VNIs: no table. */
 	static const char *const none[] = {
-		"vni 5", "icmp and vni 5", "vlan 42 or ip", "tcp port 22",
-		"", "tcp[13] & 2 != 0",
+		"vlan 42 or ip", "tcp port 22", "", "tcp[13] & 2 != 0",
+		"vni 1 or vni 2 or vni 3 or vni 4 or vni 5",
 	};
 
 	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
-		struct gnv_proto_verdicts v;
+		struct gnv_verdict_table t;
+		const struct gnv_verdicts *v;
 		struct gnv_filter f;
 		char err[256] = "";
 		int want4[256], want6[256];
+		__u32 k;
 
-		test_case("filter '%s': its verdicts by protocol",
-			  cases[i].filter);
+		test_case("filter '%s': its table, VNI %u", cases[i].filter,
+			  cases[i].vni);
 		if (!ASSERT_OK(compile(cases[i].filter, 0, &f, err, sizeof(err)),
-			       err))
+			       err) ||
+		    !ASSERT_OK(gnv_filter_table(&f, &t), "table"))
 			continue;
-		memset(&v, 0x55, sizeof(v));
-		if (!ASSERT_OK(gnv_filter_by_proto(&f, &v), "verdicts"))
-			continue;
-		/* ALL first: every protocol taken but those listed after it. */
+		/* The VNI's own verdicts, or those for any it does not name. */
+		for (k = 0; k < t.n_vnis && t.vni[k] != cases[i].vni; k++)
+			;
+		v = &t.by_vni[k];
+		want_of(cases[i].ipv4, want4);
+		want_of(cases[i].ipv6, want6);
 		for (int p = 0; p < 256; p++) {
-			want4[p] = cases[i].ipv4[0] == ALL;
-			want6[p] = cases[i].ipv6[0] == ALL;
+			if (v->ipv4[p] != want4[p])
+				ASSERT_EQ(v->ipv4[p], want4[p], "an IPv4 protocol");
+			if (v->ipv6[p] != want6[p])
+				ASSERT_EQ(v->ipv6[p], want6[p], "an IPv6 protocol");
 		}
-		for (int k = 0; k < 4 && cases[i].ipv4[k] != END; k++)
-			if (cases[i].ipv4[k] >= 0)
-				want4[cases[i].ipv4[k]] = cases[i].ipv4[0] != ALL;
-		for (int k = 0; k < 4 && cases[i].ipv6[k] != END; k++)
-			if (cases[i].ipv6[k] >= 0)
-				want6[cases[i].ipv6[k]] = cases[i].ipv6[0] != ALL;
-		for (int p = 0; p < 256; p++) {
-			if (v.ipv4[p] != want4[p])
-				ASSERT_EQ(v.ipv4[p], want4[p], "an IPv4 protocol");
-			if (v.ipv6[p] != want6[p])
-				ASSERT_EQ(v.ipv6[p], want6[p], "an IPv6 protocol");
-		}
-		ASSERT_EQ(v.arp, cases[i].arp, "ARP");
-		ASSERT_EQ(v.other, cases[i].other, "another ethertype");
+		ASSERT_EQ(v->arp, cases[i].arp, "ARP");
+		ASSERT_EQ(v->other, cases[i].other, "another ethertype");
 	}
 	for (size_t i = 0; i < ARRAY_SIZE(none); i++) {
-		struct gnv_proto_verdicts v;
+		struct gnv_verdict_table t;
 		struct gnv_filter f;
 		char err[256] = "";
 
-		test_case("filter '%s': no verdicts by protocol", none[i]);
+		test_case("filter '%s': no table", none[i]);
 		if (ASSERT_OK(compile(none[i], 0, &f, err, sizeof(err)), err))
-			ASSERT_EQ(gnv_filter_by_proto(&f, &v), -1, "none");
+			ASSERT_EQ(gnv_filter_table(&f, &t), -1, "none");
 	}
 }
 
@@ -456,7 +474,7 @@ int main(void)
 	test_matches();
 	test_mixed_args();
 	test_early_fields();
-	test_by_proto();
+	test_table();
 	test_errors();
 	return test_summary();
 }

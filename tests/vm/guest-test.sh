@@ -266,30 +266,37 @@ test_text_and_filter() {
 		sed 's/^/  | /' "$f"
 }
 
-# A filter of inner protocols alone, judged by its verdicts by protocol
-# (no event buffer, no filter call), on 6.1's verifier: taken and
-# rejected, in (XDP) and out (TC).
-test_proto_filter() {
-	local f=$TMP/proto.json g=$TMP/proto-none.json
-	start_gnvtrace "$NS_B" vethB "$f" -o json icmp ||
-		{ fail "proto: gnvtrace icmp on vethB"; return; }
-	ping_b 2
-	sleep 0.5
-	stop_gnvtrace
-	check "proto (icmp) on vethB: 2 requests in, 2 replies out, nothing else" \
-		test "$(grep -c '"dir":"in".*"icmp_type":8' "$f")" -eq 2 -a \
-		"$(grep -c '"dir":"out".*"icmp_type":0' "$f")" -eq 2 -a \
-		"$(wc -l <"$f")" -eq 4
+# Filters of inner protocols and VNIs alone, judged by their tables (no
+# event buffer, no filter call), on 6.1's verifier: by protocol, and by
+# protocol and VNI (each its own path in the program), taken and
+# rejected, in (XDP) and out (TC). The echoes are VNI 5's.
+test_table_filter() {
+	local f filter
+	for filter in "icmp" "vni 5 and icmp"; do
+		f=$TMP/table-${filter// /-}.json
+		start_gnvtrace "$NS_B" vethB "$f" -o json "$filter" ||
+			{ fail "table: gnvtrace '$filter' on vethB"; return; }
+		ping_b 2
+		sleep 0.5
+		stop_gnvtrace
+		check "table ($filter) on vethB: 2 requests in, 2 replies out, nothing else" \
+			test "$(grep -c '"dir":"in".*"icmp_type":8' "$f")" -eq 2 -a \
+			"$(grep -c '"dir":"out".*"icmp_type":0' "$f")" -eq 2 -a \
+			"$(wc -l <"$f")" -eq 4
+	done
 	# 4 echoes, and any neighbour discovery of the inner hosts (ARP).
-	start_gnvtrace "$NS_B" vethB "$g" -o json tcp or icmp6 ||
-		{ fail "proto: gnvtrace 'tcp or icmp6' on vethB"; return; }
-	ping_b 2
-	sleep 0.5
-	stop_gnvtrace
-	check "proto (tcp or icmp6) on vethB: the Geneve frames counted, none taken" \
-		test "$(wc -l <"$g")" -eq 0 -a \
-		"$(grep -cE '([4-9]|[1-9][0-9]+) Geneve, 0 matched, 0 lost, 0 malformed' "$g.err")" -eq 1 ||
-		sed 's/^/  stderr: /' "$g.err"
+	for filter in "tcp or icmp6" "vni 6 or tcp"; do
+		f=$TMP/table-none-${filter// /-}.json
+		start_gnvtrace "$NS_B" vethB "$f" -o json "$filter" ||
+			{ fail "table: gnvtrace '$filter' on vethB"; return; }
+		ping_b 2
+		sleep 0.5
+		stop_gnvtrace
+		check "table ($filter) on vethB: the Geneve frames counted, none taken" \
+			test "$(wc -l <"$f")" -eq 0 -a \
+			"$(grep -cE '([4-9]|[1-9][0-9]+) Geneve, 0 matched, 0 lost, 0 malformed' "$f.err")" -eq 1 ||
+			sed 's/^/  stderr: /' "$f.err"
+	done
 }
 
 # A byte expression, libpcap's program translated into the programs on
@@ -1178,7 +1185,7 @@ main() {
 		test_egress_clsact
 		test_both_directions
 		test_text_and_filter
-		test_proto_filter
+		test_table_filter
 		test_bytes_filter
 		test_decap_collect_md
 		test_decap_ipv6_underlay

@@ -333,18 +333,15 @@ static int compile(struct compiler *c, int argc, char **argv,
 	return 0;
 }
 
-int gnv_filter_by_proto(const struct gnv_filter *f,
-			struct gnv_proto_verdicts *v)
+/* A VNI's verdicts by protocol, each run through f, into *v. */
+static void table_vni(const struct gnv_filter *f, __u32 vni,
+		      struct gnv_verdicts *v)
 {
 	struct gnv_pkt p;
 
-	if (!f->n_terms)
-		return -1;
-	for (int i = 0; i < f->n_terms; i++)
-		if (!gnv_term_by_proto(&f->terms[i]))
-			return -1;
 	/* As the parse leaves them, to the fields these terms read. */
 	memset(&p, 0, sizeof(p));
+	p.vni = vni;
 	for (int proto = 0; proto < 256; proto++) {
 		p.inner_proto = proto;
 		p.inner_ethertype = GNV_ETH_P_IP;
@@ -360,6 +357,40 @@ int gnv_filter_by_proto(const struct gnv_filter *f,
 	v->arp = gnv_filter_match(f, &p, NULL);
 	p.inner_ethertype = 0;
 	v->other = gnv_filter_match(f, &p, NULL);
+}
+
+static int named_vni(const struct gnv_verdict_table *t, __u32 vni)
+{
+	for (__u32 i = 0; i < t->n_vnis; i++)
+		if (t->vni[i] == vni)
+			return 1;
+	return 0;
+}
+
+int gnv_filter_table(const struct gnv_filter *f, struct gnv_verdict_table *t)
+{
+	__u32 other = 0;
+
+	memset(t, 0, sizeof(*t));
+	if (!f->n_terms)
+		return -1;
+	for (int i = 0; i < f->n_terms; i++) {
+		const struct gnv_term *term = &f->terms[i];
+
+		if (!gnv_term_tabled(term))
+			return -1;
+		if (term->kind != GNV_T_VNI || named_vni(t, term->val))
+			continue;
+		if (t->n_vnis == GNV_TABLE_VNIS)
+			return -1;
+		t->vni[t->n_vnis++] = term->val;
+	}
+	/* A VNI it does not name stands for all the others. */
+	while (named_vni(t, other))
+		other++;
+	for (__u32 i = 0; i < t->n_vnis; i++)
+		table_vni(f, t->vni[i], &t->by_vni[i]);
+	table_vni(f, other, &t->by_vni[t->n_vnis]);
 	return 0;
 }
 

@@ -34,12 +34,12 @@ int gnv_filter_compile_ovn(int argc, char **argv, __u16 geneve_port,
 			   size_t unknown_len, char *err, size_t errlen);
 
 /*
- * f's verdicts by inner protocol, each run through f itself, into *v:
- * 0, or -1 when a term reads more than the inner ethertype, family and
- * protocol (or there is none: every packet is taken, none rejected).
+ * f's verdicts by inner protocol and VNI, each run through f itself, into
+ * *t: 0, or -1 when a term reads more than the inner ethertype, family,
+ * protocol and the VNI, or names more than GNV_TABLE_VNIS VNIs (or there
+ * is no term: every packet is taken, none rejected).
  */
-int gnv_filter_by_proto(const struct gnv_filter *f,
-			struct gnv_proto_verdicts *v);
+int gnv_filter_table(const struct gnv_filter *f, struct gnv_verdict_table *t);
 
 /* -d: the term program, a line a term (filter_dump.c). */
 void gnv_filter_dump(FILE *out, const struct gnv_filter *f);

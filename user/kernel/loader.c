@@ -244,10 +244,12 @@ int gnv_bpf_load(struct gnv_bpf *b, const struct gnv_bpf_opts *o,
 	b->skel->rodata->targ_early_fields =
 		b->filter_compiled && o->filter.early ? o->filter.early :
 							GNV_FIELDS_FILTER;
-	b->skel->rodata->targ_filter_by_proto =
-		b->filter_compiled &&
-		!gnv_filter_by_proto(&o->filter,
-				     &b->skel->rodata->targ_proto_verdicts);
+	b->skel->rodata->targ_filter_tabled = GNV_TABLED_NO;
+	if (b->filter_compiled &&
+	    !gnv_filter_table(&o->filter, &b->skel->rodata->targ_verdicts))
+		b->skel->rodata->targ_filter_tabled =
+			b->skel->rodata->targ_verdicts.n_vnis ?
+			GNV_TABLED_BY_PROTO_VNI : GNV_TABLED_BY_PROTO;
 	gnv_filter_code_set(b->filter_compiled ? &o->filter : NULL,
 			    b->skel->obj);
 	err = gnvtrace_bpf__load(b->skel);
