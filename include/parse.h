@@ -1072,17 +1072,17 @@ bad:
 /*
  * gnv_parse() past its first look, which answered look: for the filter,
  * a tunnel's datagram the look found is not read again up to its UDP
- * header. The offset is masked for the verifier, which lost its bound
- * through the one unsigned compare clang made of the range check (and
- * clang drops a plain mask it can prove changes nothing: hence the asm).
+ * header. The offset is masked for the verifier, which knows no upper
+ * bound of it (and clang would drop a plain mask it can prove changes
+ * nothing, an offset being below 128: hence the asm).
  */
 GNV_INLINE int gnv_parse_looked(const __u8 *data, const __u8 *end, int look,
 				int link, __u16 geneve_port, __u16 vxlan_port,
 				struct gnv_pkt *p, int fields)
 {
 	_Static_assert(GNV_LOOK_UDP_MAX < 128, "a 7-bit offset");
-	if (fields != GNV_FIELDS_ALL && look >= GNV_LOOK_UDP_MIN &&
-	    look <= GNV_LOOK_UDP_MAX) {
+	/* Past GNV_LOOK_MAYBE, look is the UDP header's offset. */
+	if (fields != GNV_FIELDS_ALL && look > GNV_LOOK_MAYBE) {
 		__u64 off = look;
 
 #ifdef __bpf__
@@ -1114,7 +1114,8 @@ GNV_INLINE int gnv_parse(const __u8 *data, const __u8 *end, int link,
 /*
  * The second stage: walks every option of the p->opts_len bytes at opts,
  * counts them and decodes OVN's (class 0x0102, type 0x80). The area is in
- * the frame, or on a Geneve device a copy of the tunnel's options.
+ * the frame (gnv_parse_tunnel() found it whole), or on a Geneve device a
+ * copy of the tunnel's options; each read is checked against end again.
  */
 GNV_INLINE int gnv_walk_opts(const __u8 *opts, const __u8 *end,
 			     struct gnv_pkt *p, int fields)
@@ -1124,10 +1125,6 @@ GNV_INLINE int gnv_walk_opts(const __u8 *opts, const __u8 *end,
 	__u32 off = 0;
 	int r = 0;
 
-	if (opts + opts_len > end) {
-		r = -GNV_BAD_OPTS_OVERRUN;
-		goto bad;
-	}
 	/*
 	 * OVN's option alone, as OVN's tunnels carry it, decoded without the
 	 * walk, which would find just that (its length's reserved bits
