@@ -953,6 +953,70 @@ static void test_underlay_too_big(void)
 		  "echo request");
 }
 
+/*
+ * The second look (gnv_look_inner()): sure of OVN's usual frame, with the
+ * VNI, inner ethertype and protocol the parse finds; unsure of any other
+ * shape, and of the usual frame cut anywhere short of its L4 header.
+ */
+static void test_look_inner(void)
+{
+	static const struct {
+		const char *name;
+		setup_fn setup;
+		int sure;
+		__u8 proto;
+	} cases[] = {
+		{ "ipv4 icmp, ovn", NULL, 1, 1 },
+		{ "ipv4 tcp", tcp, 1, 6 },
+		{ "ipv4 udp", udp, 1, 17 },
+		{ "ipv6 icmp6", inner6, 1, 58 },
+		{ "no options", no_opts, 1, 1 },
+		{ "ipv6 underlay, vlan", outer6_vlan1, 1, 1 },
+		{ "arp", arp, 0, 0 },
+		{ "inner vlan", inner_vlan, 0, 0 },
+		{ "raw ipv4 in geneve", raw_ipv4, 0, 0 },
+		{ "another option", one_other_opt, 0, 0 },
+		{ "ovn's vxlan", ovn_vxlan, 0, 0 },
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		int vxlan = cases[i].setup == ovn_vxlan;
+		__u16 vx = vxlan ? VXLAN_UDP_PORT : 0, ethertype = 0;
+		struct gnv_pkt p;
+		struct frame f;
+		__u32 vni = 0;
+		__u8 proto = 0;
+		int look, l4_end = 0;
+
+		test_case("second look: %s", cases[i].name);
+		if (!make_frame(cases[i].setup, NULL, &f))
+			continue;
+		look = gnv_may_be_tunnel(f.data, f.data + f.len,
+					 GENEVE_UDP_PORT, vx);
+		ASSERT_EQ(gnv_look_inner(f.data, f.data + f.len, look,
+					 GENEVE_UDP_PORT, &vni, &ethertype,
+					 &proto), cases[i].sure, "sure");
+		if (!cases[i].sure ||
+		    !ASSERT_EQ(gnv_parse_frame(f.data, f.data + f.len,
+					       GNV_LINK_ETH, GENEVE_UDP_PORT,
+					       vx, &p), GNV_GENEVE, "parse"))
+			continue;
+		ASSERT_EQ(vni, 5, "vni");
+		ASSERT_EQ(ethertype, p.inner_ethertype, "ethertype");
+		ASSERT_EQ(proto, cases[i].proto, "protocol");
+		/* Cut short of the L4 header's end: unsure. */
+		l4_end = p.opts_off + p.opts_len + 14 +
+			 (p.inner_family == 4 ? 20 : 40) +
+			 (proto == 6 ? 20 : 8);
+		ASSERT_EQ(gnv_look_inner(f.data, f.data + l4_end - 1, look,
+					 GENEVE_UDP_PORT, &vni, &ethertype,
+					 &proto), 0, "cut short");
+		ASSERT_EQ(gnv_look_inner(f.data, f.data + l4_end, look,
+					 GENEVE_UDP_PORT, &vni, &ethertype,
+					 &proto), 1, "whole to its L4 header");
+	}
+}
+
 int main(void)
 {
 	test_underlay_too_big();
@@ -964,5 +1028,6 @@ int main(void)
 	test_parse_cases();
 	test_bad_cases();
 	test_truncations();
+	test_look_inner();
 	return test_summary();
 }
