@@ -886,8 +886,8 @@ GNV_INLINE int gnv_parse_underlay_icmp(struct gnv_cursor *c, int v4,
 #define GNV_LOOK_UDP_MIN	(14 + 20)
 #define GNV_LOOK_UDP_MAX	(14 + 4 * GNV_MAX_VLANS + 60)
 
-GNV_INLINE int gnv_may_be_tunnel(const __u8 *h, const __u8 *end,
-				 __u16 geneve_port, __u16 vxlan_port)
+GNV_INLINE long gnv_may_be_tunnel(const __u8 *h, const __u8 *end,
+				  __u16 geneve_port, __u16 vxlan_port)
 {
 	const __u8 *data = h;
 	__u16 proto;
@@ -946,7 +946,7 @@ GNV_UNROLL
  * filter given by its table, the verdict of the usual frame with no
  * parse at all (a tenth of a rejected frame's cost left to the parse).
  */
-GNV_INLINE int gnv_look_inner(const __u8 *data, const __u8 *end, int look,
+GNV_INLINE int gnv_look_inner(const __u8 *data, const __u8 *end, long look,
 			      __u16 geneve_port, __u32 *vni, __u16 *ethertype,
 			      __u8 *proto)
 {
@@ -1162,7 +1162,7 @@ bad:
  * bound of it (and clang would drop a plain mask it can prove changes
  * nothing, an offset being below 128: hence the asm).
  */
-GNV_INLINE int gnv_parse_looked(const __u8 *data, const __u8 *end, int look,
+GNV_INLINE int gnv_parse_looked(const __u8 *data, const __u8 *end, long look,
 				int link, __u16 geneve_port, __u16 vxlan_port,
 				struct gnv_pkt *p, int fields)
 {
@@ -1186,7 +1186,7 @@ GNV_INLINE int gnv_parse(const __u8 *data, const __u8 *end, int link,
 			 __u16 geneve_port, __u16 vxlan_port,
 			 struct gnv_pkt *p, int fields)
 {
-	int look = GNV_LOOK_MAYBE;
+	long look = GNV_LOOK_MAYBE;
 
 	if (link == GNV_LINK_ETH) {
 		look = gnv_may_be_tunnel(data, end, geneve_port, vxlan_port);
