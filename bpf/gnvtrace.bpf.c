@@ -796,15 +796,12 @@ static __always_inline int table_decides(const __u8 *data, const __u8 *end,
 					 long look, __u16 geneve_port,
 					 int by_vni)
 {
-	__u16 ethertype;
-	__u32 vni;
-	__u8 proto;
+	__u32 vni, index;
 
-	if (!gnv_look_inner(data, end, look, geneve_port, &vni, &ethertype,
-			    &proto))
+	if (!gnv_look_inner(data, end, look, geneve_port, &vni, &index))
 		return TABLE_MAYBE;
-	return gnv_table_verdict(&targ_verdicts, vni, ethertype, proto,
-				 by_vni) ? TABLE_TAKES : TABLE_REJECTS;
+	return gnv_table_verdict(&targ_verdicts, vni, index, by_vni) ?
+	       TABLE_TAKES : TABLE_REJECTS;
 }
 
 /*

@@ -247,16 +247,27 @@ GNV_INLINE int gnv_filter_match(const struct gnv_filter *f,
 	return 0;
 }
 
+/* Where a packet's verdict is in a VNI's verdicts (GNV_VERDICT_*). */
+GNV_INLINE __u32 gnv_verdict_index(__u16 ethertype, __u8 proto)
+{
+	if (ethertype == GNV_ETH_P_IP)
+		return proto;
+	if (ethertype == GNV_ETH_P_IPV6)
+		return GNV_VERDICT_IPV6 + proto;
+	if (ethertype == GNV_ETH_P_ARP)
+		return GNV_VERDICT_ARP;
+	return GNV_VERDICT_OTHER;
+}
+
 /*
  * A packet's verdict in a filter's table (struct gnv_verdict_table), by
- * its VNI, inner ethertype and protocol: volatile for the kernel, whose
- * table is in .rodata, set as the program loads (clang must not read the
- * zeros it was built with). by_vni: a constant, 0 for a filter naming no
- * VNI (its compares would cost it ~10 instructions).
+ * its VNI and gnv_verdict_index(): volatile for the kernel, whose table is
+ * in .rodata, set as the program loads (clang must not read the zeros it
+ * was built with). by_vni: a constant, 0 for a filter naming no VNI (its
+ * compares would cost it ~10 instructions).
  */
 GNV_INLINE int gnv_table_verdict(const volatile struct gnv_verdict_table *t,
-				 __u32 vni, __u16 ethertype, __u8 proto,
-				 int by_vni)
+				 __u32 vni, __u32 index, int by_vni)
 {
 	const volatile struct gnv_verdicts *v = &t->by_vni[0];
 	__u32 i;
@@ -267,13 +278,7 @@ GNV_INLINE int gnv_table_verdict(const volatile struct gnv_verdict_table *t,
 				break;
 		v = &t->by_vni[i];
 	}
-	if (ethertype == GNV_ETH_P_IP)
-		return v->ipv4[proto];
-	if (ethertype == GNV_ETH_P_IPV6)
-		return v->ipv6[proto];
-	if (ethertype == GNV_ETH_P_ARP)
-		return v->arp;
-	return v->other;
+	return ((const volatile __u8 *)v)[index];
 }
 
 #endif /* GNV_FILTER_H */

@@ -608,16 +608,30 @@ struct gnv_verdicts {
 	__u8 pad[2];
 };
 
+/* Where a packet's verdict is, as an index into the struct's bytes. */
+#define GNV_VERDICT_IPV6	256	/* + the IPv6 protocol */
+#define GNV_VERDICT_ARP		512
+#define GNV_VERDICT_OTHER	513
+_Static_assert(__builtin_offsetof(struct gnv_verdicts, ipv6) ==
+	       GNV_VERDICT_IPV6 &&
+	       __builtin_offsetof(struct gnv_verdicts, arp) ==
+	       GNV_VERDICT_ARP &&
+	       __builtin_offsetof(struct gnv_verdicts, other) ==
+	       GNV_VERDICT_OTHER, "gnv_verdicts layout");
+
 /* How the kernel takes a compiled filter's table (targ_filter_tabled). */
 #define GNV_TABLED_NO		0	/* no table: the filter runs */
 #define GNV_TABLED_BY_PROTO	1	/* by protocol (n_vnis 0) */
 #define GNV_TABLED_BY_PROTO_VNI	2	/* by protocol and VNI */
 
 struct gnv_verdict_table {
+	/*
+	 * For each of vni[] in turn, then [n_vnis] for any other VNI; first,
+	 * so that a filter naming none finds its table at offset 0.
+	 */
+	struct gnv_verdicts by_vni[GNV_TABLE_VNIS + 1];
 	__u32 n_vnis;
 	__u32 vni[GNV_TABLE_VNIS];	/* those the filter names */
-	/* For each of vni[] in turn, then [n_vnis] for any other VNI. */
-	struct gnv_verdicts by_vni[GNV_TABLE_VNIS + 1];
 };
 
 #endif /* GNVTRACE_H */

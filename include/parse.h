@@ -937,23 +937,22 @@ GNV_UNROLL
  * (look: its UDP header's offset), reading only: 1 when it is surely what
  * gnv_parse() finds a well-formed Geneve frame of OVN's usual shape
  * (OVN's option alone, or none; an inner Ethernet frame without tags
- * carrying IPv4, IPv6 without extension headers, whole up to its L4
- * header, or an ethertype the parse does not look into), with *vni,
- * *ethertype and *proto what the parse writes to p->vni,
- * p->inner_ethertype and p->inner_proto (*proto 0 for no IP); 0 for
- * anything else (OVN's VXLAN, other options, tags, ARP, extension
- * headers, a malformed frame), which gnv_parse() reads in full. For a
+ * carrying IPv4, IPv6 without extension headers, 20 bytes past its IP
+ * header, or an ethertype the parse does not look into), with *vni what
+ * the parse writes to p->vni and *index where a filter's table holds the
+ * verdict of its inner ethertype and protocol (gnv_verdict_index()); 0 for
+ * anything else (OVN's VXLAN, other options, tags, ARP, extension headers,
+ * a short or malformed frame), which gnv_parse() reads in full. For a
  * filter given by its table, the verdict of the usual frame with no
- * parse at all (a tenth of a rejected frame's cost left to the parse).
+ * parse at all.
  */
 GNV_INLINE int gnv_look_inner(const __u8 *data, const __u8 *end, long look,
-			      __u16 geneve_port, __u32 *vni, __u16 *ethertype,
-			      __u8 *proto)
+			      __u16 geneve_port, __u32 *vni, __u32 *index)
 {
 	const __u8 *udp, *h, *ip;
-	__u32 opts_len, ihl, l4_min;
 	__u64 off = look;
-	__u8 l4;
+	__u16 ethertype;
+	__u32 ihl;
 
 	if (look <= GNV_LOOK_MAYBE)
 		return 0;
@@ -965,57 +964,59 @@ GNV_INLINE int gnv_look_inner(const __u8 *data, const __u8 *end, long look,
 	if (h + GENEVE_HDR_LEN > end || rd16(udp + 2) != geneve_port ||
 	    h[0] >> 6 != GENEVE_VERSION || rd16(h + 2) != ETH_P_TEB)
 		return 0;
-	opts_len = (h[0] & 0x3f) * 4;
-	h += GENEVE_HDR_LEN;
-	if (opts_len == GENEVE_OPT_HDR_LEN + OVN_GENEVE_LEN) {
+	if ((h[0] & 0x3f) * 4 == GENEVE_OPT_HDR_LEN + OVN_GENEVE_LEN) {
+		h += GENEVE_HDR_LEN;
 		if (h + GENEVE_OPT_HDR_LEN + OVN_GENEVE_LEN > end ||
 		    (rd32(h) & 0xffffff1f) != ((__u32)OVN_GENEVE_CLASS << 16 |
 					       OVN_GENEVE_TYPE << 8 |
 					       OVN_GENEVE_LEN / 4))
 			return 0;
 		h += GENEVE_OPT_HDR_LEN + OVN_GENEVE_LEN;
-	} else if (opts_len) {
+	} else if (h[0] & 0x3f) {
 		return 0;
+	} else {
+		h += GENEVE_HDR_LEN;
 	}
 	*vni = rd32(udp + 12) >> 8;
 	if (h + 14 > end)
 		return 0;
-	*ethertype = rd16(h + 12);
+	ethertype = rd16(h + 12);
 	ip = h + 14;
-	if (*ethertype == GNV_ETH_P_IP) {
+	if (ethertype == GNV_ETH_P_IP) {
 		if (ip + 20 > end || ip[0] >> 4 != 4)
 			return 0;
 		ihl = (ip[0] & 0x0f) * 4;
 		if (ihl < 20 || ip + ihl > end)
 			return 0;
-		l4 = ip[9];
-		*proto = l4;
+		*index = ip[9];
 		if (rd16(ip + 6) & 0x1fff)
 			return 1;	/* no L4 header in this fragment */
 		ip += ihl;
-	} else if (*ethertype == GNV_ETH_P_IPV6) {
+	} else if (ethertype == GNV_ETH_P_IPV6) {
+		__u8 nh;
+
 		if (ip + 40 > end || ip[0] >> 4 != 6)
 			return 0;
-		l4 = ip[6];
-		if (l4 == GNV_IPPROTO_HOPOPTS || l4 == GNV_IPPROTO_ROUTING ||
-		    l4 == GNV_IPPROTO_DSTOPTS || l4 == GNV_IPPROTO_FRAGMENT ||
-		    l4 == GNV_IPPROTO_AH)
+		nh = ip[6];
+		if (nh == GNV_IPPROTO_HOPOPTS || nh == GNV_IPPROTO_ROUTING ||
+		    nh == GNV_IPPROTO_DSTOPTS || nh == GNV_IPPROTO_FRAGMENT ||
+		    nh == GNV_IPPROTO_AH)
 			return 0;
-		*proto = l4;
+		*index = GNV_VERDICT_IPV6 + nh;
 		ip += 40;
-	} else if (*ethertype == GNV_ETH_P_ARP ||
-		   *ethertype == GNV_ETH_P_8021Q ||
-		   *ethertype == GNV_ETH_P_8021AD) {
+	} else if (ethertype == GNV_ETH_P_ARP ||
+		   ethertype == GNV_ETH_P_8021Q ||
+		   ethertype == GNV_ETH_P_8021AD) {
 		return 0;
 	} else {
-		*proto = 0;
+		*index = GNV_VERDICT_OTHER;
 		return 1;
 	}
-	/* The L4 header's length as parse_inner_l4() checks it. */
-	l4_min = l4 == GNV_IPPROTO_TCP ? 20 :
-		 l4 == GNV_IPPROTO_UDP || l4 == GNV_IPPROTO_ICMP ||
-		 l4 == GNV_IPPROTO_ICMPV6 ? 8 : 0;
-	return ip + l4_min <= end;
+	/*
+	 * Whole up to any L4 header parse_inner_l4() checks (TCP's, 20
+	 * bytes, the longest): a shorter datagram is left to the parse.
+	 */
+	return ip + 20 <= end;
 }
 
 /*

@@ -252,16 +252,16 @@ static void check_table(const struct gnv_filter *f, const struct gnv_pkt *p,
 			const struct gnv_pkt *e)
 {
 	struct gnv_verdict_table t;
+	__u32 index;
 	int want;
 
 	if (gnv_filter_table(f, &t))
 		return;
 	want = gnv_filter_match(f, p, NULL);
-	CHECK(gnv_table_verdict(&t, e->vni, e->inner_ethertype, e->inner_proto,
-				1) == want);
+	index = gnv_verdict_index(e->inner_ethertype, e->inner_proto);
+	CHECK(gnv_table_verdict(&t, e->vni, index, 1) == want);
 	if (!t.n_vnis)
-		CHECK(gnv_table_verdict(&t, e->vni, e->inner_ethertype,
-					e->inner_proto, 0) == want);
+		CHECK(gnv_table_verdict(&t, e->vni, index, 0) == want);
 }
 
 /*
@@ -346,17 +346,13 @@ static void run_too_big(size_t size, const struct gnv_pkt *p)
 static void check_look_inner(const uint8_t *data, size_t size, int look,
 			     __u16 port, int v, const struct gnv_pkt *p)
 {
-	__u16 ethertype;
-	__u32 vni;
-	__u8 proto;
+	__u32 vni, index;
 
-	if (!gnv_look_inner(data, data + size, look, port, &vni, &ethertype,
-			    &proto))
+	if (!gnv_look_inner(data, data + size, look, port, &vni, &index))
 		return;
 	CHECK(v == GNV_GENEVE);
-	CHECK(p->vni == vni && p->inner_ethertype == ethertype);
-	if (ethertype == GNV_ETH_P_IP || ethertype == GNV_ETH_P_IPV6)
-		CHECK(p->inner_proto == proto);
+	CHECK(p->vni == vni);
+	CHECK(index == gnv_verdict_index(p->inner_ethertype, p->inner_proto));
 }
 
 /* Parses one frame for one link and port, checks it; returns the verdict. */

@@ -955,8 +955,9 @@ static void test_underlay_too_big(void)
 
 /*
  * The second look (gnv_look_inner()): sure of OVN's usual frame, with the
- * VNI, inner ethertype and protocol the parse finds; unsure of any other
- * shape, and of the usual frame cut anywhere short of its L4 header.
+ * VNI and the verdict's index of the inner ethertype and protocol the
+ * parse finds; unsure of any other shape, and of the usual frame cut
+ * short of 20 bytes past its inner IP header.
  */
 static void test_look_inner(void)
 {
@@ -964,12 +965,13 @@ static void test_look_inner(void)
 		const char *name;
 		setup_fn setup;
 		int sure;
-		__u8 proto;
+		__u32 index;
 	} cases[] = {
 		{ "ipv4 icmp, ovn", NULL, 1, 1 },
 		{ "ipv4 tcp", tcp, 1, 6 },
-		{ "ipv4 udp", udp, 1, 17 },
-		{ "ipv6 icmp6", inner6, 1, 58 },
+		/* 8 + 10 bytes of UDP: short of 20, left to the parse. */
+		{ "ipv4 udp, 10 bytes of data", udp, 0, 0 },
+		{ "ipv6 icmp6", inner6, 1, GNV_VERDICT_IPV6 + 58 },
 		{ "no options", no_opts, 1, 1 },
 		{ "ipv6 underlay, vlan", outer6_vlan1, 1, 1 },
 		{ "arp", arp, 0, 0 },
@@ -980,13 +982,12 @@ static void test_look_inner(void)
 	};
 
 	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
-		int vxlan = cases[i].setup == ovn_vxlan;
-		__u16 vx = vxlan ? VXLAN_UDP_PORT : 0, ethertype = 0;
+		__u16 vx = cases[i].setup == ovn_vxlan ? VXLAN_UDP_PORT : 0;
+		__u32 vni = 0, index = 0;
 		struct gnv_pkt p;
 		struct frame f;
-		__u32 vni = 0;
-		__u8 proto = 0;
-		int look, l4_end = 0;
+		long look;
+		size_t cut;
 
 		test_case("second look: %s", cases[i].name);
 		if (!make_frame(cases[i].setup, NULL, &f))
@@ -994,26 +995,24 @@ static void test_look_inner(void)
 		look = gnv_may_be_tunnel(f.data, f.data + f.len,
 					 GENEVE_UDP_PORT, vx);
 		ASSERT_EQ(gnv_look_inner(f.data, f.data + f.len, look,
-					 GENEVE_UDP_PORT, &vni, &ethertype,
-					 &proto), cases[i].sure, "sure");
+					 GENEVE_UDP_PORT, &vni, &index),
+			  cases[i].sure, "sure");
 		if (!cases[i].sure ||
 		    !ASSERT_EQ(gnv_parse_frame(f.data, f.data + f.len,
 					       GNV_LINK_ETH, GENEVE_UDP_PORT,
 					       vx, &p), GNV_GENEVE, "parse"))
 			continue;
 		ASSERT_EQ(vni, 5, "vni");
-		ASSERT_EQ(ethertype, p.inner_ethertype, "ethertype");
-		ASSERT_EQ(proto, cases[i].proto, "protocol");
-		/* Cut short of the L4 header's end: unsure. */
-		l4_end = p.opts_off + p.opts_len + 14 +
-			 (p.inner_family == 4 ? 20 : 40) +
-			 (proto == 6 ? 20 : 8);
-		ASSERT_EQ(gnv_look_inner(f.data, f.data + l4_end - 1, look,
-					 GENEVE_UDP_PORT, &vni, &ethertype,
-					 &proto), 0, "cut short");
-		ASSERT_EQ(gnv_look_inner(f.data, f.data + l4_end, look,
-					 GENEVE_UDP_PORT, &vni, &ethertype,
-					 &proto), 1, "whole to its L4 header");
+		ASSERT_EQ(index, cases[i].index, "the verdict's index");
+		/* 20 bytes past the inner IP header, or unsure. */
+		cut = p.opts_off + p.opts_len + 14 +
+		      (p.inner_family == 4 ? 20 : 40) + 20;
+		ASSERT_EQ(gnv_look_inner(f.data, f.data + cut - 1, look,
+					 GENEVE_UDP_PORT, &vni, &index), 0,
+			  "cut short");
+		ASSERT_EQ(gnv_look_inner(f.data, f.data + cut, look,
+					 GENEVE_UDP_PORT, &vni, &index), 1,
+			  "20 bytes past the IP header");
 	}
 }
 
