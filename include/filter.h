@@ -247,24 +247,13 @@ GNV_INLINE int gnv_filter_match(const struct gnv_filter *f,
 	return 0;
 }
 
-/* Where a packet's verdict is in a VNI's verdicts (GNV_VERDICT_*). */
-GNV_INLINE __u32 gnv_verdict_index(__u16 ethertype, __u8 proto)
-{
-	if (ethertype == GNV_ETH_P_IP)
-		return proto;
-	if (ethertype == GNV_ETH_P_IPV6)
-		return GNV_VERDICT_IPV6 + proto;
-	if (ethertype == GNV_ETH_P_ARP)
-		return GNV_VERDICT_ARP;
-	return GNV_VERDICT_OTHER;
-}
-
 /*
  * A packet's verdict in a filter's table (struct gnv_verdict_table), by
- * its VNI and gnv_verdict_index(): volatile for the kernel, whose table is
- * in .rodata, set as the program loads (clang must not read the zeros it
- * was built with). by_vni: a constant, 0 for a filter naming no VNI (its
- * compares would cost it ~10 instructions).
+ * its VNI and the index of its inner ethertype and protocol (as
+ * gnv_look_inner() gives it, GNV_VERDICT_*): volatile for the kernel,
+ * whose table is in .rodata, set as the program loads (clang must not
+ * read the zeros it was built with). by_vni: a constant, 0 for a filter
+ * naming no VNI (its compares would cost it ~10 instructions).
  */
 GNV_INLINE int gnv_table_verdict(const volatile struct gnv_verdict_table *t,
 				 __u32 vni, __u32 index, int by_vni)

@@ -940,7 +940,7 @@ GNV_UNROLL
  * carrying IPv4, IPv6 without extension headers, 20 bytes past its IP
  * header, or an ethertype the parse does not look into), with *vni what
  * the parse writes to p->vni and *index where a filter's table holds the
- * verdict of its inner ethertype and protocol (gnv_verdict_index()); 0 for
+ * verdict of its inner ethertype and protocol (GNV_VERDICT_*); 0 for
  * anything else (OVN's VXLAN, other options, tags, ARP, extension headers,
  * a short or malformed frame), which gnv_parse() reads in full. For a
  * filter given by its table, the verdict of the usual frame with no

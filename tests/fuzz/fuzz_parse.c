@@ -242,6 +242,18 @@ static void own_term(struct gnv_term *t, __u8 k, const struct gnv_pkt *p)
 	}
 }
 
+/* Where a parsed packet's verdict is in a table (GNV_VERDICT_*). */
+static __u32 verdict_index(const struct gnv_pkt *p)
+{
+	if (p->inner_ethertype == GNV_ETH_P_IP)
+		return p->inner_proto;
+	if (p->inner_ethertype == GNV_ETH_P_IPV6)
+		return GNV_VERDICT_IPV6 + p->inner_proto;
+	if (p->inner_ethertype == GNV_ETH_P_ARP)
+		return GNV_VERDICT_ARP;
+	return GNV_VERDICT_OTHER;
+}
+
 /*
  * A filter that has a table (gnv_filter_table()), its verdict looked up
  * on the fields of a parse at GNV_FIELDS_PROTO (e: those the second look
@@ -258,7 +270,7 @@ static void check_table(const struct gnv_filter *f, const struct gnv_pkt *p,
 	if (gnv_filter_table(f, &t))
 		return;
 	want = gnv_filter_match(f, p, NULL);
-	index = gnv_verdict_index(e->inner_ethertype, e->inner_proto);
+	index = verdict_index(e);
 	CHECK(gnv_table_verdict(&t, e->vni, index, 1) == want);
 	if (!t.n_vnis)
 		CHECK(gnv_table_verdict(&t, e->vni, index, 0) == want);
@@ -352,7 +364,7 @@ static void check_look_inner(const uint8_t *data, size_t size, int look,
 		return;
 	CHECK(v == GNV_GENEVE);
 	CHECK(p->vni == vni);
-	CHECK(index == gnv_verdict_index(p->inner_ethertype, p->inner_proto));
+	CHECK(index == verdict_index(p));
 }
 
 /* Parses one frame for one link and port, checks it; returns the verdict. */
