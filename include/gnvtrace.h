@@ -594,9 +594,9 @@ _Static_assert(sizeof(struct gnv_filter) == 8 + GNV_MAX_TERMS * 48 +
  * A filter's verdicts by inner protocol and VNI, for a filter whose terms
  * read nothing else ("icmp", "ip6 and not tcp", "vni 5 and (arp or udp)":
  * see gnv_filter_table()), 1 where it takes the packet: the kernel then
- * looks the verdict up here (gnv_table_verdict()) where it would call the
- * filter, and a frame the filter rejects is parsed with no event buffer
- * at all. Set once, by the loader, from the filter itself.
+ * looks the verdict up here (gnv_table_verdict()) for OVN's usual frame,
+ * which it does not parse at all (gnv_look_inner()), where it would call
+ * the filter. Set once, by the loader, from the filter itself.
  */
 #define GNV_TABLE_VNIS	4	/* VNIs a filter may name and be tabled */
 
