@@ -786,7 +786,7 @@ enum table_says { TABLE_MAYBE, TABLE_REJECTS, TABLE_TAKES };
  * and VNIs alone (targ_filter_tabled), in the pointers the first look
  * read: the second look reads the usual frame's VNI, inner ethertype and
  * protocol, and the filter's table says whether it takes it, with no
- * parse, no event buffer, no filter call (a rejected frame 284 -> 145
+ * parse, no event buffer, no filter call (a rejected frame 284 -> 137
  * instructions). Anything the second look is not sure of (TABLE_MAYBE)
  * goes the way of other early filters. On TC, a frame whose headers lie
  * past the linear part is such. by_vni: a constant, whether the filter

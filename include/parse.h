@@ -933,6 +933,35 @@ GNV_UNROLL
 }
 
 /*
+ * The UDP header at the offset a first look answered (past
+ * GNV_LOOK_MAYBE). The offset is masked for the verifier, which knows no
+ * upper bound of it (and clang would drop a plain mask it can prove
+ * changes nothing, an offset being below 128: hence the asm).
+ */
+GNV_INLINE const __u8 *looked_udp(const __u8 *data, long look)
+{
+	__u64 off = look;
+
+	_Static_assert(GNV_LOOK_UDP_MAX < 128, "a 7-bit offset");
+#ifdef __bpf__
+	asm volatile("%0 &= 127" : "+r"(off));
+#endif
+	return data + off;
+}
+
+/*
+ * Whether the option header at o is OVN's (class 0x0102, type 0x80, 4
+ * bytes of data), its length's reserved bits ignored as the option walk
+ * ignores them.
+ */
+GNV_INLINE int ovn_opt_header(const __u8 *o)
+{
+	return (rd32(o) & 0xffffff1f) == ((__u32)OVN_GENEVE_CLASS << 16 |
+					  OVN_GENEVE_TYPE << 8 |
+					  OVN_GENEVE_LEN / 4);
+}
+
+/*
  * A second look, at a datagram the first look found to be a tunnel's
  * (look: its UDP header's offset), reading only: 1 when it is surely what
  * gnv_parse() finds a well-formed Geneve frame of OVN's usual shape
@@ -950,16 +979,12 @@ GNV_INLINE int gnv_look_inner(const __u8 *data, const __u8 *end, long look,
 			      __u16 geneve_port, __u32 *vni, __u32 *index)
 {
 	const __u8 *udp, *h, *ip;
-	__u64 off = look;
 	__u16 ethertype;
 	__u32 ihl;
 
 	if (look <= GNV_LOOK_MAYBE)
 		return 0;
-#ifdef __bpf__
-	asm volatile("%0 &= 127" : "+r"(off));	/* see gnv_parse_looked() */
-#endif
-	udp = data + off;
+	udp = looked_udp(data, look);
 	h = udp + 8;
 	if (h + GENEVE_HDR_LEN > end || rd16(udp + 2) != geneve_port ||
 	    h[0] >> 6 != GENEVE_VERSION || rd16(h + 2) != ETH_P_TEB)
@@ -967,9 +992,7 @@ GNV_INLINE int gnv_look_inner(const __u8 *data, const __u8 *end, long look,
 	if ((h[0] & 0x3f) * 4 == GENEVE_OPT_HDR_LEN + OVN_GENEVE_LEN) {
 		h += GENEVE_HDR_LEN;
 		if (h + GENEVE_OPT_HDR_LEN + OVN_GENEVE_LEN > end ||
-		    (rd32(h) & 0xffffff1f) != ((__u32)OVN_GENEVE_CLASS << 16 |
-					       OVN_GENEVE_TYPE << 8 |
-					       OVN_GENEVE_LEN / 4))
+		    !ovn_opt_header(h))
 			return 0;
 		h += GENEVE_OPT_HDR_LEN + OVN_GENEVE_LEN;
 	} else if (h[0] & 0x3f) {
@@ -1159,25 +1182,16 @@ bad:
 /*
  * gnv_parse() past its first look, which answered look: for the filter,
  * a tunnel's datagram the look found is not read again up to its UDP
- * header. The offset is masked for the verifier, which knows no upper
- * bound of it (and clang would drop a plain mask it can prove changes
- * nothing, an offset being below 128: hence the asm).
+ * header.
  */
 GNV_INLINE int gnv_parse_looked(const __u8 *data, const __u8 *end, long look,
 				int link, __u16 geneve_port, __u16 vxlan_port,
 				struct gnv_pkt *p, int fields)
 {
-	_Static_assert(GNV_LOOK_UDP_MAX < 128, "a 7-bit offset");
 	/* Past GNV_LOOK_MAYBE, look is the UDP header's offset. */
-	if (fields != GNV_FIELDS_ALL && look > GNV_LOOK_MAYBE) {
-		__u64 off = look;
-
-#ifdef __bpf__
-		asm volatile("%0 &= 127" : "+r"(off));
-#endif
-		return gnv_parse_tunnel(data, data + off, end, geneve_port,
-					p, fields);
-	}
+	if (fields != GNV_FIELDS_ALL && look > GNV_LOOK_MAYBE)
+		return gnv_parse_tunnel(data, looked_udp(data, look), end,
+					geneve_port, p, fields);
 	return gnv_parse_outer(data, end, link, geneve_port, vxlan_port, p,
 			       fields);
 }
@@ -1222,9 +1236,7 @@ GNV_INLINE int gnv_walk_opts(const __u8 *opts, const __u8 *end,
 	 */
 	if (opts_len == GENEVE_OPT_HDR_LEN + OVN_GENEVE_LEN &&
 	    opts + GENEVE_OPT_HDR_LEN + OVN_GENEVE_LEN <= end &&
-	    (rd32(opts) & 0xffffff1f) == ((__u32)OVN_GENEVE_CLASS << 16 |
-					  OVN_GENEVE_TYPE << 8 |
-					  OVN_GENEVE_LEN / 4)) {
+	    ovn_opt_header(opts)) {
 		if (fields == GNV_FIELDS_ALL)
 			p->n_opts++;
 		if (fields >= GNV_FIELDS_FILTER) {
